@@ -1,0 +1,42 @@
+# leadlab: `make demo` and `make test` are the two commands a fresh machine needs (python3 >= 3.11).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_LEADS ?= 30000
+DEMO_SEED  ?= 42
+
+.PHONY: demo test lab env data reports clean lock
+
+# Set-up is skipped when pyproject.toml and requirements.lock did not change.
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+env: $(STAMP)
+
+# Synthetic demo data, regenerated only when the generator changed.
+data/leadlab.duckdb: $(STAMP) leadlab/synth.py
+	$(BIN)/leadlab synth --leads $(DEMO_LEADS) --seed $(DEMO_SEED) --replace
+
+data: data/leadlab.duckdb
+
+demo: data/leadlab.duckdb
+	$(BIN)/leadlab report all --period last-month
+	@echo "Open $(CURDIR)/reports/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider notebooks
+
+lab: $(STAMP)
+	cd notebooks && ../$(BIN)/jupyter lab
+
+# Re-pin transitive dependencies after changing pyproject.toml.
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^leadlab' > requirements.lock
+
+clean:
+	rm -rf build reports/*/ reports/index.html .pytest_cache

@@ -1,0 +1,95 @@
+"""The ``leadlab`` command.
+
+Each sub-command lives in its own module of this package and is loaded lazily,
+so ``leadlab --help`` stays fast. User mistakes (any :class:`LeadlabError`)
+print one ``error:`` line plus details and exit non-zero, without a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from leadlab.errors import LeadlabError
+
+#: command name -> (module, attribute, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "ingest": ("leadlab.cli.ingest", "ingest", "Load a CSV/Excel/Parquet export into a canonical table (validated, pseudonymized, one transaction)."),
+    "synth": ("leadlab.cli.synth", "synth", "Write a realistic synthetic operation with known ground truth into the store."),
+    "report": ("leadlab.cli.report", "report", "Run report notebooks, render them to HTML and publish them to reports/."),
+    "ab": ("leadlab.cli.ab", "ab", "A/B tests of call scripts: analyse, design, assign."),
+    "score": ("leadlab.cli.score", "score", "Lead-quality scorer: train, evaluate, apply, monitor."),
+    "kpi": ("leadlab.cli.kpi", "kpi", "KPIs, targets and rep scorecards for a period."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self._load(name) is not None]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._load(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                return None
+            raise
+        return getattr(mod, attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="leadlab")
+def cli() -> None:
+    """leadlab: a workbench for telemarketing and inside-sales teams.
+
+    \b
+    Examples:
+      leadlab synth --leads 20000 --seed 42
+      leadlab ingest leads crm_export.csv --mapping mapping.yml
+      leadlab report all --period last-month
+      leadlab ab from-counts --arm A:1000:80 --arm B:1000:95
+    The store is data/leadlab.duckdb unless --db or $LEADLAB_DB names another.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning LeadlabErrors into one clear line."""
+    try:
+        cli.main(args=argv, prog_name="leadlab", standalone_mode=False)
+    except LeadlabError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        for line in exc.details:
+            click.echo(f"  {line}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+db_option = click.option(
+    "--db",
+    "db",
+    default=None,
+    metavar="URL",
+    help="Store URL (default: $LEADLAB_DB or duckdb://data/leadlab.duckdb). Never printed unredacted.",
+)

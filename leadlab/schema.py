@@ -1,0 +1,279 @@
+"""The canonical tables of leadlab and their rules.
+
+Every engine reads these column names; ingest checks files against them; the
+synthetic generator writes them. ``docs/data-model.md`` is generated from this
+module (``python -m leadlab.schema > docs/data-model.md``) and a test keeps the
+two in step.
+
+>>> from leadlab.schema import TABLES
+>>> TABLES["calls"].key
+('call_id',)
+>>> TABLES["calls"].column("talk_seconds").min_value
+0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.datatypes as dt
+
+#: Call dispositions, and which of them count as connected / as a conversation.
+DISPOSITIONS: dict[str, tuple[bool, bool]] = {
+    # disposition: (connected, conversation)
+    "no_answer": (False, False),
+    "busy": (False, False),
+    "voicemail": (False, False),
+    "wrong_number": (True, False),
+    "not_interested": (True, True),
+    "callback": (True, True),
+    "qualified": (True, True),
+    "do_not_call": (True, False),
+    "complaint": (True, False),
+}
+CONNECTED_DISPOSITIONS = tuple(d for d, (c, _) in DISPOSITIONS.items() if c)
+CONVERSATION_DISPOSITIONS = tuple(d for d, (_, v) in DISPOSITIONS.items() if v)
+
+#: Lifecycle timestamps of a lead, in the order they must happen.
+LIFECYCLE = ("created_at", "mql_at", "sql_at", "opportunity_at", "won_at")
+
+UNIT_TYPES = ("lead", "rep")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table."""
+
+    name: str
+    dtype: str  # an Ibis type name: string, int64, float64, boolean, timestamp, date
+    meaning: str
+    required: bool = False  # must be present in an ingested file
+    nullable: bool = True
+    min_value: float | None = None  # inclusive lower bound for numbers
+    allowed: tuple[str, ...] | None = None  # allowed values for strings
+    pii: bool = False  # pseudonymized at ingest (keyed hash)
+    derived: bool = False  # computed at ingest when absent
+
+    @property
+    def ibis_type(self) -> dt.DataType:
+        return dt.dtype(self.dtype)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: columns, key, and the rules that span rows."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    references: dict[str, str] = field(default_factory=dict)  # column -> "table.column"
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def ibis_schema(self) -> ibis.Schema:
+        return ibis.schema({c.name: c.ibis_type for c in self.columns})
+
+
+def _c(name: str, dtype: str, meaning: str, **kw) -> Column:
+    return Column(name, dtype, meaning, **kw)
+
+
+LEADS = Table(
+    "leads",
+    "One row per lead (a prospect a rep may call), with its lifecycle.",
+    (
+        _c("lead_id", "string", "Unique lead key from the CRM.", required=True, nullable=False),
+        _c("created_at", "timestamp", "When the lead entered the CRM.", required=True, nullable=False),
+        _c("source", "string", "Acquisition source (web_form, paid_search, referral, list_purchase, event, ...).", required=True, nullable=False),
+        _c("campaign", "string", "Marketing campaign that produced the lead."),
+        _c("region", "string", "Sales region of the lead."),
+        _c("rep_id", "string", "Owner rep (reps.rep_id)."),
+        _c("company_size", "int64", "Employees at the lead's company.", min_value=0),
+        _c("industry", "string", "Industry of the lead's company."),
+        _c("job_title", "string", "Seniority of the contact (e.g. c_level, manager, staff)."),
+        _c("page_views", "int64", "Web pages viewed before creation.", min_value=0),
+        _c("downloads", "int64", "Content downloads before creation.", min_value=0),
+        _c("webinar_attended", "boolean", "Attended a webinar before creation."),
+        _c("email_opens", "int64", "Marketing e-mails opened before creation.", min_value=0),
+        _c("prior_score", "float64", "Score from an earlier system, known at creation (a pre-period covariate).", min_value=0),
+        _c("mql_at", "timestamp", "Became a marketing-qualified lead."),
+        _c("sql_at", "timestamp", "Became a sales-qualified lead."),
+        _c("opportunity_at", "timestamp", "Became an opportunity."),
+        _c("won_at", "timestamp", "Deal won."),
+        _c("lost_at", "timestamp", "Closed as lost (not before created_at)."),
+        _c("revenue", "float64", "Revenue of the won deal.", min_value=0),
+        _c("phone", "string", "Contact phone, pseudonymized (keyed hash) at ingest.", pii=True),
+        _c("email", "string", "Contact e-mail, pseudonymized (keyed hash) at ingest.", pii=True),
+        _c("contact_name", "string", "Contact name, pseudonymized (keyed hash) at ingest.", pii=True),
+    ),
+    key=("lead_id",),
+    references={"rep_id": "reps.rep_id"},
+)
+
+CALLS = Table(
+    "calls",
+    "One row per dial attempt.",
+    (
+        _c("call_id", "string", "Unique call key from the dialer.", required=True, nullable=False),
+        _c("lead_id", "string", "The lead dialled (leads.lead_id).", required=True, nullable=False),
+        _c("rep_id", "string", "The rep who dialled (reps.rep_id).", required=True, nullable=False),
+        _c("started_at", "timestamp", "When the dial started; not before the lead's created_at.", required=True, nullable=False),
+        _c("ring_seconds", "float64", "Seconds ringing.", min_value=0),
+        _c("talk_seconds", "float64", "Seconds talking.", required=True, min_value=0),
+        _c("hold_seconds", "float64", "Seconds on hold.", min_value=0),
+        _c("wrap_seconds", "float64", "After-call work seconds.", min_value=0),
+        _c("disposition", "string", "Outcome of the dial.", required=True, nullable=False, allowed=tuple(DISPOSITIONS)),
+        _c("connected", "boolean", "A person answered; derived from disposition.", derived=True),
+        _c("conversation", "boolean", "A real conversation took place; derived from disposition.", derived=True),
+        _c("script", "string", "Call script used."),
+    ),
+    key=("call_id",),
+    references={"lead_id": "leads.lead_id", "rep_id": "reps.rep_id"},
+)
+
+REPS = Table(
+    "reps",
+    "One row per sales rep.",
+    (
+        _c("rep_id", "string", "Unique rep key.", required=True, nullable=False),
+        _c("rep_name", "string", "Rep's name, pseudonymized (keyed hash) at ingest.", pii=True),
+        _c("team", "string", "Team the rep belongs to.", required=True, nullable=False),
+        _c("hired_at", "date", "Hire date."),
+        _c("hourly_cost", "float64", "Fully loaded cost per worked hour.", min_value=0),
+    ),
+    key=("rep_id",),
+)
+
+ASSIGNMENTS = Table(
+    "assignments",
+    "Which arm of an experiment each unit (lead or rep) was assigned to.",
+    (
+        _c("experiment_id", "string", "Experiment key.", required=True, nullable=False),
+        _c("unit_type", "string", "Randomization unit: lead or rep.", required=True, nullable=False, allowed=UNIT_TYPES),
+        _c("unit_id", "string", "leads.lead_id or reps.rep_id, by unit_type.", required=True, nullable=False),
+        _c("arm", "string", "Arm name (e.g. A, B).", required=True, nullable=False),
+        _c("assigned_at", "timestamp", "When the unit entered the experiment.", required=True, nullable=False),
+    ),
+    key=("experiment_id", "unit_id"),
+)
+
+EXPERIMENTS = Table(
+    "experiments",
+    "Optional description of each experiment.",
+    (
+        _c("experiment_id", "string", "Experiment key.", required=True, nullable=False),
+        _c("name", "string", "Human-readable name."),
+        _c("unit_type", "string", "Randomization unit: lead or rep.", required=True, nullable=False, allowed=UNIT_TYPES),
+        _c("control_arm", "string", "Name of the control arm.", required=True, nullable=False),
+        _c("primary_metric", "string", "Decision metric (e.g. sql_rate)."),
+        _c("started_at", "timestamp", "Start of the experiment."),
+        _c("ended_at", "timestamp", "End of the experiment (empty while running)."),
+        _c("description", "string", "What is tested."),
+    ),
+    key=("experiment_id",),
+)
+
+SPEND = Table(
+    "spend",
+    "Marketing spend per day, source and campaign.",
+    (
+        _c("date", "date", "Day of the spend.", required=True, nullable=False),
+        _c("source", "string", "Acquisition source, as in leads.source.", required=True, nullable=False),
+        _c("campaign", "string", "Campaign, as in leads.campaign.", required=True, nullable=False),
+        _c("amount", "float64", "Amount spent.", required=True, nullable=False, min_value=0),
+    ),
+    key=("date", "source", "campaign"),
+)
+
+LEAD_SCORES = Table(
+    "lead_scores",
+    "Scores written back by `leadlab score apply` (one row per lead, latest model).",
+    (
+        _c("lead_id", "string", "The lead scored (leads.lead_id).", required=True, nullable=False),
+        _c("score", "float64", "Score 0-100 (calibrated probability x 100).", required=True, nullable=False, min_value=0),
+        _c("grade", "string", "Grade A-D from the configured score bands.", required=True, nullable=False),
+        _c("priority", "int64", "Priority quartile, 1 = call first.", min_value=1),
+        _c("model_version", "string", "Version id of the model that scored the lead.", required=True, nullable=False),
+        _c("scored_at", "timestamp", "When the score was written.", required=True, nullable=False),
+    ),
+    key=("lead_id",),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (LEADS, CALLS, REPS, ASSIGNMENTS, EXPERIMENTS, SPEND, LEAD_SCORES)
+}
+
+#: Order in which tables must be loaded so references resolve.
+LOAD_ORDER = ("reps", "leads", "calls", "experiments", "assignments", "spend")
+
+
+def get_table(name: str) -> Table:
+    """The canonical table ``name``; a ConfigError listing valid names otherwise."""
+    from leadlab.errors import ConfigError
+
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown table {name!r}; valid tables: {', '.join(TABLES)}"
+        ) from None
+
+
+def to_markdown() -> str:
+    """The data model as Markdown (the content of docs/data-model.md)."""
+    lines = [
+        "# leadlab data model",
+        "",
+        "Generated from `leadlab/schema.py` (`python -m leadlab.schema > docs/data-model.md`).",
+        "Types are Ibis types. *Required* columns must be present in an ingested file;",
+        "*PII* columns are replaced by a keyed hash at ingest; *derived* columns are computed when absent.",
+        "",
+        "Cross-table rules checked at ingest: every call's lead and rep exist; no call before its lead",
+        "was created; lifecycle timestamps in order (created_at ≤ mql_at ≤ sql_at ≤ opportunity_at ≤ won_at,",
+        "and lost_at ≥ created_at); unique keys; non-negative durations and amounts; each unit in one arm",
+        "per experiment.",
+        "",
+        "Dispositions: " + ", ".join(
+            f"`{d}`" + (" (connected" + (", conversation)" if v else ")") if c else "")
+            for d, (c, v) in DISPOSITIONS.items()
+        ) + ".",
+        "",
+    ]
+    for t in TABLES.values():
+        lines += [f"## `{t.name}`", "", t.description, "", f"Key: {', '.join(t.key)}."]
+        if t.references:
+            lines += ["References: " + ", ".join(f"{c} → {r}" for c, r in t.references.items()) + "."]
+        lines += ["", "| column | type | required | meaning |", "|---|---|---|---|"]
+        for c in t.columns:
+            flags = "required" if c.required else "optional"
+            if c.pii:
+                flags += ", PII"
+            if c.derived:
+                flags += ", derived"
+            rule = ""
+            if c.min_value is not None:
+                rule += f" ≥ {c.min_value:g}."
+            if c.allowed:
+                rule += " One of: " + ", ".join(c.allowed) + "."
+            lines.append(f"| `{c.name}` | {c.dtype} | {flags} | {c.meaning}{rule} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(to_markdown())
