@@ -27,9 +27,13 @@ demo: data/leadlab.duckdb
 	$(BIN)/leadlab report all --period last-month
 	@echo "Open $(CURDIR)/reports/index.html"
 
+# A small synthetic store for nbval, kept apart from the demo store.
+CI_HOME := $(CURDIR)/build/ci
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests
-	$(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider notebooks
+	LEADLAB_HOME=$(CI_HOME) $(BIN)/leadlab synth --leads 3000 --seed 3 --replace --quiet
+	LEADLAB_HOME=$(CI_HOME) $(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider notebooks
 
 lab: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab
