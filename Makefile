@@ -36,7 +36,7 @@ test: $(STAMP)
 	LEADLAB_HOME=$(CI_HOME) $(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider notebooks
 
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab
+	LEADLAB_HOME=$(CURDIR) $(BIN)/jupyter lab --notebook-dir=notebooks
 
 # Re-pin transitive dependencies after changing pyproject.toml.
 lock:
