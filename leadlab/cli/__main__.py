@@ -1,0 +1,5 @@
+"""``python -m leadlab.cli`` runs the ``leadlab`` command."""
+
+from leadlab.cli import main
+
+main()
