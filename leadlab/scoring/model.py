@@ -1,0 +1,267 @@
+"""The :class:`LeadScorer` estimator: a scikit-learn classifier for lead conversion.
+
+Two model kinds: ``"logistic"`` (regularized logistic regression on one-hot categories
+and scaled numbers: the interpretable baseline) and ``"hgb"`` (HistGradientBoosting with
+native categoricals). Probabilities are calibrated on held-out data (the most recent
+``calibration_share`` of the training rows when ``time_col`` is given, a stratified random
+share otherwise) with Platt scaling (``"sigmoid"``) or isotonic regression.
+
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(0)
+>>> X = pd.DataFrame({"source": rng.choice(["web", "event"], 2000), "views": rng.poisson(3, 2000)})
+>>> y = (rng.random(2000) < np.where(X.source == "event", 0.4, 0.1)).astype(int)
+>>> s = LeadScorer(model_kind="logistic").fit(X, y)
+>>> s.classes_.tolist(), s.predict_proba(X.head(2)).shape
+([0, 1], (2, 2))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.impute import SimpleImputer
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from leadlab.errors import ConfigError, DataError, InsufficientDataError
+from leadlab.scoring.features import FeatureFrame
+
+MODEL_KINDS = ("hgb", "logistic")
+CALIBRATIONS = ("sigmoid", "isotonic", "none")
+EPS = 1e-6
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, EPS, 1 - EPS)
+    return np.log(p / (1 - p))
+
+
+def signed_log1p(x):
+    """log1p for non-negative counts, sign-preserving for negatives (a picklable skops-safe function)."""
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+class LeadScorer(ClassifierMixin, BaseEstimator):
+    """Binary lead-conversion classifier with calibrated probabilities.
+
+    Parameters mirror scikit-learn's: ``__init__`` only stores them, ``fit`` returns
+    ``self``, learned attributes end in ``_``. Accepts a pandas DataFrame (types inferred
+    or given as lists) or a numeric array.
+
+    model_kind: ``"hgb"`` or ``"logistic"``. C: inverse L2 strength (logistic).
+    learning_rate, max_iter, max_leaf_nodes, min_samples_leaf, l2_regularization: HGB knobs
+    (early stopping on an internal validation share). calibration: ``"sigmoid"``,
+    ``"isotonic"`` or ``"none"``; calibration_share: share of training rows held out for it.
+    time_col: column ordering the rows (its most recent rows calibrate; its hour/weekday/month
+    are features). numeric/categorical/boolean/timestamp: explicit feature lists (inferred
+    when all are None). min_per_class: refuse to train with fewer positives or negatives.
+    """
+
+    def __init__(
+        self,
+        model_kind: str = "hgb",
+        *,
+        C: float = 1.0,
+        learning_rate: float = 0.06,
+        max_iter: int = 400,
+        max_leaf_nodes: int = 15,
+        min_samples_leaf: int = 40,
+        l2_regularization: float = 1.0,
+        calibration: str = "sigmoid",
+        calibration_share: float = 0.2,
+        time_col: str | None = None,
+        numeric: list[str] | None = None,
+        categorical: list[str] | None = None,
+        boolean: list[str] | None = None,
+        timestamp: list[str] | None = None,
+        min_per_class: int = 40,
+        random_state: int = 0,
+    ):
+        self.model_kind = model_kind
+        self.C = C
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.calibration = calibration
+        self.calibration_share = calibration_share
+        self.time_col = time_col
+        self.numeric = numeric
+        self.categorical = categorical
+        self.boolean = boolean
+        self.timestamp = timestamp
+        self.min_per_class = min_per_class
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags
+
+    # -- building ----------------------------------------------------------
+    def _features(self) -> FeatureFrame:
+        given = [self.numeric, self.categorical, self.boolean, self.timestamp]
+        if all(g is None for g in given):
+            return FeatureFrame()
+        ts = list(self.timestamp or [])
+        return FeatureFrame(numeric=list(self.numeric or []), categorical=list(self.categorical or []),
+                            boolean=list(self.boolean or []), timestamp=ts)
+
+    def _model(self, frame: FeatureFrame, Xt: pd.DataFrame):
+        cat_cols = [c for c in Xt.columns if c in frame.categorical_out_]
+        num_cols = [c for c in Xt.columns if c not in cat_cols]
+        if self.model_kind == "hgb":
+            mask = [c in cat_cols for c in Xt.columns]
+            return HistGradientBoostingClassifier(
+                learning_rate=self.learning_rate, max_iter=self.max_iter, max_leaf_nodes=self.max_leaf_nodes,
+                min_samples_leaf=self.min_samples_leaf, l2_regularization=self.l2_regularization,
+                categorical_features=mask if any(mask) else None, early_stopping=True,
+                validation_fraction=0.15, n_iter_no_change=25, random_state=self.random_state,
+            )
+        skewed = [c for c in num_cols
+                  if np.nanmin(Xt[c].to_numpy()) >= 0 and pd.Series(Xt[c]).skew() > 2]
+        plain = [c for c in num_cols if c not in skewed]
+        sizes = frame.category_counts()
+        steps = []
+        if cat_cols:
+            steps.append(("cat", OneHotEncoder(categories=[np.arange(sizes[c], dtype=float) for c in cat_cols],
+                                               handle_unknown="ignore", sparse_output=False), cat_cols))
+        if plain:
+            steps.append(("num", Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True,
+                                                                    keep_empty_features=True)),
+                                           ("scale", StandardScaler())]), plain))
+        if skewed:
+            steps.append(("log", Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True,
+                                                                   keep_empty_features=True)),
+                                           ("log", FunctionTransformer(signed_log1p, feature_names_out="one-to-one")),
+                                           ("scale", StandardScaler())]), skewed))
+        return Pipeline([
+            ("encode", ColumnTransformer(steps, remainder="drop", verbose_feature_names_out=False)),
+            ("logistic", LogisticRegression(C=self.C, max_iter=2000)),
+        ])
+
+    def _check_params(self) -> None:
+        if self.model_kind not in MODEL_KINDS:
+            raise ConfigError(f"model_kind={self.model_kind!r}: choose one of {', '.join(MODEL_KINDS)}")
+        if self.calibration not in CALIBRATIONS:
+            raise ConfigError(f"calibration={self.calibration!r}: choose one of {', '.join(CALIBRATIONS)}")
+        if not 0 < self.calibration_share < 0.9 and self.calibration != "none":
+            raise ConfigError(f"calibration_share={self.calibration_share}: must be between 0 and 0.9")
+
+    # -- sklearn API -------------------------------------------------------
+    def fit(self, X, y, sample_weight=None):
+        self._check_params()
+        if not isinstance(X, pd.DataFrame):
+            X = validate_data(self, X, reset=True, ensure_all_finite="allow-nan", dtype=None)
+            X = FeatureFrame._frame(X)
+        else:
+            self.n_features_in_ = X.shape[1]
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+            if len(X) == 0:
+                raise ValueError("Found array with 0 sample(s) (shape=(0, %d)) while a minimum of 1 is required." % X.shape[1])
+        y = np.asarray(y)
+        if y.ndim != 1:
+            y = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y
+        kind = type_of_target(y)
+        if kind not in ("binary",):
+            if kind == "continuous":
+                raise ValueError(f"Unknown label type: {kind}. LeadScorer needs a binary target.")
+            if len(np.unique(y)) < 2:
+                raise InsufficientDataError("the target has a single class; a scorer needs both outcomes")
+            raise DataError(f"the target must be binary; found a {kind} target with classes {np.unique(y)[:6].tolist()}")
+        self.classes_ = np.unique(y)
+        yb = (y == self.classes_[1]).astype(np.int64)
+        n_pos, n_neg = int(yb.sum()), int(len(yb) - yb.sum())
+        if min(n_pos, n_neg) < self.min_per_class:
+            raise InsufficientDataError(
+                f"too little data to train: {n_pos} positive and {n_neg} negative outcomes; "
+                f"at least {self.min_per_class} of each are needed (min_per_class)"
+            )
+        self.features_ = self._features().fit(X)
+        Xt = self.features_.transform(X)
+        # hold out data for calibration
+        idx = np.arange(len(yb))
+        if self.calibration == "none":
+            fit_idx, cal_idx = idx, idx[:0]
+        elif self.time_col is not None and self.time_col in X.columns:
+            order = np.argsort(pd.to_datetime(X[self.time_col]).to_numpy(), kind="stable")
+            n_cal = int(round(len(idx) * self.calibration_share))
+            fit_idx, cal_idx = np.sort(order[:-n_cal]), np.sort(order[-n_cal:])
+        else:
+            strat = yb if min(n_pos, n_neg) >= 2 else None
+            fit_idx, cal_idx = train_test_split(idx, test_size=self.calibration_share,
+                                                random_state=self.random_state, stratify=strat)
+        if self.calibration != "none" and (len(np.unique(yb[fit_idx])) < 2 or len(np.unique(yb[cal_idx])) < 2):
+            fit_idx, cal_idx = idx, idx[:0]
+        self.model_ = self._model(self.features_, Xt)
+        sw = None if sample_weight is None else np.asarray(sample_weight)[fit_idx]
+        if self.model_kind == "hgb":
+            self.model_.fit(Xt.iloc[fit_idx], yb[fit_idx], sample_weight=sw)
+        else:
+            self.model_.fit(Xt.iloc[fit_idx], yb[fit_idx], logistic__sample_weight=sw)
+        self.calibrator_ = None
+        self.calibration_used_ = "none"
+        if len(cal_idx):
+            raw = _logit(self.model_.predict_proba(Xt.iloc[cal_idx])[:, 1])
+            if self.calibration == "sigmoid":
+                cal = LogisticRegression(C=1e6, max_iter=1000).fit(raw.reshape(-1, 1), yb[cal_idx])
+                self.calibrator_ = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
+            else:
+                self.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=EPS, y_max=1 - EPS).fit(raw, yb[cal_idx])
+            self.calibration_used_ = self.calibration
+        self.n_fit_, self.n_calibration_ = len(fit_idx), len(cal_idx)
+        self.base_rate_ = float(yb.mean())
+        return self
+
+    def _transform(self, X) -> pd.DataFrame:
+        check_is_fitted(self, "model_")
+        if not isinstance(X, pd.DataFrame):
+            X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=None)
+            X = FeatureFrame._frame(X)
+        return self.features_.transform(X)
+
+    def raw_proba(self, X) -> np.ndarray:
+        """Uncalibrated probability of the positive class from the underlying model."""
+        return self.model_.predict_proba(self._transform(X))[:, 1]
+
+    def _calibrate(self, raw: np.ndarray) -> np.ndarray:
+        if self.calibrator_ is None:
+            return raw
+        z = _logit(raw)
+        if isinstance(self.calibrator_, tuple):
+            a, b = self.calibrator_
+            return 1.0 / (1.0 + np.exp(-(a * z + b)))
+        return self.calibrator_.predict(z)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Calibrated class probabilities, shape (n, 2)."""
+        p = self._calibrate(self.raw_proba(X))
+        return np.column_stack([1 - p, p])
+
+    def decision_function(self, X) -> np.ndarray:
+        """The calibrated log-odds of conversion."""
+        return _logit(self.predict_proba(X)[:, 1])
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+    def score_0_100(self, X) -> np.ndarray:
+        """Scores 0-100: the calibrated probability x 100."""
+        return 100.0 * self.predict_proba(X)[:, 1]
+
+    @property
+    def feature_names_(self) -> list[str]:
+        check_is_fitted(self, "features_")
+        return list(self.features_.input_columns_)
