@@ -121,7 +121,7 @@ class TrainingResult:
         lines = [
             f"Lead scorer ({self.model_kind}), {self.split} split, holdout {self.holdout_share:.0%}",
             f"  target {self.target.name}: {self.n_train:,} training and {self.n_test:,} test rows "
-            f"(test base rate {self.metrics["base_rate"]:.1%})",
+            f"(test base rate {self.metrics['base_rate']:.1%})",
         ]
         if self.train_window:
             lines.append(f"  training window {self.train_window[0]} – {self.train_window[1]}; "
