@@ -1,0 +1,116 @@
+"""Transactional upsert of the staged rows into the store.
+
+Counts are computed by key comparison in SQL: a staged row whose key is not in
+the store is *inserted*; one whose key is there with any column different is
+*updated*; an identical row is *unchanged* and not touched. Only inserted and
+updated rows are written, by ``DELETE ... USING`` + ``INSERT`` inside one
+``BEGIN ... COMMIT`` on the store's DuckDB connection (``ROLLBACK`` on any
+error, so a failed ingest writes nothing; a missing table is created in the
+same transaction).
+
+Other Ibis backends (PostgreSQL, ...): best effort. The changed rows are
+written with ``DELETE`` (in batches, via ``raw_sql``) and Ibis ``insert``;
+these statements are not wrapped in one transaction by Ibis, so a crash in the
+middle can leave part of a file written. Re-running the same ingest repairs
+that (it is idempotent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import ibis
+import sqlglot as sg
+import sqlglot.expressions as sge
+
+from leadlab.errors import StoreError
+from leadlab.ingest.context import StoreLink, qi
+from leadlab.ingest.validate import STAGE
+from leadlab.schema import Table
+from leadlab.store import ensure_tables
+
+CHANGED = "_leadlab_changed"
+DELETE_BATCH = 500
+
+
+@dataclass
+class Counts:
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def diff(link: StoreLink, spec: Table, target: str) -> Counts:
+    """Create ``_leadlab_changed`` (rows to write, with ``_new``) and count inserted/updated/unchanged."""
+    db = link.db
+    on = " AND ".join(f"s.{qi(k)} = f.{qi(k)}" for k in spec.key)
+    same = " AND ".join(f"s.{qi(c)} IS NOT DISTINCT FROM f.{qi(c)}" for c in spec.names)
+    cols = ", ".join(f"f.{qi(c)}" for c in spec.names)
+    db.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CHANGED} AS SELECT {cols}, s.{qi(spec.key[0])} IS NULL AS _new "
+        f"FROM {STAGE} f LEFT JOIN {qi(target)} s ON {on} "
+        f"WHERE s.{qi(spec.key[0])} IS NULL OR NOT ({same})"
+    )
+    n, inserted, updated = db.execute(
+        f"SELECT (SELECT count(*) FROM {STAGE}), count(*) FILTER (WHERE _new), count(*) FILTER (WHERE NOT _new) "
+        f"FROM {CHANGED}").fetchone()
+    return Counts(int(inserted or 0), int(updated or 0), int(n - (inserted or 0) - (updated or 0)))
+
+
+def write(link: StoreLink, spec: Table, counts: Counts) -> None:
+    """Write ``_leadlab_changed`` into the store table (one transaction for DuckDB)."""
+    if link.is_duckdb:
+        _write_duckdb(link, spec, counts)
+    else:
+        _write_generic(link, spec, counts)
+
+
+def _write_duckdb(link: StoreLink, spec: Table, counts: Counts) -> None:
+    db = link.db
+    created = not link.has(spec.name)
+    if counts.inserted + counts.updated == 0 and not created:
+        return
+    cols = ", ".join(qi(c) for c in spec.names)
+    on = " AND ".join(f"{qi(spec.name)}.{qi(k)} = c.{qi(k)}" for k in spec.key)
+    db.execute("BEGIN TRANSACTION")
+    try:
+        if created:
+            ensure_tables(link.backend, (spec.name,))
+        if counts.updated:
+            db.execute(f"DELETE FROM {qi(spec.name)} USING {CHANGED} c WHERE {on} AND NOT c._new")
+        db.execute(f"INSERT INTO {qi(spec.name)} ({cols}) SELECT {cols} FROM {CHANGED}")
+        db.execute("COMMIT")
+    except BaseException as exc:
+        try:
+            db.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        if isinstance(exc, duckdb.Error):
+            raise StoreError(f"writing {spec.name} failed, nothing was written: {str(exc).splitlines()[0]}") from None
+        raise
+
+
+def _write_generic(link: StoreLink, spec: Table, counts: Counts) -> None:
+    backend, db = link.backend, link.db
+    ensure_tables(backend, (spec.name,))
+    if counts.inserted + counts.updated == 0:
+        return
+    dialect = backend.name if backend.name != "postgres" else "postgres"
+    try:
+        if counts.updated:
+            keys = db.execute(f"SELECT {', '.join(qi(k) for k in spec.key)} FROM {CHANGED} WHERE NOT _new").fetchall()
+            for i in range(0, len(keys), DELETE_BATCH):
+                conds = [
+                    sge.and_(*[sge.EQ(this=sg.column(k, quoted=True), expression=sge.convert(str(v) if not isinstance(v, (int, float)) else v))
+                               for k, v in zip(spec.key, row)])
+                    for row in keys[i:i + DELETE_BATCH]
+                ]
+                stmt = sge.delete(sg.table(spec.name, quoted=True), where=sge.or_(*conds))
+                backend.raw_sql(stmt.sql(dialect))
+        arrow = db.execute(f"SELECT {', '.join(qi(c) for c in spec.names)} FROM {CHANGED}").arrow().read_all()
+        backend.insert(spec.name, ibis.memtable(arrow).cast(spec.ibis_schema))
+    except Exception as exc:
+        raise StoreError(
+            f"writing {spec.name} to the {backend.name} store failed part-way ({type(exc).__name__}); "
+            "re-run the same ingest to complete it (ingest is idempotent)") from None

@@ -1,0 +1,111 @@
+"""Column mappings: rename an export's headers to canonical column names.
+
+A mapping file is YAML, either flat (``export header: canonical name``) or with
+a ``columns:`` section (and optionally ``table:`` and ``encoding:``)::
+
+    # data/examples/mapping_zh.yml
+    线索编号: lead_id
+    创建时间: created_at
+    来源: source
+
+Headers are matched after trimming; canonical names also match case- and
+space-insensitively (``Lead ID`` → ``lead_id``). Columns that map to nothing
+canonical are ignored (and listed in the result).
+
+>>> m = ColumnMapping.from_dict({"线索编号": "lead_id"}, "leads")
+>>> m.resolve(["线索编号", "Source", "备注"])
+({'线索编号': 'lead_id', 'Source': 'source'}, ['备注'])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from leadlab.errors import ConfigError, DataError
+from leadlab.schema import Table, get_table
+
+
+def _canon_key(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff")).lower()
+
+
+@dataclass
+class ColumnMapping:
+    """Export header → canonical column, for one table."""
+
+    table: str
+    renames: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    source: str = "mapping"
+
+    @classmethod
+    def from_dict(cls, data: dict, table: str, source: str = "mapping") -> "ColumnMapping":
+        spec = get_table(table)
+        encoding = None
+        if isinstance(data.get("columns"), dict):
+            declared = data.get("table")
+            if declared is not None and declared != table:
+                raise ConfigError(f"{source}: this mapping is for table {declared!r}, not {table!r}")
+            encoding = data.get("encoding")
+            data = data["columns"]
+        renames: dict[str, str] = {}
+        seen: dict[str, str] = {}
+        for header, target in data.items():
+            if target is None:
+                continue  # "header: null" explicitly ignores the column
+            if not isinstance(target, str):
+                raise ConfigError(f"{source}: the target of {header!r} must be a column name, got {target!r}")
+            target = target.strip()
+            if target not in spec.names:
+                raise ConfigError(
+                    f"{source}: {header!r} maps to {target!r}, which is not a column of {table}",
+                    details=[f"valid {table} columns: {', '.join(spec.names)}"],
+                )
+            if target in seen:
+                raise ConfigError(f"{source}: both {seen[target]!r} and {header!r} map to {target!r}; keep one")
+            seen[target] = str(header)
+            renames[str(header).strip()] = target
+        return cls(table, renames, encoding, source)
+
+    @classmethod
+    def load(cls, path: str | Path, table: str) -> "ColumnMapping":
+        """Read a YAML mapping file; ConfigError naming the file on any problem."""
+        path = Path(path)
+        if not path.exists():
+            raise ConfigError(f"mapping file {path} does not exist (--mapping)")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError:
+            raise ConfigError(f"mapping file {path} is not UTF-8 text; save it as UTF-8") from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            raise ConfigError(f"mapping file {path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        if not isinstance(data, dict) or not data:
+            raise ConfigError(
+                f"mapping file {path} must be a YAML mapping of 'export header: canonical column' lines"
+            )
+        return cls.from_dict(data, table, source=f"mapping file {path.name}")
+
+    def resolve(self, headers: list[str]) -> tuple[dict[str, str], list[str]]:
+        """(file header → canonical column, ignored headers). DataError when two headers land on one column."""
+        spec: Table = get_table(self.table)
+        by_key = {_canon_key(n): n for n in spec.names}
+        out: dict[str, str] = {}
+        ignored: list[str] = []
+        for h in headers:
+            clean = h.strip().lstrip("\ufeff")
+            target = self.renames.get(clean) or self.renames.get(h) or by_key.get(_canon_key(clean))
+            if target is None:
+                ignored.append(h)
+                continue
+            if target in out.values():
+                first = next(k for k, v in out.items() if v == target)
+                raise DataError(f"columns {first!r} and {h!r} both give {self.table}.{target}; keep one "
+                                "(or map one of them to null in the mapping file)")
+            out[h] = target
+        return out, ignored
