@@ -1,0 +1,194 @@
+"""One block of leads: attributes, experiments, the SQL draw, calls and the funnel.
+
+Blocks have a fixed size (:data:`BLOCK`) and their own random stream
+``default_rng([seed, 1, block_index])``, so the data do not depend on how many
+blocks are written per chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from leadlab.synth import model as M
+from leadlab.synth.calls import K, durations, expected_calls_and_talk, plan_attempts, play
+from leadlab.synth.clock import DAY, HOUR
+from leadlab.synth.leads import draw_attributes, hash_arm, sigmoid, speed_effect
+from leadlab.synth.reps import RepFloor
+
+BLOCK = 10_000
+
+#: script codes written to calls.script
+SCRIPTS = (M.STANDARD_SCRIPT, "lead-script-A", "lead-script-B", "rep-script-A", "rep-script-B")
+LEAD_TEAMS = np.array([t in M.LEAD_EXP_TEAMS for t in M.TEAMS])
+REP_TEAMS = np.array([t in M.REP_EXP_TEAMS for t in M.TEAMS])
+_LEAD_SHIFT = np.array([v[0] for v in M.LEAD_EXP_ARMS.values()])
+_LEAD_MULT = np.array([v[1] for v in M.LEAD_EXP_ARMS.values()])
+_REP_SHIFT = np.array([v[0] for v in M.REP_EXP_ARMS.values()])
+_REP_MULT = np.array([v[1] for v in M.REP_EXP_ARMS.values()])
+
+
+@dataclass
+class Context:
+    seed: int
+    start: int  # seconds, first moment of the window
+    end: int  # seconds, end of the window (exclusive)
+    exp_start: int
+    floor: RepFloor
+    arm_key: int
+
+
+@dataclass
+class Block:
+    leads: dict[str, np.ndarray]
+    calls: dict[str, np.ndarray]
+    truth: dict[str, np.ndarray]
+
+
+def _lognormal_seconds(rng: np.random.Generator, n: int, median_days: float, sigma: float) -> np.ndarray:
+    return np.maximum(HOUR, np.exp(rng.normal(np.log(median_days * DAY), sigma, n))).astype(np.int64)
+
+
+def generate_block(ctx: Context, block_index: int, lead_num: np.ndarray, created: np.ndarray) -> Block:
+    rng = np.random.default_rng([ctx.seed, 1, block_index])
+    n = len(lead_num)
+    floor = ctx.floor
+    a = draw_attributes(rng, created, floor)
+    owner, source = a["owner"], a["source"]
+    plan = plan_attempts(rng, created, source, owner, floor)
+    speed = speed_effect(plan.response_minutes)
+
+    # experiments: membership, arm, script, effects
+    team = floor.team[owner]
+    after = created >= ctx.exp_start
+    in_lead = after & LEAD_TEAMS[team]
+    in_rep = after & REP_TEAMS[team]
+    lead_arm = np.where(in_lead, hash_arm(lead_num, ctx.arm_key), -1)
+    rep_arm = np.where(in_rep, floor.rep_arm[owner], -1)
+    script = np.zeros(n, dtype=np.int64)
+    script = np.where(in_lead, 1 + lead_arm, script)
+    script = np.where(in_rep, 3 + rep_arm, script)
+    shift = np.where(in_lead, _LEAD_SHIFT[np.maximum(lead_arm, 0)], 0.0) + np.where(in_rep, _REP_SHIFT[np.maximum(rep_arm, 0)], 0.0)
+    mult = np.where(in_lead, _LEAD_MULT[np.maximum(lead_arm, 0)], 1.0) * np.where(in_rep, _REP_MULT[np.maximum(rep_arm, 0)], 1.0)
+
+    rep_eff = floor.sql_effect[owner]
+    logit = a["attr_logit"] + rep_eff + speed + shift
+    p_sql = sigmoid(logit)
+    sql_drawn = rng.random(n) < p_sql
+
+    out = play(rng, plan)
+    made = plan.times < ctx.end
+    rows = np.arange(n)
+    q_time = plan.times[rows, out.n_sql - 1]
+    sql_observed = sql_drawn & (q_time < ctx.end)
+    disp = np.where(sql_drawn[:, None], out.disp_sql, out.disp_open)
+    n_calls = np.where(sql_drawn, out.n_sql, out.n_open)
+    keep = (np.arange(K)[None, :] < n_calls[:, None]) & made
+    dur = durations(disp, out, mult)
+    r, k = np.nonzero(keep)
+    calls = {
+        "lead_num": lead_num[r],
+        "attempt": k.astype(np.int64),
+        "rep": owner[r],
+        "started_at": plan.times[r, k],
+        "disposition": disp[r, k],
+        "script": script[r],
+        **{name: v[r, k] for name, v in dur.items()},
+    }
+
+    # funnel
+    sql_at = np.where(sql_observed, q_time, -1)
+    f = rng.uniform(0.05, 0.6, n)
+    mql_sql = created + np.maximum(1, (f * (q_time - created)).astype(np.int64))
+    engagement = 0.6 * np.log1p(a["page_views"]) + 0.5 * a["downloads"] + 0.8 * a["webinar_attended"] - 1.6
+    mql_open = (rng.random(n) < sigmoid(engagement)) & ~sql_observed
+    mql_t_open = created + np.exp(rng.normal(np.log(HOUR), 1.0, n)).astype(np.int64) + 1
+    mql_at = np.where(sql_observed, mql_sql, np.where(mql_open, mql_t_open, -1))
+    mql_at = np.where(mql_at < ctx.end, mql_at, -1)
+
+    z_size = (np.log(a["company_size"]) - 3.6) / 1.5
+    opp = sql_observed & (rng.random(n) < sigmoid(np.log(M.OPPORTUNITY_RATE / (1 - M.OPPORTUNITY_RATE)) + 0.3 * z_size))
+    opp_t = sql_at + _lognormal_seconds(rng, n, *M.DAYS_TO_OPPORTUNITY)
+    opp_at = np.where(opp & (opp_t < ctx.end), opp_t, -1)
+    has_opp = opp_at >= 0
+    won = has_opp & (rng.random(n) < sigmoid(np.log(M.WIN_RATE / (1 - M.WIN_RATE)) + 0.2 * z_size))
+    close_t = opp_at + _lognormal_seconds(rng, n, *M.DAYS_TO_CLOSE)
+    closed = has_opp & (close_t < ctx.end)
+    won_at = np.where(won & closed, close_t, -1)
+    rev_med = M.REVENUE_MEDIAN_AT_40 * (a["company_size"] / 40.0) ** M.REVENUE_SIZE_ELASTICITY
+    revenue = np.where(won_at >= 0, np.round(rev_med * np.exp(rng.normal(0, M.REVENUE_SIGMA, n)), 2), np.nan)
+    disq_t = sql_at + _lognormal_seconds(rng, n, *M.DAYS_TO_DISQUALIFY)
+    last_open = plan.times[rows, out.n_open - 1] + HOUR
+    lost_at = np.where(
+        has_opp,
+        np.where(~won & closed, close_t, -1),
+        np.where(
+            sql_observed,
+            np.where(~opp & (disq_t < ctx.end), disq_t, -1),
+            np.where(~sql_drawn & (last_open < ctx.end), last_open, -1),
+        ),
+    )
+
+    leads = {
+        "lead_num": lead_num,
+        "created_at": created,
+        **{k: a[k] for k in ("source", "campaign", "region", "owner", "company_size", "industry", "job_title",
+                             "page_views", "downloads", "webinar_attended", "email_opens", "prior_score")},
+        "mql_at": mql_at,
+        "sql_at": sql_at,
+        "opportunity_at": opp_at,
+        "won_at": won_at,
+        "lost_at": lost_at,
+        "revenue": revenue,
+        "person": _person(rng, lead_num),
+        "lead_arm": lead_arm,
+        "rep_arm": rep_arm,
+    }
+
+    truth = {
+        "lead_num": lead_num,
+        "p_sql": p_sql,
+        "logit_attributes": a["attr_logit"],
+        "rep_effect": rep_eff,
+        "speed_effect": speed,
+        "script_effect": shift,
+        "response_minutes": plan.response_minutes,
+        "sql_drawn": sql_drawn,
+        "sql_observed": sql_observed,
+        "qualifying_call_in_window": q_time < ctx.end,
+        "lead_arm": lead_arm,
+        "rep_arm": rep_arm,
+        "owner": owner,
+    }
+    # potential outcomes of the experiment units (both arms)
+    units = in_lead | in_rep
+    if units.any():
+        base = logit[units] - shift[units]
+        shifts = np.where(in_lead[units][:, None], _LEAD_SHIFT[None, :], _REP_SHIFT[None, :])
+        mults = np.where(in_lead[units][:, None], _LEAD_MULT[None, :], _REP_MULT[None, :])
+        e = expected_calls_and_talk(plan.connect_p[units], made[units])
+        for j, arm in enumerate(("A", "B")):
+            p = sigmoid(base + shifts[:, j])
+            m = mults[:, j]
+            col = np.full(n, np.nan)
+            col[units] = p
+            truth[f"p_sql_{arm}"] = col
+            talk = p * (e["talk_fixed_sql"] + m * e["talk_conv_sql"]) + (1 - p) * (e["talk_fixed_open"] + m * e["talk_conv_open"])
+            ncall = p * e["calls_sql"] + (1 - p) * e["calls_open"]
+            for name, v in (("exp_talk", talk), ("exp_calls", ncall)):
+                col = np.full(n, np.nan)
+                col[units] = v
+                truth[f"{name}_{arm}"] = col
+    else:
+        for arm in ("A", "B"):
+            for name in ("p_sql", "exp_talk", "exp_calls"):
+                truth[f"{name}_{arm}"] = np.full(n, np.nan)
+    return Block(leads=leads, calls=calls, truth=truth)
+
+
+def _person(rng: np.random.Generator, lead_num: np.ndarray) -> np.ndarray:
+    """Contact id behind the PII tokens: the lead's own, or (a few) an earlier lead's."""
+    dup = (rng.random(len(lead_num)) < M.DUPLICATE_SHARE) & (lead_num > 0)
+    back = rng.integers(1, 5000, len(lead_num))
+    return np.where(dup, np.maximum(lead_num - back, 0), lead_num)
