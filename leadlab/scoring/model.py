@@ -211,6 +211,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             self.model_.fit(Xt.iloc[fit_idx], yb[fit_idx], sample_weight=sw)
         else:
             self.model_.fit(Xt.iloc[fit_idx], yb[fit_idx], logistic__sample_weight=sw)
+        fit_rows = Xt.iloc[fit_idx]
+        self.reference_row_ = self._reference_row(fit_rows)
+        if self.model_kind == "logistic":
+            self.encoded_mean_ = np.asarray(self.model_.named_steps["encode"].transform(fit_rows)).mean(axis=0)
         self.calibrator_ = None
         self.calibration_used_ = "none"
         if len(cal_idx):
@@ -224,6 +228,21 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.n_fit_, self.n_calibration_ = len(fit_idx), len(cal_idx)
         self.base_rate_ = float(yb.mean())
         return self
+
+    def _reference_row(self, Xt: pd.DataFrame) -> dict[str, float]:
+        """The 'typical lead': median of numbers, most frequent code of categories."""
+        ref = {}
+        for c in Xt.columns:
+            v = Xt[c].to_numpy()
+            v = v[~np.isnan(v)]
+            if not len(v):
+                ref[c] = float("nan")
+            elif c in self.features_.categorical_out_:
+                vals, counts = np.unique(v, return_counts=True)
+                ref[c] = float(vals[np.argmax(counts)])
+            else:
+                ref[c] = float(np.median(v))
+        return ref
 
     def _transform(self, X) -> pd.DataFrame:
         check_is_fitted(self, "model_")
