@@ -36,9 +36,10 @@ def qi(name: str) -> str:
 class StoreLink:
     """The store as seen from the staging DuckDB connection ``db``."""
 
-    def __init__(self, backend: ibis.BaseBackend):
+    def __init__(self, backend: ibis.BaseBackend, *, generic: bool = False):
         self.backend = backend
-        self.is_duckdb = backend.name == "duckdb"
+        # generic=True takes the remote-backend path even for DuckDB (used by the tests)
+        self.is_duckdb = backend.name == "duckdb" and not generic
         self.db: duckdb.DuckDBPyConnection = backend.con if self.is_duckdb else duckdb.connect()
         self._existing = set(backend.list_tables())
         self.created: list[str] = []

@@ -189,8 +189,9 @@ def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, table: str, encoding: 
         try:
             con.execute(sql, [str(source)])
         except duckdb.Error as exc:
+            full = str(exc).lower()
             msg = str(exc).splitlines()[0]
-            if "unicode" in msg.lower() or "utf" in msg.lower():
+            if "unicode" in full or "utf-8" in full or "utf8" in full:
                 if encoding is None and enc == "utf-8":  # the sample was UTF-8, a later part is not
                     return _read_csv(path, con, table, "gb18030")
                 raise DataError(f"{path.name}: not valid UTF-8 text ({msg}); give the encoding with --encoding",
