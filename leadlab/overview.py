@@ -52,6 +52,7 @@ CORE_TABLES = ("leads", "calls", "reps")
 MEANINGFUL_NULLS = {
     "leads": {"mql_at", "sql_at", "opportunity_at", "won_at", "lost_at", "revenue"},
     "experiments": {"ended_at"},
+    "calls": {"script"},  # only calls inside a script experiment carry one
 }
 FUNNEL_STAGES = ("leads", "called", "connected", "conversation", "SQL", "opportunity", "won")
 SEVERITY_ORDER = {"problem": 0, "warning": 1, "note": 2, "ok": 3}
@@ -113,6 +114,12 @@ class Overview:
         return int(row.iloc[0]) if len(row) and not pd.isna(row.iloc[0]) else 0
 
     @property
+    def period_span(self) -> str:
+        """The period's first and last day, e.g. '1 Oct 2026 to 31 Oct 2026'."""
+        last = self.period.end - pd.Timedelta(days=1)
+        return f"{self.period.start.day} {self.period.start:%b %Y} to {last.day} {last:%b %Y}"
+
+    @property
     def has_data(self) -> bool:
         """True when the period holds at least one lead or call."""
         return self.leads_in_period > 0 or self.calls_in_period > 0
@@ -123,6 +130,27 @@ class Overview:
         t = self.tables[self.tables["table"].isin(["leads", "calls"]) & self.tables["present"]]
         firsts, lasts = t["first"].dropna(), t["last"].dropna()
         return (firsts.min() if len(firsts) else None, lasts.max() if len(lasts) else None)
+
+    def call_volume(self) -> dict[str, float | None]:
+        """Average calls per day in the period and in the previous period of the same kind,
+        and the relative change (None when the previous period is not in the window)."""
+        cpd = self.calls_per_day
+        cur = cpd[(cpd.date >= self.period.start) & (cpd.date < self.period.end)]
+        prev_p = self.period.previous()
+        prev = cpd[(cpd.date >= prev_p.start) & (cpd.date < prev_p.end)]
+        now = float(cur.calls.mean()) if len(cur) else 0.0
+        before = float(prev.calls.mean()) if len(prev) == round(prev_p.days) else None
+        change = (now / before - 1) if before else None
+        return {"per_day": now, "previous_per_day": before, "change": change, "previous_label": prev_p.label}
+
+    def call_volume_sentence(self) -> str:
+        """E.g. 'In 2026-10 reps made 480 calls a day on average, 6% more than in 2026-09.'"""
+        v = self.call_volume()
+        text = f"In {self.period.label} reps made {v['per_day']:,.0f} calls a day on average"
+        if v["change"] is not None:
+            word = "more" if v["change"] >= 0 else "fewer"
+            text += f", {abs(v['change']):.0%} {word} than in {v['previous_label']} ({v['previous_per_day']:,.0f} a day)"
+        return text + "."
 
     def counts(self) -> dict[str, int]:
         """Findings per severity."""
@@ -292,7 +320,9 @@ def _table_facts(con: ibis.BaseBackend, period: Period) -> pd.DataFrame:
         else:
             rows.append({"table": name, "present": True, "rows": int(t.count().execute()), "rows_in_period": None,
                          "date_column": None, "first": None, "last": None})
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    df["rows_in_period"] = df["rows_in_period"].astype("Int64")
+    return df
 
 
 def _missing(con: ibis.BaseBackend) -> pd.DataFrame:
@@ -302,7 +332,8 @@ def _missing(con: ibis.BaseBackend) -> pd.DataFrame:
             continue
         t = con.table(name)
         cols = [c.name for c in spec.columns
-                if not c.required and c.name in t.columns and c.name not in MEANINGFUL_NULLS.get(name, set())]
+                if not c.required and not c.derived and c.name in t.columns
+                and c.name not in MEANINGFUL_NULLS.get(name, set())]
         if not cols:
             continue
         agg = t.aggregate(__rows=t.count(), **{c: t[c].isnull().cast("int64").sum() for c in cols}).execute().iloc[0]
@@ -373,7 +404,7 @@ def _findings(con: ibis.BaseBackend, tables: pd.DataFrame, missing: pd.DataFrame
             share = dup_leads / n_leads if n_leads else 0.0
             sev = "warning" if share > WARN_SHARE else ("note" if tokens else "ok")
             f.append(_finding(sev, "duplicate phones", "leads", dup_leads, share,
-                              f"{dup_leads:,} leads ({share:.1%}) share a phone with another lead ({tokens:,} phone numbers); "
+                              f"{dup_leads:,} leads ({share:.1%}) share a phone with another lead ({tokens:,} phone number(s)); "
                               "they may be the same person entered twice" if tokens else "no two leads share a phone number"))
     if "calls" in present:
         calls = con.table("calls")
@@ -390,14 +421,21 @@ def _findings(con: ibis.BaseBackend, tables: pd.DataFrame, missing: pd.DataFrame
         f.append(_finding(sev, "zero talk time on connected calls", "calls", zero, share,
                           f"{zero:,} connected calls ({share:.1%} of connected) have zero talk time; check the dialer export"
                           if zero else "every connected call has talk time"))
-    # missing optional fields
-    for r in missing.itertuples():
-        if r.share > WARN_SHARE:
-            f.append(_finding("warning" if r.share > 0.5 else "note", "empty optional column", r.table, r.missing, r.share,
-                              f"{r.table}.{r.column} is empty in {r.share:.1%} of rows"))
-    if len(missing) and not (missing.share > WARN_SHARE).any():
-        f.append(_finding("ok", "empty optional column", "all", 0, 0.0,
-                          f"all optional columns are at least {1 - WARN_SHARE:.0%} filled"))
+    # missing optional fields: one line per table for never-filled and for partly-filled columns
+    for name, part in missing.groupby("table", sort=False):
+        never = part[part.share >= 1.0]
+        partly = part[(part.share > WARN_SHARE) & (part.share < 1.0)].sort_values("share", ascending=False)
+        if len(never):
+            f.append(_finding("note", "optional columns not provided", name, len(never), None,
+                              f"{name}: {len(never)} optional column(s) are never filled ({', '.join(never.column)}); "
+                              "report parts that use them stay empty"))
+        if len(partly):
+            cols = ", ".join(f"{r.column} {r.share:.0%}" for r in partly.itertuples())
+            f.append(_finding("warning", "optional columns partly empty", name, len(partly), float(partly.share.max()),
+                              f"{name}: {len(partly)} optional column(s) are partly empty ({cols})"))
+    if len(missing) and not ((missing.share > WARN_SHARE) & (missing.share < 1.0)).any():
+        f.append(_finding("ok", "optional columns partly empty", "all", 0, 0.0,
+                          f"every provided optional column is at least {1 - WARN_SHARE:.0%} filled"))
     return f
 
 

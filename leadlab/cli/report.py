@@ -1,0 +1,142 @@
+"""``leadlab report``: run report notebooks, render them to HTML, publish them to reports/."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from leadlab.cli import db_option
+from leadlab.errors import ConfigError, ReportError
+
+_EPILOG = """\b
+Examples:
+  leadlab report data_overview                      # last complete month
+  leadlab report data_overview -p period=2026-10
+  leadlab report experiment_report -p experiment_id=EXP-LEAD-SCRIPT
+  leadlab report all --period last-month            # every report, as `make demo`
+  leadlab report all --period last-week --quiet     # e.g. from cron
+  leadlab report list                               # notebooks and their parameters
+\b
+Pages go to reports/<name>/<period>.html and are listed in reports/index.html.
+A failed run publishes nothing (the last good page stays) and exits with status 1.
+"""
+
+
+def _names() -> list[str]:
+    try:
+        from leadlab.reports.runner import available_notebooks
+
+        return available_notebooks()
+    except Exception:  # pragma: no cover - never break --help
+        return []
+
+
+class ReportCommand(click.Command):
+    """Shows the notebooks found in notebooks/ as NAME choices in --help."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "NAME|all|list [-p key=value ...] [OPTIONS]")
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_help_text(ctx, formatter)
+        names = _names()
+        with formatter.section("NAME"):
+            formatter.write_dl([
+                *((n, _title(n)) for n in names),
+                ("all", "every registered report that exists, in order, for --period"),
+                ("list", "show the notebooks and their parameters"),
+            ] if names else [("(none)", "no notebooks found in notebooks/"), ("list", "show notebooks")])
+
+
+def _title(name: str) -> str:
+    from leadlab.reports.registry import get_spec
+
+    return get_spec(name).title
+
+
+def _echo_outcome(o, quiet: bool) -> None:
+    if o.status == "skipped":
+        if not quiet:
+            click.echo(f"  skip  {o.name:<20} {o.message}", err=True)
+        return
+    mark = "ok  " if o.status == "ok" else "FAIL"
+    line = f"  {mark}  {o.name:<20} {o.label:<18} {o.seconds:6.1f} s"
+    if o.status == "ok":
+        if not quiet:
+            click.echo(f"{line}  reports/{o.html}")
+    else:
+        click.echo(f"{line}  {o.message}", err=True)
+
+
+@click.command(cls=ReportCommand, epilog=_EPILOG, context_settings={"max_content_width": 100})
+@click.argument("name", metavar="NAME")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A notebook parameter (repeatable). Checked against the notebook's parameters cell.")
+@click.option("--period", default=None, metavar="PERIOD",
+              help="Report period: 2026-10, 2026-W46, 2026-Q4, last-week, last-month (latest complete period "
+                   "relative to the latest call in the store). Same as -p period=...")
+@click.option("--timeout", default=600, show_default=True, type=click.IntRange(min=1),
+              help="Seconds a single notebook cell may run before the report fails.")
+@click.option("--label", default=None, help="Name of the published file (default: the period, experiment id or as-of date).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures and the index path.")
+@db_option
+def report(name: str, params: tuple[str, ...], period: str | None, timeout: int, label: str | None,
+           quiet: bool, db: str | None) -> None:
+    """Run a report notebook, render it to HTML without code and publish it to reports/.
+
+    NAME is a notebook of notebooks/ (without .ipynb), `all` or `list`. The store
+    connection comes from --db / $LEADLAB_DB and reaches the notebook through the
+    environment, never as a parameter.
+    """
+    from leadlab.reports.params import parse_assignments
+    from leadlab.reports.runner import run_all, run_report
+
+    from leadlab.paths import project_root
+
+    index = project_root() / "reports" / "index.html"
+    if name == "list":
+        _list()
+        return
+    if name == "all":
+        if params:
+            raise ConfigError("`report all` takes no -p parameters; use --period (each notebook gets only the parameters it declares)")
+        outcomes = run_all(period or "last-month", db=db, timeout=timeout, echo=lambda o: _echo_outcome(o, quiet))
+        ran = [o for o in outcomes if o.status != "skipped"]
+        failed = [o for o in ran if o.status != "ok"]
+        click.echo(f"{len(ran) - len(failed)} of {len(ran)} reports published; index: {index}")
+        if failed:
+            raise ReportError(f"{len(failed)} report(s) failed: {', '.join(f'{o.name} ({o.label})' for o in failed)}",
+                              details=["see reports/index.html and the executed notebooks in build/reports/",
+                                       "the last good version of each failed report stays published"])
+        return
+    given = parse_assignments(params)
+    if period is not None:
+        if "period" in given:
+            raise ConfigError("give the period once: either --period or -p period=...")
+        given["period"] = period
+    rec = run_report(name, given, db=db, label=label, timeout=timeout, from_text=True)
+    if not quiet:
+        click.echo(f"  ok    {name:<20} {rec.label:<18} {rec.seconds:6.1f} s  reports/{rec.html}")
+    click.echo(f"index: {index}")
+
+
+def _list() -> None:
+    from leadlab.reports.registry import get_spec, is_registered
+    from leadlab.reports.runner import notebook_catalog
+
+    catalog = notebook_catalog()
+    if not catalog:
+        click.echo("no notebooks in notebooks/")
+        return
+    for name, declared in catalog:
+        spec = get_spec(name)
+        tag = "" if is_registered(name) else "  (not in `report all`)"
+        click.echo(f"{name}: {spec.title}{tag}")
+        if spec.description:
+            click.echo(f"    {spec.description}")
+        if not declared:
+            click.echo("    (no parameters)")
+        for p in declared.values():
+            click.echo(f"    -p {p.name}=...  {p.type}, default {p.default}" + (f"  — {p.help}" if p.help else ""))
+    sys.stdout.flush()

@@ -1,0 +1,229 @@
+"""A report notebook's parameters: read them from its ``parameters`` cell, check and
+convert what the user passes, refuse anything that looks like a credential.
+
+The parameters cell holds plain ``name = literal  # help`` lines; the literal's type is
+the parameter's type (``None`` accepts anything).
+
+>>> p = Param("alpha", "float", "0.05", "significance level")
+>>> convert(p, "0.1")
+0.1
+>>> check_value(p, 1)  # an int is a fine float
+1.0
+>>> convert(Param("metrics", "list", '["sql_rate"]', ""), "sql_rate,connect_rate")
+['sql_rate', 'connect_rate']
+>>> looks_like_credential("db", "postgres://ann:pw@host/db")
+True
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from leadlab.errors import ConfigError
+
+#: Parameter names refused because they look like credentials.
+SECRET_NAME = re.compile(r"passw(or)?d|pwd|secret|token|key|credential", re.IGNORECASE)
+#: A URL with userinfo (user:password@host).
+URL_USERINFO = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s@:]*:[^/\s@]*@", re.IGNORECASE)
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter: ``type`` is str, int, float, bool, list, dict or any."""
+
+    name: str
+    type: str
+    default: str  # the literal's source text
+    help: str
+
+    @property
+    def default_value(self) -> Any:
+        try:
+            return ast.literal_eval(self.default)
+        except (ValueError, SyntaxError):
+            return self.default
+
+    def describe(self) -> str:
+        h = f"  # {self.help}" if self.help else ""
+        return f"{self.name} = {self.default}  ({self.type}){h}"
+
+
+def _type_of(source: str, annotated: str | None) -> str:
+    if annotated and annotated not in ("None", ""):
+        base = annotated.split("[")[0].strip().lower()
+        if base in ("str", "int", "float", "bool", "list", "dict"):
+            return base
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return "any"
+    if value is None:
+        return "any"
+    if isinstance(value, tuple):
+        return "list"
+    name = type(value).__name__
+    return name if name in ("str", "int", "float", "bool", "list", "dict") else "any"
+
+
+def parameters_cell(nb: nbformat.NotebookNode) -> int:
+    """Index of the cell tagged ``parameters`` (-1 when none)."""
+    for i, cell in enumerate(nb.cells):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return i
+    return -1
+
+
+def declared_parameters(path: str | Path) -> dict[str, Param]:
+    """The parameters declared in the notebook's ``parameters`` cell (papermill's inspection)."""
+    from papermill.translators import PythonTranslator
+
+    nb = nbformat.read(str(path), as_version=4)
+    idx = parameters_cell(nb)
+    if idx < 0:
+        return {}
+    out: dict[str, Param] = {}
+    for p in PythonTranslator.inspect(nb.cells[idx]):
+        out[p.name] = Param(p.name, _type_of(p.default, p.inferred_type_name), p.default, (p.help or "").strip())
+    return out
+
+
+def looks_like_credential(name: str, value: Any) -> bool:
+    """True when the parameter name or value looks like a secret (papermill writes every
+    parameter into the output notebook, so secrets must come from the environment)."""
+    if SECRET_NAME.search(name):
+        return True
+    values = value if isinstance(value, (list, tuple)) else value.values() if isinstance(value, dict) else [value]
+    return any(isinstance(v, str) and URL_USERINFO.search(v) for v in values)
+
+
+def convert(param: Param, text: str) -> Any:
+    """Convert command-line text to ``param``'s type; ConfigError saying the expected type."""
+    t = param.type
+    raw = text.strip()
+
+    def bad(expected: str) -> ConfigError:
+        return ConfigError(f"parameter {param.name}: {text!r} is not {expected} (default {param.default})")
+
+    if t == "str":
+        return text
+    if t == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise bad("an integer") from None
+    if t == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise bad("a number") from None
+    if t == "bool":
+        if raw.lower() in _TRUE:
+            return True
+        if raw.lower() in _FALSE:
+            return False
+        raise bad("true or false")
+    if t == "list":
+        if raw.startswith("["):
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError:
+                raise bad("a list (JSON like [\"a\", \"b\"] or comma-separated a,b)") from None
+            if not isinstance(value, list):
+                raise bad("a list")
+            return value
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if t == "dict":
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            raise bad('a JSON object like {"a": 1}') from None
+        if not isinstance(value, dict):
+            raise bad("a JSON object")
+        return value
+    # any: None default — read numbers, booleans and null; everything else is text
+    low = raw.lower()
+    if low in ("none", "null", ""):
+        return None
+    if low in ("true", "false"):
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(raw)
+        except ValueError:
+            pass
+    return text
+
+
+def check_value(param: Param, value: Any) -> Any:
+    """Check a Python value against ``param``'s type (ints are accepted for floats)."""
+    t = param.type
+    ok = {
+        "str": lambda v: isinstance(v, str),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "bool": lambda v: isinstance(v, bool),
+        "list": lambda v: isinstance(v, (list, tuple)),
+        "dict": lambda v: isinstance(v, dict),
+        "any": lambda v: v is None or isinstance(v, (str, int, float, bool, list, tuple, dict)),
+    }[t]
+    if not ok(value):
+        raise ConfigError(f"parameter {param.name}: {value!r} is a {type(value).__name__}, expected {t} (default {param.default})")
+    if t == "float":
+        return float(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def check_parameters(notebook: str | Path, given: dict[str, Any], *, from_text: bool = False,
+                     declared: dict[str, Param] | None = None) -> dict[str, Any]:
+    """Check ``given`` against the notebook's parameters cell and return converted values.
+
+    Raises ConfigError (before anything runs) for an unknown name, a wrong type or a
+    credential-looking parameter; the error's details list the valid parameters.
+    """
+    declared = declared if declared is not None else declared_parameters(notebook)
+    name = Path(notebook).stem
+    valid = [p.describe() for p in declared.values()] or ["(this notebook declares no parameters)"]
+    out: dict[str, Any] = {}
+    for key, value in given.items():
+        if looks_like_credential(key, value):
+            raise ConfigError(
+                f"parameter {key} of report {name} looks like a credential; parameters are written into the "
+                "report, so pass connections through --db or $LEADLAB_DB (and secrets through the environment)"
+            )
+        if key not in declared:
+            raise ConfigError(f"report {name} has no parameter {key!r}; valid parameters:", details=valid)
+        param = declared[key]
+        try:
+            out[key] = convert(param, value) if from_text and isinstance(value, str) else check_value(param, value)
+        except ConfigError as exc:
+            raise ConfigError(f"report {name}: {exc.message}", details=valid) from None
+    return out
+
+
+def parse_assignments(items: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``["period=2026-10", "team=North"]`` → dict; ConfigError for an item without ``=``."""
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"option -p: {item!r} is not key=value (example: -p period=2026-10)")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        if not key.isidentifier():
+            raise ConfigError(f"option -p: {key!r} is not a parameter name (example: -p period=2026-10)")
+        out[key] = value
+    return out
+
+
+__all__ = ["Param", "check_parameters", "check_value", "convert", "declared_parameters",
+           "looks_like_credential", "parameters_cell", "parse_assignments"]

@@ -1,0 +1,243 @@
+"""Publish reports atomically and keep the report index.
+
+A page is written to a temporary file in its destination folder and moved into place
+with :func:`os.replace`, so a reader never sees half a file and a failed run never
+replaces the last good report. Every run (good or failed) is recorded in
+``reports/index.json``; ``reports/index.html`` is regenerated from it after each run.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> atomic_write_text(d / "a" / "x.html", "<p>hi</p>")
+>>> (d / "a" / "x.html").read_text()
+'<p>hi</p>'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from leadlab.errors import ReportError
+
+INDEX_JSON = "index.json"
+INDEX_HTML = "index.html"
+#: Runs kept per (report, label) in index.json (newest first).
+KEEP_RUNS = 10
+
+
+@dataclass
+class RunRecord:
+    """One run of one report, as stored in ``reports/index.json``."""
+
+    report: str
+    label: str
+    title: str
+    parameters: dict[str, Any]
+    status: str  # ok | failed
+    started_at: str  # ISO UTC
+    seconds: float
+    leadlab_version: str
+    html: str | None = None  # published page, relative to reports/ (ok runs)
+    notebook: str | None = None  # executed notebook, relative to the project root
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same folder + ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(reports: Path) -> Iterator[None]:
+    """Serialize index updates between processes (e.g. two cron jobs)."""
+    reports.mkdir(parents=True, exist_ok=True)
+    with open(reports / ".index.lock", "w") as fh:
+        try:
+            import fcntl
+
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - Windows
+            pass
+        yield
+
+
+def load_index(reports: Path) -> list[dict[str, Any]]:
+    """The run records of ``reports/index.json`` (empty when absent)."""
+    path = Path(reports) / INDEX_JSON
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}); move it away to start a fresh index") from None
+    return list(data.get("runs", []))
+
+
+def record_run(reports: Path, record: RunRecord) -> Path:
+    """Add ``record`` to index.json (keeping the newest runs per report and label) and
+    regenerate index.html. Returns the path of index.html."""
+    reports = Path(reports)
+    with _locked(reports):
+        runs = load_index(reports)
+        runs.insert(0, asdict(record))
+        kept, seen = [], {}
+        for r in sorted(runs, key=lambda r: r["started_at"], reverse=True):
+            key = (r["report"], r["label"])
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] <= KEEP_RUNS:
+                kept.append(r)
+        atomic_write_text(reports / INDEX_JSON, json.dumps({"version": 1, "runs": kept}, indent=1, default=str))
+        atomic_write_text(reports / INDEX_HTML, index_html(kept))
+    return reports / INDEX_HTML
+
+
+def publish(reports: Path, record: RunRecord, page: str) -> Path:
+    """Publish ``page`` as ``reports/<report>/<label>.html`` and return its path."""
+    dest = Path(reports) / record.report / f"{safe_label(record.label)}.html"
+    atomic_write_text(dest, page)
+    record.html = f"{record.report}/{dest.name}"
+    return dest
+
+
+def safe_label(label: str) -> str:
+    """``label`` usable as a file name (letters, digits, ``-``, ``_``, ``.``).
+
+    >>> safe_label("EXP/LEAD SCRIPT")
+    'EXP-LEAD-SCRIPT'
+    """
+    out = "".join(c if c.isalnum() or c in "-_." else "-" for c in str(label)).strip(".-")
+    return out or "run"
+
+
+# ---------------------------------------------------------------- index page
+_STATUS = {"ok": ("#009E73", "published"), "failed": ("#D55E00", "failed")}
+
+
+def _badge(status: str) -> str:
+    color, text = _STATUS.get(status, ("#7F7F7F", status))
+    return f"<span class='badge' style='background:{color}'>{html.escape(text)}</span>"
+
+
+def _when(iso: str) -> str:
+    try:
+        return pd.Timestamp(iso).strftime("%Y-%m-%d %H:%M UTC")
+    except (ValueError, TypeError):
+        return str(iso)
+
+
+def _sort_key(label: str, started: str) -> tuple:
+    from leadlab.periods import parse_period
+
+    try:
+        return (1, parse_period(label).start.isoformat(), started)
+    except Exception:
+        return (0, started, label)
+
+
+def _params(p: dict[str, Any]) -> str:
+    if not p:
+        return "<span class='muted'>defaults</span>"
+    def show(v: Any) -> str:
+        return v if isinstance(v, str) else ", ".join(map(str, v)) if isinstance(v, list) else json.dumps(v, default=str)
+
+    return "<br>".join(f"{html.escape(k.replace('_', ' '))}: <b>{html.escape(show(v))}</b>" for k, v in p.items())
+
+
+def index_html(runs: list[dict[str, Any]]) -> str:
+    """The report index page: one section per report, newest period first; for each label
+    the latest run with status, parameters, run time, leadlab version; a failed latest run
+    shows its error and links to the last good page, which stays published."""
+    from leadlab.reports.registry import REGISTRY, get_spec
+
+    by_report: dict[str, dict[str, list[dict]]] = {}
+    for r in runs:
+        by_report.setdefault(r["report"], {}).setdefault(r["label"], []).append(r)
+    order = [s.name for s in REGISTRY if s.name in by_report] + sorted(set(by_report) - {s.name for s in REGISTRY})
+    latest_all = [sorted(v, key=lambda r: r["started_at"], reverse=True)[0] for d in by_report.values() for v in d.values()]
+    failed = [r for r in latest_all if r["status"] != "ok"]
+    updated = max((r["started_at"] for r in runs), default="")
+    sections = []
+    for name in order:
+        spec = get_spec(name)
+        rows = []
+        labels = by_report[name]
+        for label in sorted(labels, key=lambda lb: _sort_key(lb, labels[lb][0]["started_at"]), reverse=True):
+            history = sorted(labels[label], key=lambda r: r["started_at"], reverse=True)
+            latest = history[0]
+            good = next((r for r in history if r["status"] == "ok" and r.get("html")), None)
+            link = (f"<a href='{html.escape(good['html'])}'>{html.escape(label)}</a>" if good
+                    else f"<span>{html.escape(label)}</span>")
+            note = ""
+            if latest["status"] != "ok":
+                note = f"<div class='error'>{html.escape(latest.get('error') or 'failed')}</div>"
+                note += (f"<div class='muted'>The last good report (from {_when(good['started_at'])}) is still shown.</div>"
+                         if good else "<div class='muted'>No good report published yet.</div>")
+            rows.append(
+                f"<tr class='{latest['status']}'><td class='label'>{link}</td><td>{_badge(latest['status'])}{note}</td>"
+                f"<td>{_params(latest.get('parameters') or {})}</td><td>{_when(latest['started_at'])}</td>"
+                f"<td class='num'>{latest['seconds']:.1f} s</td><td>{html.escape(str(latest.get('leadlab_version', '')))}</td></tr>"
+            )
+        sections.append(
+            f"<section><h2>{html.escape(spec.title)}</h2>"
+            + (f"<p class='muted'>{html.escape(spec.description)}</p>" if spec.description else "")
+            + "<table><thead><tr><th>report</th><th>status</th><th>parameters</th><th>generated</th>"
+              "<th>run time</th><th>leadlab</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>"
+        )
+    if not runs:
+        banner = "<p class='muted'>No report has run yet. Run <code>leadlab report all --period last-month</code>.</p>"
+    elif failed:
+        banner = (f"<p class='banner bad'>{len(failed)} report(s) failed in their latest run: "
+                  + ", ".join(html.escape(f"{get_spec(r['report']).title} {r['label']}") for r in failed)
+                  + ". Earlier good versions stay published.</p>")
+    else:
+        banner = "<p class='banner good'>All reports ran successfully in their latest run.</p>"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>leadlab reports</title>
+<style>
+body {{ font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }}
+h1 {{ margin-bottom: 0.1em; }} h2 {{ margin: 1.6em 0 0.2em; border-bottom: 2px solid #0072B2; padding-bottom: 2px; }}
+table {{ border-collapse: collapse; width: 100%; margin-top: 0.5em; }}
+th, td {{ text-align: left; padding: 6px 10px; border-bottom: 1px solid #e6e6e6; vertical-align: top; font-size: 0.95em; }}
+th {{ background: #f5f7fa; font-weight: 600; }} td.num {{ text-align: right; white-space: nowrap; }}
+td.label a {{ font-weight: 600; font-size: 1.05em; }} tr.failed td.label {{ color: #888; }}
+.badge {{ color: white; border-radius: 3px; padding: 1px 7px; font-size: 0.85em; font-weight: 600; }}
+.error {{ color: #A33; font-family: monospace; font-size: 0.85em; margin-top: 4px; white-space: pre-wrap; max-width: 32em; }}
+.muted {{ color: #777; font-size: 0.9em; }} code {{ background: #f3f3f3; padding: 0 3px; border-radius: 2px; }}
+.banner {{ padding: 8px 12px; border-radius: 4px; }} .banner.bad {{ background: #fdecea; color: #8a1f11; }} .banner.good {{ background: #e8f6f0; color: #0b5d43; }}
+</style></head><body>
+<h1>leadlab reports</h1>
+<p class="muted">Every published report, newest first. Click a report to open it. Updated {_when(updated) if updated else "never"}.</p>
+{banner}
+{''.join(sections)}
+</body></html>
+"""
+
+
+__all__ = ["RunRecord", "atomic_write_text", "index_html", "load_index", "publish", "record_run", "safe_label"]

@@ -1,0 +1,91 @@
+"""Which notebooks ``leadlab report all`` runs, in which order, with which parameters.
+
+Each :class:`ReportSpec` names a notebook of ``notebooks/``, its page title, which
+parameter names the published file (``period`` → ``reports/kpi_report/2026-10.html``),
+how ``report all`` fills its parameters, and the fixed parameters the CI test uses.
+Notebooks missing from ``notebooks/`` are skipped with a note; notebooks in
+``notebooks/`` that are not registered still run with ``leadlab report NAME``.
+
+>>> [s.name for s in REGISTRY]
+['data_overview', 'kpi_report', 'experiment_report', 'scorer_training', 'scorer_monitoring']
+>>> get_spec("kpi_report").title
+'KPI report'
+>>> get_spec("my_adhoc_notebook").title
+'My adhoc notebook'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The period the CI tests use: a complete month inside every synthetic store (data ends 2026-11-20).
+CI_PERIOD = "2026-10"
+#: The experiment the CI test uses for experiment_report.
+CI_EXPERIMENT = "EXP-LEAD-SCRIPT"
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """How one notebook is run as a report.
+
+    - ``label_param``: the parameter whose value names the published file (``None``: the
+      run label is ``as-of-<date of latest store activity>``).
+    - ``all_mode``: how ``report all`` runs it: ``"period"`` (once, with the period),
+      ``"per_experiment"`` (once per ``experiments.experiment_id``), ``"defaults"`` (once,
+      notebook defaults).
+    - ``ci_parameters``: parameters for ``tests/test_notebooks.py`` and the CI nbval run.
+    """
+
+    name: str
+    title: str
+    description: str = ""
+    label_param: str | None = "period"
+    all_mode: str = "period"
+    ci_parameters: dict[str, Any] = field(default_factory=dict)
+
+
+REGISTRY: tuple[ReportSpec, ...] = (
+    ReportSpec(
+        "data_overview", "Data overview",
+        "What is in the store, whether it is sound, and the funnel and call volume of the period.",
+        ci_parameters={"period": CI_PERIOD},
+    ),
+    ReportSpec(
+        "kpi_report", "KPI report",
+        "Funnel KPIs against targets, pacing, team and rep scorecards for the period.",
+        ci_parameters={"period": CI_PERIOD},
+    ),
+    ReportSpec(
+        "experiment_report", "Experiment report",
+        "Result of one call-script A/B test: effect per metric with confidence intervals and a verdict.",
+        label_param="experiment_id", all_mode="per_experiment",
+        ci_parameters={"experiment_id": CI_EXPERIMENT},
+    ),
+    ReportSpec(
+        "scorer_training", "Lead scorer training",
+        "Training and validation of the lead-quality scorer: discrimination, calibration, lift.",
+        label_param=None, all_mode="defaults",
+    ),
+    ReportSpec(
+        "scorer_monitoring", "Lead scorer monitoring",
+        "How the deployed lead scorer performs and drifts in the period.",
+        ci_parameters={"period": CI_PERIOD},
+    ),
+)
+_BY_NAME = {s.name: s for s in REGISTRY}
+
+
+def get_spec(name: str) -> ReportSpec:
+    """The registered spec of ``name``; an unregistered notebook gets a default spec
+    (title from its name, labelled by ``period`` when it has one)."""
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    return ReportSpec(name, name.replace("_", " ").strip().capitalize(), all_mode="none")
+
+
+def is_registered(name: str) -> bool:
+    return name in _BY_NAME
+
+
+__all__ = ["CI_EXPERIMENT", "CI_PERIOD", "REGISTRY", "ReportSpec", "get_spec", "is_registered"]

@@ -1,0 +1,355 @@
+"""Run report notebooks: check parameters, execute with papermill, render, publish, record.
+
+One run = :func:`run_report`:
+
+1. parameters are checked against the notebook's ``parameters`` cell (unknown name, wrong
+   type or credential-looking → ConfigError before anything runs);
+2. a relative ``period`` (``last-month``) is resolved against the store's latest activity
+   and passed as a concrete label (``2026-10``), which also names the published file;
+3. papermill executes the notebook into ``build/reports/<name>/<label>.ipynb`` with a
+   per-cell timeout, in a kernel whose cwd is the project root and whose environment has
+   ``LEADLAB_HOME`` (and ``LEADLAB_DB`` when ``db`` is given) — the connection never
+   travels as a parameter;
+4. the executed notebook is rendered to HTML without code and published atomically to
+   ``reports/<name>/<label>.html``; a failure publishes nothing and keeps the last good page;
+5. the run (ok or failed, with its error) is recorded in ``reports/index.json`` and
+   ``reports/index.html`` is regenerated.
+
+Runs are sequential: parallel papermill runs in one process race on kernel ports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from leadlab.errors import ConfigError, LeadlabError, ReportError, StoreError
+from leadlab.reports.params import SECRET_NAME, Param, check_parameters, declared_parameters
+from leadlab.reports.publish import RunRecord, publish, record_run, safe_label
+from leadlab.reports.registry import REGISTRY, ReportSpec, get_spec
+
+DEFAULT_TIMEOUT = 600
+KERNEL = "python3"
+
+
+def _root(root: str | Path | None) -> Path:
+    from leadlab.paths import project_root
+
+    return Path(root).resolve() if root is not None else project_root()
+
+
+def available_notebooks(root: str | Path | None = None) -> list[str]:
+    """Names of the notebooks in ``<root>/notebooks`` (registered ones first, in run order)."""
+    folder = _root(root) / "notebooks"
+    found = {p.stem for p in folder.glob("*.ipynb") if not p.name.startswith(".")} if folder.is_dir() else set()
+    registered = [s.name for s in REGISTRY if s.name in found]
+    return registered + sorted(found - set(registered))
+
+
+def notebook_path(name: str, root: str | Path | None = None) -> Path:
+    """``notebooks/<name>.ipynb``; a ConfigError listing the notebooks that exist otherwise."""
+    path = _root(root) / "notebooks" / f"{name}.ipynb"
+    if not path.is_file():
+        names = available_notebooks(root)
+        raise ConfigError(
+            f"no report notebook {name!r} (looked for {path}); available: {', '.join(names) or 'none'}"
+        )
+    return path
+
+
+# ---------------------------------------------------------------- environment and secrets
+@contextlib.contextmanager
+def kernel_environment(root: Path, db: str | None) -> Iterator[None]:
+    """Set ``LEADLAB_HOME`` (and ``LEADLAB_DB``) for the kernel, restore afterwards."""
+    saved = {k: os.environ.get(k) for k in ("LEADLAB_HOME", "LEADLAB_DB")}
+    os.environ["LEADLAB_HOME"] = str(root)
+    if db:
+        os.environ["LEADLAB_DB"] = db
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def secrets_in_environment(db: str | None = None) -> list[str]:
+    """Values that must never reach an output: the password of the store URL and the values
+    of environment variables named like credentials (``PGPASSWORD``, ``API_TOKEN``, ...)."""
+    out: list[str] = []
+    url = db or os.environ.get("LEADLAB_DB") or ""
+    with contextlib.suppress(ValueError):
+        parts = urlsplit(url)
+        if parts.password:
+            out.append(parts.password)
+    for name, value in os.environ.items():
+        if SECRET_NAME.search(name) and value and len(value) >= 6 and name not in ("LEADLAB_HOME",):
+            out.append(value)
+    return sorted(set(out), key=len, reverse=True)
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """``text`` with every secret replaced by ``***``."""
+    for s in secrets:
+        text = text.replace(s, "***")
+    return text
+
+
+# ---------------------------------------------------------------- planning
+@dataclass
+class PlannedRun:
+    """A checked, ready-to-run report: notebook, final parameters, label, page title."""
+
+    name: str
+    path: Path
+    parameters: dict[str, Any]
+    label: str
+    title: str
+    declared: dict[str, Param] = field(default_factory=dict)
+
+
+def _store_as_of(db: str | None) -> pd.Timestamp | None:
+    """Latest activity in the store, or None when the store cannot be opened (the kernel
+    will then report the problem itself). The connection is closed before any kernel starts:
+    DuckDB allows only one writing process."""
+    from leadlab.overview import store_as_of
+    from leadlab.store import connect, resolve_url
+
+    url = resolve_url(db)
+    if url.startswith("duckdb://") and not Path(url[len("duckdb://"):]).exists():
+        return None
+    try:
+        con = connect(db, read_only=url.startswith("duckdb://"))
+    except StoreError:
+        return None
+    try:
+        return store_as_of(con)
+    except Exception:
+        return None
+    finally:
+        with contextlib.suppress(Exception):
+            con.disconnect()
+
+
+def plan_run(name: str, parameters: dict[str, Any] | None = None, *, root: str | Path | None = None,
+             db: str | None = None, label: str | None = None, from_text: bool = False,
+             as_of: pd.Timestamp | None = None) -> PlannedRun:
+    """Check ``parameters`` for notebook ``name`` and work out label and title (no execution)."""
+    from leadlab.periods import parse_period
+
+    path = notebook_path(name, root)
+    declared = declared_parameters(path)
+    params = check_parameters(path, dict(parameters or {}), from_text=from_text, declared=declared)
+    spec: ReportSpec = get_spec(name)
+    period = None
+    if "period" in declared:
+        value = params.get("period", declared["period"].default_value)
+        if isinstance(value, str) and value.strip():
+            relative = value.strip().lower().startswith(("last-", "yesterday"))
+            if relative and as_of is None:
+                as_of = _store_as_of(db)
+            try:
+                period = parse_period(value, as_of=as_of)
+            except ConfigError as exc:
+                raise ConfigError(f"report {name}: {exc.message}") from None
+            params["period"] = period.label
+    if label is None:
+        if spec.label_param and spec.label_param != "period" and spec.label_param in declared:
+            value = params.get(spec.label_param, declared[spec.label_param].default_value)
+            label = str(value) if value not in (None, "") else None
+        if label is None and period is not None:
+            label = period.label
+        if label is None:
+            as_of = as_of if as_of is not None else _store_as_of(db)
+            label = f"as-of-{(as_of if as_of is not None else pd.Timestamp.now()):%Y-%m-%d}"
+    label = safe_label(label)
+    return PlannedRun(name, path, params, label, f"{spec.title} — {label}", declared)
+
+
+# ---------------------------------------------------------------- running
+def _error_message(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})".strip()
+    if isinstance(exc, LeadlabError):
+        return exc.message
+    name = type(exc).__name__
+    text = str(exc).strip().splitlines()
+    if "Timeout" in name or (text and "timed out" in text[0].lower()):
+        return f"{name}: a cell ran longer than the timeout ({text[0] if text else ''})"
+    return f"{name}: {text[0] if text else ''}".strip().rstrip(":")
+
+
+def _scrub_notebook(path: Path, secrets: list[str]) -> None:
+    if secrets and path.exists():
+        text = path.read_text(encoding="utf-8")
+        clean = scrub(text, secrets)
+        if clean != text:
+            from leadlab.reports.publish import atomic_write_text
+
+            atomic_write_text(path, clean)
+
+
+def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None = None,
+            timeout: int = DEFAULT_TIMEOUT, record: bool = True) -> RunRecord:
+    """Execute, render and publish a planned run; always returns a RunRecord (status ok or
+    failed) and records it in the index when ``record``."""
+    import nbformat
+    import papermill as pm
+
+    from leadlab import __version__
+    from leadlab.reports.render import render_html
+
+    root = _root(root)
+    reports = root / "reports"
+    out = root / "build" / "reports" / run.name / f"{run.label}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    started = pd.Timestamp.now(tz="UTC")
+    t0 = time.perf_counter()
+    rec = RunRecord(report=run.name, label=run.label, title=run.title, parameters=run.parameters, status="ok",
+                    started_at=started.isoformat(timespec="seconds"), seconds=0.0, leadlab_version=__version__,
+                    notebook=str(out.relative_to(root)))
+    secrets = secrets_in_environment(db)
+    try:
+        with kernel_environment(root, db):
+            pm.execute_notebook(
+                str(run.path), str(out), parameters=run.parameters, kernel_name=KERNEL, language="python",
+                progress_bar=False, log_output=False, cwd=str(root), execution_timeout=timeout, start_timeout=120,
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
+        _scrub_notebook(out, secrets)
+        nb = nbformat.read(str(out), as_version=4)
+        meta = {k.replace("_", " "): (", ".join(map(str, v)) if isinstance(v, list) else v)
+                for k, v in run.parameters.items()}
+        meta["generated"] = started.strftime("%Y-%m-%d %H:%M UTC")
+        meta["leadlab"] = __version__
+        page = scrub(render_html(nb, title=run.title, meta=meta, index_href="../index.html"), secrets)
+        rec.seconds = round(time.perf_counter() - t0, 2)
+        publish(reports, rec, page)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded, never published
+        _scrub_notebook(out, secrets)
+        rec.status = "failed"
+        rec.error = scrub(_error_message(exc), secrets)
+        rec.seconds = round(time.perf_counter() - t0, 2)
+    if record:
+        record_run(reports, rec)
+    return rec
+
+
+def run_report(name: str, parameters: dict[str, Any] | None = None, *, root: str | Path | None = None,
+               db: str | None = None, label: str | None = None, timeout: int = DEFAULT_TIMEOUT,
+               from_text: bool = False, raise_on_error: bool = True) -> RunRecord:
+    """Run one report end to end (see the module docstring).
+
+    Raises ConfigError for bad parameters (nothing runs) and, when ``raise_on_error``,
+    ReportError when the notebook failed (the failure is recorded in the index first).
+
+    Example: ``run_report("data_overview", {"period": "2026-10"})`` publishes
+    ``reports/data_overview/2026-10.html``.
+    """
+    run = plan_run(name, parameters, root=root, db=db, label=label, from_text=from_text)
+    rec = execute(run, root=root, db=db, timeout=timeout)
+    if raise_on_error and not rec.ok:
+        nb = rec.notebook or ""
+        raise ReportError(f"report {name} ({rec.label}) failed: {rec.error}",
+                          details=[f"executed notebook with the error: {nb}",
+                                   "the last good report (if any) stays published"])
+    return rec
+
+
+# ---------------------------------------------------------------- report all
+@dataclass
+class Outcome:
+    """What ``report all`` did with one registry entry."""
+
+    name: str
+    label: str
+    status: str  # ok | failed | skipped
+    seconds: float = 0.0
+    message: str = ""
+    html: str | None = None
+
+
+def experiment_ids(db: str | None = None) -> list[str]:
+    """The experiment ids in the store (``experiments``, else ``assignments``), sorted."""
+    from leadlab.store import connect, has_table, resolve_url
+
+    url = resolve_url(db)
+    if url.startswith("duckdb://") and not Path(url[len("duckdb://"):]).exists():
+        return []
+    con = connect(db, read_only=url.startswith("duckdb://"))
+    try:
+        for name in ("experiments", "assignments"):
+            if has_table(con, name):
+                ids = con.table(name).experiment_id.distinct().execute()
+                return sorted(str(v) for v in ids.tolist() if v is not None)
+        return []
+    finally:
+        with contextlib.suppress(Exception):
+            con.disconnect()
+
+
+def run_all(period: str = "last-month", *, root: str | Path | None = None, db: str | None = None,
+            timeout: int = DEFAULT_TIMEOUT, echo: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Run every registered notebook that exists, in registry order (see
+    :mod:`leadlab.reports.registry`), with ``period`` resolved once. Never raises for a
+    failing notebook: each outcome says ok / failed / skipped."""
+    from leadlab.periods import parse_period
+
+    root = _root(root)
+    relative = str(period).strip().lower().startswith(("last-", "yesterday"))
+    as_of = _store_as_of(db) if relative else None
+    p = parse_period(period, as_of=as_of)
+    outcomes: list[Outcome] = []
+
+    def emit(o: Outcome) -> None:
+        outcomes.append(o)
+        if echo:
+            echo(o)
+
+    for spec in REGISTRY:
+        path = root / "notebooks" / f"{spec.name}.ipynb"
+        if not path.is_file():
+            emit(Outcome(spec.name, "-", "skipped", message=f"notebooks/{spec.name}.ipynb does not exist yet"))
+            continue
+        declared = declared_parameters(path)
+        if spec.all_mode == "per_experiment":
+            ids = experiment_ids(db)
+            if not ids:
+                emit(Outcome(spec.name, "-", "skipped", message="the store has no experiments"))
+            sets = [{"experiment_id": i} for i in ids]
+        elif spec.all_mode == "period":
+            sets = [{"period": p.label}]
+        else:
+            sets = [{}]
+        for params in sets:
+            params = {k: v for k, v in params.items() if k in declared}
+            try:
+                run = plan_run(spec.name, params, root=root, db=db, as_of=as_of)
+            except LeadlabError as exc:
+                emit(Outcome(spec.name, str(params), "failed", message=exc.message))
+                continue
+            rec = execute(run, root=root, db=db, timeout=timeout)
+            emit(Outcome(spec.name, rec.label, rec.status, rec.seconds, rec.error or "", rec.html))
+    return outcomes
+
+
+def notebook_catalog(root: str | Path | None = None) -> list[tuple[str, dict[str, Param]]]:
+    """Every notebook with its declared parameters (for ``leadlab report list``)."""
+    return [(name, declared_parameters(notebook_path(name, root))) for name in available_notebooks(root)]
+
+
+__all__ = ["DEFAULT_TIMEOUT", "Outcome", "PlannedRun", "available_notebooks", "execute", "experiment_ids",
+           "kernel_environment", "notebook_catalog", "notebook_path", "plan_run", "run_all", "run_report",
+           "scrub", "secrets_in_environment"]
