@@ -1,0 +1,16 @@
+"""Activity KPIs: dials, talk time, connect and conversation rates, calls and
+follow-ups per lead, average handle time, complaints and do-not-call requests.
+
+>>> from leadlab.kpi.activity import activity  # doctest: +SKIP
+>>> activity(con, "2026-10", by="team").to_pandas()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from leadlab.kpi.family import FamilyResult, family_result
+
+
+def activity(data, period, team: str | None = None, by=None) -> FamilyResult:
+    """Activity KPIs of ``period`` (optionally one ``team``, broken down ``by`` a
+    dimension: team, rep_id, source, campaign, region)."""
+    return family_result(data, period, team, by, "activity", "Activity", "connect_rate")

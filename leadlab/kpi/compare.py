@@ -1,0 +1,173 @@
+"""The KPI table of a period against the previous period or the same period last
+year, with significance flags a manager can act on.
+
+Two checks per KPI:
+
+* **test against the comparison period**: two-proportion z-test for rates
+  (pooled, as statsmodels ``proportions_ztest``), exact conditional Poisson test for
+  counts (exposure = days in the period), Welch t-test for averages (from sums of
+  squares); p < ``alpha`` → "significant change";
+* **control chart** from the trailing periods (p-chart for rates, u-chart for
+  counts, 3-sigma limits): a value outside the limits is "outside normal variation".
+
+>>> from leadlab.kpi.compare import kpi_table  # doctest: +SKIP
+>>> kpi_table(con, "2026-10", compare_to="last-year").to_pandas()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from leadlab.errors import ConfigError
+from leadlab.kpi.definitions import KPIS, REPORT_KPIS, compute, format_value, get_kpi
+from leadlab.kpi.family import resolve
+from leadlab.kpi.measures import measures
+from leadlab.kpi.results import KpiResult
+from leadlab.kpi import stats
+from leadlab.periods import Period
+
+COMPARE_TO = ("previous", "last-year")
+#: trailing periods used for control-chart limits, per period kind
+TRAILING = {"day": 28, "week": 8, "month": 6, "quarter": 4, "year": 3}
+#: fewer trailing periods with data than this: no control chart
+MIN_CHART_PERIODS = 3
+
+
+def comparison_period(period: Period, compare_to: str) -> Period:
+    if compare_to == "previous":
+        return period.previous()
+    if compare_to in ("last-year", "same-last-year"):
+        return period.same_last_year()
+    raise ConfigError(f"parameter compare_to: unknown value {compare_to!r}; valid: {', '.join(COMPARE_TO)}")
+
+
+def _test(k, cur: pd.Series, ref: pd.Series, days_cur: float, days_ref: float) -> float:
+    if k.test == "proportion":
+        return stats.two_proportion_ztest(cur[k.num], cur[k.den], ref[k.num], ref[k.den])[1]
+    if k.test == "poisson":
+        return stats.poisson_rate_test(cur[k.num], days_cur, ref[k.num], days_ref)
+    if k.test == "mean":
+        return stats.welch_test(cur[k.num], cur[k.sumsq], cur[k.den], ref[k.num], ref[k.sumsq], ref[k.den])
+    return math.nan
+
+
+def _chart(k, cur: pd.Series, hist: pd.DataFrame, days_cur: float, hist_days: np.ndarray):
+    if len(hist) < MIN_CHART_PERIODS:
+        return (math.nan,) * 3
+    if k.test == "proportion":
+        c, lo, hi = stats.p_chart_limits(hist[k.num], hist[k.den], cur[k.den])
+        return c * k.scale, lo * k.scale, hi * k.scale
+    if k.test == "poisson":
+        if hist[k.num].sum() == 0:
+            return (math.nan,) * 3
+        return stats.u_chart_limits(hist[k.num], hist_days, days_cur)
+    return (math.nan,) * 3
+
+
+class KpiTable(KpiResult):
+    """KPI values of a period against a comparison period, with flags."""
+
+    def display_frame(self) -> pd.DataFrame:
+        rows = []
+        for r in self.frame.itertuples(index=False):
+            k = KPIS[r.kpi]
+            if k.unit == "rate":
+                change = "n/a" if not np.isfinite(r.change) else f"{r.change * 100:+.1f} pp"
+            else:
+                change = "n/a" if not np.isfinite(r.change_rel) else f"{r.change_rel:+.1%}"
+            rows.append({
+                "KPI": k.label, self.frame.attrs.get("period_label", "value"): format_value(r.value, k.unit),
+                self.frame.attrs.get("compare_label", "comparison"): format_value(r.comparison, k.unit),
+                "change": change, "signal": r.signal,
+            })
+        return pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        disp = self.display_frame()
+        sty = disp.style.set_uuid("kpi-table").hide(axis="index")
+        sty = sty.map(lambda v: "color:#D55E00;font-weight:bold" if v == "outside normal variation"
+                      else ("color:#E69F00;font-weight:bold" if v == "significant change" else ""), subset=["signal"])
+        notes = "".join(f"<p style='color:#555;font-size:90%'>{n}</p>" for n in self.notes)
+        return f"<h4>{self.heading}</h4>" + sty.to_html() + notes
+
+    def significant(self) -> pd.DataFrame:
+        """Rows whose change is significant or outside normal variation."""
+        return self.frame[self.frame["signal"].isin(["significant change", "outside normal variation"])]
+
+    def row(self, kpi: str) -> pd.Series:
+        return self.frame.set_index("kpi").loc[kpi]
+
+    def _plot(self, ax):
+        from leadlab import plots
+
+        d = self.frame[self.frame["kpi"].map(lambda n: KPIS[n].unit == "rate")].copy()
+        d["label"] = d["kpi"].map(lambda n: KPIS[n].label)
+        d = d.dropna(subset=["change"])
+        d["estimate"] = d["change"]
+        d["lower"] = d["change"]
+        d["upper"] = d["change"]
+        return plots.forest_plot(d, ax=ax, percent=True, title="Change of rates against the comparison period",
+                                 xlabel="change (percentage points)")
+
+
+def kpi_table(data, period, team: str | None = None, compare_to: str = "previous", kpis=None,
+              alpha: float = 0.05, trailing: int | None = None) -> KpiTable:
+    """Each KPI for ``period`` vs ``compare_to`` ("previous" | "last-year"), with the
+    p-value of the change, 3-sigma control limits from the trailing periods, and a
+    ``signal``: "outside normal variation" | "significant change" | "normal variation" | "no test"."""
+    data, per = resolve(data, period, team)
+    names = list(kpis or REPORT_KPIS)
+    for n in names:
+        get_kpi(n)
+    ref_p = comparison_period(per, compare_to)
+    k_trail = trailing if trailing is not None else TRAILING[per.kind]
+    hist_p = [per.shift(-i) for i in range(1, k_trail + 1)]
+    all_p = {p.label: p for p in [per, ref_p, *hist_p]}
+    m = measures(data, list(all_p.values()))
+    vals = compute(m, names).set_index("period")
+    mm = m.set_index("period")
+    cur, ref = mm.loc[per.label], mm.loc[ref_p.label]
+    hist = mm.loc[[p.label for p in hist_p]]
+    hist_days = np.array([p.days for p in hist_p])
+    # the trailing periods start when the data start: drop empty leading periods
+    active = (hist["dials"] + hist["new_leads"]) > 0
+    hist, hist_days = hist[active.to_numpy()], hist_days[active.to_numpy()]
+    rows = []
+    for n in names:
+        k = KPIS[n]
+        v, r = float(vals.loc[per.label, n]), float(vals.loc[ref_p.label, n])
+        p = _test(k, cur, ref, per.days, ref_p.days) if np.isfinite(v) and np.isfinite(r) else math.nan
+        centre, lo, hi = _chart(k, cur, hist, per.days, hist_days)
+        outside = bool(np.isfinite(v) and np.isfinite(lo) and (v < lo or v > hi))
+        if k.test == "none" or not np.isfinite(p) and not np.isfinite(lo):
+            signal = "no test"
+        elif outside:
+            signal = "outside normal variation"
+        elif np.isfinite(p) and p < alpha:
+            signal = "significant change"
+        else:
+            signal = "normal variation"
+        change = v - r
+        rows.append({"kpi": n, "label": k.label, "unit": k.unit, "value": v, "comparison": r, "change": change,
+                     "change_rel": stats.safe_div(change, abs(r)) if np.isfinite(r) else math.nan,
+                     "p_value": p, "centre": centre, "lower_limit": lo, "upper_limit": hi,
+                     "outside_limits": outside, "signal": signal,
+                     "direction": "up" if change > 0 else "down" if change < 0 else "flat",
+                     "good": (k.better == "up" and change > 0) or (k.better == "down" and change < 0)})
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(period_label=per.label, compare_label=ref_p.label, has_data=bool(cur["dials"] + cur["new_leads"] > 0),
+                       has_spend=bool(m.attrs.get("has_spend")))
+    notes = [f"compared with {ref_p.label} ({'previous period' if compare_to == 'previous' else 'same period last year'}); "
+             f"'significant change': p < {alpha:g} (two-proportion z-test for rates, exact Poisson test for counts, "
+             f"Welch t-test for averages); 'outside normal variation': beyond 3-sigma control limits from the "
+             f"{len(hist)} preceding {per.kind}s; n/a = not computable (zero denominator or missing data)"]
+    if not frame.attrs["has_data"]:
+        notes.insert(0, f"no activity in {per.label}: the store has no calls or new leads in this period")
+    if not frame.attrs["has_spend"]:
+        notes.append("marketing spend unavailable (the store has no spend table): spend-based cost KPIs are n/a")
+    t = KpiTable("KPIs", frame, per, data.team, notes)
+    t.comparison_period = ref_p
+    return t

@@ -1,0 +1,262 @@
+"""Base measures: the grouped Ibis queries behind every KPI.
+
+Each query scans one canonical table once for a list of disjoint periods (a CASE
+expression assigns the period label) and optional breakdown dimensions, and returns
+only aggregates (counts, sums, sums of squares) to Python. KPIs are ratios of these
+measures (see :mod:`leadlab.kpi.definitions`).
+
+Measures:
+
+* calls (by ``started_at``): dials, connected, conversations, talk_seconds,
+  conn_talk_seconds / conn_talk_sq (talk of connected calls), handled (= connected
+  calls), handle_seconds / handle_sq (talk + hold + wrap of handled calls),
+  leads_called (distinct leads dialled), followups (dials − leads_called), complaints,
+  dnc, worked_seconds (ring + talk + hold + wrap), rep_cost (worked hours × the rep's
+  hourly cost).
+* leads (each lifecycle timestamp in its own period): new_leads (created_at), mqls,
+  sqls, opportunities, won, revenue, revenue_sq (by won_at).
+* spend (by date): spend — allocated to teams / reps / regions by their share of the
+  period's new leads of each source and campaign.
+* speed (leads created in the period): sp_leads, sp_called, reached_5m, reached_1h,
+  reached_24h, response_median_min, response_p90_min.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from leadlab.errors import ConfigError
+from leadlab.kpi.data import KpiData
+from leadlab.periods import Period
+
+#: Breakdown dimensions and where they come from.
+DIMENSIONS = ("team", "rep_id", "source", "campaign", "region")
+CALL_MEASURES = ("dials", "connected", "conversations", "talk_seconds", "conn_talk_seconds", "conn_talk_sq",
+                 "handled", "handle_seconds", "handle_sq", "leads_called", "followups", "complaints", "dnc",
+                 "worked_seconds", "rep_cost")
+LEAD_MEASURES = ("new_leads", "mqls", "sqls", "opportunities", "won", "revenue", "revenue_sq")
+SPEED_MEASURES = ("sp_leads", "sp_called", "reached_5m", "reached_1h", "reached_24h",
+                  "response_median_min", "response_p90_min")
+
+
+def check_by(by: str | Sequence[str] | None) -> list[str]:
+    """``by`` as a list of valid dimensions; ConfigError listing them otherwise."""
+    if by is None or by == "" or by == []:
+        return []
+    dims = [by] if isinstance(by, str) else list(by)
+    bad = [d for d in dims if d not in DIMENSIONS]
+    if bad:
+        raise ConfigError(f"parameter by: unknown dimension {bad[0]!r}; valid: {', '.join(DIMENSIONS)}")
+    return dims
+
+
+def _bucket(ts: ibis.Column, periods: Sequence[Period]) -> ibis.Value:
+    cases = [((ts >= p.start.to_pydatetime()) & (ts < p.end.to_pydatetime()), p.label) for p in periods]
+    return ibis.cases(*cases, else_=ibis.null().cast("string"))
+
+
+def _span(ts: ibis.Column, periods: Sequence[Period]) -> ibis.Value:
+    lo = min(p.start for p in periods).to_pydatetime()
+    hi = max(p.end for p in periods).to_pydatetime()
+    return (ts >= lo) & (ts < hi)
+
+
+def _check_disjoint(periods: Sequence[Period]) -> list[Period]:
+    seen: dict[str, Period] = {}
+    for p in periods:
+        seen.setdefault(p.label + p.kind, p)
+    out = sorted(seen.values(), key=lambda p: p.start)
+    for a, b in zip(out, out[1:]):
+        if b.start < a.end:
+            raise ValueError(f"periods {a.label} and {b.label} overlap")
+    return out
+
+
+def _reps_dim(data: KpiData) -> ibis.Table:
+    return data.reps.select("rep_id", "team", hourly=data.reps.hourly_cost.cast("float64"))
+
+
+def _empty(periods, dims, measures) -> pd.DataFrame:
+    return pd.DataFrame(columns=["period", *dims, *measures])
+
+
+def call_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.DataFrame:
+    """Call measures per period label (and ``by`` dimensions); one grouped query."""
+    dims = check_by(by)
+    periods = _check_disjoint(periods)
+    c = data.team_calls()
+    c = c.filter(_span(c.started_at, periods))
+    c = c.mutate(period=_bucket(c.started_at, periods))
+    reps = _reps_dim(data)
+    c = c.left_join(reps, c.rep_id == reps.rep_id).drop("rep_id_right")
+    if set(dims) & {"source", "campaign", "region"}:
+        lk = data.leads.select("lead_id", "source", "campaign", "region")
+        c = c.left_join(lk, c.lead_id == lk.lead_id).drop("lead_id_right")
+    z = ibis.literal(0.0)
+    talk = c.talk_seconds.fill_null(0.0)
+    handle = talk + c.hold_seconds.fill_null(0.0) + c.wrap_seconds.fill_null(0.0)
+    worked = handle + c.ring_seconds.fill_null(0.0)
+    conn = c.connected.fill_null(False)
+    q = c.group_by(["period", *dims]).agg(
+        dials=c.count(),
+        connected=conn.cast("int64").sum(),
+        conversations=c.conversation.fill_null(False).cast("int64").sum(),
+        talk_seconds=talk.sum(),
+        conn_talk_seconds=conn.ifelse(talk, z).sum(),
+        conn_talk_sq=conn.ifelse(talk * talk, z).sum(),
+        handled=conn.cast("int64").sum(),
+        handle_seconds=conn.ifelse(handle, z).sum(),
+        handle_sq=conn.ifelse(handle * handle, z).sum(),
+        leads_called=c.lead_id.nunique(),
+        complaints=(c.disposition == "complaint").cast("int64").sum(),
+        dnc=(c.disposition == "do_not_call").cast("int64").sum(),
+        worked_seconds=worked.sum(),
+        rep_cost=(worked / 3600.0 * c.hourly).sum(),
+    )
+    df = q.to_pandas()
+    df["followups"] = df["dials"] - df["leads_called"]
+    return df
+
+
+def _lead_events(data: KpiData, dims: list[str]) -> ibis.Table:
+    leads = data.team_leads()
+    if "team" in dims:
+        reps = data.reps.select("rep_id", "team")
+        leads = leads.left_join(reps, leads.rep_id == reps.rep_id).drop("rep_id_right")
+    keep = [d for d in dims]
+    parts = []
+    for stage, col in (("new_leads", "created_at"), ("mqls", "mql_at"), ("sqls", "sql_at"),
+                       ("opportunities", "opportunity_at"), ("won", "won_at")):
+        value = leads.revenue.fill_null(0.0) if stage == "won" else ibis.literal(0.0)
+        parts.append(leads.select(*keep, ts=leads[col], stage=ibis.literal(stage), value=value.cast("float64")))
+    return ibis.union(*parts, distinct=False)
+
+
+def lead_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.DataFrame:
+    """Lifecycle counts per period label: each event counted in the period it happened."""
+    dims = check_by(by)
+    periods = _check_disjoint(periods)
+    ev = _lead_events(data, dims)
+    ev = ev.filter(ev.ts.notnull() & _span(ev.ts, periods))
+    ev = ev.mutate(period=_bucket(ev.ts, periods))
+    q = ev.group_by(["period", *dims, "stage"]).agg(n=ev.count(), revenue=ev.value.sum(), revenue_sq=(ev.value * ev.value).sum())
+    long = q.to_pandas()
+    idx = ["period", *dims]
+    if long.empty:
+        return _empty(periods, dims, LEAD_MEASURES)
+    wide = long.pivot_table(index=idx, columns="stage", values="n", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=["new_leads", "mqls", "sqls", "opportunities", "won"], fill_value=0)
+    won = long[long["stage"] == "won"].set_index(idx)[["revenue", "revenue_sq"]]
+    wide = wide.join(won, how="left").fillna({"revenue": 0.0, "revenue_sq": 0.0})
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def spend_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.DataFrame | None:
+    """Marketing spend per period label (None when the store has no spend table).
+
+    Company-wide spend is summed as is. For a team, or a breakdown by team / rep /
+    region, each source-and-campaign's spend is allocated by the share of that
+    period's new leads of the source and campaign that belong to the group.
+    """
+    if data.spend is None:
+        return None
+    dims = check_by(by)
+    periods = _check_disjoint(periods)
+    s = data.spend
+    ts = s.date.cast("timestamp")
+    s = s.filter(_span(ts, periods)).mutate(period=_bucket(ts, periods))
+    need_alloc = bool(data.team) or any(d in ("team", "rep_id", "region") for d in dims)
+    keys = ["period", "source", "campaign"]
+    sp = s.group_by(keys).agg(spend=s.amount.sum()).to_pandas()
+    if not need_alloc:
+        if not dims:
+            return sp.groupby("period", as_index=False)["spend"].sum()
+        return sp.groupby(["period", *dims], as_index=False)["spend"].sum()
+    # allocation by share of new leads per (period, source, campaign)
+    all_data = data.for_team(None)
+    leads = all_data.leads
+    extra_dims = [d for d in dims if d not in ("source", "campaign")]
+    if "team" in extra_dims or data.team:
+        reps = data.reps.select("rep_id", "team")
+        leads = leads.left_join(reps, leads.rep_id == reps.rep_id).drop("rep_id_right")
+    group_cols = list(dict.fromkeys(["source", "campaign", *extra_dims, *(["team"] if data.team else [])]))
+    lt = leads.filter(_span(leads.created_at, periods)).mutate(period=_bucket(leads.created_at, periods))
+    nl = lt.group_by(["period", *group_cols]).agg(n=lt.count()).to_pandas()
+    tot = nl.groupby(keys)["n"].transform("sum")
+    nl["share"] = nl["n"] / tot
+    if data.team:
+        nl = nl[nl["team"] == data.team]
+    m = nl.merge(sp, on=keys, how="inner")
+    m["spend"] = m["spend"] * m["share"]
+    return m.groupby(["period", *dims], as_index=False, dropna=False)["spend"].sum()
+
+
+def speed_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.DataFrame:
+    """Speed-to-lead measures for leads created in each period (first call ever)."""
+    dims = check_by(by)
+    periods = _check_disjoint(periods)
+    leads = data.team_leads()
+    leads = leads.filter(_span(leads.created_at, periods))
+    if "team" in dims:
+        reps = data.reps.select("rep_id", "team")
+        leads = leads.left_join(reps, leads.rep_id == reps.rep_id).drop("rep_id_right")
+    calls = data.calls
+    first = calls.group_by("lead_id").agg(first_call=calls.started_at.min())
+    j = leads.left_join(first, leads.lead_id == first.lead_id)
+    minutes = (j.first_call.epoch_seconds() - j.created_at.epoch_seconds()) / 60.0
+    j = j.mutate(period=_bucket(j.created_at, periods), resp=minutes)
+    r = j.resp
+    q = j.group_by(["period", *dims]).agg(
+        sp_leads=j.count(),
+        sp_called=r.notnull().cast("int64").sum(),
+        reached_5m=(r <= 5).fill_null(False).cast("int64").sum(),
+        reached_1h=(r <= 60).fill_null(False).cast("int64").sum(),
+        reached_24h=(r <= 1440).fill_null(False).cast("int64").sum(),
+        response_median_min=r.quantile(0.5),
+        response_p90_min=r.quantile(0.9),
+    )
+    return q.to_pandas()
+
+
+def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool = True) -> pd.DataFrame:
+    """All base measures for ``periods`` (rows: period label × ``by``), one query per table.
+
+    Periods with no rows still get a row of zeros (and NaN for quantiles)."""
+    dims = check_by(by)
+    periods = _check_disjoint(periods)
+    idx = ["period", *dims]
+    frames = [call_measures(data, periods, dims), lead_measures(data, periods, dims)]
+    if speed:
+        frames.append(speed_measures(data, periods, dims))
+    sp = spend_measures(data, periods, dims)
+    if sp is not None:
+        frames.append(sp)
+    out = None
+    for f in frames:
+        f = f.set_index(idx) if len(f.columns) else f
+        out = f if out is None else out.join(f, how="outer")
+    out = out.reset_index()
+    # every requested period appears even without data
+    labels = [p.label for p in periods]
+    if not dims:
+        out = out.set_index("period").reindex(labels).reset_index()
+    else:
+        out = out[out["period"].isin(labels)]
+    cols = list(CALL_MEASURES) + list(LEAD_MEASURES) + (list(SPEED_MEASURES) if speed else [])
+    for col in cols:
+        if col not in out.columns:
+            out[col] = np.nan
+        if not col.startswith("response_"):
+            out[col] = out[col].astype(float).fillna(0.0)
+    if sp is not None:
+        out["spend"] = out["spend"].astype(float).fillna(0.0)
+    else:
+        out["spend"] = np.nan
+    out.attrs["has_spend"] = sp is not None
+    out.attrs["periods"] = periods
+    return out
