@@ -381,7 +381,7 @@ def check_columns(raw: RawFile, spec: Table, columns: dict[str, str], mapping_us
     details = [f"file columns: {', '.join(raw.columns)}", f"required {spec.name} columns: {', '.join(spec.required)}"]
     if other and not mapping_used:
         raise DataError(
-            f"{raw.path.name} looks like a {other} file (columns {shown}), not {spec.name}: it lacks "
+            f"{raw.path.name} looks like {'an' if other[0] in 'aeiou' else 'a'} {other} file (columns {shown}), not {spec.name}: it lacks "
             f"{', '.join(missing)}; run `leadlab ingest {other} {raw.path.name}`", details=details)
     hint = "" if mapping_used else "; rename the headers or give a mapping file with --mapping"
     raise DataError(
