@@ -30,6 +30,10 @@ from leadlab.experiments.results import EFFECT_COLUMNS, ExperimentResult
 
 # --- the core: moments per arm → effects ---------------------------------------------------------
 
+#: Fewer units than this in the two arms together: no CUPED (theta would be overfitted).
+MIN_CUPED_UNITS = 20
+
+
 def _check_arms(arms: list[str], control: str | None, where: str) -> str:
     if len(arms) < 2:
         raise DataError(f"{where}: only one arm ({', '.join(arms) or 'none'}) has units; an experiment needs a control and at least one treatment arm")
@@ -45,6 +49,9 @@ def _effect_row(metric: Metric, arm: str, control: str, cm, tm, *, kind: str, un
     notes: list[str] = []
     vr = math.nan
     used_cuped = False
+    if cuped and (cm.sxx > 0 or tm.sxx > 0) and cm.n + tm.n < MIN_CUPED_UNITS:
+        notes.append(f"CUPED skipped: {cm.n + tm.n:.0f} units are too few to estimate the adjustment")
+        cuped = False
     if cuped and (cm.sxx > 0 or tm.sxx > 0):
         ests, theta, vr = S.cuped_estimates([cm, tm])
         eff = S.compare(ests[0], ests[1], alpha=alpha, alternative=alternative, welch_df=(kind != "proportion"))
@@ -62,10 +69,17 @@ def _effect_row(metric: Metric, arm: str, control: str, cm, tm, *, kind: str, un
         b = S.normal_posterior(eff.effect, eff.se, alpha=alpha, higher_is_better=hib)
     slo, shi = S.confidence_sequence(eff.effect, eff.se, cm.n + tm.n, alpha=alpha)
     ni, ni_p = (math.nan, math.nan)
-    if metric.guardrail:
-        ni, ni_p = S.non_inferiority(eff, metric.margin, alpha=alpha, higher_is_better=hib)
+    status = ""
     if cm.sy == 0 and tm.sy == 0:
         notes.append(f"{metric.name}: zero in every arm (no successes): no evidence either way")
+    if metric.guardrail:
+        ni, ni_p = S.non_inferiority(eff, metric.margin, alpha=alpha, higher_is_better=hib)
+        harmful = (eff.ci_low > 0) if not hib else (eff.ci_high < 0)
+        if cm.sy == 0 and tm.sy == 0:
+            status = "ok"
+            ni = True
+        else:
+            status = "failed" if harmful else ("ok" if ni else "unclear")
     return dict(
         metric=metric.name, label=metric.title, arm=arm, control=control, kind=kind, analysis_unit=unit_label,
         naive=naive, units=tm.n, control_units=cm.n, control_value=eff.control_value, value=eff.value,
@@ -74,7 +88,7 @@ def _effect_row(metric: Metric, arm: str, control: str, cm, tm, *, kind: str, un
         chance_to_beat=b.chance_to_beat, expected_loss=b.expected_loss, cred_low=b.cred_low, cred_high=b.cred_high,
         seq_ci_low=slo, seq_ci_high=shi, cuped=used_cuped, variance_reduction=vr, guardrail=metric.guardrail,
         margin=metric.margin if metric.guardrail else math.nan, noninferior=bool(ni) if metric.guardrail else True,
-        ni_p_value=ni_p, higher_is_better=hib, percent=metric.percent, method=eff.method,
+        ni_p_value=ni_p, guardrail_status=status, higher_is_better=hib, percent=metric.percent, method=eff.method,
         se=eff.se, notes="; ".join(notes),
     )
 
@@ -379,7 +393,7 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
             raise ConfigError(f"analysis_unit must be auto, lead, call or naive, got {analysis_unit!r}")
         if unit_type == "rep" or analysis_unit in ("call", "naive"):
             naive = True
-            unit_label = "lead/call (naive)" if analysis_unit == "naive" else analysis_unit + " (naive)"
+            unit_label = "lead or call (naive)"
     extra_ratios = funnel_ratios() if funnel else []
     fun_metrics = [Metric(c) for c, _ in FUNNEL_STAGES] if funnel else []
     all_m = ms + [m for m in fun_metrics if m.name not in {x.name for x in ms}]
@@ -409,7 +423,7 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
                         unit_label=unit_label, alpha=alpha, alternative=alternative,
                         covariate=cov, naive=naive, primary=primary, prior=prior, seed=seed)
     if naive:
-        warnings.insert(0, f"NAIVE analysis: each {analysis_unit if analysis_unit != 'naive' else 'lead or call'} is "
+        warnings.insert(0, "NAIVE analysis: each lead (lead metrics) and each call (call metrics) is "
                            f"treated as independent although whole {unit_type}s were randomized; intervals are too narrow")
         if primary not in set(eff.metric):
             primary = eff.metric.iloc[0] if len(eff) else primary

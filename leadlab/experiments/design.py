@@ -221,3 +221,40 @@ def assign(unit_ids, *, salt: str, arms=("A", "B"), weights=None) -> list[str]:
         b = _bucket(salt, str(u))
         out.append(arms[int(np.searchsorted(cuts, b, side="right"))])
     return out
+
+
+def cluster_power(baseline: float, effect: float, days: float, *, daily_units: float, clusters: int,
+                  icc: float, sd: float | None = None, alpha: float = 0.05, arms: int = 2, cv: float = 0.0) -> float:
+    """Power of a design randomizing ``clusters`` reps (split over ``arms``) for ``days``
+    days at ``daily_units`` leads a day: more days give more leads per rep, but the design
+    effect grows with them, so power levels off at a ceiling set by the number of reps.
+
+    >>> p30 = cluster_power(0.1, 0.02, 30, daily_units=400, clusters=40, icc=0.01)
+    >>> p90 = cluster_power(0.1, 0.02, 90, daily_units=400, clusters=40, icc=0.01)
+    >>> p30 < p90 < 1
+    True
+    """
+    if clusters < 2 * arms:
+        raise ConfigError(f"need at least {2 * arms} reps for a {arms}-arm rep-randomized test, got {clusters}")
+    per_rep = daily_units * days / clusters
+    deff = design_effect(per_rep, icc, cv)
+    return power(baseline, effect, daily_units * days / arms, sd=sd, alpha=alpha, design_effect=deff)
+
+
+def cluster_days_needed(baseline: float, effect: float, *, daily_units: float, clusters: int, icc: float,
+                        sd: float | None = None, alpha: float = 0.05, power_target: float = 0.8, arms: int = 2,
+                        cv: float = 0.0, max_days: int = 3650) -> int | None:
+    """Days until :func:`cluster_power` reaches ``power_target``; None when it never does
+    within ``max_days`` (too few reps for that effect at this ICC)."""
+    lo, hi = 1, max_days
+    if cluster_power(baseline, effect, hi, daily_units=daily_units, clusters=clusters, icc=icc, sd=sd,
+                     alpha=alpha, arms=arms, cv=cv) < power_target:
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cluster_power(baseline, effect, mid, daily_units=daily_units, clusters=clusters, icc=icc, sd=sd,
+                         alpha=alpha, arms=arms, cv=cv) >= power_target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo

@@ -149,8 +149,8 @@ def _call_flags(calls: ir.Table) -> dict[str, ir.Value]:
         calls=calls.count(),
         connected_calls=calls.connected.cast("int64").sum(),
         conversation_calls=calls.conversation.cast("int64").sum(),
-        talk_seconds=calls.talk_seconds.fillna(0).sum(),
-        talk_sq=(calls.talk_seconds.fillna(0) ** 2).sum(),
+        talk_seconds=calls.talk_seconds.fill_null(0).sum(),
+        talk_sq=(calls.talk_seconds.fill_null(0) ** 2).sum(),
         complaints=(disp == "complaint").cast("int64").sum(),
         dnc=(disp == "do_not_call").cast("int64").sum(),
     )
@@ -164,7 +164,7 @@ def _lead_outcomes(leads: ir.Table, since: ir.Value, as_of) -> dict[str, ir.Valu
         return ok.cast("int64")
 
     won = hit(leads.won_at)
-    rev = (won == 1).ifelse(leads.revenue.fillna(0.0), 0.0)
+    rev = (won == 1).ifelse(leads.revenue.fill_null(0.0), 0.0)
     return dict(sql=hit(leads.sql_at), opportunity=hit(leads.opportunity_at), won=won,
                 revenue=rev, revenue_sq=rev * rev)
 
@@ -184,27 +184,28 @@ def lead_units(con: ibis.BaseBackend, experiment_id: str, as_of=None) -> tuple[i
         c = c.filter(c.started_at < as_of)
     per_lead_calls = c.group_by(lead_key=c.lead_id).aggregate(**_call_flags(c))
     u = clean.left_join(leads, clean.unit_id == leads.lead_id)
-    u = u.left_join(reps.select(rep_key="rep_id", team="team"), u.rep_id == ibis._.rep_key)
+    rp = reps.select(rep_key="rep_id", team="team")
+    u = u.left_join(rp, u.rep_id == rp.rep_key)
     u = u.left_join(per_lead_calls, u.unit_id == per_lead_calls.lead_key)
     outcomes = _lead_outcomes(u, u.assigned_at, as_of)
-    calls_n = u.calls.fillna(0)
+    calls_n = u.calls.fill_null(0)
     u = u.select(
         "arm", "unit_id",
         n_leads=ibis.literal(1, "int64"),
         **outcomes,
         dialed=(calls_n > 0).cast("int64"),
-        connected=(u.connected_calls.fillna(0) > 0).cast("int64"),
-        conversation=(u.conversation_calls.fillna(0) > 0).cast("int64"),
+        connected=(u.connected_calls.fill_null(0) > 0).cast("int64"),
+        conversation=(u.conversation_calls.fill_null(0) > 0).cast("int64"),
         calls=calls_n,
-        connected_calls=u.connected_calls.fillna(0),
-        talk_seconds=u.talk_seconds.fillna(0.0),
-        talk_sq=u.talk_sq.fillna(0.0),
-        complaints=u.complaints.fillna(0),
-        dnc=u.dnc.fillna(0),
+        connected_calls=u.connected_calls.fill_null(0),
+        talk_seconds=u.talk_seconds.fill_null(0.0),
+        talk_sq=u.talk_sq.fill_null(0.0),
+        complaints=u.complaints.fill_null(0),
+        dnc=u.dnc.fill_null(0),
         x=u.prior_score,
-        source=u.source.fillna("(none)"),
-        region=u.region.fillna("(none)"),
-        team=u.team.fillna("(none)"),
+        source=u.source.fill_null("(none)"),
+        region=u.region.fill_null("(none)"),
+        team=u.team.fill_null("(none)"),
         known=u.lead_id.notnull().cast("int64"),
     )
     return u, per_unit
@@ -234,9 +235,9 @@ def rep_units(con: ibis.BaseBackend, experiment_id: str, started_at, as_of=None,
     out = _lead_outcomes(owned, owned.assigned_at, as_of)
     owned = owned.select(
         "unit_id", **out,
-        dialed=(owned.n_calls.fillna(0) > 0).cast("int64"),
-        connected=(owned.n_conn.fillna(0) > 0).cast("int64"),
-        conversation=(owned.n_conv.fillna(0) > 0).cast("int64"),
+        dialed=(owned.n_calls.fill_null(0) > 0).cast("int64"),
+        connected=(owned.n_conn.fill_null(0) > 0).cast("int64"),
+        conversation=(owned.n_conv.fill_null(0) > 0).cast("int64"),
     )
     per_rep_leads = owned.group_by(lead_rep="unit_id").aggregate(
         n_leads=owned.count(), **{k: owned[k].sum() for k in
@@ -253,11 +254,12 @@ def rep_units(con: ibis.BaseBackend, experiment_id: str, started_at, as_of=None,
     u = clean.left_join(per_rep_leads, clean.unit_id == per_rep_leads.lead_rep)
     u = u.left_join(per_rep_calls, u.unit_id == per_rep_calls.call_rep)
     u = u.left_join(pre, u.unit_id == pre.pre_rep)
-    u = u.left_join(reps.select(rkey="rep_id", team="team"), u.unit_id == ibis._.rkey)
-    zero = {k: u[k].fillna(0) for k in ("n_leads", "sql", "opportunity", "won", "revenue", "revenue_sq", "dialed",
+    rp = reps.select(rkey="rep_id", team="team")
+    u = u.left_join(rp, u.unit_id == rp.rkey)
+    zero = {k: u[k].fill_null(0) for k in ("n_leads", "sql", "opportunity", "won", "revenue", "revenue_sq", "dialed",
                                          "connected", "conversation", "calls", "connected_calls", "talk_seconds",
                                          "talk_sq", "complaints", "dnc")}
-    u = u.select("arm", "unit_id", **zero, x=u.x, team=u.team.fillna("(none)"),
+    u = u.select("arm", "unit_id", **zero, x=u.x, team=u.team.fill_null("(none)"),
                  known=u.rkey.notnull().cast("int64"))
     return u, per_unit
 

@@ -21,7 +21,7 @@ EFFECT_COLUMNS = [
     "control_value", "value", "effect", "ci_low", "ci_high", "rel_effect", "rel_ci_low", "rel_ci_high",
     "p_value", "rel_p_value", "p_holm", "p_bh", "significant", "chance_to_beat", "expected_loss",
     "cred_low", "cred_high", "seq_ci_low", "seq_ci_high", "cuped", "variance_reduction", "guardrail",
-    "margin", "noninferior", "ni_p_value", "higher_is_better", "percent", "method", "nan_units", "notes",
+    "margin", "noninferior", "ni_p_value", "guardrail_status", "higher_is_better", "percent", "method", "nan_units", "notes",
 ]
 
 
@@ -115,7 +115,7 @@ class ExperimentResult:
         if not better.empty:
             best = better.sort_values("effect", ascending=not better.higher_is_better.iloc[0]).iloc[0]
             bad = self.guardrails()
-            bad = bad[(bad.arm == best.arm) & (~bad.noninferior.astype(bool))]
+            bad = bad[(bad.arm == best.arm) & (bad.guardrail_status == "failed")]
             if not bad.empty:
                 return "hold", best.arm
             return "ship", best.arm
@@ -144,8 +144,8 @@ class ExperimentResult:
         prim = self.primary()
         warn = ""
         if self.naive:
-            warn = (f" (NAIVE analysis per {self.analysis_unit}: ignores that {self.unit_type}s were randomized; "
-                    "do not decide on it)")
+            warn = (f" (NAIVE analysis: treats every lead and call as independent although whole {self.unit_type}s "
+                    "were randomized; do not decide on it)")
         if prim.empty:
             return "No primary metric was analysed." + warn
         if not self.srm_ok:
@@ -162,12 +162,19 @@ class ExperimentResult:
                     f"{fmt_value(r.value, r.percent)} ({fmt_effect(r.effect, r.percent)}, {lvl} CI "
                     f"{fmt_effect(r.ci_low, r.percent, False)} to {fmt_effect(r.ci_high, r.percent, False)}).")
             if decision == "ship":
-                return text + f" Ship {arm}." + warn
+                g = self.guardrails()
+                g = g[(g.arm == arm) & (g.guardrail_status == "unclear")]
+                caution = ""
+                if not g.empty:
+                    caution = (" Keep an eye on " + ", ".join(g.label) + ": the data cannot yet rule out a worsening "
+                               "beyond the allowed margin.")
+                return text + f" Ship {arm}." + caution + warn
             g = self.guardrails()
-            g = g[(g.arm == arm) & (~g.noninferior.astype(bool))]
-            names = ", ".join(f"{x.label} ({fmt_rel(x.rel_effect)})" for x in g.itertuples())
-            return (text + f" But a guardrail is not shown to be safe: {names} may worsen by more than the "
-                    f"allowed margin. Hold {arm} and look into it before shipping." + warn)
+            g = g[(g.arm == arm) & (g.guardrail_status == "failed")]
+            names = ", ".join(f"{x.label} ({fmt_value(x.control_value, x.percent)} → {fmt_value(x.value, x.percent)})"
+                              for x in g.itertuples())
+            return (text + f" But a guardrail got significantly worse: {names}. Hold {arm} and look into it "
+                    "before shipping." + warn)
         if decision == "keep_control":
             r = prim.sort_values("effect").iloc[0]
             return (f"{', '.join(prim.arm)} {'lowers' if r.effect < 0 else 'raises'} the {r.label} from "
@@ -227,7 +234,7 @@ class ExperimentResult:
             ci = f"[{fmt_effect(r.ci_low, r.percent)}, {fmt_effect(r.ci_high, r.percent)}]"
             tag = " *" if r.significant else ""
             if r.guardrail:
-                tag = " ok" if r.noninferior else " GUARDRAIL"
+                tag = {"ok": " guardrail ok", "failed": " GUARDRAIL FAILED"}.get(r.guardrail_status, " guardrail unclear")
             lines.append(f"{r.label[:33]:<34}{r.arm:<6}{fmt_value(r.control_value, r.percent):>10}"
                          f"{fmt_value(r.value, r.percent):>11}{fmt_effect(r.effect, r.percent):>11}{ci:>26}"
                          f"{fmt_rel(r.rel_effect):>9}{fmt_p(r.p_holm if not r.guardrail else r.ni_p_value):>9}"
@@ -279,7 +286,7 @@ class ExperimentResult:
             color = "#009E73" if r.significant and (r.effect > 0) == r.higher_is_better else (
                 "#D55E00" if r.significant else "#333")
             if r.guardrail:
-                color = "#009E73" if r.noninferior else "#D55E00"
+                color = {"ok": "#009E73", "failed": "#D55E00"}.get(r.guardrail_status, "#E69F00")
             rows.append(
                 f"<tr><td>{html.escape(r.label)}</td><td>{html.escape(r.arm)}</td>"
                 f"<td>{fmt_value(r.control_value, r.percent)}</td><td>{fmt_value(r.value, r.percent)}</td>"

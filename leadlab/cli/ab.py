@@ -1,0 +1,281 @@
+"""``leadlab ab``: A/B tests of call scripts (from counts, on the store, design, assignment)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from leadlab.cli import db_option
+from leadlab.errors import ConfigError, DataError
+
+
+@click.group("ab")
+def ab() -> None:
+    """A/B tests of call scripts: analyse, design, assign.
+
+    \b
+    Examples:
+      leadlab ab from-counts --arm A:1000:80 --arm B:1000:95
+      leadlab ab analyze --experiment EXP-LEAD-SCRIPT
+      leadlab ab design --baseline 0.08 --mde 0.01 --daily 400
+      leadlab ab assign leads.csv --salt EXP-7 --arms A,B --output arms.csv
+    """
+
+
+def _parse_arm(text: str, i: int) -> tuple[str, int, int]:
+    parts = text.rsplit(":", 2)
+    if len(parts) != 3 or not parts[0]:
+        raise ConfigError(f"--arm #{i}: expected NAME:UNITS:SUCCESSES (e.g. B:1000:95), got {text!r}")
+    name, units, succ = parts
+    try:
+        u, s = int(units), int(succ)
+    except ValueError:
+        raise ConfigError(f"--arm #{i} ({text!r}): UNITS and SUCCESSES must be whole numbers") from None
+    return name, u, s
+
+
+def _num(v):
+    if v is None:
+        return None
+    v = float(v)
+    return None if math.isnan(v) or math.isinf(v) else v
+
+
+@ab.command("from-counts")
+@click.option("--arm", "arms", multiple=True, required=True, metavar="NAME:UNITS:SUCCESSES",
+              help="One arm: its name, units (e.g. leads) and successes (e.g. SQLs). Repeat per arm; the first is the control.")
+@click.option("--control", default=None, help="Name of the control arm (default: the first --arm).")
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level (two-sided).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (effects as fractions, not percent).")
+def from_counts_cmd(arms: tuple[str, ...], control: str | None, alpha: float, as_json: bool) -> None:
+    """Compare conversion counts of two or more arms.
+
+    Prints the sample-ratio check, each arm vs the control (absolute effect with CI,
+    relative lift with CI, p-value, Bayesian chance to beat control and expected loss)
+    and a verdict. Small counts use Fisher's exact test.
+
+    \b
+    Examples:
+      leadlab ab from-counts --arm A:1000:80 --arm B:1000:95
+      leadlab ab from-counts --arm A:5000:400 --arm B:5000:455 --arm C:5000:430 --json
+      leadlab ab from-counts --arm new:800:70 --arm old:800:52 --control old
+    """
+    from leadlab.experiments import from_counts
+
+    if not 0 < alpha < 1:
+        raise ConfigError(f"--alpha must be between 0 and 1, got {alpha}")
+    parsed = [_parse_arm(a, i + 1) for i, a in enumerate(arms)]
+    res = from_counts(parsed, control=control, alpha=alpha)
+    if as_json:
+        out = {"srm_p_value": _num(res.srm_p_value), "comparisons": []}
+        for r in res.effects.itertuples():
+            out["comparisons"].append({
+                "arm": r.arm, "control": r.control, "units": int(r.units), "control_units": int(r.control_units),
+                "rate": _num(r.value), "control_rate": _num(r.control_value), "effect": _num(r.effect),
+                "ci_low": _num(r.ci_low), "ci_high": _num(r.ci_high), "rel_effect": _num(r.rel_effect),
+                "rel_ci_low": _num(r.rel_ci_low), "rel_ci_high": _num(r.rel_ci_high), "p_value": _num(r.p_value),
+                "chance_to_beat": _num(r.chance_to_beat), "expected_loss": _num(r.expected_loss),
+            })
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(res.summary())
+
+
+@ab.command("analyze")
+@click.option("--experiment", "experiment_id", default="", help="Experiment id in the store (default: the first one).")
+@click.option("--metric", "metrics", multiple=True, metavar="NAME",
+              help="Metric to analyse (repeat or comma-separate; default: SQL rate, funnel rates, per-call metrics, guardrails).")
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level.")
+@click.option("--alternative", type=click.Choice(["two-sided", "greater", "less"]), default="two-sided", show_default=True)
+@click.option("--as-of", default="", help="Count only activity before this time (YYYY-MM-DD[ HH:MM]).")
+@click.option("--analysis-unit", default="auto", show_default=True,
+              type=click.Choice(["auto", "lead", "call", "naive"]),
+              help="auto = the randomization unit. lead/call on a rep experiment = the NAIVE row-level analysis (for comparison only).")
+@click.option("--no-cuped", is_flag=True, help="Do not adjust for the pre-period covariate.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+@db_option
+def analyze_cmd(experiment_id, metrics, alpha, alternative, as_of, analysis_unit, no_cuped, as_json, db) -> None:
+    """Analyse an experiment of the store, per its randomization unit.
+
+    One grouped query per experiment; the result states the analysis unit and the data
+    grain, the sample-ratio check, contamination, every metric's effect (CUPED-adjusted
+    on the pre-period covariate), guardrails, the always-valid sequential status and a verdict.
+
+    \b
+    Metrics: sql_rate, connect_rate, conversation_rate, opportunity_rate, win_rate,
+    revenue_per_lead, sqls_per_call, talk_seconds_per_call, complaints_per_1000_calls,
+    dnc_per_1000_calls.
+    \b
+    Examples:
+      leadlab ab analyze --experiment EXP-LEAD-SCRIPT
+      leadlab ab analyze --experiment EXP-REP-SCRIPT --metric sql_rate --metric talk_seconds_per_call
+      leadlab ab analyze --experiment EXP-REP-SCRIPT --analysis-unit call   # naive, for comparison
+      leadlab ab analyze --experiment EXP-LEAD-SCRIPT --as-of 2026-10-01 --json
+    """
+    from leadlab.experiments import analyze
+
+    names = [n.strip() for m in metrics for n in m.split(",") if n.strip()] or None
+    if not 0 < alpha < 1:
+        raise ConfigError(f"--alpha must be between 0 and 1, got {alpha}")
+    res = analyze(experiment_id=experiment_id or None, metrics=names, alpha=alpha, alternative=alternative,
+                  as_of=as_of or None, analysis_unit=analysis_unit, cuped=not no_cuped, url=db)
+    if as_json:
+        click.echo(json.dumps(res.to_dict(), indent=2, default=str))
+    else:
+        click.echo(res.summary())
+
+
+@ab.command("design")
+@click.option("--baseline", type=float, default=None, help="Control rate (e.g. 0.08 for 8%% SQL rate); default: from the store.")
+@click.option("--mde", "effect", type=float, default=None, help="Effect to detect, absolute (0.01 = +1 pp) unless --relative.")
+@click.option("--relative", is_flag=True, help="--mde is relative to the baseline (0.10 = +10%%).")
+@click.option("--sd", type=float, default=None, help="Per-unit standard deviation for a mean or ratio metric (instead of a rate).")
+@click.option("--alpha", type=float, default=0.05, show_default=True)
+@click.option("--power", "power_target", type=float, default=0.8, show_default=True)
+@click.option("--arms", type=int, default=2, show_default=True, help="Number of arms (equal split).")
+@click.option("--daily", type=float, default=None, help="New leads per day entering the test; default: from the store.")
+@click.option("--unit", type=click.Choice(["lead", "rep"]), default="lead", show_default=True,
+              help="Randomization unit; rep uses the ICC and leads per rep (design effect).")
+@click.option("--icc", type=float, default=None, help="Intra-class correlation of the outcome within reps; default: from the store.")
+@db_option
+def design_cmd(baseline, effect, relative, sd, alpha, power_target, arms, daily, unit, icc, db) -> None:
+    """Sample size, power, minimum detectable effect and days needed.
+
+    Values not given are estimated from the last 90 days of the store (baseline SQL
+    rate, daily lead volume, the ICC of SQL within reps).
+
+    \b
+    Examples:
+      leadlab ab design --baseline 0.08 --mde 0.01 --daily 400
+      leadlab ab design --mde 0.10 --relative            # baseline and volume from the store
+      leadlab ab design --unit rep --mde 0.02          # clustered: reps and ICC from the store
+    """
+    from leadlab.experiments import design as D
+
+    hist = None
+    need_hist = (baseline is None and sd is None) or daily is None or unit == "rep"
+    if need_hist:
+        from leadlab.store import connect
+
+        try:
+            hist = D.history(connect(db, read_only=True))
+        except Exception as exc:
+            from leadlab.errors import LeadlabError
+
+            if isinstance(exc, LeadlabError):
+                raise ConfigError(f"cannot estimate missing design inputs from the store ({exc.message}); "
+                                  "give --baseline, --daily and --icc") from None
+            raise
+    if baseline is None and sd is None:
+        baseline = hist.baseline
+    base = baseline if baseline is not None else 0.0
+    if daily is None:
+        daily = hist.daily_leads
+    if effect is None:
+        effect, relative = 0.10, True
+    abs_effect = effect * base if relative else effect
+    if abs_effect == 0:
+        raise ConfigError("--mde must be non-zero (and --baseline non-zero with --relative)")
+    pct = sd is None
+    show = (lambda v: f"{v * 100:+.2f} pp") if pct else (lambda v: f"{v:+.4g}")
+    click.echo(f"baseline {base:.2%}" if pct else f"baseline mean {base:g}, sd {sd:g}")
+    if hist:
+        click.echo(f"  (from the store: last {hist.days} days, {hist.daily_leads:,.0f} leads/day, {hist.reps} reps, "
+                   f"ICC of SQL within reps {hist.icc:.4f})")
+    click.echo(f"effect to detect: {show(abs_effect)}" + (f" ({effect:+.0%} relative)" if relative else ""))
+    click.echo(f"alpha {alpha:g} (two-sided), power {power_target:.0%}, {arms} arms")
+    durations = (7, 14, 28, 56, 84, 182)
+    if unit == "rep":
+        if icc is None:
+            icc = hist.icc
+        reps = reps_n if (reps_n := (hist.reps if hist else None)) else None
+        if reps is None:
+            raise ConfigError("--unit rep needs the number of reps: run it against a store with reps")
+        cv = hist.cv_leads_per_rep if hist else 0.0
+        click.echo(f"randomized per rep: {reps} reps, ICC {icc:.4f} (design effect grows with leads per rep)")
+        days = D.cluster_days_needed(base, abs_effect, daily_units=daily, clusters=reps, icc=icc, sd=sd, alpha=alpha,
+                                     power_target=power_target, arms=arms, cv=cv)
+        if days is None:
+            click.echo(f"days needed: not reachable with {reps} reps: clustering caps the power below {power_target:.0%}; "
+                       "add reps, randomize per lead, or aim for a larger effect")
+        else:
+            click.echo(f"days needed at {daily:,.0f} leads/day: {days} ({daily * days / arms:,.0f} leads per arm, "
+                       f"design effect {D.design_effect(daily * days / reps, icc, cv):.2f})")
+        click.echo("power by duration:")
+        for d in durations:
+            p = D.cluster_power(base, abs_effect, d, daily_units=daily, clusters=reps, icc=icc, sd=sd, alpha=alpha,
+                                arms=arms, cv=cv)
+            click.echo(f"  {d:>3} days ({daily * d / arms:>9,.0f} leads per arm, design effect "
+                       f"{D.design_effect(daily * d / reps, icc, cv):5.2f}): power {p:.0%}")
+        return
+    n = D.sample_size(base, abs_effect, sd=sd, alpha=alpha, power_target=power_target)
+    days = D.days_needed(n, daily, arms=arms)
+    click.echo(f"leads needed per arm: {n:,}")
+    click.echo(f"days needed at {daily:,.0f} leads/day: {days}")
+    click.echo("minimum detectable effect by duration:")
+    for d in durations:
+        per_arm = daily * d / arms
+        m = D.mde(base, per_arm, sd=sd, alpha=alpha, power_target=power_target)
+        click.echo(f"  {d:>3} days ({per_arm:>9,.0f} per arm): {show(m) if not math.isnan(m) else 'not detectable'}")
+
+
+@ab.command("assign")
+@click.argument("units_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--salt", required=True, help="Experiment salt (e.g. the experiment id); the same salt gives the same arms.")
+@click.option("--arms", default="A,B", show_default=True, help="Comma-separated arm names.")
+@click.option("--weights", default=None, help="Comma-separated weights (default: equal).")
+@click.option("--column", default=None, help="Column holding the unit id (default: the first column).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="CSV to write (default: stdout).")
+def assign_cmd(units_file: Path, salt: str, arms: str, weights: str | None, column: str | None, output: Path | None) -> None:
+    """Assign units (leads or reps) to arms by hashing (salt, unit id).
+
+    Reads a CSV with a header; writes unit_id,arm. Deterministic: re-running gives the
+    same arms, so a lead that reappears keeps its script.
+
+    \b
+    Examples:
+      leadlab ab assign new_leads.csv --salt EXP-OPENER-2 --arms A,B --output arms.csv
+      leadlab ab assign reps.csv --salt EXP-REP-7 --column rep_id --arms A,B,C --weights 2,1,1
+    """
+    from leadlab.experiments import assign
+
+    arm_names = [a.strip() for a in arms.split(",") if a.strip()]
+    w = None
+    if weights:
+        try:
+            w = [float(x) for x in weights.split(",")]
+        except ValueError:
+            raise ConfigError(f"--weights must be numbers separated by commas, got {weights!r}") from None
+    with units_file.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if not header:
+            raise DataError(f"{units_file}: empty file (expected a header row and unit ids)")
+        col = 0
+        if column:
+            if column not in header:
+                raise ConfigError(f"{units_file}: column {column!r} not found (parameter --column); columns: {', '.join(header)}")
+            col = header.index(column)
+        ids = []
+        for rownum, row in enumerate(reader, start=2):
+            if len(row) <= col or not row[col].strip():
+                raise DataError(f"{units_file}, row {rownum}, column {header[col]!r}: empty unit id")
+            ids.append(row[col].strip())
+    dup = len(ids) - len(set(ids))
+    res = assign(ids, salt=salt, arms=arm_names, weights=w)
+    fh = output.open("w", newline="") if output else sys.stdout
+    try:
+        wr = csv.writer(fh)
+        wr.writerow(["unit_id", "arm"])
+        wr.writerows(zip(ids, res))
+    finally:
+        if output:
+            fh.close()
+    counts = {a: res.count(a) for a in arm_names}
+    msg = ", ".join(f"{a}: {n:,}" for a, n in counts.items())
+    click.echo(f"assigned {len(ids):,} units ({msg})" + (f"; {dup} duplicate id(s) got the same arm each time" if dup else ""), err=True)
