@@ -1,0 +1,213 @@
+"""Batch scoring into the store's ``lead_scores`` table, and the capacity-aware call list.
+
+:func:`apply_scores` streams the leads table in chunks (DuckDB ``fetch_record_batch`` /
+Ibis ``to_pyarrow_batches``), scores each chunk and appends it to a staging table; only when
+every chunk succeeded does the staging table replace ``lead_scores`` (one transaction on
+DuckDB), so a failure leaves the previous scores intact. Memory is bounded by the chunk size.
+
+:func:`call_list` ranks each rep's open leads by score in the backend and keeps the top
+``capacity`` per rep: the list for the next working day.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from leadlab.errors import ConfigError, DataError
+from leadlab.schema import LEAD_SCORES
+from leadlab.store import has_table, table as store_table
+
+OUTPUT = "lead_scores"
+
+
+@dataclass
+class ApplyResult:
+    """What ``leadlab score apply`` did."""
+
+    model_version: str
+    rows: int
+    chunks: int
+    seconds: float
+    grades: dict[str, int] = field(default_factory=dict)
+    unseen: dict[str, int] = field(default_factory=dict)
+    table: str = OUTPUT
+
+    def summary(self) -> str:
+        g = ", ".join(f"{k} {v:,}" for k, v in sorted(self.grades.items()))
+        lines = [f"scored {self.rows:,} leads in {self.chunks} chunks ({self.seconds:.1f} s) with model "
+                 f"{self.model_version} → table {self.table}", f"  grades: {g}"]
+        if self.unseen:
+            lines.append("  categories never seen in training (scored as '(other)'): "
+                         + ", ".join(f"{c} {n:,} rows" for c, n in self.unseen.items()))
+        return "\n".join(lines)
+
+
+def _score_batch(model, batch: pa.RecordBatch, scored_at: pd.Timestamp) -> tuple[pa.Table, dict, dict]:
+    frame = batch.to_pandas()
+    out = model.score(frame, source="store table leads")
+    unseen = model.unseen_counts(frame)
+    result = pa.table({
+        "lead_id": pa.array(frame["lead_id"].astype("string").to_numpy(dtype=object), pa.string()),
+        "score": pa.array(out["score"].to_numpy(), pa.float64()),
+        "grade": pa.array(out["grade"].to_numpy(dtype=object), pa.string()),
+        "priority": pa.array(out["priority"].to_numpy(), pa.int64()),
+        "model_version": pa.array([model.version] * len(frame), pa.string()),
+        "scored_at": pa.array(np.full(len(frame), scored_at.to_datetime64()), pa.timestamp("us")),
+    })
+    counts = dict(zip(*np.unique(out["grade"].to_numpy(dtype=str), return_counts=True)))
+    return result, {k: int(v) for k, v in counts.items()}, unseen
+
+
+def _merge(a: dict, b: dict) -> None:
+    for k, v in b.items():
+        a[k] = a.get(k, 0) + v
+
+
+def apply_scores(model, con, *, source_table: str = "leads", chunk_rows: int = 200_000,
+                 only_open: bool = False, progress: bool = False) -> ApplyResult:
+    """Score every lead of ``source_table`` (or only open ones: not SQL, not won, not lost)
+    with ``model`` and replace ``lead_scores`` with the result."""
+    import time
+
+    if chunk_rows < 1:
+        raise ConfigError(f"chunk_rows={chunk_rows}: must be at least 1")
+    t0 = time.perf_counter()
+    leads = store_table(con, source_table)
+    missing = [c for c in model.features if c not in leads.columns]
+    if missing:
+        raise DataError(
+            f"store table {source_table}: missing feature column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(repr, missing))} that model {model.version} was trained on"
+        )
+    if "lead_id" not in leads.columns:
+        raise DataError(f"store table {source_table}: no lead_id column")
+    cols = ["lead_id"] + [c for c in model.input_columns if c in leads.columns]
+    expr = leads
+    if only_open:
+        for c in ("sql_at", "won_at", "lost_at"):
+            if c in leads.columns:
+                expr = expr.filter(expr[c].isnull())
+    expr = expr.select(*cols)
+    total = int(expr.count().to_pyarrow().as_py())
+    scored_at = pd.Timestamp(datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0))
+    staging = f"_lead_scores_staging_{os.getpid()}"
+    grades: dict[str, int] = {}
+    unseen: dict[str, int] = {}
+    n = chunks = 0
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="lead", disable=not progress, desc="scoring")
+    is_duckdb = con.name == "duckdb"
+    try:
+        con.create_table(staging, schema=LEAD_SCORES.ibis_schema, overwrite=True)
+        if is_duckdb:
+            reader_cur = con.con.cursor()
+            writer_cur = con.con.cursor()
+            reader = reader_cur.execute(ibis.to_sql(expr, dialect="duckdb")).fetch_record_batch(chunk_rows)
+        else:
+            reader = expr.to_pyarrow_batches(chunk_size=chunk_rows)
+        for batch in reader:
+            if batch.num_rows == 0:
+                continue
+            result, g, u = _score_batch(model, batch, scored_at)
+            if is_duckdb:
+                writer_cur.register("_leadlab_chunk", result)
+                writer_cur.execute(f'INSERT INTO "{staging}" SELECT * FROM _leadlab_chunk')
+                writer_cur.unregister("_leadlab_chunk")
+            else:
+                con.insert(staging, result)
+            _merge(grades, g)
+            _merge(unseen, u)
+            n += batch.num_rows
+            chunks += 1
+            bar.update(batch.num_rows)
+        _publish(con, staging, replace_all=not only_open and source_table == "leads")
+    except BaseException:
+        try:
+            con.drop_table(staging, force=True)
+        except Exception:  # pragma: no cover - best effort cleanup
+            pass
+        raise
+    finally:
+        bar.close()
+    return ApplyResult(model.version, n, chunks, time.perf_counter() - t0, grades, unseen)
+
+
+def _publish(con, staging: str, *, replace_all: bool) -> None:
+    """Move the staging rows into lead_scores in one step."""
+    if con.name == "duckdb":
+        cur = con.con.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            if replace_all or not has_table(con, OUTPUT):
+                cur.execute(f"DROP TABLE IF EXISTS {OUTPUT}")
+                cur.execute(f'ALTER TABLE "{staging}" RENAME TO {OUTPUT}')
+            else:
+                cur.execute(f'DELETE FROM {OUTPUT} WHERE lead_id IN (SELECT lead_id FROM "{staging}")')
+                cur.execute(f'INSERT INTO {OUTPUT} SELECT * FROM "{staging}"')
+                cur.execute(f'DROP TABLE "{staging}"')
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return
+    new = con.table(staging)
+    if not replace_all and has_table(con, OUTPUT):
+        old = con.table(OUTPUT)
+        new = old.anti_join(new, "lead_id").union(new)
+    con.create_table(OUTPUT, new.to_pyarrow(), overwrite=True)
+    con.drop_table(staging, force=True)
+
+
+def call_list(con, *, capacity: int | dict[str, int] = 40, as_of: pd.Timestamp | None = None,
+              exclude_dispositions: tuple[str, ...] = ("do_not_call", "wrong_number", "complaint"),
+              max_attempts: int | None = 8) -> pd.DataFrame:
+    """Tomorrow's call list: for each rep, the best-scored open leads they own, up to their
+    daily ``capacity`` (one number for everyone, or ``{rep_id: n}``; reps missing from the
+    mapping get no list). Open = not SQL, won or lost; leads marked do-not-call, wrong number
+    or complaint, and leads already dialled ``max_attempts`` times, are left out.
+    Ranking runs in the backend (a window over rep_id)."""
+    if isinstance(capacity, int):
+        if capacity < 1:
+            raise ConfigError(f"capacity={capacity}: must be at least 1 call per rep per day")
+    elif not capacity or any(int(v) < 0 for v in capacity.values()):
+        raise ConfigError("capacity: give a non-negative number of calls per rep")
+    scores = store_table(con, OUTPUT)
+    leads = store_table(con, "leads")
+    open_leads = leads.filter(leads.sql_at.isnull() & leads.won_at.isnull() & leads.lost_at.isnull()
+                              & leads.rep_id.notnull())
+    if as_of is not None:
+        open_leads = open_leads.filter(open_leads.created_at <= as_of)
+    base = open_leads.select("lead_id", "rep_id", "created_at", "source").join(scores, "lead_id")
+    if has_table(con, "calls"):
+        calls = con.table("calls")
+        stats = calls.group_by("lead_id").aggregate(
+            attempts=calls.count(),
+            blocked=(calls.disposition.isin(list(exclude_dispositions))).cast("int64").sum(),
+            last_call=calls.started_at.max(),
+        )
+        base = base.left_join(stats, "lead_id").drop("lead_id_right")
+        base = base.filter(base.blocked.fill_null(0) == 0)
+        if max_attempts is not None:
+            base = base.filter(base.attempts.fill_null(0) < max_attempts)
+    w = ibis.window(group_by=base.rep_id, order_by=[ibis.desc(base.score), base.lead_id])
+    ranked = base.mutate(rank=ibis.row_number().over(w) + 1)
+    if isinstance(capacity, int):
+        ranked = ranked.filter(ranked["rank"] <= capacity)
+    else:
+        cap = ibis.memtable(pd.DataFrame({"rep_id": list(capacity), "capacity": [int(v) for v in capacity.values()]}))
+        ranked = ranked.join(cap, "rep_id").filter(lambda t: t["rank"] <= t.capacity).drop("capacity")
+    cols = ["rep_id", "rank", "lead_id", "score", "grade", "priority", "source", "created_at"]
+    if "attempts" in ranked.columns:
+        cols += ["attempts", "last_call"]
+    out = ranked.select(*cols).order_by(["rep_id", "rank"]).to_pandas()
+    if "attempts" in out:
+        out["attempts"] = out["attempts"].fillna(0).astype("int64")
+    return out
