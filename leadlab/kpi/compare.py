@@ -7,8 +7,8 @@ Two checks per KPI:
   (pooled, as statsmodels ``proportions_ztest``), exact conditional Poisson test for
   counts (exposure = days in the period), Welch t-test for averages (from sums of
   squares); p < ``alpha`` → "significant change";
-* **control chart** from the trailing periods (p-chart for rates, u-chart for
-  counts, 3-sigma limits): a value outside the limits is "outside normal variation".
+* **control chart** from the trailing periods (Laney p′-chart for rates, u′-chart
+  for counts, 3-sigma limits widened by the observed period-to-period variation): a value outside the limits is "outside normal variation".
 
 >>> from leadlab.kpi.compare import kpi_table  # doctest: +SKIP
 >>> kpi_table(con, "2026-10", compare_to="last-year").to_pandas()  # doctest: +SKIP
@@ -34,6 +34,12 @@ COMPARE_TO = ("previous", "last-year")
 TRAILING = {"day": 28, "week": 8, "month": 6, "quarter": 4, "year": 3}
 #: fewer trailing periods with data than this: no control chart
 MIN_CHART_PERIODS = 3
+
+
+def business_days(p: Period) -> float:
+    """Weekdays in ``p``: the exposure of count KPIs (calls and leads happen on working days)."""
+    n = float(np.busday_count(p.start.date(), p.end.date()))
+    return n if n > 0 else p.days
 
 
 def comparison_period(period: Period, compare_to: str) -> Period:
@@ -131,7 +137,7 @@ def kpi_table(data, period, team: str | None = None, compare_to: str = "previous
     mm = m.set_index("period")
     cur, ref = mm.loc[per.label], mm.loc[ref_p.label]
     hist = mm.loc[[p.label for p in hist_p]]
-    hist_days = np.array([p.days for p in hist_p])
+    hist_days = np.array([business_days(p) for p in hist_p])
     # the trailing periods start when the data start: drop empty leading periods
     active = (hist["dials"] + hist["new_leads"]) > 0
     hist, hist_days = hist[active.to_numpy()], hist_days[active.to_numpy()]
@@ -139,8 +145,8 @@ def kpi_table(data, period, team: str | None = None, compare_to: str = "previous
     for n in names:
         k = KPIS[n]
         v, r = float(vals.loc[per.label, n]), float(vals.loc[ref_p.label, n])
-        p = _test(k, cur, ref, per.days, ref_p.days) if np.isfinite(v) and np.isfinite(r) else math.nan
-        centre, lo, hi = _chart(k, cur, hist, per.days, hist_days)
+        p = _test(k, cur, ref, business_days(per), business_days(ref_p)) if np.isfinite(v) and np.isfinite(r) else math.nan
+        centre, lo, hi = _chart(k, cur, hist, business_days(per), hist_days)
         outside = bool(np.isfinite(v) and np.isfinite(lo) and (v < lo or v > hi))
         if k.test == "none" or not np.isfinite(p) and not np.isfinite(lo):
             signal = "no test"
@@ -161,8 +167,8 @@ def kpi_table(data, period, team: str | None = None, compare_to: str = "previous
     frame.attrs.update(period_label=per.label, compare_label=ref_p.label, has_data=bool(cur["dials"] + cur["new_leads"] > 0),
                        has_spend=bool(m.attrs.get("has_spend")))
     notes = [f"compared with {ref_p.label} ({'previous period' if compare_to == 'previous' else 'same period last year'}); "
-             f"'significant change': p < {alpha:g} (two-proportion z-test for rates, exact Poisson test for counts, "
-             f"Welch t-test for averages); 'outside normal variation': beyond 3-sigma control limits from the "
+             f"'significant change': p < {alpha:g} (two-proportion z-test for rates, exact Poisson test for counts per business day, "
+             f"Welch t-test for averages); 'outside normal variation': beyond 3-sigma control limits (Laney p′/u′ charts) from the "
              f"{len(hist)} preceding {per.kind}s; n/a = not computable (zero denominator or missing data)"]
     if not frame.attrs["has_data"]:
         notes.insert(0, f"no activity in {per.label}: the store has no calls or new leads in this period")

@@ -87,26 +87,53 @@ def wilson_interval(x: float, n: float, alpha: float = 0.05) -> tuple[float, flo
     return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
 
 
-def p_chart_limits(x_hist, n_hist, n_now: float, sigmas: float = 3.0) -> tuple[float, float, float]:
-    """p-chart: centre line = pooled rate of the trailing periods, limits
-    ``p ± sigmas·sqrt(p(1-p)/n_now)`` clipped to [0, 1]. ``(centre, lower, upper)``."""
+def laney_sigma_z(z) -> float:
+    """Laney's overdispersion factor: the average moving range of the trailing
+    periods' z-scores / 1.128, floored at 1 (limits never tighter than the plain chart).
+
+    >>> laney_sigma_z([0.0, 1.128, 0.0])
+    1.0
+    >>> round(laney_sigma_z([0.0, 4.0, 0.0, 4.0]), 3)
+    3.546
+    """
+    z = np.asarray(z, float)
+    z = z[np.isfinite(z)]
+    if len(z) < 2:
+        return 1.0
+    return float(max(np.mean(np.abs(np.diff(z))) / 1.128, 1.0))
+
+
+def p_chart_limits(x_hist, n_hist, n_now: float, sigmas: float = 3.0, laney: bool = True) -> tuple[float, float, float]:
+    """p-chart (Laney p\u2032 with ``laney=True``): centre = pooled rate of the trailing
+    periods, limits ``p ± sigmas·σz·sqrt(p(1-p)/n_now)`` clipped to [0, 1], where σz
+    (≥ 1) absorbs the period-to-period variation a big-n p-chart would flag as signal.
+    Returns ``(centre, lower, upper)``."""
     x_hist, n_hist = np.asarray(x_hist, float), np.asarray(n_hist, float)
     if n_hist.sum() <= 0 or n_now <= 0:
         return math.nan, math.nan, math.nan
     p = x_hist.sum() / n_hist.sum()
-    half = sigmas * math.sqrt(p * (1 - p) / n_now)
+    var1 = p * (1 - p)
+    sz = 1.0
+    if laney and var1 > 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sz = laney_sigma_z((x_hist / n_hist - p) / np.sqrt(var1 / n_hist))
+    half = sigmas * sz * math.sqrt(var1 / n_now)
     return p, max(p - half, 0.0), min(p + half, 1.0)
 
 
-def u_chart_limits(c_hist, t_hist, t_now: float, sigmas: float = 3.0) -> tuple[float, float, float]:
-    """u-chart for counts over exposure (e.g. days): expected count in the current
-    period = pooled rate × ``t_now``, limits ``± sigmas·sqrt(rate·t_now)``."""
+def u_chart_limits(c_hist, t_hist, t_now: float, sigmas: float = 3.0, laney: bool = True) -> tuple[float, float, float]:
+    """u-chart (Laney u\u2032 with ``laney=True``) for counts over exposure (e.g. days):
+    expected count in the current period = pooled rate × ``t_now``, limits
+    ``± sigmas·σz·sqrt(rate·t_now)``."""
     c_hist, t_hist = np.asarray(c_hist, float), np.asarray(t_hist, float)
     if t_hist.sum() <= 0 or t_now <= 0:
         return math.nan, math.nan, math.nan
     rate = c_hist.sum() / t_hist.sum()
+    sz = 1.0
+    if laney and rate > 0:
+        sz = laney_sigma_z((c_hist / t_hist - rate) / np.sqrt(rate / t_hist))
     centre = rate * t_now
-    half = sigmas * math.sqrt(centre)
+    half = sigmas * sz * math.sqrt(centre)
     return centre, max(centre - half, 0.0), centre + half
 
 

@@ -1,0 +1,286 @@
+"""SMART targets from a YAML file, with progress, a pacing projection to the end of
+the period and a status: on track / at risk / behind.
+
+File format (a YAML list; ``name`` is not needed for ``scope: company``)::
+
+    - {scope: team, name: East, kpi: sql, period: 2026-Q4, value: 200}
+    - {scope: company, kpi: connect_rate, period: 2026-10, value: 0.25}
+    - {scope: rep, name: R007, kpi: dials, period: 2026-W46, value: 300}
+
+Pacing: additive KPIs (counts, revenue, spend) are projected linearly
+(``actual / share of the period elapsed``); rates and averages are projected at
+their current value. Status compares the projection with the target: ≥ 100% on
+track, ≥ 90% at risk, below that behind (for lower-is-better KPIs such as cost per
+SQL the ratio is target / projection).
+
+>>> t = parse_targets_text("- {scope: team, name: East, kpi: sql, period: 2026-Q4, value: 200}")
+>>> t[0].scope, t[0].name, t[0].kpi, t[0].period.label, t[0].value
+('team', 'East', 'sql', '2026-Q4', 200.0)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from leadlab.errors import ConfigError
+from leadlab.kpi.data import KpiData
+from leadlab.kpi.definitions import KPIS, compute, format_value
+from leadlab.kpi.measures import measures
+from leadlab.kpi.results import KpiResult
+from leadlab.paths import data_dir
+from leadlab.periods import RELATIVE, Period, parse_period
+
+SCOPES = ("company", "team", "rep")
+KEYS = ("scope", "name", "kpi", "period", "value")
+ON_TRACK, AT_RISK = 1.0, 0.9
+
+
+@dataclass(frozen=True)
+class Target:
+    scope: str
+    name: str | None
+    kpi: str
+    period: Period
+    value: float
+    where: str = ""  # "targets.yml, entry 3 (line 7)"
+
+    @property
+    def who(self) -> str:
+        return "company" if self.scope == "company" else f"{self.scope} {self.name}"
+
+
+def demo_targets_path() -> Path:
+    """The packaged demo targets (``leadlab/examples/targets_demo.yml``)."""
+    return Path(str(resources.files("leadlab") / "examples" / "targets_demo.yml"))
+
+
+def default_targets_path() -> Path:
+    """``data/targets.yml`` when present, else the packaged demo targets."""
+    p = data_dir() / "targets.yml"
+    return p if p.exists() else demo_targets_path()
+
+
+def parse_targets_text(text: str, source: str = "targets.yml") -> list[Target]:
+    """Parse and check targets YAML (syntax, keys, KPI names, periods, values).
+    Team and rep names are checked against the data by :func:`check_names`."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if root is None:
+        return []
+    if not isinstance(root, yaml.SequenceNode):
+        raise ConfigError(f"{source}: expected a list of targets (lines starting with '- '), "
+                          "e.g. - {scope: team, name: East, kpi: sql, period: 2026-Q4, value: 200}")
+    out = []
+    for i, node in enumerate(root.value, start=1):
+        where = f"{source}, entry {i} (line {node.start_mark.line + 1})"
+        entry = yaml.safe_load(yaml.serialize(node))
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: expected a mapping with keys {', '.join(KEYS)}")
+        unknown = [k for k in entry if k not in KEYS]
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r}; valid keys: {', '.join(KEYS)}")
+        scope = str(entry.get("scope", "company")).strip().lower()
+        if scope not in SCOPES:
+            raise ConfigError(f"{where}: unknown scope {entry.get('scope')!r}; valid scopes: {', '.join(SCOPES)}")
+        name = entry.get("name")
+        if scope != "company" and (name is None or str(name).strip() == ""):
+            raise ConfigError(f"{where}: scope {scope} needs a name (the {scope})")
+        kpi = str(entry.get("kpi", "")).strip()
+        if kpi not in KPIS:
+            raise ConfigError(f"{where}: unknown KPI {kpi!r}; valid KPIs: {', '.join(KPIS)}")
+        if "period" not in entry:
+            raise ConfigError(f"{where}: missing period (e.g. 2026-10, 2026-Q4, 2026-W46)")
+        ptxt = str(entry["period"]).strip()
+        if ptxt.lower() in RELATIVE:
+            raise ConfigError(f"{where}: period {ptxt!r} is relative; a target needs a fixed period such as 2026-Q4")
+        try:
+            period = parse_period(ptxt)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc.message.replace('parameter period: ', '')}") from None
+        raw = entry.get("value")
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: value must be a number, got {raw!r}") from None
+        if not math.isfinite(value) or value < 0:
+            raise ConfigError(f"{where}: value must be a number >= 0 (a target cannot be negative), got {raw!r}")
+        out.append(Target(scope, None if scope == "company" else str(name).strip(), kpi, period, value, where))
+    return out
+
+
+def load_targets(path: str | Path | None = None) -> list[Target]:
+    """Read a targets file (default: :func:`default_targets_path`)."""
+    p = Path(path) if path else default_targets_path()
+    if not p.exists():
+        raise ConfigError(f"targets file {p} does not exist")
+    return parse_targets_text(p.read_text(encoding="utf-8"), source=str(p))
+
+
+def check_names(targets: list[Target], data: KpiData) -> None:
+    """ConfigError when a target names a team or rep the data does not have."""
+    teams, reps = set(data.teams), set(data.rep_table["rep_id"].astype(str))
+    for t in targets:
+        if t.scope == "team" and t.name not in teams:
+            raise ConfigError(f"{t.where}: unknown team {t.name!r}; valid teams: {', '.join(sorted(teams))}")
+        if t.scope == "rep" and t.name not in reps:
+            shown = sorted(reps)
+            raise ConfigError(f"{t.where}: unknown rep {t.name!r}; valid reps: {', '.join(shown[:60])}"
+                              + (" ..." if len(shown) > 60 else ""))
+
+
+def status_of(kpi: str, projection: float, target: float) -> tuple[str, float]:
+    """(status, attainment ratio) of a projection against a target."""
+    k = KPIS[kpi]
+    if not np.isfinite(projection):
+        return "no data", math.nan
+    if k.better == "down":
+        ratio = math.inf if projection == 0 else target / projection
+    else:
+        ratio = math.inf if target == 0 else projection / target
+    status = "on track" if ratio >= ON_TRACK else "at risk" if ratio >= AT_RISK else "behind"
+    return status, ratio
+
+
+class TargetsResult(KpiResult):
+    """One row per target: actual, progress, projection, status; ``alerts`` lists the problems."""
+
+    alerts: list[str]
+
+    def display_frame(self) -> pd.DataFrame:
+        rows = []
+        for r in self.frame.itertuples(index=False):
+            unit = KPIS[r.kpi].unit
+            rows.append({"who": r.who, "KPI": KPIS[r.kpi].label, "period": r.period, "target": format_value(r.target, unit),
+                         "actual": format_value(r.actual, unit),
+                         "elapsed": f"{r.elapsed:.0%}",
+                         "projected": format_value(r.projection, unit),
+                         "attainment": "n/a" if not np.isfinite(r.attainment) else f"{r.attainment:.0%}",
+                         "status": r.status})
+        return pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        disp = self.display_frame()
+        if disp.empty:
+            return super()._repr_html_()
+        colors = {"on track": "color:#009E73;font-weight:bold", "at risk": "color:#E69F00;font-weight:bold",
+                  "behind": "color:#D55E00;font-weight:bold"}
+        sty = disp.style.set_uuid("kpi-targets").hide(axis="index").map(lambda v: colors.get(v, ""), subset=["status"])
+        notes = "".join(f"<p style='color:#555;font-size:90%'>{n}</p>" for n in self.notes)
+        alerts = "".join(f"<li>{a}</li>" for a in self.alerts)
+        return f"<h4>{self.heading}</h4>" + sty.to_html() + (f"<p><b>Alerts</b></p><ul>{alerts}</ul>" if alerts else "") + notes
+
+    def summary(self) -> str:
+        return super().summary() + ("\nalerts:\n" + "\n".join(f"  - {a}" for a in self.alerts) if self.alerts else "\nalerts: none")
+
+    def _plot(self, ax):
+        import matplotlib.pyplot as plt
+
+        from leadlab.plots import COLORS
+
+        f = self.frame
+        if ax is None:
+            _, ax = plt.subplots(figsize=(9, 0.5 * max(len(f), 1) + 1.2))
+        colors = {"on track": COLORS["good"], "at risk": COLORS["highlight"], "behind": COLORS["bad"]}
+        y = np.arange(len(f))
+        prog = np.clip(f["progress"].fillna(0).to_numpy(), 0, 2) if len(f) else []
+        proj = np.clip(f["attainment"].replace([np.inf], 2).fillna(0).to_numpy(), 0, 2) if len(f) else []
+        ax.barh(y, proj, color=[colors.get(s, COLORS["neutral"]) for s in f["status"]], alpha=0.35, label="projected")
+        ax.barh(y, prog, color=[colors.get(s, COLORS["neutral"]) for s in f["status"]], label="so far")
+        ax.axvline(1.0, color="#333333", linestyle="--", linewidth=1)
+        ax.set_yticks(y, [f"{a} · {KPIS[k].label} · {p}" for a, k, p in zip(f["who"], f["kpi"], f["period"])])
+        ax.invert_yaxis()
+        from matplotlib.ticker import PercentFormatter
+
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xlabel("share of target (solid: so far, light: projected to period end)")
+        ax.set_title("Targets and pacing")
+        return ax
+
+
+def _overlaps(a: Period, b: Period) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def evaluate_targets(data, targets: list[Target], as_of=None) -> pd.DataFrame:
+    """Actual, pacing projection and status for each target (grouped queries per period)."""
+    data = KpiData.coerce(data)
+    check_names(targets, data)
+    as_of = pd.Timestamp(as_of) if as_of is not None else data.as_of
+    rows = []
+    by_period: dict[str, list[Target]] = {}
+    for t in targets:
+        by_period.setdefault(t.period.label + t.period.kind, []).append(t)
+    base = data.for_team(None)
+    for group in by_period.values():
+        per = group[0].period
+        vals = {}
+        for scope, dim in (("company", None), ("team", "team"), ("rep", "rep_id")):
+            if any(t.scope == scope for t in group):
+                m = measures(base, [per], dim, speed=any(KPIS[t.kpi].family == "speed" for t in group))
+                vals[scope] = compute(m, sorted({t.kpi for t in group})).set_index(["period", *([dim] if dim else [])])
+        elapsed = per.elapsed_share(as_of + pd.Timedelta(seconds=1)) if as_of is not None else 0.0
+        for t in group:
+            frame = vals[t.scope]
+            key = per.label if t.scope == "company" else (per.label, t.name)
+            actual = float(frame.loc[key, t.kpi]) if key in frame.index else (0.0 if KPIS[t.kpi].additive else math.nan)
+            k = KPIS[t.kpi]
+            if elapsed <= 0:
+                projection, status, ratio = math.nan, "not started", math.nan
+            else:
+                projection = actual / elapsed if k.additive else actual
+                status, ratio = status_of(t.kpi, projection, t.value)
+            progress = actual / t.value if (k.additive and t.value > 0 and np.isfinite(actual)) else math.nan
+            if not k.additive:
+                progress = ratio
+            rows.append({"scope": t.scope, "name": t.name, "who": t.who, "kpi": t.kpi, "period": per.label, "target": t.value,
+                         "actual": actual, "elapsed": elapsed, "expected_to_date": t.value * elapsed if k.additive else t.value,
+                         "progress": progress, "projection": projection, "attainment": ratio, "status": status,
+                         "final": elapsed >= 1.0})
+    return pd.DataFrame(rows, columns=["scope", "name", "who", "kpi", "period", "target", "actual", "elapsed",
+                                       "expected_to_date", "progress", "projection", "attainment", "status", "final"])
+
+
+def _alert(r) -> str:
+    unit = KPIS[r.kpi].unit
+    label = KPIS[r.kpi].label
+    if r.final:
+        return (f"{r.who}: {label} {r.period} ended at {format_value(r.actual, unit)} against a target of "
+                f"{format_value(r.target, unit)} ({r.attainment:.0%}, {r.status})")
+    return (f"{r.who}: {label} {r.period} at {format_value(r.actual, unit)} with {r.elapsed:.0%} of the period gone; "
+            f"projected {format_value(r.projection, unit)} against {format_value(r.target, unit)} ({r.attainment:.0%}, {r.status})")
+
+
+def targets_report(data, period, targets_path: str | Path | None = None, team: str | None = None,
+                   targets: list[Target] | None = None) -> TargetsResult:
+    """Targets whose period overlaps ``period`` (for ``team``: the team's and its reps'
+    targets), evaluated as of the latest data."""
+    data = KpiData.coerce(data)
+    scoped = data.for_team(team)
+    per = data.period(period)
+    path = Path(targets_path) if targets_path else default_targets_path()
+    all_targets = targets if targets is not None else load_targets(path)
+    check_names(all_targets, data)
+    chosen = [t for t in all_targets if _overlaps(t.period, per)]
+    if team:
+        reps = set(scoped.rep_ids)
+        chosen = [t for t in chosen if (t.scope == "team" and t.name == team) or (t.scope == "rep" and t.name in reps)]
+    frame = evaluate_targets(data, chosen)
+    alerts = [_alert(r) for r in frame.itertuples(index=False) if r.status in ("at risk", "behind")]
+    src = "the packaged demo targets" if path == demo_targets_path() else str(path)
+    notes = [f"targets from {src}; as of {data.as_of:%Y-%m-%d %H:%M}" if data.as_of is not None else f"targets from {src}",
+             "projection: counts and sums are extrapolated linearly to the end of the period, rates at their current value; "
+             "on track ≥ 100% of target, at risk ≥ 90%, behind below (lower-is-better KPIs: target / projection)"]
+    if frame.empty:
+        notes.insert(0, f"no targets set for {per.label}" + (f" and team {team}" if team else ""))
+    res = TargetsResult("Targets and pacing", frame, per, scoped.team, notes)
+    res.alerts = alerts
+    return res
