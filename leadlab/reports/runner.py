@@ -118,6 +118,11 @@ class PlannedRun:
     declared: dict[str, Param] = field(default_factory=dict)
 
 
+def effective_db(db: str | None, root: Path) -> str:
+    """The store URL the kernel will use: ``db``, else ``$LEADLAB_DB``, else ``<root>/data/leadlab.duckdb``."""
+    return db or os.environ.get("LEADLAB_DB") or f"duckdb://{root / 'data' / 'leadlab.duckdb'}"
+
+
 def _store_as_of(db: str | None) -> pd.Timestamp | None:
     """Latest activity in the store, or None when the store cannot be opened (the kernel
     will then report the problem itself). The connection is closed before any kernel starts:
@@ -157,7 +162,7 @@ def plan_run(name: str, parameters: dict[str, Any] | None = None, *, root: str |
         if isinstance(value, str) and value.strip():
             relative = value.strip().lower().startswith(("last-", "yesterday"))
             if relative and as_of is None:
-                as_of = _store_as_of(db)
+                as_of = _store_as_of(effective_db(db, _root(root)))
             try:
                 period = parse_period(value, as_of=as_of)
             except ConfigError as exc:
@@ -170,7 +175,7 @@ def plan_run(name: str, parameters: dict[str, Any] | None = None, *, root: str |
         if label is None and period is not None:
             label = period.label
         if label is None:
-            as_of = as_of if as_of is not None else _store_as_of(db)
+            as_of = as_of if as_of is not None else _store_as_of(effective_db(db, _root(root)))
             label = f"as-of-{(as_of if as_of is not None else pd.Timestamp.now()):%Y-%m-%d}"
     label = safe_label(label)
     return PlannedRun(name, path, params, label, f"{spec.title} — {label}", declared)
@@ -309,7 +314,8 @@ def run_all(period: str = "last-month", *, root: str | Path | None = None, db: s
 
     root = _root(root)
     relative = str(period).strip().lower().startswith(("last-", "yesterday"))
-    as_of = _store_as_of(db) if relative else None
+    store = effective_db(db, root)
+    as_of = _store_as_of(store) if relative else None
     p = parse_period(period, as_of=as_of)
     outcomes: list[Outcome] = []
 
@@ -325,7 +331,7 @@ def run_all(period: str = "last-month", *, root: str | Path | None = None, db: s
             continue
         declared = declared_parameters(path)
         if spec.all_mode == "per_experiment":
-            ids = experiment_ids(db)
+            ids = experiment_ids(store)
             if not ids:
                 emit(Outcome(spec.name, "-", "skipped", message="the store has no experiments"))
             sets = [{"experiment_id": i} for i in ids]

@@ -1,0 +1,134 @@
+"""Parameter checking of report notebooks: types, unknown names, credentials (no kernel)."""
+
+from __future__ import annotations
+
+import pytest
+
+from leadlab.errors import ConfigError
+from leadlab.reports.params import (
+    Param,
+    check_parameters,
+    convert,
+    declared_parameters,
+    looks_like_credential,
+    parse_assignments,
+)
+from leadlab.reports.runner import plan_run, scrub, secrets_in_environment
+from reports_helpers import write_notebook
+
+PARAMS = '''period = "last-month"  # the period
+alpha = 0.05  # significance level
+min_calls = 30
+show_reps = True
+metrics = ["sql_rate", "connect_rate"]  # metrics to analyse
+team = None  # one team or None for all
+options = {"a": 1}'''
+
+
+@pytest.fixture
+def nb(tmp_path):
+    return write_notebook(tmp_path / "notebooks" / "demo.ipynb", PARAMS, "print(period)")
+
+
+def test_declared_parameters_types_defaults_help(nb):
+    d = declared_parameters(nb)
+    assert list(d) == ["period", "alpha", "min_calls", "show_reps", "metrics", "team", "options"]
+    assert {k: p.type for k, p in d.items()} == {
+        "period": "str", "alpha": "float", "min_calls": "int", "show_reps": "bool",
+        "metrics": "list", "team": "any", "options": "dict"}
+    assert d["period"].default_value == "last-month"
+    assert d["alpha"].help == "significance level"
+    assert d["metrics"].default_value == ["sql_rate", "connect_rate"]
+
+
+def test_text_values_are_converted(nb):
+    got = check_parameters(nb, {"alpha": "0.1", "min_calls": "50", "show_reps": "no", "metrics": "sql_rate",
+                                "team": "North", "options": '{"b": 2}', "period": "2026-10"}, from_text=True)
+    assert got == {"alpha": 0.1, "min_calls": 50, "show_reps": False, "metrics": ["sql_rate"], "team": "North",
+                   "options": {"b": 2}, "period": "2026-10"}
+    assert check_parameters(nb, {"team": "none", "metrics": '["a", "b"]'}, from_text=True) == {"team": None, "metrics": ["a", "b"]}
+    assert check_parameters(nb, {"min_calls": "7"}, from_text=True)["min_calls"] == 7
+
+
+def test_unknown_parameter_lists_valid_ones(nb):
+    with pytest.raises(ConfigError) as err:
+        check_parameters(nb, {"perod": "2026-10"})
+    assert "no parameter 'perod'" in err.value.message
+    assert any(line.startswith('period = "last-month"') and "the period" in line for line in err.value.details)
+    assert len(err.value.details) == 7
+
+
+@pytest.mark.parametrize("name,value,expected", [
+    ("alpha", "high", "not a number"),
+    ("min_calls", "3.5", "not an integer"),
+    ("show_reps", "maybe", "not true or false"),
+    ("options", "[1]", "JSON object"),
+])
+def test_wrong_type_from_text(nb, name, value, expected):
+    with pytest.raises(ConfigError) as err:
+        check_parameters(nb, {name: value}, from_text=True)
+    assert name in err.value.message and expected in err.value.message
+    assert err.value.details  # the valid parameters
+
+
+@pytest.mark.parametrize("name,value", [
+    ("alpha", "0.1"), ("min_calls", 2.5), ("min_calls", True), ("show_reps", 1), ("metrics", "sql_rate"), ("period", 10),
+])
+def test_wrong_type_from_python(nb, name, value):
+    with pytest.raises(ConfigError, match=f"parameter {name}"):
+        check_parameters(nb, {name: value})
+
+
+def test_int_accepted_for_float(nb):
+    assert check_parameters(nb, {"alpha": 1}) == {"alpha": 1.0}
+
+
+@pytest.mark.parametrize("name,value", [
+    ("db_password", "x"), ("api_token", "x"), ("secret", "x"), ("aws_key", "x"), ("PGPASSWD", "x"),
+    ("team", "postgres://ann:s3cret@db.example/sales"), ("metrics", ["a", "https://u:p@h/x"]),
+])
+def test_credentials_refused(nb, name, value):
+    assert looks_like_credential(name, value)
+    with pytest.raises(ConfigError, match="looks like a credential"):
+        check_parameters(nb, {name: value})
+
+
+def test_plain_values_are_not_credentials():
+    assert not looks_like_credential("period", "2026-10")
+    assert not looks_like_credential("data_source", "duckdb:///tmp/x.duckdb")
+    assert not looks_like_credential("url", "https://example.com/a@b")
+
+
+def test_parse_assignments():
+    assert parse_assignments(["period=2026-10", "expr=a=b"]) == {"period": "2026-10", "expr": "a=b"}
+    with pytest.raises(ConfigError, match="not key=value"):
+        parse_assignments(["period"])
+    with pytest.raises(ConfigError, match="not a parameter name"):
+        parse_assignments(["my-param=1"])
+
+
+def test_plan_checks_before_running_and_resolves_period(tmp_path, nb):
+    root = tmp_path
+    run = plan_run("demo", {"period": "2026-W46"}, root=root)
+    assert run.label == "2026-W46" and run.title == "Demo — 2026-W46"
+    # relative period without a store: relative to today, still a concrete label
+    run = plan_run("demo", {}, root=root)
+    assert run.parameters["period"][:2] == "20" and not run.parameters["period"].startswith("last")
+    with pytest.raises(ConfigError, match="cannot read 'octobre'"):
+        plan_run("demo", {"period": "octobre"}, root=root)
+    with pytest.raises(ConfigError, match="no report notebook 'nope'.*available: demo"):
+        plan_run("nope", {}, root=root)
+    assert not (root / "build").exists() and not (root / "reports").exists()
+
+
+def test_secrets_from_url_and_environment(monkeypatch):
+    monkeypatch.setenv("PGPASSWORD", "hunter2-very-secret")
+    monkeypatch.setenv("SHORT_KEY", "abc")  # too short to scrub safely
+    found = secrets_in_environment("postgres://ann:pw-123456@db/sales")
+    assert "pw-123456" in found and "hunter2-very-secret" in found and "abc" not in found
+    assert scrub("x hunter2-very-secret y pw-123456", found) == "x *** y ***"
+
+
+def test_param_describe():
+    assert Param("alpha", "float", "0.05", "level").describe() == "alpha = 0.05  (float)  # level"
+    assert convert(Param("flag", "bool", "True", ""), "YES") is True

@@ -1,0 +1,159 @@
+"""Rendering without code, atomic publishing and the report index (no kernel)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import nbformat
+import pytest
+
+from leadlab.errors import ReportError
+from leadlab.reports.publish import (
+    RunRecord,
+    atomic_write_text,
+    index_html,
+    load_index,
+    publish,
+    record_run,
+    safe_label,
+)
+from leadlab.reports.render import clean_notebook, render_html
+
+
+def executed_notebook() -> nbformat.NotebookNode:
+    """What papermill leaves behind: parameters + injected-parameters cells, papermill metadata."""
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell('period = "last-month"  # the period')
+    p.metadata["tags"] = ["parameters"]
+    inj = nbformat.v4.new_code_cell('# Parameters\nperiod = "2026-10"\n')
+    inj.metadata["tags"] = ["injected-parameters"]
+    body = nbformat.v4.new_code_cell("secret_looking_source_code = 42\nprint('hello manager')")
+    body.execution_count = 3
+    body.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="hello manager\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="FutureWarning: something internal\n"),
+    ]
+    body.metadata["papermill"] = {"duration": 0.1}
+    nb.cells = [p, inj, nbformat.v4.new_markdown_cell("## Calls per day\nWhat it means."), body]
+    nb.metadata["papermill"] = {"parameters": {"period": "2026-10"}, "input_path": "x.ipynb"}
+    return nb
+
+
+def test_clean_notebook_drops_parameters_and_papermill_metadata():
+    nb = clean_notebook(executed_notebook())
+    assert [c.cell_type for c in nb.cells] == ["markdown", "code"]
+    assert "papermill" not in nb.metadata
+    assert "papermill" not in nb.cells[1].metadata
+    assert [o["name"] for o in nb.cells[1].outputs] == ["stdout"]
+    assert nb.cells[1].execution_count is None
+
+
+def test_html_has_no_code_no_parameters_and_a_real_title():
+    page = render_html(executed_notebook(), title="Data overview — 2026-10", meta={"period": "2026-10"})
+    assert "<title>Data overview — 2026-10</title>" in page
+    assert "hello manager" in page and "Calls per day" in page
+    assert "secret_looking_source_code" not in page  # no code
+    assert "injected-parameters" not in page and "# Parameters" not in page
+    assert 'period = "' not in page
+    # markdown cells render inside jp-InputArea; code cells must have no input area at all
+    body = page.split("<body", 1)[1]
+    assert "jp-InputArea-editor" not in body and "highlight hl-ipython3" not in body
+    assert "input_area" not in body
+    code_cells = re.findall(r'<div class="jp-Cell jp-CodeCell.*?(?=<div class="jp-Cell |</main>)', body, flags=re.S)
+    assert len(code_cells) == 1
+    for cell in code_cells:
+        assert "jp-InputArea" not in cell
+    assert "FutureWarning" not in page
+    assert "../index.html" in page  # back link for readers
+    assert "require.min.js" not in page and "mathjax" not in page.lower()
+
+
+def test_mathjax_kept_when_the_page_has_maths():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("The lift is $\\hat\\theta = p_B / p_A - 1$.")]
+    assert "mathjax" in render_html(nb, title="t").lower()
+
+
+def test_atomic_write_leaves_old_file_when_writing_fails(tmp_path, monkeypatch):
+    dest = tmp_path / "r" / "2026-10.html"
+    atomic_write_text(dest, "good")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_text(dest, "half-written new version")
+    monkeypatch.undo()
+    assert dest.read_text() == "good"
+    assert [p.name for p in dest.parent.iterdir()] == ["2026-10.html"]  # no temp file left
+
+
+def test_atomic_write_cleans_up_when_interrupted_mid_write(tmp_path):
+    dest = tmp_path / "x.html"
+
+    with pytest.raises(TypeError):
+        atomic_write_text(dest, 12345)  # type: ignore[arg-type] - write fails inside
+    assert list(tmp_path.iterdir()) == []
+
+
+def _record(label="2026-10", status="ok", started="2026-11-22T10:00:00+00:00", **kw) -> RunRecord:
+    return RunRecord(report=kw.pop("report", "data_overview"), label=label, title=f"Data overview — {label}",
+                     parameters={"period": label}, status=status, started_at=started, seconds=4.2,
+                     leadlab_version="0.1.0", **kw)
+
+
+def test_index_records_runs_and_keeps_last_good_link(tmp_path):
+    good = _record()
+    publish(tmp_path, good, "<html>good</html>")
+    assert good.html == "data_overview/2026-10.html"
+    record_run(tmp_path, good)
+    record_run(tmp_path, _record(label="2026-09", started="2026-11-22T09:00:00+00:00", html="data_overview/2026-09.html"))
+    record_run(tmp_path, _record(status="failed", started="2026-11-22T11:00:00+00:00",
+                                 error="StoreError: the store has no table 'calls'"))
+    runs = load_index(tmp_path)
+    assert [(r["label"], r["status"]) for r in runs] == [("2026-10", "failed"), ("2026-10", "ok"), ("2026-09", "ok")]
+    page = (tmp_path / "index.html").read_text()
+    assert "StoreError: the store has no table &#x27;calls&#x27;" in page
+    assert "href='data_overview/2026-10.html'" in page  # the last good page stays linked
+    assert "still shown" in page and "1 report(s) failed" in page
+    assert page.index(">2026-10<") < page.index(">2026-09<")  # newest period first
+    assert "0.1.0" in page and "4.2 s" in page and "period: <b>2026-10</b>" in page
+
+
+def test_index_groups_by_report_in_registry_order(tmp_path):
+    record_run(tmp_path, _record(report="experiment_report", label="EXP-LEAD-SCRIPT"))
+    record_run(tmp_path, _record(html="data_overview/2026-10.html"))
+    page = (tmp_path / "index.html").read_text()
+    assert page.index("<h2>Data overview</h2>") < page.index("<h2>Experiment report</h2>")
+    assert "All reports ran successfully" in page
+
+
+def test_index_keeps_bounded_history(tmp_path):
+    for i in range(15):
+        record_run(tmp_path, _record(started=f"2026-11-22T10:{i:02d}:00+00:00"))
+    assert len(load_index(tmp_path)) == 10
+
+
+def test_corrupt_index_is_a_clear_error(tmp_path):
+    (tmp_path / "index.json").write_text("{not json")
+    with pytest.raises(ReportError, match="index.json is not valid JSON"):
+        load_index(tmp_path)
+
+
+def test_empty_index_page_says_how_to_start():
+    assert "leadlab report all --period last-month" in index_html([])
+
+
+def test_safe_label():
+    assert safe_label("2026-W46") == "2026-W46"
+    assert safe_label("../../etc/passwd") == "etc-passwd"
+    assert safe_label("") == "run"
+
+
+def test_index_json_is_plain_json(tmp_path):
+    record_run(tmp_path, _record())
+    data = json.loads((tmp_path / "index.json").read_text())
+    assert data["version"] == 1 and data["runs"][0]["leadlab_version"] == "0.1.0"
