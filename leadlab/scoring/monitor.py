@@ -158,3 +158,141 @@ def recommend(psis: pd.DataFrame, calib: CalibrationDrift | None, top_features: 
         reasons.append(f"every PSI below {MODERATE} (largest {worst:.3f}) and calibration holds")
     _ = score
     return action, reasons
+
+
+@dataclass
+class MonitorResult:
+    """Drift of a model between its training window and a recent period."""
+
+    model_version: str
+    period: str
+    leads: int
+    training_window: tuple[str, str] | None
+    psi: pd.DataFrame
+    calibration: CalibrationDrift | None
+    action: str
+    reasons: list[str]
+    score_shares: pd.DataFrame
+    unseen: dict[str, int] = field(default_factory=dict)
+
+    def verdict(self) -> str:
+        head = {"retrain": "Retrain the scorer now.", "watch": "Keep using the scorer, but watch it.",
+                "no action": "The scorer is stable: no action needed."}[self.action]
+        return f"{head} " + "; ".join(self.reasons) + "."
+
+    def to_pandas(self) -> pd.DataFrame:
+        return self.psi.copy()
+
+    def summary(self) -> str:
+        lines = [f"Scorer {self.model_version}: drift in {self.period} ({self.leads:,} leads) vs the training window"
+                 + (f" {self.training_window[0]} – {self.training_window[1]}" if self.training_window else "")]
+        for r in self.psi.itertuples():
+            lines.append(f"  {r.feature:<24} PSI {r.psi:6.3f}  {r.level}")
+        c = self.calibration
+        if c is not None and c.leads:
+            lines.append(f"  calibration ({c.window}, {c.leads:,} mature leads): predicted {c.predicted_rate:.1%}, "
+                         f"observed {c.observed_rate:.1%} (z = {c.z:+.1f}, ECE {c.ece:.3f}) → {c.level}")
+            if c.note:
+                lines.append(f"  note: {c.note}")
+        if self.unseen:
+            lines.append("  categories never seen in training: " + ", ".join(f"{k} {v:,} rows" for k, v in self.unseen.items()))
+        lines.append(f"  recommendation: {self.action.upper()} — " + "; ".join(self.reasons))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        styled = self.psi.style.format({"psi": "{:.3f}"}).set_uuid("scoring_monitor").hide(axis="index").to_html()
+        return f"<h4>Drift in {html.escape(self.period)}</h4>{styled}<p><b>{html.escape(self.verdict())}</b></p>"
+
+    def to_dict(self) -> dict:
+        c = self.calibration
+        return {
+            "model_version": self.model_version, "period": self.period, "leads": self.leads,
+            "psi": {r.feature: round(r.psi, 4) for r in self.psi.itertuples()},
+            "calibration": None if c is None else {"window": c.window, "leads": c.leads, "predicted_rate": c.predicted_rate,
+                                                   "observed_rate": c.observed_rate, "ece": c.ece, "z": c.z, "level": c.level},
+            "action": self.action, "reasons": self.reasons, "unseen_categories": self.unseen,
+        }
+
+    def plot(self, axes=None):
+        """PSI per feature (with the 0.1 / 0.25 thresholds) and the score distribution then vs now."""
+        import matplotlib.pyplot as plt
+
+        from leadlab.plots import COLORS
+
+        if axes is None:
+            _, axes = plt.subplots(1, 2, figsize=(13, max(3.5, 0.3 * len(self.psi))))
+        ax1, ax2 = axes
+        d = self.psi.iloc[::-1]
+        colors = [COLORS["bad"] if lv == "major" else COLORS["secondary"] if lv == "moderate" else COLORS["primary"]
+                  for lv in d.level]
+        ax1.barh(d.feature, d.psi, color=colors)
+        ax1.axvline(MODERATE, color=COLORS["neutral"], ls="--", lw=1)
+        ax1.axvline(MAJOR, color=COLORS["bad"], ls="--", lw=1)
+        ax1.set(xlabel="PSI (population stability index)", title="Drift per feature")
+        s = self.score_shares
+        x = np.arange(len(s))
+        ax2.bar(x - 0.2, s.training, width=0.4, color=COLORS["neutral"], label="training window")
+        ax2.bar(x + 0.2, s.current, width=0.4, color=COLORS["primary"], label=self.period)
+        ax2.set_xticks(x, s.bin, rotation=45, ha="right")
+        ax2.set(ylabel="share of leads", title="Score distribution (training deciles)")
+        ax2.legend()
+        return axes
+
+
+def _score_shares(profile: dict, scores: np.ndarray) -> pd.DataFrame:
+    edges = profile["edges"]
+    labels = [f"< {edges[0]:.0f}"] + [f"{a:.0f}–{b:.0f}" for a, b in zip(edges[:-1], edges[1:])] + [f"≥ {edges[-1]:.0f}", "missing"]
+    cur = current_shares(profile, scores)
+    out = pd.DataFrame({"bin": labels, "training": profile["shares"], "current": cur})
+    return out[out.bin != "missing"].reset_index(drop=True)
+
+
+def monitor_store(model, con=None, *, period: str = "last-month", as_of=None, top_features: int = 8) -> MonitorResult:
+    """PSI per feature and for the score between ``model``'s training window and the leads
+    created in ``period``, calibration on the most recent window whose leads are mature, and
+    a retrain recommendation. ``as_of`` defaults to the latest activity in the store."""
+    from leadlab.errors import InsufficientDataError
+    from leadlab.periods import parse_period
+    from leadlab.scoring.data import STORE_TARGETS, store_as_of
+    from leadlab.store import connect, table
+
+    con = con or connect()
+    as_of = pd.Timestamp(as_of) if as_of is not None else store_as_of(con)
+    p = parse_period(period, as_of=as_of)
+    leads = table(con, "leads")
+    model.check_columns(pd.DataFrame(columns=leads.columns), "store table leads")
+    outcome = model.meta.get("outcome_time_col") or STORE_TARGETS.get(model.meta.get("target", ""), "sql_at")
+    cols = list(dict.fromkeys(["lead_id", "created_at", outcome] + model.input_columns))
+    cur = leads.filter((leads.created_at >= p.start) & (leads.created_at < p.end)).select(*cols).to_pandas()
+    if cur.empty:
+        raise InsufficientDataError(f"no leads created in {p.label} ({p.start:%Y-%m-%d} – {p.end:%Y-%m-%d}); pick another --period")
+    ref = model.meta["reference"]
+    ff = model.scorer.features_
+    X = ff.transform(cur[model.input_columns])
+    scores = model.scorer.score_0_100(cur[model.input_columns])
+    importance = model.meta.get("importance") or list(ref["features"])
+    table_ = psi_table(ref["features"], X, scores, ref["score"])
+    # calibration on the latest mature window of the same kind
+    maturity = pd.Timedelta(days=model.meta.get("maturity_days") or 30)
+    w, note = p, ""
+    while w.end > as_of - maturity:
+        w = w.previous()
+    if w != p:
+        note = (f"{p.label} is too recent for outcomes (maturity {maturity.days} days before {as_of:%Y-%m-%d}); "
+                f"calibration is checked on {w.label} instead")
+    cal_rows = leads.filter((leads.created_at >= w.start) & (leads.created_at < w.end)).select(*cols).to_pandas()
+    calib = None
+    if len(cal_rows):
+        pc = model.scorer.predict_proba(cal_rows[model.input_columns])[:, 1]
+        calib = calibration_drift(cal_rows[outcome].notna().to_numpy().astype(int), pc, w.label, note)
+    action, reasons = recommend(table_, calib, importance[:top_features])
+    window = model.meta.get("train_window")
+    if window and model.meta.get("test_window"):
+        window = (window[0], model.meta["test_window"][1])
+    return MonitorResult(model.version, p.label, len(cur), tuple(window) if window else None, table_, calib, action,
+                         reasons, _score_shares(ref["score"], scores), ff.unseen_counts(cur))

@@ -308,8 +308,10 @@ def train_scorer(
     # drift train -> test on the model's inputs (timestamp parts included) and the score
     ft = holdout.features_
     X_tr, X_te = ft.transform(f_tr[cols]), ft.transform(f_te[cols])
-    cat_out = [c for c in ft.feature_names_out_ if c in ft.categorical_out_]
-    num_out = [c for c in ft.feature_names_out_ if c not in ft.categorical_out_]
+    # the calendar month always differs between two periods: not a drift signal
+    calendar = {f"{c}_month" for c in ft.timestamp_}
+    cat_out = [c for c in ft.feature_names_out_ if c in ft.categorical_out_ and c not in calendar]
+    num_out = [c for c in ft.feature_names_out_ if c not in ft.categorical_out_ and c not in calendar]
     profiles = profile_frame(X_tr, cat_out, num_out)
     drift = psi_table(profiles, X_te, 100 * p_te, profile_column(100 * p_tr))
     unseen = ft.unseen_counts(f_te[cols])
