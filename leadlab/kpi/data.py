@@ -155,13 +155,22 @@ class KpiData:
         return parse_period(text, as_of=self.as_of)
 
     def for_team(self, team: str | None) -> "KpiData":
-        """A copy restricted to ``team`` (None or "" = whole company); ConfigError
-        listing the valid teams when unknown."""
+        """A copy restricted to ``team``; None or "" keeps the current scope (see
+        :meth:`company` to drop a team filter). ConfigError listing the valid teams
+        when unknown."""
         if not team:
-            return replace(self, team=None) if self.team else self
+            return self
         if team not in self.teams:
             raise ConfigError(f"parameter team: unknown team {team!r}; valid teams: {', '.join(self.teams) or '(none)'}")
         new = replace(self, team=team)
+        new.__dict__["rep_table"] = self.rep_table
+        return new
+
+    def company(self) -> "KpiData":
+        """A copy without team filter."""
+        if not self.team:
+            return self
+        new = replace(self, team=None)
         new.__dict__["rep_table"] = self.rep_table
         return new
 

@@ -178,7 +178,7 @@ def spend_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
             return sp.groupby("period", as_index=False)["spend"].sum()
         return sp.groupby(["period", *dims], as_index=False)["spend"].sum()
     # allocation by share of new leads per (period, source, campaign)
-    all_data = data.for_team(None)
+    all_data = data.company()
     leads = all_data.leads
     extra_dims = [d for d in dims if d not in ("source", "campaign")]
     if "team" in extra_dims or data.team:

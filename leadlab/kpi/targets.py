@@ -219,7 +219,7 @@ def evaluate_targets(data, targets: list[Target], as_of=None) -> pd.DataFrame:
     by_period: dict[str, list[Target]] = {}
     for t in targets:
         by_period.setdefault(t.period.label + t.period.kind, []).append(t)
-    base = data.for_team(None)
+    base = data.company()
     for group in by_period.values():
         per = group[0].period
         vals = {}

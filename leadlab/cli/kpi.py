@@ -1,0 +1,192 @@
+"""``leadlab kpi``: KPIs, targets, rep scorecards and lead-pool health for a period."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import click
+
+from leadlab.cli import db_option
+
+PERIOD_HELP = "Period: 2026-10, 2026-W46, 2026-Q4, 2026, last-month, last-week, last-quarter (relative to the latest call)."
+TEAM_HELP = "Only this team (calls by its reps, leads owned by its reps)."
+
+
+def _data(db):
+    from leadlab.kpi import KpiData
+    from leadlab.store import connect
+
+    return KpiData.from_store(connect(db, read_only=True))
+
+
+def _emit(result, as_json: bool) -> None:
+    if as_json:
+        df = result.to_pandas()
+        records = json.loads(df.to_json(orient="records", date_format="iso", default_handler=str))
+        payload = {"title": result.title, "period": result.period.label if result.period else None,
+                   "team": result.team, "notes": result.notes, "rows": records}
+        if hasattr(result, "alerts"):
+            payload["alerts"] = result.alerts
+        click.echo(json.dumps(payload, indent=2, allow_nan=False, default=_nan_none))
+    else:
+        click.echo(result.summary())
+
+
+def _nan_none(v):
+    return None if isinstance(v, float) and math.isnan(v) else str(v)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def kpi() -> None:
+    """KPIs, targets and rep scorecards for a period.
+
+    \b
+    Examples:
+      leadlab kpi show --period last-month
+      leadlab kpi show --period 2026-10 --team East --compare-to last-year
+      leadlab kpi show --period 2026-Q4 --by team --json
+      leadlab kpi targets --period 2026-Q4 --file data/targets.yml
+      leadlab kpi scorecard --period 2026-10 --weights connect_rate=1,sql_rate=3
+      leadlab kpi pool --period last-month
+      leadlab kpi list
+    """
+
+
+@kpi.command("show")
+@click.option("--period", default="last-month", show_default=True, help=PERIOD_HELP)
+@click.option("--team", default=None, help=TEAM_HELP)
+@click.option("--compare-to", "compare_to", type=click.Choice(["previous", "last-year"]), default="previous", show_default=True,
+              help="Comparison period: the previous period or the same period last year.")
+@click.option("--by", default=None, help="Break the KPIs down by team, rep_id, source, campaign or region (no comparison).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@db_option
+def show(period, team, compare_to, by, as_json, db):
+    """The KPI table of a period against the comparison period, with significance flags.
+
+    \b
+    Example:
+      leadlab kpi show --period 2026-10 --team East
+    """
+    from leadlab.kpi import kpi_table
+    from leadlab.kpi.definitions import REPORT_KPIS, compute
+    from leadlab.kpi.family import FamilyResult, resolve
+    from leadlab.kpi.measures import check_by, measures
+
+    data = _data(db)
+    if by:
+        dims = check_by(by)
+        d, per = resolve(data, period, team)
+        m = measures(d, [per], dims)
+        frame = compute(m, REPORT_KPIS)[[*dims, *REPORT_KPIS]].sort_values(dims).reset_index(drop=True)
+        notes = ["n/a = not computable (zero denominator or missing data)"]
+        if not m.attrs.get("has_spend"):
+            notes.append("marketing spend unavailable: spend-based cost KPIs are n/a")
+        res = FamilyResult(f"KPIs by {', '.join(dims)}", frame, per, d.team, notes)
+        if not as_json:
+            disp = res.display_frame().set_index(dims).T
+            click.echo(res.heading + "\n" + disp.to_string())
+            for n in notes:
+                click.echo(f"note: {n}")
+            return
+        _emit(res, True)
+        return
+    _emit(kpi_table(data, period, team=team, compare_to=compare_to), as_json)
+
+
+@kpi.command("targets")
+@click.option("--period", default="last-month", show_default=True, help=PERIOD_HELP)
+@click.option("--file", "path", default=None, type=click.Path(dir_okay=False),
+              help="Targets YAML (default: data/targets.yml, else the packaged demo targets).")
+@click.option("--team", default=None, help=TEAM_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@db_option
+def targets(period, path, team, as_json, db):
+    """Targets overlapping the period: progress, pacing projection, status and alerts.
+
+    \b
+    Example:
+      leadlab kpi targets --period 2026-Q4 --file data/targets.yml
+    """
+    from leadlab.kpi.targets import targets_report
+
+    _emit(targets_report(_data(db), period, targets_path=path, team=team), as_json)
+
+
+@kpi.command("scorecard")
+@click.option("--period", default="last-month", show_default=True, help=PERIOD_HELP)
+@click.option("--team", default=None, help=TEAM_HELP)
+@click.option("--weights", default=None, help="Composite weights, e.g. connect_rate=1,conversation_rate=1,sql_rate=2 (the default).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@db_option
+def scorecard(period, team, weights, as_json, db):
+    """Fair rep scorecards: shrunk rates with intervals, composite score and rank range.
+
+    \b
+    Example:
+      leadlab kpi scorecard --period 2026-10 --team North
+    """
+    from leadlab.kpi.scorecard import scorecard as run
+
+    _emit(run(_data(db), period, team=team, weights=weights), as_json)
+
+
+@kpi.command("pool")
+@click.option("--period", default="last-month", show_default=True, help=PERIOD_HELP)
+@click.option("--team", default=None, help=TEAM_HELP)
+@click.option("--stale-days", default=14, show_default=True, type=click.IntRange(1, None), help="Days without a touch that make an open lead stale.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@db_option
+def pool(period, team, stale_days, as_json, db):
+    """Lead-pool health at the end of the period (age, never contacted, stale, duplicates, bottleneck).
+
+    \b
+    Example:
+      leadlab kpi pool --period last-month --stale-days 21
+    """
+    from leadlab.kpi.pool import pool_health
+
+    _emit(pool_health(_data(db), period, team=team, stale_days=stale_days), as_json)
+
+
+@kpi.command("summary")
+@click.option("--period", default="last-month", show_default=True, help=PERIOD_HELP)
+@click.option("--team", default=None, help=TEAM_HELP)
+@click.option("--compare-to", "compare_to", type=click.Choice(["previous", "last-year"]), default="previous", show_default=True)
+@click.option("--targets", "path", default=None, type=click.Path(dir_okay=False), help="Targets YAML (default as in `kpi targets`).")
+@db_option
+def summary(period, team, compare_to, path, db):
+    """The executive summary of the KPI report, as plain sentences.
+
+    \b
+    Example:
+      leadlab kpi summary --period last-month --team West
+    """
+    from leadlab.kpi import kpi_table
+    from leadlab.kpi.pool import pool_health
+    from leadlab.kpi.speed import speed_to_lead
+    from leadlab.kpi.summary import executive_summary
+    from leadlab.kpi.targets import targets_report
+
+    data = _data(db)
+    table = kpi_table(data, period, team=team, compare_to=compare_to)
+    res = executive_summary(table, targets_report(data, period, targets_path=path, team=team),
+                            pool_health(data, period, team=team), speed_to_lead(data, period, team=team))
+    click.echo(res.summary())
+
+
+@kpi.command("list")
+def list_kpis():
+    """The KPI catalogue: name, family, formula.
+
+    \b
+    Example:
+      leadlab kpi list
+    """
+    from leadlab.kpi.definitions import KPI_LIST
+
+    for fam in ("activity", "quality", "outcomes", "speed", "cost"):
+        click.echo(fam)
+        for k in KPI_LIST:
+            if k.family == fam:
+                click.echo(f"  {k.name:<24} {k.formula}")
