@@ -385,7 +385,7 @@ def _findings(con: ibis.BaseBackend, tables: pd.DataFrame, missing: pd.DataFrame
                               f"{early:,} calls started before their lead was created" if early else "no call started before its lead was created"))
         # lifecycle order
         order = [c for c in ("created_at", "mql_at", "sql_at", "opportunity_at", "won_at") if c in leads.columns]
-        conds = [leads[b] < leads[a] for a, b in zip(order, order[1:])]
+        conds = [leads[b] < leads[a] for i, a in enumerate(order) for b in order[i + 1:]]
         if "lost_at" in leads.columns:
             conds.append(leads.lost_at < leads.created_at)
         if conds:
