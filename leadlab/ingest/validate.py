@@ -137,17 +137,18 @@ def build_typed(db: duckdb.DuckDBPyConnection, raw: RawFile, spec: Table, column
             continue  # filled below from the disposition
         else:
             selects.append(f"CAST(NULL AS {duck_type(spec.name, col.name)}) AS {qi(col.name)}")
-    db.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS SELECT {', '.join(selects)} FROM {qi(raw.table)}")
+    replace, extra = [], []
     if spec.name == "calls":
         for flag, name in ((0, "connected"), (1, "conversation")):
-            if name in stage.present:
-                db.execute(f"ALTER TABLE {TYPED} ADD COLUMN {qi('_given_' + name)} BOOLEAN")
-                db.execute(f"UPDATE {TYPED} SET {qi('_given_' + name)} = {qi(name)}, "
-                           f"{qi(name)} = COALESCE({qi(name)}, {_derive_case(flag)})")
+            if name in stage.present:  # keep what the file says (checked later), fill the gaps
+                replace.append(f"COALESCE({qi(name)}, {_derive_case(flag)}) AS {qi(name)}")
+                extra.append(f"{qi(name)} AS {qi('_given_' + name)}")
             else:
-                db.execute(f"ALTER TABLE {TYPED} ADD COLUMN {qi(name)} BOOLEAN")
-                db.execute(f"UPDATE {TYPED} SET {qi(name)} = {_derive_case(flag)}")
+                extra.append(f"{_derive_case(flag)} AS {qi(name)}")
                 stage.derived.append(name)
+    star = f"* REPLACE ({', '.join(replace)})" if replace else "*"
+    db.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS SELECT {', '.join([star, *extra])} FROM "
+               f"(SELECT {', '.join(selects)} FROM {qi(raw.table)})")
     return stage
 
 
