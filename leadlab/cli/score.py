@@ -1,0 +1,249 @@
+"""``leadlab score``: train, evaluate, apply and monitor the lead-quality scorer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from leadlab.cli import db_option
+
+_data = click.option("--data", "data", default="store", show_default=True, metavar="store|FILE",
+                     help="The store's leads table, or a CSV file (',' or ';' separated).")
+_target = click.option("--target", default=None, metavar="COL",
+                       help="Binary target: for the store sql|mql|opportunity|won (default sql); for a file a column "
+                            "holding 0/1, yes/no or true/false.")
+_time = click.option("--time-col", default=None, metavar="COL",
+                     help="Time column ordering the rows (store default: created_at). Without it a time split uses row "
+                          "order: right for files sorted by date, like the bank marketing data.")
+_split = click.option("--split", type=click.Choice(["time", "random"]), default="time", show_default=True,
+                      help="time: test on the most recent rows; random: stratified random holdout.")
+_holdout = click.option("--holdout", "holdout_share", type=float, default=0.2, show_default=True,
+                        help="Share of rows held out for testing.")
+_model = click.option("--model-kind", "model_kind", type=click.Choice(["hgb", "logistic"]), default="hgb",
+                      show_default=True, help="hgb: gradient boosting; logistic: interpretable regularized logistic regression.")
+_exclude = click.option("--exclude", multiple=True, metavar="COL", help="Leave a column out (repeatable).")
+_include = click.option("--include", multiple=True, metavar="COL", help="Use only these columns (repeatable).")
+_leak = click.option("--leakage-auc", type=float, default=0.80, show_default=True,
+                     help="Flag a feature whose single-feature AUC reaches this as leakage (1.0 disables the rule).")
+_maturity = click.option("--maturity-days", type=int, default=30, show_default=True,
+                         help="Store data: leave out leads younger than this (not yet had time to convert).")
+_minpc = click.option("--min-per-class", type=int, default=40, show_default=True,
+                      help="Refuse to train with fewer positive or negative outcomes.")
+_seed = click.option("--seed", type=int, default=0, show_default=True, help="Random seed (splits, bootstrap, model).")
+_json = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the text summary.")
+_modelpath = click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                          help="Model file (default: data/models/lead_scorer.skops).")
+
+
+@click.group("score")
+def score() -> None:
+    """Lead-quality scorer: train, evaluate, apply, monitor, call-list.
+
+    \b
+    Examples:
+      leadlab score train                       # store leads, target sql, time split
+      leadlab score evaluate --data bank-additional-full.csv --target y --split random --json
+      leadlab score apply                       # write lead_scores (score, grade, priority)
+      leadlab score monitor --period last-month
+      leadlab score call-list --capacity 40
+    """
+
+
+def _common(data, target, time_col, db):
+    from leadlab.store import connect
+
+    is_store = data == "store"
+    target = target or ("sql" if is_store else None)
+    if target is None:
+        raise click.UsageError("--target COL is required with --data FILE")
+    if is_store and time_col is None:
+        time_col = "created_at"
+    con = connect(db) if is_store else None
+    return (data if is_store else Path(data)), target, time_col, con
+
+
+def _train(data, target, time_col, split, holdout_share, model_kind, exclude, include, leakage_auc,
+           maturity_days, min_per_class, seed, db, bands=None, refit=True):
+    from leadlab.scoring.grades import parse_bands
+    from leadlab.scoring.train import train_scorer
+
+    data, target, time_col, con = _common(data, target, time_col, db)
+    return train_scorer(
+        str(data) if isinstance(data, Path) else data, target=target, time_col=time_col, split=split,
+        holdout_share=holdout_share, model_kind=model_kind, exclude=list(exclude), include=list(include) or None,
+        leakage_auc=leakage_auc, maturity_days=maturity_days, min_per_class=min_per_class, seed=seed, con=con,
+        bands=parse_bands(bands) if bands else None, refit=refit,
+    )
+
+
+@score.command("evaluate")
+@_data
+@_target
+@_time
+@_split
+@_holdout
+@_model
+@_exclude
+@_include
+@_leak
+@_maturity
+@_minpc
+@_seed
+@_json
+@db_option
+def evaluate(data, target, time_col, split, holdout_share, model_kind, exclude, include, leakage_auc,
+             maturity_days, min_per_class, seed, as_json, db) -> None:
+    """Train on older rows, test on a holdout, and report metrics (nothing is saved).
+
+    Prints ROC AUC, PR AUC, Brier, ECE, KS, lift with bootstrap 95% intervals, a baseline,
+    the leakage exclusions and drift (PSI) between training and test rows.
+
+    \b
+    Examples:
+      leadlab score evaluate --data ../shared/data/bank-additional-full.csv --target y --split random --json
+      leadlab score evaluate --data leads.csv --target converted --time-col created_at --exclude notes
+      leadlab score evaluate --model-kind logistic          # the store's leads, target sql
+    """
+    res = _train(data, target, time_col, split, holdout_share, model_kind, exclude, include, leakage_auc,
+                 maturity_days, min_per_class, seed, db, refit=False)
+    if as_json:
+        click.echo(json.dumps(res.to_dict(), default=str))
+    else:
+        click.echo(res.summary())
+
+
+@score.command("train")
+@_data
+@_target
+@_time
+@_split
+@_holdout
+@_model
+@_exclude
+@_include
+@_leak
+@_maturity
+@_minpc
+@_seed
+@click.option("--bands", default=None, metavar="A=40,B=20,C=10",
+              help="Minimum score per grade (default: A top 10%, B next 20%, C next 30% of training scores).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Model file to write (default: data/models/lead_scorer.skops); the model card goes beside it.")
+@_json
+@db_option
+def train(data, target, time_col, split, holdout_share, model_kind, exclude, include, leakage_auc, maturity_days,
+          min_per_class, seed, bands, out, as_json, db) -> None:
+    """Train the scorer, evaluate it on a holdout, refit on all rows and save it with its model card.
+
+    \b
+    Examples:
+      leadlab score train
+      leadlab score train --model-kind logistic --bands A=40,B=20,C=10
+      leadlab score train --data leads.csv --target converted --time-col created_at --out models/s.skops
+    """
+    from leadlab.scoring.persist import card_paths, from_training, save_model
+
+    res = _train(data, target, time_col, split, holdout_share, model_kind, exclude, include, leakage_auc,
+                 maturity_days, min_per_class, seed, db, bands=bands)
+    model = from_training(res, data_label="store table leads" if data == "store" else str(data))
+    path = save_model(model, out)
+    if as_json:
+        click.echo(json.dumps({**res.to_dict(), "model_path": str(path), "model_version": model.version}, default=str))
+        return
+    click.echo(res.summary())
+    cj, cm = card_paths(path)
+    click.echo(f"\nsaved model {model.version} to {path}\n  model card: {cm} (and {cj.name})")
+
+
+@score.command("apply")
+@_modelpath
+@click.option("--chunk-rows", type=int, default=200_000, show_default=True, help="Leads scored per chunk (bounds memory).")
+@click.option("--only-open", is_flag=True, help="Score only open leads (not SQL, won or lost); other scores are kept.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@db_option
+def apply(model_path, chunk_rows, only_open, quiet, db) -> None:
+    """Score the store's leads in chunks and write lead_scores (score 0-100, grade, priority, model version).
+
+    The previous lead_scores stay in place until every chunk succeeded.
+
+    \b
+    Examples:
+      leadlab score apply
+      leadlab score apply --only-open --chunk-rows 50000 --model data/models/lead_scorer.skops
+    """
+    from leadlab.scoring.apply import apply_scores
+    from leadlab.scoring.persist import load_model
+    from leadlab.store import connect, redact_url, resolve_url
+
+    model = load_model(model_path)
+    con = connect(db)
+    res = apply_scores(model, con, chunk_rows=chunk_rows, only_open=only_open,
+                       progress=not quiet and sys.stderr.isatty())
+    click.echo(res.summary())
+    click.echo(f"  store: {redact_url(resolve_url(db))}")
+
+
+@score.command("monitor")
+@_modelpath
+@click.option("--period", default="last-month", show_default=True,
+              help="Recent period to compare with the training window (2026-10, 2026-W46, last-month, ...).")
+@_json
+@db_option
+def monitor(model_path, period, as_json, db) -> None:
+    """Drift between the model's training window and a recent period: PSI per feature and for the
+    score (0.1 moderate, 0.25 major), calibration drift, and a retrain recommendation.
+
+    \b
+    Examples:
+      leadlab score monitor
+      leadlab score monitor --period 2026-W46 --json
+    """
+    from leadlab.scoring.monitor import monitor_store
+    from leadlab.scoring.persist import load_model
+    from leadlab.store import connect
+
+    model = load_model(model_path)
+    res = monitor_store(model, connect(db), period=period)
+    click.echo(json.dumps(res.to_dict(), default=str) if as_json else res.summary())
+
+
+@score.command("call-list")
+@click.option("--capacity", type=int, default=40, show_default=True, help="Calls per rep per day (same for every rep).")
+@click.option("--capacity-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV with columns rep_id,capacity (overrides --capacity; reps not listed get no list).")
+@click.option("--max-attempts", type=int, default=8, show_default=True, help="Skip leads already dialled this often.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the list to this CSV.")
+@db_option
+def call_list_cmd(capacity, capacity_file, max_attempts, out, db) -> None:
+    """Tomorrow's call list: each rep's best-scored open leads, up to the rep's daily capacity.
+
+    Needs lead_scores (run `leadlab score apply` first).
+
+    \b
+    Examples:
+      leadlab score call-list --capacity 40
+      leadlab score call-list --capacity-file capacity.csv --out tomorrow.csv
+    """
+    import pandas as pd
+
+    from leadlab.errors import ConfigError
+    from leadlab.scoring.apply import call_list
+    from leadlab.store import connect
+
+    cap: int | dict = capacity
+    if capacity_file is not None:
+        frame = pd.read_csv(capacity_file, sep=None, engine="python")
+        if not {"rep_id", "capacity"} <= set(frame.columns):
+            raise ConfigError(f"{capacity_file}: needs columns rep_id and capacity; found {', '.join(frame.columns)}")
+        cap = dict(zip(frame.rep_id.astype(str), frame.capacity.astype(int)))
+    lst = call_list(connect(db), capacity=cap, max_attempts=max_attempts)
+    if out:
+        lst.to_csv(out, index=False)
+        click.echo(f"wrote {len(lst):,} calls for {lst.rep_id.nunique()} reps to {out}")
+    else:
+        with pd.option_context("display.width", 140, "display.max_rows", 60):
+            click.echo(lst.head(50).to_string(index=False))
+        click.echo(f"... {len(lst):,} calls for {lst.rep_id.nunique()} reps (use --out FILE for the full list)")
