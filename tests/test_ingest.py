@@ -412,3 +412,30 @@ def test_other_ibis_backend_best_effort(tmp_path, monkeypatch):
     assert con.execute("SELECT count(*) FROM calls").fetchone()[0] == 55
     assert con.execute("SELECT talk_seconds FROM calls WHERE call_id = ?", [calls.loc[0, "call_id"]]).fetchall() == [(999.0,)]
     con.close()
+
+
+def test_accepted_cell_forms(tmp_path):
+    url = f"duckdb://{tmp_path}/s.duckdb"
+    ingest_file("reps", EXAMPLES / "reps.csv", url=url)
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "lead_id;created_at;source;webinar_attended;company_size\n"
+        "A1;2026-01-31 14:05:00;web_form;yes;12\n"
+        "A2;2026-01-31T14:05;web_form;FALSE;12.0\n"
+        "A3;2026/01/31 14:05;web_form;是;\n"
+        "A4;2026年1月31日 14:05;web_form;0;  \n"
+        "A5;31.01.2026;web_form;n;3\n", encoding="utf-8")
+    assert ingest_file("leads", path, url=url).inserted == 5
+    con = duckdb.connect(f"{tmp_path}/s.duckdb", read_only=True)
+    rows = con.execute("SELECT lead_id, created_at, webinar_attended, company_size FROM leads ORDER BY 1").fetchall()
+    con.close()
+    assert [str(r[1]) for r in rows] == ["2026-01-31 14:05:00"] * 4 + ["2026-01-31 00:00:00"]
+    assert [r[2] for r in rows] == [True, False, True, False, False]
+    assert [r[3] for r in rows] == [12, 12, None, None, 3]
+
+
+def test_utf16_with_bom(tmp_path):
+    path = tmp_path / "reps.csv"
+    path.write_bytes(REPS_ZH.encode("utf-16"))
+    res = ingest_file("reps", path, url=f"duckdb://{tmp_path}/s.duckdb")
+    assert res.inserted == 2 and res.encoding == "utf-16"
