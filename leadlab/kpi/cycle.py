@@ -48,7 +48,8 @@ class CycleResult(KpiResult):
             ("median days to win (Kaplan–Meier)", _days(s["median"])),
             ("95% CI of the median", f"{_days(s['median_low'])} – {_days(s['median_high'])}"),
             ("75th percentile days to win", _days(s["p75"])),
-            ("naive average over won deals only", _days(s["naive_mean_won"])),
+            ("naive median over deals already won", _days(s["naive_median_won"])),
+            ("naive average over deals already won", _days(s["naive_mean_won"])),
         ]
         return pd.DataFrame(rows, columns=["measure", "value"])
 
@@ -103,7 +104,8 @@ def sales_cycle(data, period, team: str | None = None, lookback_days: int = 365)
     n = float(agg["n"].sum()) if len(agg) else 0.0
     events = float(agg.loc[agg["won"] == 1, "n"].sum()) if len(agg) else 0.0
     st = {"n": n, "events": events, "censored": n - events, "median": math.nan, "median_low": math.nan,
-          "median_high": math.nan, "p75": math.nan, "naive_mean_won": math.nan}
+          "median_high": math.nan, "p75": math.nan, "naive_mean_won": math.nan,
+          "naive_median_won": math.nan}
     frame = pd.DataFrame(columns=["days", "surv", "ci_low", "ci_high", "at_risk", "events"])
     if events > 0:
         import warnings
@@ -126,9 +128,11 @@ def sales_cycle(data, period, team: str | None = None, lookback_days: int = 365)
                                          "at_risk": [n], "events": [0.0]}), frame], ignore_index=True)
         w = agg[agg["won"] == 1]
         st["naive_mean_won"] = float((w["days"] * w["n"]).sum() / w["n"].sum())
+        cum = w["n"].cumsum().to_numpy() / w["n"].sum()
+        st["naive_median_won"] = float(w["days"].to_numpy()[np.searchsorted(cum, 0.5)])
     notes = [f"cohort: opportunities created in the {lookback_days} days before {pd.Timestamp(end):%Y-%m-%d}; "
              "won = event, still open = censored at that date, lost deals excluded; "
-             "the naive average over won deals only is biased low because slow deals are still open"]
+             "the naive median / average over deals already won leave out the slow deals that are still open, so they understate the cycle"]
     if events == 0:
         notes.insert(0, "no won deals in the cohort: the sales cycle cannot be estimated (n/a)")
     elif not np.isfinite(st["median"]):

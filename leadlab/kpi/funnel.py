@@ -39,7 +39,10 @@ def stage_table(m: pd.Series) -> pd.DataFrame:
 class FunnelResult(KpiResult):
     def display_frame(self) -> pd.DataFrame:
         d = self.frame.copy()
+        d = d.drop(columns=["step_change_rel"], errors="ignore")
         d["count"] = [f"{v:,.0f}" for v in d["count"]]
+        if "previous_count" in d:
+            d["previous_count"] = [f"{v:,.0f}" for v in d["previous_count"]]
         for c in ("step_conversion", "of_first", "previous_step_conversion"):
             if c in d:
                 d[c] = ["n/a" if not np.isfinite(v) else f"{v:.2%}" for v in d[c].astype(float)]

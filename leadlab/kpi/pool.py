@@ -111,8 +111,8 @@ def pool_health(data, period, team: str | None = None, stale_days: int = 14) -> 
     dup = groups.aggregate(groups_=groups.count(), leads_=groups.n.sum()).to_pandas().iloc[0]
     # completeness of key fields over all leads known at the end
     comp = leads.aggregate(n=leads.count(), **{f: leads[f].notnull().cast("int64").sum() for f in KEY_FIELDS}).to_pandas().iloc[0]
-    n_all = float(comp["n"])
-    completeness = pd.DataFrame({"field": list(KEY_FIELDS), "filled": [safe_div(float(comp[f]), n_all) for f in KEY_FIELDS]})
+    n_all = float(comp["n"] or 0)
+    completeness = pd.DataFrame({"field": list(KEY_FIELDS), "filled": [safe_div(float(comp[f] or 0), n_all) for f in KEY_FIELDS]})
     fun = funnel(data, per).frame
     d = fun.dropna(subset=["step_change_rel"])
     d = d[d["step_change_rel"] < 0]
