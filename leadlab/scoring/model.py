@@ -29,9 +29,17 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.impute import SimpleImputer
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_consistent_length, check_is_fitted, column_or_1d, validate_data
 
 from leadlab.errors import ConfigError, DataError, InsufficientDataError
+
+
+class TargetError(DataError, ValueError):
+    """The target is not binary (a DataError for leadlab, a ValueError for scikit-learn)."""
+
+
+class SingleClassError(InsufficientDataError, ValueError):
+    """The target holds a single class."""
 from leadlab.scoring.features import FeatureFrame
 
 MODEL_KINDS = ("hgb", "logistic")
@@ -171,16 +179,17 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
             if len(X) == 0:
                 raise ValueError("Found array with 0 sample(s) (shape=(0, %d)) while a minimum of 1 is required." % X.shape[1])
-        y = np.asarray(y)
-        if y.ndim != 1:
-            y = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y
-        kind = type_of_target(y)
-        if kind not in ("binary",):
-            if kind == "continuous":
-                raise ValueError(f"Unknown label type: {kind}. LeadScorer needs a binary target.")
-            if len(np.unique(y)) < 2:
-                raise InsufficientDataError("the target has a single class; a scorer needs both outcomes")
-            raise DataError(f"the target must be binary; found a {kind} target with classes {np.unique(y)[:6].tolist()}")
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        kind = type_of_target(y, input_name="y", raise_unknown=True)
+        if kind == "continuous":
+            raise ValueError(f"Unknown label type: {kind}. LeadScorer needs a binary target.")
+        if len(np.unique(y)) < 2:
+            raise SingleClassError("the target has a single class; a scorer needs both outcomes "
+                                   "(one class present in the training rows)")
+        if kind != "binary":
+            raise TargetError(f"Only binary classification is supported. The target is {kind} with classes "
+                              f"{np.unique(y)[:6].tolist()}; a lead scorer needs two outcomes.")
         self.classes_ = np.unique(y)
         yb = (y == self.classes_[1]).astype(np.int64)
         n_pos, n_neg = int(yb.sum()), int(len(yb) - yb.sum())
@@ -206,7 +215,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         if self.calibration != "none" and (len(np.unique(yb[fit_idx])) < 2 or len(np.unique(yb[cal_idx])) < 2):
             fit_idx, cal_idx = idx, idx[:0]
         self.model_ = self._model(self.features_, Xt)
-        sw = None if sample_weight is None else np.asarray(sample_weight)[fit_idx]
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, np.empty((len(yb), 0)))
+        sw = None if sample_weight is None else sample_weight[fit_idx]
         if self.model_kind == "hgb":
             self.model_.fit(Xt.iloc[fit_idx], yb[fit_idx], sample_weight=sw)
         else:
@@ -226,6 +237,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                 self.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=EPS, y_max=1 - EPS).fit(raw, yb[cal_idx])
             self.calibration_used_ = self.calibration
         self.n_fit_, self.n_calibration_ = len(fit_idx), len(cal_idx)
+        if self.model_kind == "hgb":
+            self.n_iter_ = int(self.model_.n_iter_)
+        else:
+            self.n_iter_ = int(np.max(self.model_.named_steps["logistic"].n_iter_))
         self.base_rate_ = float(yb.mean())
         return self
 
@@ -253,6 +268,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     def raw_proba(self, X) -> np.ndarray:
         """Uncalibrated probability of the positive class from the underlying model."""
+        check_is_fitted(self, "model_")
         return self.model_.predict_proba(self._transform(X))[:, 1]
 
     def _calibrate(self, raw: np.ndarray) -> np.ndarray:
@@ -274,6 +290,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         return _logit(self.predict_proba(X)[:, 1])
 
     def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "model_")
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
     def score_0_100(self, X) -> np.ndarray:
