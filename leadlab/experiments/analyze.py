@@ -31,7 +31,9 @@ from leadlab.experiments.results import EFFECT_COLUMNS, ExperimentResult
 # --- the core: moments per arm → effects ---------------------------------------------------------
 
 #: Fewer units than this in the two arms together: no CUPED (theta would be overfitted).
-MIN_CUPED_UNITS = 20
+MIN_CUPED_UNITS = 16
+#: Metrics the rep's pre-period SQL rate can predict (CUPED in rep experiments).
+REP_CUPED_METRICS = {"sql_rate", "opportunity_rate", "win_rate", "revenue_per_lead", "sqls_per_call"}
 
 
 def _check_arms(arms: list[str], control: str | None, where: str) -> str:
@@ -103,7 +105,8 @@ def _naive_moments(row: pd.Series, m: Metric):
 
 def effects_table(mom: pd.DataFrame, metrics: list[Metric], *, arm_col: str, control: str, unit_is_lead: bool,
                   unit_label: str, alpha: float, alternative: str, covariate: str | None, naive: bool = False,
-                  primary: str | None = None, prior=None, seed: int = 0) -> pd.DataFrame:
+                  primary: str | None = None, prior=None, seed: int = 0,
+                  cuped_metrics: set[str] | None = None) -> pd.DataFrame:
     """Every (metric, treatment arm) comparison from a moments table (one row per arm),
     with Holm and Benjamini–Hochberg adjustments across arms × metrics (guardrails apart)."""
     rows = []
@@ -127,7 +130,8 @@ def effects_table(mom: pd.DataFrame, metrics: list[Metric], *, arm_col: str, con
                 raise DataError(f"arm {zero!r} has zero units with a value of metric {m.name!r}; cannot compare")
             nan_units = int(row.get(f"{m.name}__nan", 0) or 0) + int(crow.get(f"{m.name}__nan", 0) or 0)
             r = _effect_row(m, arm, control, cm, tm, kind=k, unit_label=unit_label, naive=naive, alpha=alpha,
-                            alternative=alternative, cuped=bool(covariate) and not naive, prior=prior, seed=seed)
+                            alternative=alternative, prior=prior, seed=seed,
+                            cuped=bool(covariate) and not naive and (cuped_metrics is None or m.name in cuped_metrics))
             r["nan_units"] = nan_units
             rows.append(r)
     df = pd.DataFrame(rows)
@@ -421,7 +425,8 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
     unit_is_lead = unit_type == "lead" and not naive
     eff = effects_table(mom, ms, arm_col="arm", control=ctrl, unit_is_lead=(unit_type == "lead"),
                         unit_label=unit_label, alpha=alpha, alternative=alternative,
-                        covariate=cov, naive=naive, primary=primary, prior=prior, seed=seed)
+                        covariate=cov, naive=naive, primary=primary, prior=prior, seed=seed,
+                        cuped_metrics=REP_CUPED_METRICS if unit_type == "rep" else None)
     if naive:
         warnings.insert(0, "NAIVE analysis: each lead (lead metrics) and each call (call metrics) is "
                            f"treated as independent although whole {unit_type}s were randomized; intervals are too narrow")

@@ -318,14 +318,31 @@ def srm_test(counts, weights=None) -> float:
 
 
 def adjust(p_values, method: str = "holm") -> np.ndarray:
-    """Holm (FWER) or Benjamini–Hochberg (FDR, ``"fdr_bh"``) adjusted p-values (NaN kept)."""
-    from statsmodels.stats.multitest import multipletests
+    """Holm (FWER, ``"holm"``) or Benjamini–Hochberg (FDR, ``"fdr_bh"``) adjusted p-values;
+    NaN entries are kept and left out of the family. Same numbers as statsmodels'
+    ``multipletests`` (tested), without its per-call garbage collection.
 
+    >>> adjust([0.01, 0.04, 0.03], "holm").round(3).tolist()
+    [0.03, 0.06, 0.06]
+    """
     p = np.asarray(p_values, float)
     out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        out[ok] = multipletests(p[ok], method=method)[1]
+    ok = np.flatnonzero(~np.isnan(p))
+    m = len(ok)
+    if m == 0:
+        return out
+    q = p[ok]
+    order = np.argsort(q, kind="mergesort")
+    sq = q[order]
+    if method == "holm":
+        adj = np.maximum.accumulate(sq * (m - np.arange(m)))
+    elif method == "fdr_bh":
+        adj = np.minimum.accumulate((sq * m / np.arange(1, m + 1))[::-1])[::-1]
+    else:
+        raise ValueError(f"method must be holm or fdr_bh, got {method!r}")
+    res = np.empty(m)
+    res[order] = np.minimum(adj, 1.0)
+    out[ok] = res
     return out
 
 
@@ -354,7 +371,7 @@ class BayesResult:
 
 
 def beta_binomial(n_a: float, x_a: float, n_b: float, x_b: float, *, prior=(1.0, 1.0),
-                  alpha: float = 0.05, draws: int = 200_000, seed: int = 0,
+                  alpha: float = 0.05, draws: int = 100_000, seed: int = 0,
                   higher_is_better: bool = True) -> BayesResult:
     """Beta-binomial posteriors per arm (prior ``Beta(a, b)``); chance that B beats A,
     the expected loss of shipping B ``E[max(p_A - p_B, 0)]`` and the credible interval of
