@@ -439,3 +439,15 @@ def test_utf16_with_bom(tmp_path):
     path.write_bytes(REPS_ZH.encode("utf-16"))
     res = ingest_file("reps", path, url=f"duckdb://{tmp_path}/s.duckdb")
     assert res.inserted == 2 and res.encoding == "utf-16"
+
+
+def test_delimiters_and_crlf_are_sniffed(tmp_path):
+    url = f"duckdb://{tmp_path}/s.duckdb"
+    for i, (d, nl) in enumerate(((";", "\r\n"), ("|", "\n"), ("\t", "\r\n"))):
+        path = tmp_path / f"reps{i}.csv"
+        path.write_text(f"rep_id{d}team{d}hourly_cost{nl}R{i}{d}\"north, east\"{d}40{nl}", encoding="utf-8")
+        res = ingest_file("reps", path, url=url)
+        assert res.inserted == 1
+    con = duckdb.connect(f"{tmp_path}/s.duckdb", read_only=True)
+    assert con.execute("SELECT DISTINCT team, hourly_cost FROM reps").fetchall() == [("north, east", 40.0)]
+    con.close()

@@ -306,3 +306,25 @@ def test_failure_in_the_write_rolls_back(store, tmp_path, monkeypatch):
     with pytest.raises(StoreError, match="nothing was written"):
         ingest_file("reps", f, url=f"duckdb://{store}")
     assert fingerprint(store) == before
+
+
+def test_duplicate_header_names(store, tmp_path, capsys):
+    err = fails(store, ["reps", write(tmp_path, "reps_x.csv", "rep_id,team,team\nR1,a,b\n")], capsys)
+    assert "reps_x.csv: column 'team' appears twice in the header (columns 2 and 3)" in err
+
+
+def test_ragged_rows_and_open_quotes_name_the_line_not_its_content(store, tmp_path, capsys):
+    f = write(tmp_path, "leads_x.csv", "lead_id,created_at,source,phone\nN1,2026-11-01,web_form,13800138000\n"
+                                       "N2,2026-11-01,web_form,13900139000,extra\n")
+    err = fails(store, ["leads", f], capsys)
+    assert "leads_x.csv, line 3: cannot be read as CSV: expected 4 fields like the header, found more" in err
+    assert "13900139000" not in err  # a raw phone number is never echoed
+    err = fails(store, ["reps", write(tmp_path, "reps_q.csv", 'rep_id,team\nR1,"a\n')], capsys)
+    assert "reps_q.csv, line 2: cannot be read as CSV: a quoted field is not closed" in err
+
+
+def test_corrupt_excel_and_parquet(store, tmp_path, capsys):
+    err = fails(store, ["reps", write(tmp_path, "reps.xlsx", "not a workbook")], capsys)
+    assert "reps.xlsx: cannot be read as an Excel workbook" in err
+    err = fails(store, ["reps", write(tmp_path, "reps.parquet", "not parquet")], capsys)
+    assert "reps.parquet: cannot be read as Parquet" in err

@@ -20,7 +20,10 @@ are not UTF-8 are transcoded to a temporary UTF-8 file in streaming chunks.
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -148,6 +151,58 @@ def transcode(path: Path, encoding: str, out_dir: Path) -> Path:
     return out
 
 
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def sniff_header(source: Path, path: Path, *, tsv: bool = False) -> tuple[str, list[str]]:
+    """(delimiter, header names) of a UTF-8 CSV: the candidate delimiter giving the most header
+    fields. DataError for an empty or duplicated header name."""
+    with open(source, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        sample = fh.read(1 << 16)
+    best: tuple[str, list[str]] = (",", [])
+    for d in (("\t",) if tsv else DELIMITERS):
+        try:
+            row = next(csv.reader(io.StringIO(sample), delimiter=d), [])
+        except csv.Error:
+            continue
+        if len(row) > len(best[1]):
+            best = (d, row)
+    delim, names = best
+    names = [n.strip() for n in names]
+    if not any(names):
+        raise DataError(f"{path.name}: the first line is empty; expected a header line with column names",
+                        details=[f"file: {path}"])
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names, start=1):
+        if not n:
+            names[i - 1] = n = f"_unnamed_{i}"
+        if n in seen:
+            raise DataError(f"{path.name}: column {n!r} appears twice in the header (columns {seen[n]} and {i}); "
+                            "rename or drop one", details=[f"file: {path}"])
+        seen[n] = i
+    return delim, names
+
+
+def _csv_error(path: Path, message: str, n_fields: int, delim: str) -> str:
+    """A short CSV parse error naming the line, without echoing the line (it may hold personal data)."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    where = f", line {line.group(1)}" if line else ""
+    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    shown = "tab" if delim == "\t" else repr(delim)
+    if found:
+        why = (f"expected {n_fields} fields like the header, found {'more' if int(found.group(2)) > n_fields else 'fewer'}"
+               f" (separator {shown}; quote fields that contain it)")
+    elif "unterminated quote" in message.lower():
+        why = "a quoted field is not closed (a \" without its closing \")"
+    else:
+        why = message.splitlines()[0]
+    return f"{path.name}{where}: cannot be read as CSV: {why}"
+
+
 def _count_newlines(path: Path) -> int:
     n = 0
     last = b""
@@ -179,24 +234,24 @@ def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, table: str, encoding: 
             with open(path, "rb") as fh:
                 if not _strict_ok(fh.read(SAMPLE_BYTES), "utf-8", final=os.path.getsize(path) <= SAMPLE_BYTES):
                     raise DataError(f"{path.name}: not valid UTF-8; try --encoding gb18030", details=[f"file: {path}"])
-        delim = "\t" if path.suffix.lower() == ".tsv" else None
-        opts = ", delim = '\\t'" if delim else ""
+        delim, names = sniff_header(source, path, tsv=path.suffix.lower() == ".tsv")
+        struct = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
         sql = (
             f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * EXCLUDE (ordinality), '
-            f"CAST(ordinality AS BIGINT) AS _row FROM read_csv(?, all_varchar = true, header = true{opts}) "
-            "WITH ORDINALITY"
+            "CAST(ordinality AS BIGINT) AS _row FROM read_csv(?, auto_detect = false, header = true, "
+            f"delim = {_sql_str(delim)}, quote = '\"', escape = '\"', columns = {struct}) WITH ORDINALITY"
         )
         try:
             con.execute(sql, [str(source)])
         except duckdb.Error as exc:
-            full = str(exc).lower()
-            msg = str(exc).splitlines()[0]
-            if "unicode" in full or "utf-8" in full or "utf8" in full:
+            full = str(exc)
+            low = full.lower()
+            if "unicode" in low or "utf-8" in low or "utf8" in low:
                 if encoding is None and enc == "utf-8":  # the sample was UTF-8, a later part is not
                     return _read_csv(path, con, table, "gb18030")
-                raise DataError(f"{path.name}: not valid UTF-8 text ({msg}); give the encoding with --encoding",
+                raise DataError(f"{path.name}: not valid UTF-8 text; give the encoding with --encoding",
                                 details=[f"file: {path}"]) from None
-            raise DataError(f"{path.name}: cannot be read as CSV: {msg}", details=[f"file: {path}"]) from None
+            raise DataError(_csv_error(path, full, len(names), delim), details=[f"file: {path}"]) from None
         n_lines = _count_newlines(source)
         n_rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
         # line = row + 1 holds when every record is one line (no quoted newlines) and no blank lines were skipped
