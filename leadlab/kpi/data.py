@@ -50,6 +50,10 @@ def _complete(t: ibis.Table, name: str) -> ibis.Table:
             extra[c.name] = t.disposition.isin(CONVERSATION_DISPOSITIONS)
         else:
             extra[c.name] = ibis.null().cast(c.ibis_type)
+    if name == "calls":  # NULL connected / conversation flags: derive them from the disposition
+        for col, allowed in (("connected", CONNECTED_DISPOSITIONS), ("conversation", CONVERSATION_DISPOSITIONS)):
+            if col in cols:
+                extra[col] = t[col].cast("boolean").fill_null(t.disposition.isin(allowed))
     if extra:
         t = t.mutate(**extra)
     casts = {c.name: c.ibis_type for c in spec.columns if c.name in t.columns and t.schema()[c.name] != c.ibis_type}
