@@ -310,7 +310,7 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
             out[c] = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         for c in self.categorical_:
             cats = self.categories_[c]
-            codes = pd.Categorical(self._text(df[c]), categories=cats).codes.astype("float64")
+            codes = pd.Index(cats).get_indexer(self._text(df[c])).astype("float64")
             codes[codes < 0] = len(cats) - 1  # unseen or rare -> (other)
             out[c] = codes
         for c in self.boolean_:
@@ -320,7 +320,7 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
             out[c] = s.astype("float64").to_numpy(dtype="float64", na_value=np.nan)
         for c in self.timestamp_:
             t = pd.to_datetime(df[c])
-            parts = {"hour": t.dt.hour, "weekday": t.dt.weekday, "month": t.dt.month - 1}
+            parts = {"hour": t.dt.hour, "weekday": t.dt.day_of_week, "month": t.dt.month - 1}
             for p in TIME_PARTS:
                 out[f"{c}_{p}"] = parts[p].astype("float64").to_numpy(dtype="float64", na_value=np.nan)
         return pd.DataFrame(out, index=df.index)[self.feature_names_out_]
