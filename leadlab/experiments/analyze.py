@@ -51,6 +51,9 @@ def _effect_row(metric: Metric, arm: str, control: str, cm, tm, *, kind: str, un
     notes: list[str] = []
     vr = math.nan
     used_cuped = False
+    if cuped and kind == "proportion" and min(cm.sy, cm.n - cm.sy, tm.sy, tm.n - tm.sy) < S.SMALL_CELL:
+        notes.append("CUPED skipped: small counts call for an exact test")
+        cuped = False
     if cuped and (cm.sxx > 0 or tm.sxx > 0) and cm.n + tm.n < MIN_CUPED_UNITS:
         notes.append(f"CUPED skipped: {cm.n + tm.n:.0f} units are too few to estimate the adjustment")
         cuped = False

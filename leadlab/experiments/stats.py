@@ -27,6 +27,8 @@ import numpy as np
 from scipy import special, stats
 
 ALTERNATIVES = ("two-sided", "greater", "less")
+#: A proportion test with a success or failure count below this in any arm is exact.
+SMALL_CELL = 5
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,7 @@ def compare(control: ArmEstimate, treatment: ArmEstimate, *, alpha: float = 0.05
 
 
 def two_proportions(n_a: float, x_a: float, n_b: float, x_b: float, *, alpha: float = 0.05,
-                    alternative: str = "two-sided", exact: str = "auto", small: int = 5) -> Effect:
+                    alternative: str = "two-sided", exact: str = "auto", small: int = SMALL_CELL) -> Effect:
     """Difference of two proportions: unpooled Wald z (statsmodels ``test_proportions_2indep``
     ``method="wald"``), delta-method relative lift; with small cells (any success or failure
     count below ``small``, ``exact="auto"``) the p-value comes from Fisher's exact test
