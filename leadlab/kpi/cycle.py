@@ -26,12 +26,23 @@ from leadlab.kpi.results import KpiResult
 
 
 def kaplan_meier(days, won, weights=None):
-    """A statsmodels ``SurvfuncRight`` from aggregated (days, event, count) rows."""
+    """A statsmodels ``SurvfuncRight`` from aggregated (days, event, count) rows.
+
+    The curve, risk sets and events come from statsmodels' frequency weights; the
+    standard errors are set to Greenwood's formula on those counts (statsmodels'
+    weighted standard errors differ from the row-level ones), so the result equals
+    ``SurvfuncRight`` on the expanded rows, standard errors and median CI included."""
     from statsmodels.duration.survfunc import SurvfuncRight
 
     days, won = np.asarray(days, float), np.asarray(won, float)
     w = None if weights is None else np.asarray(weights, float)
-    return SurvfuncRight(days, won, freq_weights=w)
+    km = SurvfuncRight(days, won, freq_weights=w)
+    r, d = np.asarray(km.n_risk, float), np.asarray(km.n_events, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(r > d, d / (r * (r - d)), np.inf)
+    km.surv_prob_se = np.asarray(km.surv_prob) * np.sqrt(np.cumsum(term))
+    km.surv_prob_se = np.where(np.isfinite(km.surv_prob_se), km.surv_prob_se, np.nan)
+    return km
 
 
 class CycleResult(KpiResult):
