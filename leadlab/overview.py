@@ -132,22 +132,33 @@ class Overview:
         return (firsts.min() if len(firsts) else None, lasts.max() if len(lasts) else None)
 
     def call_volume(self) -> dict[str, float | None]:
-        """Average calls per day in the period and in the previous period of the same kind,
-        and the relative change (None when the previous period is not in the window)."""
+        """Average calls per working day (days with at least one call) in the period and in
+        the previous period of the same kind, and the relative change (None when the previous
+        period is not fully inside the window or had no calls)."""
         cpd = self.calls_per_day
-        cur = cpd[(cpd.date >= self.period.start) & (cpd.date < self.period.end)]
         prev_p = self.period.previous()
-        prev = cpd[(cpd.date >= prev_p.start) & (cpd.date < prev_p.end)]
-        now = float(cur.calls.mean()) if len(cur) else 0.0
-        before = float(prev.calls.mean()) if len(prev) == round(prev_p.days) else None
-        change = (now / before - 1) if before else None
-        return {"per_day": now, "previous_per_day": before, "change": change, "previous_label": prev_p.label}
+
+        def per_day(p: Period) -> tuple[float | None, int]:
+            part = cpd[(cpd.date >= p.start) & (cpd.date < p.end)]
+            active = part[part.calls > 0]
+            return (float(active.calls.mean()) if len(active) else None), len(part)
+
+        now, _ = per_day(self.period)
+        before, n_prev = per_day(prev_p)
+        if n_prev != round(prev_p.days):
+            before = None
+        change = (now / before - 1) if (now is not None and before) else None
+        return {"per_day": now or 0.0, "previous_per_day": before, "change": change, "previous_label": prev_p.label}
 
     def call_volume_sentence(self) -> str:
-        """E.g. 'In 2026-10 reps made 480 calls a day on average, 6% more than in 2026-09.'"""
+        """E.g. 'In 2026-10 reps made 480 calls per working day, 6% more than in 2026-09 (452).'"""
         v = self.call_volume()
-        text = f"In {self.period.label} reps made {v['per_day']:,.0f} calls a day on average"
-        if v["change"] is not None:
+        if not v["per_day"]:
+            return f"No calls were made in {self.period.label}."
+        text = f"In {self.period.label} reps made {v['per_day']:,.0f} calls per working day (days with any call)"
+        if v["change"] is not None and abs(v["change"]) < 0.005:
+            text += f", about the same as in {v['previous_label']} ({v['previous_per_day']:,.0f} a day)"
+        elif v["change"] is not None:
             word = "more" if v["change"] >= 0 else "fewer"
             text += f", {abs(v['change']):.0%} {word} than in {v['previous_label']} ({v['previous_per_day']:,.0f} a day)"
         return text + "."
@@ -252,11 +263,14 @@ class Overview:
         from leadlab import plots
 
         if kind == "funnel":
-            return plots.funnel_chart(self.funnel, ax=ax, title=f"Funnel of leads created in {self.period.label}")
+            ax = plots.funnel_chart(self.funnel, ax=ax, title=f"Funnel of leads created in {self.period.label}")
+            ax.set_xlabel("leads")
+            return ax
         if kind == "calls_per_day":
             df = self.calls_per_day.melt(id_vars="date", value_vars=["calls", "connected"], var_name="series", value_name="per day")
             return plots.time_series(df, x="date", y="per day", hue="series", ax=ax, ylabel="calls per day",
-                                     title="Calls per day (the report period is shaded)",
+                                     title="Calls per day (the report period is shaded)", rolling=7,
+                                     rolling_label="7-day average",
                                      shade=(self.period.start, self.period.end))
         from leadlab.errors import ConfigError
 
@@ -357,6 +371,9 @@ def _findings(con: ibis.BaseBackend, tables: pd.DataFrame, missing: pd.DataFrame
             sev = "problem" if name in CORE_TABLES else "note"
             why = "reports that need it cannot run" if name in CORE_TABLES else "the parts of reports that use it stay empty"
             f.append(_finding(sev, "table missing", name, 1, None, f"table {name} is missing from the store; {why}"))
+    for r in tables[tables.present & (tables.rows == 0)].itertuples():
+        sev = "problem" if r.table in CORE_TABLES else "note"
+        f.append(_finding(sev, "table empty", r.table, 0, None, f"table {r.table} exists but holds no rows"))
     # duplicate keys
     for name in ("leads", "calls", "reps"):
         if name in present:
@@ -471,7 +488,7 @@ def _funnel(con: ibis.BaseBackend, period: Period) -> pd.DataFrame:
 
 
 def _calls_per_day(con: ibis.BaseBackend, period: Period, context_days: int) -> pd.DataFrame:
-    start = min(period.start, period.end - pd.Timedelta(days=context_days))
+    start = min(period.start, (period.end - pd.Timedelta(days=context_days)).replace(day=1))
     days = pd.date_range(start, period.end - pd.Timedelta(days=1), freq="D")
     out = pd.DataFrame({"date": days})
     if has_table(con, "calls"):

@@ -160,6 +160,7 @@ def time_series(
     *,
     hue: str | None = None,
     rolling: int | None = None,
+    rolling_label: str | None = None,
     ax: "Axes | None" = None,
     title: str | None = None,
     ylabel: str | None = None,
@@ -167,7 +168,8 @@ def time_series(
     shade: tuple | None = None,
 ) -> "Axes":
     """A line per ``hue`` group (or one line) over ``x``. ``rolling=7`` adds a bold
-    7-point rolling mean over a faint raw line; ``shade=(start, end)`` shades a span
+    7-point rolling mean over a faint raw line (legend: ``rolling_label``, e.g. "7-day average");
+    ``shade=(start, end)`` shades a span
     (e.g. the report period); ``percent=True`` formats the y axis as percentages.
 
     >>> d = pd.DataFrame({"date": pd.date_range("2026-01-01", periods=10), "value": range(10)})
@@ -183,8 +185,9 @@ def time_series(
         label = None if name is None else str(name)
         if rolling and len(part) >= 2:
             ax.plot(part[x], part[y], color=color, alpha=0.3, linewidth=1)
-            smooth = part[y].rolling(rolling, min_periods=1).mean()
-            ax.plot(part[x], smooth, color=color, linewidth=2.2, label=label or f"{rolling}-point average")
+            smooth = part[y].rolling(rolling, min_periods=min(rolling, len(part))).mean()
+            what = rolling_label or f"{rolling}-point average"
+            ax.plot(part[x], smooth, color=color, linewidth=2.2, label=f"{label}, {what}" if label else what)
         else:
             ax.plot(part[x], part[y], color=color, linewidth=2, label=label, marker="o" if len(part) < 30 else None)
     if shade is not None:
@@ -199,7 +202,7 @@ def time_series(
     ax.set_ylabel(ylabel if ylabel is not None else y.replace("_", " "))
     ax.set_ylim(bottom=0 if (len(data) and data[y].min() >= 0) else None)
     if hue is not None or rolling:
-        ax.legend(loc="best")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if title:
         ax.set_title(title)
     ax.figure.autofmt_xdate()

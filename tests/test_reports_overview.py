@@ -146,9 +146,11 @@ def test_calls_per_day_and_volume(tiny):
     oct_ = cpd[cpd.date >= "2026-10-01"]
     assert oct_.calls.sum() == ov.calls_in_period
     v = ov.call_volume()
-    assert v["per_day"] == pytest.approx(ov.calls_in_period / 31)
-    sep = ((calls.started_at >= "2026-09-01") & (calls.started_at < "2026-10-01")).sum()
-    assert v["previous_per_day"] == pytest.approx(sep / 30)
+    oct_calls = calls[(calls.started_at >= "2026-10-01") & (calls.started_at < "2026-11-01")]
+    assert v["per_day"] == pytest.approx(len(oct_calls) / oct_calls.started_at.dt.date.nunique())  # per working day
+    sep = calls[(calls.started_at >= "2026-09-01") & (calls.started_at < "2026-10-01")]
+    assert v["previous_per_day"] == pytest.approx(len(sep) / sep.started_at.dt.date.nunique())
+    assert v["change"] == pytest.approx(v["per_day"] / v["previous_per_day"] - 1)
     assert "2026-09" in ov.call_volume_sentence()
 
 
@@ -165,7 +167,7 @@ def test_result_object_interface(tiny):
     ax = ov.plot("funnel")
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "leads"
     ax = ov.plot("calls_per_day")
-    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"calls", "connected"}
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"calls, 7-day average", "connected, 7-day average"}
     with pytest.raises(ConfigError, match="unknown plot"):
         ov.plot("pie")
     plt.close("all")

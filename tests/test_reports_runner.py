@@ -101,8 +101,8 @@ def test_report_all_no_credential_reaches_outputs(tmp_path, monkeypatch, capsys)
     code, out, err = _cli(["report", "all", "--period", "last-month"], capsys)
     assert code == 1
     assert "data_overview" in out and "2026-10" in out and "reports/data_overview/2026-10.html" in out
-    assert "FAIL  kpi_report" in err and "error: 1 report(s) failed: kpi_report (2026-10)" in err
-    assert "skip  experiment_report" in err and "does not exist yet" in err
+    assert "FAIL  kpi_report" in out and "error: 1 report(s) failed: kpi_report (2026-10)" in err
+    assert "skip  experiment_report" in out and "does not exist yet" in out
     assert f"index: {tmp_path / 'reports' / 'index.html'}" in out
     runs = {r["report"]: r for r in load_index(tmp_path / "reports")}
     assert runs["data_overview"]["status"] == "ok" and runs["kpi_report"]["status"] == "failed"

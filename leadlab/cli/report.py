@@ -56,9 +56,10 @@ def _title(name: str) -> str:
 
 
 def _echo_outcome(o, quiet: bool) -> None:
+    """One progress line per report: status, label, seconds, page or error (failures also in --quiet)."""
     if o.status == "skipped":
         if not quiet:
-            click.echo(f"  skip  {o.name:<20} {o.message}", err=True)
+            click.echo(f"  skip  {o.name:<20} {'':<18} {'':>8}  {o.message}")
         return
     mark = "ok  " if o.status == "ok" else "FAIL"
     line = f"  {mark}  {o.name:<20} {o.label:<18} {o.seconds:6.1f} s"
@@ -66,7 +67,7 @@ def _echo_outcome(o, quiet: bool) -> None:
         if not quiet:
             click.echo(f"{line}  reports/{o.html}")
     else:
-        click.echo(f"{line}  {o.message}", err=True)
+        click.echo(f"{line}  {o.message}")
 
 
 @click.command(cls=ReportCommand, epilog=_EPILOG, context_settings={"max_content_width": 100})

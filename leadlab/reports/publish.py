@@ -206,7 +206,9 @@ def index_html(runs: list[dict[str, Any]]) -> str:
         sections.append(
             f"<section><h2>{html.escape(spec.title)}</h2>"
             + (f"<p class='muted'>{html.escape(spec.description)}</p>" if spec.description else "")
-            + "<table><thead><tr><th>report</th><th>status</th><th>parameters</th><th>generated</th>"
+            + "<table><colgroup><col style='width:15%'><col style='width:27%'><col style='width:20%'>"
+              "<col style='width:18%'><col style='width:9%'><col style='width:11%'></colgroup>"
+              "<thead><tr><th>report</th><th>status</th><th>parameters</th><th>generated</th>"
               "<th>run time</th><th>leadlab</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>"
         )
     if not runs:
@@ -223,7 +225,7 @@ def index_html(runs: list[dict[str, Any]]) -> str:
 <style>
 body {{ font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }}
 h1 {{ margin-bottom: 0.1em; }} h2 {{ margin: 1.6em 0 0.2em; border-bottom: 2px solid #0072B2; padding-bottom: 2px; }}
-table {{ border-collapse: collapse; width: 100%; margin-top: 0.5em; }}
+table {{ border-collapse: collapse; width: 100%; margin-top: 0.5em; table-layout: fixed; }}
 th, td {{ text-align: left; padding: 6px 10px; border-bottom: 1px solid #e6e6e6; vertical-align: top; font-size: 0.95em; }}
 th {{ background: #f5f7fa; font-weight: 600; }} td.num {{ text-align: right; white-space: nowrap; }}
 td.label a {{ font-weight: 600; font-size: 1.05em; }} tr.failed td.label {{ color: #888; }}
