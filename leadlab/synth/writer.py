@@ -58,6 +58,9 @@ class DuckDBSink:
         self.ibis_con = ibis.duckdb.connect(str(self.tmp))
         store.ensure_tables(self.ibis_con)
         self.con = self.ibis_con.con
+        # bounded memory: DuckDB would otherwise keep written blocks cached up to 80 % of RAM
+        self.con.execute("SET memory_limit = '768MB'")
+        self.con.execute("SET preserve_insertion_order = true")
         self.lw, self.rw, self.key = lead_width, rep_width, pii_key
 
     # -- tables ---------------------------------------------------------------------------------
@@ -120,11 +123,11 @@ class DuckDBSink:
                 {_token(self.key, 'phone', "'+1-555-' || lpad(CAST(person % 10000000 AS VARCHAR), 7, '0') || '-' || CAST(person // 10000000 AS VARCHAR)")},
                 {_token(self.key, 'email', "'contact' || CAST(person AS VARCHAR) || '@example.com'")},
                 {_token(self.key, 'contact_name', "'Contact ' || CAST(person AS VARCHAR)")}
-              FROM chunk_leads ORDER BY n"""
+              FROM chunk_leads"""
         )
         self.con.execute(
             f"""INSERT INTO assignments SELECT '{M.LEAD_EXP}', 'lead', {lead_id}, ['A', 'B'][lead_arm + 1], created
-              FROM chunk_leads WHERE lead_arm >= 0 ORDER BY n"""
+              FROM chunk_leads WHERE lead_arm >= 0"""
         )
         self.con.unregister("chunk_leads")
         ct = pa.table(
@@ -149,7 +152,7 @@ class DuckDBSink:
                 {_bool_list(c for c, _ in DISPOSITIONS.values())}[d + 1],
                 {_bool_list(v for _, v in DISPOSITIONS.values())}[d + 1],
                 {_list(SCRIPTS)}[s + 1]
-              FROM chunk_calls ORDER BY n, k"""
+              FROM chunk_calls"""
         )
         self.con.unregister("chunk_calls")
 
