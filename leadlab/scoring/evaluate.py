@@ -19,6 +19,17 @@ from sklearn.metrics import average_precision_score, brier_score_loss, log_loss,
 HEADLINE = ("roc_auc", "pr_auc", "brier", "ece", "lift_top_decile")
 
 
+def auc(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC by the Mann–Whitney rank formula (ties get mid-ranks); equals sklearn's roc_auc_score."""
+    from scipy.stats import rankdata
+
+    y = np.asarray(y).astype(bool)
+    n1 = y.sum()
+    n0 = len(y) - n1
+    r = rankdata(p)
+    return float((r[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
 def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     """Expected calibration error over ``bins`` equal-count bins of ``p``:
     Σ (n_b / n) · |mean(y_b) − mean(p_b)|."""
@@ -122,7 +133,7 @@ def bootstrap_ci(
         if yb.min() == yb.max():
             continue
         if "roc_auc" in names:
-            draws["roc_auc"].append(roc_auc_score(yb, pb))
+            draws["roc_auc"].append(auc(yb, pb))
         if "pr_auc" in names:
             draws["pr_auc"].append(average_precision_score(yb, pb))
         if "brier" in names:
