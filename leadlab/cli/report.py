@@ -96,13 +96,15 @@ def report(name: str, params: tuple[str, ...], period: str | None, timeout: int,
     from leadlab.paths import project_root
 
     index = project_root() / "reports" / "index.html"
+    progress = not quiet and sys.stderr.isatty()  # papermill's per-cell tqdm bar on stderr
     if name == "list":
         _list()
         return
     if name == "all":
         if params:
             raise ConfigError("`report all` takes no -p parameters; use --period (each notebook gets only the parameters it declares)")
-        outcomes = run_all(period or "last-month", db=db, timeout=timeout, echo=lambda o: _echo_outcome(o, quiet))
+        outcomes = run_all(period or "last-month", db=db, timeout=timeout, echo=lambda o: _echo_outcome(o, quiet),
+                           progress=progress)
         ran = [o for o in outcomes if o.status != "skipped"]
         failed = [o for o in ran if o.status != "ok"]
         click.echo(f"{len(ran) - len(failed)} of {len(ran)} reports published; index: {index}")
@@ -116,7 +118,7 @@ def report(name: str, params: tuple[str, ...], period: str | None, timeout: int,
         if "period" in given:
             raise ConfigError("give the period once: either --period or -p period=...")
         given["period"] = period
-    rec = run_report(name, given, db=db, label=label, timeout=timeout, from_text=True)
+    rec = run_report(name, given, db=db, label=label, timeout=timeout, from_text=True, progress=progress)
     if not quiet:
         click.echo(f"  ok    {name:<20} {rec.label:<18} {rec.seconds:6.1f} s  reports/{rec.html}")
     click.echo(f"index: {index}")

@@ -207,7 +207,7 @@ def _scrub_notebook(path: Path, secrets: list[str]) -> None:
 
 
 def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None = None,
-            timeout: int = DEFAULT_TIMEOUT, record: bool = True) -> RunRecord:
+            timeout: int = DEFAULT_TIMEOUT, record: bool = True, progress: bool = False) -> RunRecord:
     """Execute, render and publish a planned run; always returns a RunRecord (status ok or
     failed) and records it in the index when ``record``."""
     import nbformat
@@ -230,7 +230,7 @@ def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None =
         with kernel_environment(root, db):
             pm.execute_notebook(
                 str(run.path), str(out), parameters=run.parameters, kernel_name=KERNEL, language="python",
-                progress_bar=False, log_output=False, cwd=str(root), execution_timeout=timeout, start_timeout=120,
+                progress_bar=progress, log_output=False, cwd=str(root), execution_timeout=timeout, start_timeout=120,
                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         _scrub_notebook(out, secrets)
@@ -254,7 +254,7 @@ def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None =
 
 def run_report(name: str, parameters: dict[str, Any] | None = None, *, root: str | Path | None = None,
                db: str | None = None, label: str | None = None, timeout: int = DEFAULT_TIMEOUT,
-               from_text: bool = False, raise_on_error: bool = True) -> RunRecord:
+               from_text: bool = False, raise_on_error: bool = True, progress: bool = False) -> RunRecord:
     """Run one report end to end (see the module docstring).
 
     Raises ConfigError for bad parameters (nothing runs) and, when ``raise_on_error``,
@@ -264,7 +264,7 @@ def run_report(name: str, parameters: dict[str, Any] | None = None, *, root: str
     ``reports/data_overview/2026-10.html``.
     """
     run = plan_run(name, parameters, root=root, db=db, label=label, from_text=from_text)
-    rec = execute(run, root=root, db=db, timeout=timeout)
+    rec = execute(run, root=root, db=db, timeout=timeout, progress=progress)
     if raise_on_error and not rec.ok:
         nb = rec.notebook or ""
         raise ReportError(f"report {name} ({rec.label}) failed: {rec.error}",
@@ -306,7 +306,8 @@ def experiment_ids(db: str | None = None) -> list[str]:
 
 
 def run_all(period: str = "last-month", *, root: str | Path | None = None, db: str | None = None,
-            timeout: int = DEFAULT_TIMEOUT, echo: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+            timeout: int = DEFAULT_TIMEOUT, echo: Callable[[Outcome], None] | None = None,
+            progress: bool = False) -> list[Outcome]:
     """Run every registered notebook that exists, in registry order (see
     :mod:`leadlab.reports.registry`), with ``period`` resolved once. Never raises for a
     failing notebook: each outcome says ok / failed / skipped."""
@@ -346,7 +347,7 @@ def run_all(period: str = "last-month", *, root: str | Path | None = None, db: s
             except LeadlabError as exc:
                 emit(Outcome(spec.name, str(params), "failed", message=exc.message))
                 continue
-            rec = execute(run, root=root, db=db, timeout=timeout)
+            rec = execute(run, root=root, db=db, timeout=timeout, progress=progress)
             emit(Outcome(spec.name, rec.label, rec.status, rec.seconds, rec.error or "", rec.html))
     return outcomes
 
