@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml requirements.lock
 env: $(STAMP)
 
 # Synthetic demo data, regenerated only when the generator changed.
-data/leadlab.duckdb: $(STAMP) leadlab/synth.py
+data/leadlab.duckdb: $(STAMP) $(wildcard leadlab/synth/*.py)
 	$(BIN)/leadlab synth --leads $(DEMO_LEADS) --seed $(DEMO_SEED) --replace
 
 data: data/leadlab.duckdb
