@@ -47,7 +47,7 @@ def _check_arms(arms: list[str], control: str | None, where: str) -> str:
 
 
 def _effect_row(metric: Metric, arm: str, control: str, cm, tm, *, kind: str, unit_label: str, naive: bool,
-                alpha: float, alternative: str, cuped: bool, prior, seed: int) -> dict:
+                alpha: float, alternative: str, cuped: bool, prior, seed: int, seq_tuning: float = 5000.0) -> dict:
     notes: list[str] = []
     vr = math.nan
     used_cuped = False
@@ -72,7 +72,7 @@ def _effect_row(metric: Metric, arm: str, control: str, cm, tm, *, kind: str, un
                             higher_is_better=hib)
     else:
         b = S.normal_posterior(eff.effect, eff.se, alpha=alpha, higher_is_better=hib)
-    slo, shi = S.confidence_sequence(eff.effect, eff.se, cm.n + tm.n, alpha=alpha)
+    slo, shi = S.confidence_sequence(eff.effect, eff.se, cm.n + tm.n, alpha=alpha, tuning=seq_tuning)
     ni, ni_p = (math.nan, math.nan)
     status = ""
     if cm.sy == 0 and tm.sy == 0:
@@ -109,7 +109,7 @@ def _naive_moments(row: pd.Series, m: Metric):
 def effects_table(mom: pd.DataFrame, metrics: list[Metric], *, arm_col: str, control: str, unit_is_lead: bool,
                   unit_label: str, alpha: float, alternative: str, covariate: str | None, naive: bool = False,
                   primary: str | None = None, prior=None, seed: int = 0,
-                  cuped_metrics: set[str] | None = None) -> pd.DataFrame:
+                  cuped_metrics: set[str] | None = None, seq_tuning: float = 5000.0) -> pd.DataFrame:
     """Every (metric, treatment arm) comparison from a moments table (one row per arm),
     with Holm and Benjamini–Hochberg adjustments across arms × metrics (guardrails apart)."""
     rows = []
@@ -133,7 +133,7 @@ def effects_table(mom: pd.DataFrame, metrics: list[Metric], *, arm_col: str, con
                 raise DataError(f"arm {zero!r} has zero units with a value of metric {m.name!r}; cannot compare")
             nan_units = int(row.get(f"{m.name}__nan", 0) or 0) + int(crow.get(f"{m.name}__nan", 0) or 0)
             r = _effect_row(m, arm, control, cm, tm, kind=k, unit_label=unit_label, naive=naive, alpha=alpha,
-                            alternative=alternative, prior=prior, seed=seed,
+                            alternative=alternative, prior=prior, seed=seed, seq_tuning=seq_tuning,
                             cuped=bool(covariate) and not naive and (cuped_metrics is None or m.name in cuped_metrics))
             r["nan_units"] = nan_units
             rows.append(r)
@@ -339,13 +339,17 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
             alpha: float = 0.05, alternative: str = "two-sided", as_of=None, analysis_unit: str | None = None,
             cuped: bool = True, segments: bool | list[str] = True, funnel: bool = True, url: str | None = None,
             seed: int = 0, srm_threshold: float = 0.001, mde_relative: float = 0.10, prior=None,
-            **table_kw) -> ExperimentResult:
+            seq_tuning: float | None = None, **table_kw) -> ExperimentResult:
     """Analyse an experiment of the store (``experiment_id``; the first one when empty) or,
     when ``data`` is given, a DataFrame / Ibis table (see :func:`analyze_table`).
 
     Store experiments are analysed per randomization unit (lead or rep). ``analysis_unit``
     ``"lead"``/``"call"`` on a rep experiment gives the NAIVE row-level analysis (each lead or
     call treated as independent), marked as naive in every output.
+
+    ``seq_tuning``: the number of units at which the always-valid interval is tightest
+    (default 5,000 leads; for rep experiments, whose reps are all enrolled at the start,
+    the number of reps).
 
     >>> # r = analyze(experiment_id="EXP-LEAD-SCRIPT"); print(r.verdict())
     """
@@ -429,7 +433,8 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
     eff = effects_table(mom, ms, arm_col="arm", control=ctrl, unit_is_lead=(unit_type == "lead"),
                         unit_label=unit_label, alpha=alpha, alternative=alternative,
                         covariate=cov, naive=naive, primary=primary, prior=prior, seed=seed,
-                        cuped_metrics=REP_CUPED_METRICS if unit_type == "rep" else None)
+                        cuped_metrics=REP_CUPED_METRICS if unit_type == "rep" else None,
+                        seq_tuning=float(seq_tuning or (mom["_units"].sum() if unit_type == "rep" else 5000.0)))
     if naive:
         warnings.insert(0, "NAIVE analysis: each lead (lead metrics) and each call (call metrics) is "
                            f"treated as independent although whole {unit_type}s were randomized; intervals are too narrow")

@@ -316,17 +316,19 @@ class ExperimentResult:
     # --- figures ----------------------------------------------------------------------------
     def plot(self, kind: str = "effects", ax=None):
         """``kind="effects"``: forest plot of the relative lift per metric and arm with its
-        interval; ``"funnel"``: the funnel per arm; ``"segments"``: the primary metric per segment."""
+        interval (``"guardrails"``: the same for guardrail metrics); ``"funnel"``: the funnel per arm; ``"segments"``: the primary metric per segment."""
         from leadlab import plots
 
-        if kind == "effects":
-            d = self.effects.assign(
-                label=lambda x: x.label + " · " + x.arm + (" (guardrail)" if False else ""),
-            )
-            d = d.assign(label=[f"{r.label}{' (guardrail)' if r.guardrail else ''}" for r in d.itertuples()])
+        if kind in ("effects", "guardrails"):
+            g = kind == "guardrails"
+            d = self.effects[self.effects.guardrail == g]
+            if d.empty:
+                raise ValueError(f"this result has no {'guardrail' if g else 'non-guardrail'} metrics")
+            d = d.assign(label=d.label + " · " + d.arm)
+            title = (f"Guardrails: change vs {self.control} (lower is better)" if g
+                     else f"Lift vs {self.control} with {1 - self.alpha:.0%} intervals")
             return plots.forest_plot(d, "label", "rel_effect", "rel_ci_low", "rel_ci_high", percent=True, ax=ax,
-                                     title=f"Lift vs {self.control} with {1 - self.alpha:.0%} intervals",
-                                     xlabel=f"relative lift vs {self.control}")
+                                     title=title, xlabel=f"relative change vs {self.control}", color_by_sign=not g)
         if kind == "funnel":
             if self.funnel is None:
                 raise ValueError("this result has no funnel")
@@ -346,6 +348,7 @@ class ExperimentResult:
             if self.segments is None or self.segments.empty:
                 raise ValueError("this result has no segments")
             s = self.segments.assign(lab=lambda x: x.dimension + "=" + x.segment.astype(str) + " · " + x.arm)
+            label = self.primary().label.iloc[0] if not self.primary().empty else self.primary_metric
             return plots.forest_plot(s, "lab", "effect", "ci_low", "ci_high", percent=bool(self.primary().percent.any()),
-                                     ax=ax, title=f"Effect on {self.primary_metric} by segment", xlabel="absolute effect")
-        raise ValueError(f"kind must be effects, funnel or segments, got {kind!r}")
+                                     ax=ax, title=f"Effect on the {label} by segment", xlabel=f"absolute effect vs {self.control}")
+        raise ValueError(f"kind must be effects, guardrails, funnel or segments, got {kind!r}")
