@@ -70,6 +70,15 @@ def test_html_has_no_code_no_parameters_and_a_real_title():
     assert "require.min.js" not in page and "mathjax" not in page.lower()
 
 
+def test_images_get_alt_text_from_the_heading_above():
+    nb = executed_notebook()
+    fig = nbformat.v4.new_code_cell("plot()")
+    fig.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    nb.cells.append(fig)
+    page = render_html(nb, title="t")
+    assert 'alt="Chart: Calls per day"' in page and "No description has been provided" not in page
+
+
 def test_mathjax_kept_when_the_page_has_maths():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("The lift is $\\hat\\theta = p_B / p_A - 1$.")]

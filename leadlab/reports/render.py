@@ -52,6 +52,30 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+_DEFAULT_ALT = 'alt="No description has been provided for this image"'
+_HEADING = re.compile(r"^\s*#{1,6}\s+(.+?)\s*$", re.M)
+
+
+def figure_captions(nb: nbformat.NotebookNode) -> list[str]:
+    """An alt text for every image output, in order: the latest heading above it (markdown
+    cell or displayed Markdown), so screen readers say which chart it is."""
+    out: list[str] = []
+    heading = "Figure"
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            found = _HEADING.findall(cell.source)
+            heading = found[-1] if found else heading
+            continue
+        for o in cell.get("outputs", []):
+            md = o.get("data", {}).get("text/markdown")
+            if md:
+                found = _HEADING.findall(md if isinstance(md, str) else "".join(md))
+                heading = found[-1] if found else heading
+            if "image/png" in o.get("data", {}):
+                out.append(f"Chart: {heading}")
+    return out
+
+
 def header_cell(meta: dict[str, str], index_href: str | None = "../index.html") -> nbformat.NotebookNode:
     """A markdown cell with a back link to the report index and a grey line of run facts."""
     facts = " · ".join(f"{html.escape(k)}: <b>{html.escape(str(v))}</b>" for k, v in meta.items() if v not in (None, ""))
@@ -80,7 +104,10 @@ def render_html(nb: "nbformat.NotebookNode | str | Path", *, title: str, meta: d
         exclude_output_prompt=True,
         embed_images=True,
     )
+    exporter.log.setLevel("ERROR")  # alt texts are filled in below
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    for alt in figure_captions(nb):
+        body = body.replace(_DEFAULT_ALT, f'alt="{html.escape(alt, quote=True)}"', 1)
     body = re.sub(r"<script src=\"[^\"]*require[^\"]*\"></script>\s*", "", body)
     has_math = any(c.cell_type == "markdown" and _MATH.search(c.source) for c in nb.cells)
     if not has_math:
@@ -89,4 +116,4 @@ def render_html(nb: "nbformat.NotebookNode | str | Path", *, title: str, meta: d
     return body
 
 
-__all__ = ["clean_notebook", "header_cell", "render_html"]
+__all__ = ["clean_notebook", "figure_captions", "header_cell", "render_html"]
