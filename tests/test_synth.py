@@ -217,17 +217,20 @@ def test_experiment_design(small_store):
 def test_script_column_shows_the_arm(small_store):
     df = query(
         small_store.url,
-        f"""SELECT c.script, la.arm lead_arm, ra.arm rep_arm, l.created_at >= TIMESTAMP '2026-07-21' new_lead, r.team
-            FROM calls c JOIN leads l USING (lead_id) JOIN reps r ON r.rep_id = c.rep_id
+        f"""SELECT c.script, la.arm lead_arm, ra.arm rep_arm, c.started_at >= ra.assigned_at rep_active,
+                   l.created_at >= ra.assigned_at new_lead
+            FROM calls c JOIN leads l USING (lead_id)
             LEFT JOIN assignments la ON la.unit_id = c.lead_id AND la.experiment_id = '{M.LEAD_EXP}'
             LEFT JOIN assignments ra ON ra.unit_id = c.rep_id AND ra.experiment_id = '{M.REP_EXP}'""",
     )
     lead = df["lead_arm"].notna()
     assert (df.loc[lead, "script"] == "lead-script-" + df.loc[lead, "lead_arm"]).all()
-    rep = df["new_lead"] & df["rep_arm"].notna()
+    # a rep in the rep test uses the arm's script on every dial from the assignment on
+    rep = df["rep_active"].fillna(False).astype(bool)
     assert (df.loc[rep, "script"] == "rep-script-" + df.loc[rep, "rep_arm"]).all()
     assert (df.loc[~lead & ~rep, "script"] == M.STANDARD_SCRIPT).all()
-    assert not (lead & rep).any(), "the two experiments never share a lead"
+    assert not (lead & df["rep_arm"].notna()).any(), "the two experiments never share a lead or a rep"
+    assert (df.loc[rep, "new_lead"] == False).sum() > 0, "dials on older leads carry the rep's script too"  # noqa: E712
 
 
 def _rate_diff_ci(y_b, y_a, z=3.29):
@@ -264,6 +267,13 @@ def test_talk_time_truth_matches_the_realized_calls(demo_store):
         se = resid.std(ddof=1) / math.sqrt(len(g))
         assert abs(ratio - truth[key]) < 4 * se, (arm, ratio, truth[key], se)
     assert truth["relative"] > 0.05
+    # the expected number of dials under each lead's own arm matches the dials made
+    lt = pd.read_parquet(demo_store.truth_leads_path)
+    lt = lt[lt["lead_exp_arm"].notna()]
+    expected = np.where(lt["lead_exp_arm"] == "B", lt["exp_calls_B"], lt["exp_calls_A"])
+    made = per_lead.set_index("unit_id")["n"].reindex(lt["lead_id"]).fillna(0).to_numpy()
+    se = math.sqrt(np.sum((made - expected) ** 2))
+    assert abs(made.sum() - expected.sum()) < 4 * se
 
 
 def test_rep_experiment_needs_cluster_analysis(demo_store):

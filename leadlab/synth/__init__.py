@@ -112,7 +112,9 @@ def synthesize(
     pii_key = f"{int(rng.integers(0, 2**63 - 1)):016x}"
     lead_width = max(7, len(str(n_leads - 1)))
     rep_width = max(3, len(str(floor.n)))
-    ctx = Context(seed=seed, start=start_s, end=end_s, exp_start=exp_start_s, floor=floor, arm_key=arm_key)
+    rep_assigned_at = np.where(floor.rep_arm >= 0, np.maximum(floor.hired_at, exp_start_s), np.iinfo(np.int64).max)
+    ctx = Context(seed=seed, start=start_s, end=end_s, exp_start=exp_start_s, floor=floor, arm_key=arm_key,
+                  rep_assigned_at=rep_assigned_at)
 
     n_days = (end_s - start_s) // DAY
     spend_counts = np.zeros(len(M.CAMPAIGNS) * n_days, dtype=np.int64)
@@ -280,10 +282,12 @@ def _truth_dict(*, seed, n_leads, n_calls, start, end, exp_start_s, floor, rep_w
                 "n_units_per_arm": {a: int((floor.rep_arm == i).sum()) for i, a in enumerate(M.REP_EXP_ARMS)},
                 "n_leads": int(lead_truth["rep_exp_arm"].notna().sum()),
                 "rep_arms": {rep_ids[i]: ("A", "B")[floor.rep_arm[i]] for i in np.flatnonzero(rep_units)},
-                "estimand": "sql_rate: over the leads the reps own that were created since the start (lead-weighted,"
-                " i.e. the ratio of sums a per-rep cluster analysis estimates): mean of (p_B - p_A) * [qualifying call"
-                " inside the window]; per_rep_unweighted averages the per-rep means instead",
-                "true_effects": experiment_effects(lead_truth, "rep_exp_arm", per_rep=True),
+                "estimand": "sql_rate: over the leads the reps own that were created at or after the rep's assigned_at"
+                " (lead-weighted, i.e. the ratio of sums a per-rep cluster analysis estimates): mean of (p_B - p_A) *"
+                " [qualifying call inside the window]; per_rep_unweighted averages the per-rep means instead."
+                " talk_seconds_per_call: over every dial the reps make at or after their assigned_at (the script is"
+                " used on all of them): sum of expected talk / sum of expected dials under each arm",
+                "true_effects": experiment_effects(lead_truth, "rep_exp_arm", per_rep=True, call_col="rep_exp_call_arm"),
             },
         },
         "oracle": oracle(lead_truth),

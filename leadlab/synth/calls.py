@@ -134,12 +134,13 @@ def play(rng: np.random.Generator, plan: Plan) -> Outcome:
 def durations(disp: np.ndarray, out: Outcome, talk_mult: np.ndarray) -> dict[str, np.ndarray]:
     """Ring, talk, hold and wrap seconds of calls with dispositions ``disp``.
 
-    ``talk_mult`` (one per row) stretches the talk of conversations (script effect).
+    ``talk_mult`` (one per attempt, same shape as ``disp``) stretches the talk of
+    conversations (the script's effect).
     """
     conversation = _CONVERSATION[disp]
     connected = _CONNECTED[disp]
     talk = _TALK_MED[disp] * np.exp(_TALK_SIG[disp] * out.u_talk)
-    talk = np.where(conversation, talk * talk_mult[:, None], talk)
+    talk = np.where(conversation, talk * talk_mult, talk)
     ring_med = np.full(disp.shape, M.RING_CONNECTED[0])
     ring_sig = np.full(disp.shape, M.RING_CONNECTED[1])
     for d, (m, s) in M.RING.items():
@@ -164,12 +165,13 @@ def _mean_talk(d: str) -> float:
     return M.lognormal_mean(m, s) if m > 0 else 0.0
 
 
-def expected_calls_and_talk(connect_p: np.ndarray, made: np.ndarray) -> dict[str, np.ndarray]:
+def expected_calls_and_talk(connect_p: np.ndarray, counted: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
     """Expected dials and talk seconds per lead under each outcome, over dispositions and
-    talk draws, counting only attempts that fall inside the window (``made``).
+    talk draws, counting only the attempts marked ``counted`` (e.g. inside the window).
 
     Talk is split into a fixed part and a part stretched by the script's multiplier:
-    ``E[talk] = fixed + multiplier * conversation``.
+    ``E[talk] = fixed + multiplier * conversation``, where ``conversation`` is the talk of
+    conversations on the attempts where the script is ``active``.
     """
     n = connect_p.shape[0]
     e_nc = M.NOT_CONNECTED_SHARES["voicemail"] * _mean_talk("voicemail")
@@ -184,19 +186,24 @@ def expected_calls_and_talk(connect_p: np.ndarray, made: np.ndarray) -> dict[str
         conv = np.zeros(n)
         for k in range(last):
             c = connect_p[:, k]
-            w = alive * made[:, k]
+            w = alive * counted[:, k]
+            on = active[:, k]
             calls += w
             if world == "sql":
                 if k == last - 1:
-                    conv += w * e_q
+                    talk_conv = w * e_q
+                    conv += np.where(on, talk_conv, 0.0)
+                    fixed += np.where(on, 0.0, talk_conv)
                     break
                 fixed += w * (1 - c) * e_nc
-                conv += w * c * (M.SQL_CALLBACK_SHARE * e_cb + (1 - M.SQL_CALLBACK_SHARE) * e_q)
+                talk_conv = w * c * (M.SQL_CALLBACK_SHARE * e_cb + (1 - M.SQL_CALLBACK_SHARE) * e_q)
                 alive = alive * (1 - c * (1 - M.SQL_CALLBACK_SHARE))
             else:
                 fixed += w * ((1 - c) * e_nc + c * open_fixed)
-                conv += w * c * open_conv
+                talk_conv = w * c * open_conv
                 alive = alive * (1 - c * (1 - CALLBACK_OPEN))
+            conv += np.where(on, talk_conv, 0.0)
+            fixed += np.where(on, 0.0, talk_conv)
         res[f"calls_{world}"] = calls
         res[f"talk_fixed_{world}"] = fixed
         res[f"talk_conv_{world}"] = conv

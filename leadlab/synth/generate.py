@@ -37,6 +37,7 @@ class Context:
     exp_start: int
     floor: RepFloor
     arm_key: int
+    rep_assigned_at: np.ndarray  # per rep: when EXP-REP-SCRIPT starts for the rep (int64 max when not in it)
 
 
 @dataclass
@@ -59,18 +60,24 @@ def generate_block(ctx: Context, block_index: int, lead_num: np.ndarray, created
     plan = plan_attempts(rng, created, source, owner, floor)
     speed = speed_effect(plan.response_minutes)
 
-    # experiments: membership, arm, script, effects
+    # experiments. Lead test: new leads of its teams, arm by hash. Rep test: the owner's arm;
+    # its SQL effect reaches the leads created since the start, its script (and talk effect)
+    # every dial the rep makes from the rep's assignment on.
     team = floor.team[owner]
     after = created >= ctx.exp_start
     in_lead = after & LEAD_TEAMS[team]
     in_rep = after & REP_TEAMS[team]
     lead_arm = np.where(in_lead, hash_arm(lead_num, ctx.arm_key), -1)
-    rep_arm = np.where(in_rep, floor.rep_arm[owner], -1)
-    script = np.zeros(n, dtype=np.int64)
-    script = np.where(in_lead, 1 + lead_arm, script)
-    script = np.where(in_rep, 3 + rep_arm, script)
+    owner_arm = floor.rep_arm[owner]
+    rep_arm = np.where(in_rep, owner_arm, -1)
+    rep_active = REP_TEAMS[team][:, None] & (plan.times >= ctx.rep_assigned_at[owner][:, None])
+    script = np.where(
+        in_lead[:, None], 1 + lead_arm[:, None], np.where(rep_active, 3 + owner_arm[:, None], 0)
+    )
     shift = np.where(in_lead, _LEAD_SHIFT[np.maximum(lead_arm, 0)], 0.0) + np.where(in_rep, _REP_SHIFT[np.maximum(rep_arm, 0)], 0.0)
-    mult = np.where(in_lead, _LEAD_MULT[np.maximum(lead_arm, 0)], 1.0) * np.where(in_rep, _REP_MULT[np.maximum(rep_arm, 0)], 1.0)
+    mult = np.where(in_lead, _LEAD_MULT[np.maximum(lead_arm, 0)], 1.0)[:, None] * np.where(
+        rep_active, _REP_MULT[np.maximum(owner_arm, 0)][:, None], 1.0
+    )
 
     rep_eff = floor.sql_effect[owner]
     logit = a["attr_logit"] + rep_eff + speed + shift
@@ -93,7 +100,7 @@ def generate_block(ctx: Context, block_index: int, lead_num: np.ndarray, created
         "rep": owner[r],
         "started_at": plan.times[r, k],
         "disposition": disp[r, k],
-        "script": script[r],
+        "script": script[r, k],
         **{name: v[r, k] for name, v in dur.items()},
     }
 
@@ -161,29 +168,31 @@ def generate_block(ctx: Context, block_index: int, lead_num: np.ndarray, created
         "rep_arm": rep_arm,
         "owner": owner,
     }
-    # potential outcomes of the experiment units (both arms)
-    units = in_lead | in_rep
+    # potential outcomes of the experiment units under both arms
+    rep_counted = rep_active & made
+    rep_call_unit = rep_counted.any(axis=1)
+    truth["rep_exp_call_arm"] = np.where(rep_call_unit, owner_arm, -1)
+    for name in ("p_sql", "exp_talk", "exp_calls"):
+        for arm in ("A", "B"):
+            truth[f"{name}_{arm}"] = np.full(n, np.nan)
+    units = in_lead | in_rep | rep_call_unit
     if units.any():
-        base = logit[units] - shift[units]
-        shifts = np.where(in_lead[units][:, None], _LEAD_SHIFT[None, :], _REP_SHIFT[None, :])
-        mults = np.where(in_lead[units][:, None], _LEAD_MULT[None, :], _REP_MULT[None, :])
-        e = expected_calls_and_talk(plan.connect_p[units], made[units])
+        u = np.flatnonzero(units)
+        lead_u = in_lead[u]
+        base = logit[u] - shift[u]
+        shifts = np.where(lead_u[:, None], _LEAD_SHIFT[None, :], np.where(in_rep[u][:, None], _REP_SHIFT[None, :], 0.0))
+        mults = np.where(lead_u[:, None], _LEAD_MULT[None, :], _REP_MULT[None, :])
+        counted = np.where(lead_u[:, None], made[u], rep_counted[u])
+        active = np.where(lead_u[:, None], True, rep_active[u])
+        e = expected_calls_and_talk(plan.connect_p[u], counted, active)
         for j, arm in enumerate(("A", "B")):
             p = sigmoid(base + shifts[:, j])
             m = mults[:, j]
-            col = np.full(n, np.nan)
-            col[units] = p
-            truth[f"p_sql_{arm}"] = col
             talk = p * (e["talk_fixed_sql"] + m * e["talk_conv_sql"]) + (1 - p) * (e["talk_fixed_open"] + m * e["talk_conv_open"])
-            ncall = p * e["calls_sql"] + (1 - p) * e["calls_open"]
-            for name, v in (("exp_talk", talk), ("exp_calls", ncall)):
-                col = np.full(n, np.nan)
-                col[units] = v
-                truth[f"{name}_{arm}"] = col
-    else:
-        for arm in ("A", "B"):
-            for name in ("p_sql", "exp_talk", "exp_calls"):
-                truth[f"{name}_{arm}"] = np.full(n, np.nan)
+            truth[f"exp_talk_{arm}"][u] = talk
+            truth[f"exp_calls_{arm}"][u] = p * e["calls_sql"] + (1 - p) * e["calls_open"]
+            sql_unit = lead_u | in_rep[u]
+            truth[f"p_sql_{arm}"][u[sql_unit]] = p[sql_unit]
     return Block(leads=leads, calls=calls, truth=truth)
 
 

@@ -32,6 +32,7 @@ def lead_frame(parts: list[dict[str, np.ndarray]], lead_width: int) -> pd.DataFr
             "qualifying_call_in_window": cols["qualifying_call_in_window"],
             "lead_exp_arm": pd.array(arm_names[cols["lead_arm"] + 1], dtype="str"),
             "rep_exp_arm": pd.array(arm_names[cols["rep_arm"] + 1], dtype="str"),
+            "rep_exp_call_arm": pd.array(arm_names[cols["rep_exp_call_arm"] + 1], dtype="str"),
             "owner_rep": cols["owner"],
             **{f"{n}_{a}": cols[f"{n}_{a}"] for n in ("p_sql", "exp_talk", "exp_calls") for a in ARMS},
         }
@@ -49,9 +50,14 @@ def _effect(control: float, treatment: float) -> dict:
     }
 
 
-def experiment_effects(df: pd.DataFrame, arm_col: str, per_rep: bool) -> dict:
-    """True effects of B vs A over the experiment's units (see docs/synth.md)."""
+def experiment_effects(df: pd.DataFrame, arm_col: str, per_rep: bool, call_col: str | None = None) -> dict:
+    """True effects of B vs A over the experiment's units (see docs/synth.md).
+
+    ``arm_col`` marks the leads whose SQL outcome the experiment can change; ``call_col``
+    (default: the same) the leads whose dials count for the call metrics.
+    """
     units = df[df[arm_col].notna()]
+    dialled = df[df[call_col or arm_col].notna()]
     if units.empty:
         return {}
     obs = units["qualifying_call_in_window"].to_numpy(dtype=float)
@@ -61,8 +67,8 @@ def experiment_effects(df: pd.DataFrame, arm_col: str, per_rep: bool) -> dict:
         "sql_rate_eventual": {"B": _effect(float(np.mean(pa_)), float(np.mean(pb)))},
         "talk_seconds_per_call": {
             "B": _effect(
-                float(units["exp_talk_A"].sum() / units["exp_calls_A"].sum()),
-                float(units["exp_talk_B"].sum() / units["exp_calls_B"].sum()),
+                float(dialled["exp_talk_A"].sum() / dialled["exp_calls_A"].sum()),
+                float(dialled["exp_talk_B"].sum() / dialled["exp_calls_B"].sum()),
             )
         },
     }
