@@ -47,6 +47,14 @@ def _digest(url: str) -> dict[str, str]:
     return out
 
 
+@pytest.mark.parametrize("name", ["leadlab.synth", "leadlab.synth.model", "leadlab.synth.clock", "leadlab.synth.reps", "leadlab.synth.leads"])
+def test_doctests(name):
+    import doctest
+    import importlib
+
+    assert doctest.testmod(importlib.import_module(name)).failed == 0
+
+
 # -- schema and integrity -------------------------------------------------------------------------
 
 
@@ -326,6 +334,8 @@ def test_ground_truth_files(small_store):
     assert ((m["p_sql"] > 0) & (m["p_sql"] < 1)).all()
     assert (m["sql_at"].notna() == m["sql_observed"]).all()
     assert (m["sql_observed"] <= m["sql_drawn"]).all()
+    owners = query(small_store.url, "SELECT lead_id, rep_id FROM leads").merge(lt, on="lead_id")
+    assert (owners["rep_id"] == owners["owner_rep_id"]).all()
     logit = np.log(m["p_sql"] / (1 - m["p_sql"]))
     parts = m["logit_attributes"] + m["rep_effect"] + m["speed_effect"] + m["script_effect"]
     assert np.allclose(logit, parts)

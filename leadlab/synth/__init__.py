@@ -144,7 +144,7 @@ def synthesize(
             del leads, calls
         sink.write_frame("experiments", _experiments_frame(exp_start_s))
         sink.write_frame("spend", _spend_frame(np.random.default_rng([seed, 2]), spend_counts, n_days, start_date))
-        lead_truth = lead_frame(truth_parts, lead_width)
+        lead_truth = lead_frame(truth_parts, lead_width, floor.rep_ids)
         del truth_parts
         truth = _truth_dict(
             seed=seed, n_leads=n_leads, n_calls=n_calls, start=start_date, end=end_date,

@@ -11,7 +11,7 @@ from leadlab.synth.leads import sigmoid
 ARMS = ("A", "B")
 
 
-def lead_frame(parts: list[dict[str, np.ndarray]], lead_width: int) -> pd.DataFrame:
+def lead_frame(parts: list[dict[str, np.ndarray]], lead_width: int, rep_ids: list[str]) -> pd.DataFrame:
     """Per-lead truth (``ground_truth_leads.parquet``) from the blocks' truth arrays."""
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     process = cols["speed_effect"] + cols["script_effect"]
@@ -33,7 +33,7 @@ def lead_frame(parts: list[dict[str, np.ndarray]], lead_width: int) -> pd.DataFr
             "lead_exp_arm": pd.array(arm_names[cols["lead_arm"] + 1], dtype="str"),
             "rep_exp_arm": pd.array(arm_names[cols["rep_arm"] + 1], dtype="str"),
             "rep_exp_call_arm": pd.array(arm_names[cols["rep_exp_call_arm"] + 1], dtype="str"),
-            "owner_rep": cols["owner"],
+            "owner_rep_id": pd.array(np.asarray(rep_ids, dtype=object)[cols["owner"]], dtype="str"),
             **{f"{n}_{a}": cols[f"{n}_{a}"] for n in ("p_sql", "exp_talk", "exp_calls") for a in ARMS},
         }
     )
@@ -73,7 +73,7 @@ def experiment_effects(df: pd.DataFrame, arm_col: str, per_rep: bool, call_col: 
         },
     }
     if per_rep:
-        g = pd.DataFrame({"rep": units["owner_rep"].to_numpy(), "a": pa_ * obs, "b": pb * obs}).groupby("rep").mean()
+        g = pd.DataFrame({"rep": units["owner_rep_id"].to_numpy(), "a": pa_ * obs, "b": pb * obs}).groupby("rep").mean()
         out["sql_rate"]["B"]["per_rep_unweighted"] = _effect(float(g["a"].mean()), float(g["b"].mean()))
     return out
 
