@@ -40,7 +40,7 @@ def kaplan_meier(days, won, weights=None):
     r, d = np.asarray(km.n_risk, float), np.asarray(km.n_events, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         term = np.where(r > d, d / (r * (r - d)), np.inf)
-    km.surv_prob_se = np.asarray(km.surv_prob) * np.sqrt(np.cumsum(term))
+        km.surv_prob_se = np.asarray(km.surv_prob) * np.sqrt(np.cumsum(term))
     km.surv_prob_se = np.where(np.isfinite(km.surv_prob_se), km.surv_prob_se, np.nan)
     return km
 
