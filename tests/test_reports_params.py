@@ -132,3 +132,29 @@ def test_secrets_from_url_and_environment(monkeypatch):
 def test_param_describe():
     assert Param("alpha", "float", "0.05", "level").describe() == "alpha = 0.05  (float)  # level"
     assert convert(Param("flag", "bool", "True", ""), "YES") is True
+
+
+def test_experiment_ids_from_the_store(tmp_path):
+    import pandas as pd
+
+    from leadlab.reports.runner import experiment_ids
+    from leadlab.store import connect, write_table
+    from reports_helpers import make_tiny_store
+
+    url = make_tiny_store(tmp_path / "s.duckdb")
+    assert experiment_ids(url) == []
+    con = connect(url)
+    write_table(con, "assignments", pd.DataFrame({
+        "experiment_id": ["EXP-B", "EXP-A", "EXP-B"], "unit_type": "lead", "unit_id": ["L1", "L2", "L3"],
+        "arm": "A", "assigned_at": pd.Timestamp("2026-10-01")}))
+    con.disconnect()
+    assert experiment_ids(url) == ["EXP-A", "EXP-B"]
+    assert experiment_ids(f"duckdb://{tmp_path / 'missing.duckdb'}") == []
+
+
+def test_corrupt_notebook_is_a_clear_error(tmp_path):
+    bad = tmp_path / "notebooks" / "broken.ipynb"
+    bad.parent.mkdir()
+    bad.write_text("{ not a notebook")
+    with pytest.raises(ConfigError, match="broken.ipynb is not a readable notebook"):
+        declared_parameters(bad)

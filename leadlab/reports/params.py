@@ -86,7 +86,10 @@ def declared_parameters(path: str | Path) -> dict[str, Param]:
     """The parameters declared in the notebook's ``parameters`` cell (papermill's inspection)."""
     from papermill.translators import PythonTranslator
 
-    nb = nbformat.read(str(path), as_version=4)
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # NotJSONError, ValidationError, OSError
+        raise ConfigError(f"{path} is not a readable notebook: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     idx = parameters_cell(nb)
     if idx < 0:
         return {}

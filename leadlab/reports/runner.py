@@ -297,7 +297,7 @@ def experiment_ids(db: str | None = None) -> list[str]:
     try:
         for name in ("experiments", "assignments"):
             if has_table(con, name):
-                ids = con.table(name).experiment_id.distinct().execute()
+                ids = con.table(name).select("experiment_id").distinct().execute()["experiment_id"]
                 return sorted(str(v) for v in ids.tolist() if v is not None)
         return []
     finally:
@@ -330,9 +330,17 @@ def run_all(period: str = "last-month", *, root: str | Path | None = None, db: s
         if not path.is_file():
             emit(Outcome(spec.name, "-", "skipped", message=f"notebooks/{spec.name}.ipynb does not exist yet"))
             continue
-        declared = declared_parameters(path)
+        try:
+            declared = declared_parameters(path)
+        except LeadlabError as exc:
+            emit(Outcome(spec.name, "-", "failed", message=exc.message))
+            continue
         if spec.all_mode == "per_experiment":
-            ids = experiment_ids(store)
+            try:
+                ids = experiment_ids(store)
+            except LeadlabError as exc:
+                emit(Outcome(spec.name, "-", "failed", message=exc.message))
+                continue
             if not ids:
                 emit(Outcome(spec.name, "-", "skipped", message="the store has no experiments"))
             sets = [{"experiment_id": i} for i in ids]
