@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import duckdb
 from tqdm import tqdm
 
 from leadlab.errors import LeadlabError
@@ -30,7 +31,7 @@ from leadlab.ingest.context import StoreLink
 from leadlab.ingest.load import diff, write
 from leadlab.ingest.mapping import ColumnMapping
 from leadlab.ingest.pseudonymize import Pseudonymizer
-from leadlab.ingest.readers import read_file
+from leadlab.ingest.readers import read_file, recover
 from leadlab.ingest.result import IngestResult
 from leadlab.ingest.validate import (
     STAGE,
@@ -99,7 +100,13 @@ def ingest_file(
         check_columns(raw, spec, columns, mapping_used=bool(cmap.renames))
         bar.update()
         bar.set_postfix_str("types")
-        stage = build_typed(link.db, raw, spec, columns, ignored)
+        try:
+            stage = build_typed(link.db, raw, spec, columns, ignored)
+        except duckdb.Error as exc:  # a CSV parse problem found only when every column is read
+            raw = recover(raw, exc, link.db)
+            columns, ignored = cmap.resolve(raw.columns)
+            check_columns(raw, spec, columns, mapping_used=bool(cmap.renames))
+            stage = build_typed(link.db, raw, spec, columns, ignored)
         bar.update()
         bar.set_postfix_str("pseudonymize")
         pseudonymize(link.db, stage, Pseudonymizer(pii_key) if pii_key is not None else None)

@@ -60,6 +60,8 @@ class RawFile:
     n_rows: int
     line_offset: int | None = None  # line = _row + line_offset when exact (CSV), else None
     notes: list[str] = field(default_factory=list)
+    detected: bool = False  # the encoding was detected (not given)
+    delim: str = ","
 
     def where(self, row: int) -> str:
         """``row 3 (line 4)`` / ``row 3 (sheet row 4)``: how a user finds a data row."""
@@ -214,9 +216,10 @@ def _count_newlines(path: Path) -> int:
 
 
 def _finish(con: duckdb.DuckDBPyConnection, table: str, path: Path, fmt: str, encoding: str | None,
-            line_offset: int | None = None) -> RawFile:
+            line_offset: int | None = None, n_rows: int | None = None) -> RawFile:
     cols = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall() if r[0] != "_row"]
-    n_rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+    if n_rows is None:
+        n_rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
     if n_rows == 0:
         raise DataError(f"{path.name} is empty: it has a header but no data rows", details=[f"file: {path}"])
     return RawFile(path, fmt, encoding, table, cols, n_rows, line_offset)
@@ -236,13 +239,18 @@ def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, table: str, encoding: 
                     raise DataError(f"{path.name}: not valid UTF-8; try --encoding gb18030", details=[f"file: {path}"])
         delim, names = sniff_header(source, path, tsv=path.suffix.lower() == ".tsv")
         struct = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+        # A UTF-8 file is read through a view (parsed again when typed: cheaper than storing all
+        # text); a transcoded temp file is gone after this function, so it is materialized.
+        kind = "TABLE" if tmp_dir is not None else "VIEW"
         sql = (
-            f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * EXCLUDE (ordinality), '
-            "CAST(ordinality AS BIGINT) AS _row FROM read_csv(?, auto_detect = false, header = true, "
-            f"delim = {_sql_str(delim)}, quote = '\"', escape = '\"', columns = {struct}) WITH ORDINALITY"
+            f'CREATE OR REPLACE TEMP {kind} "{table}" AS SELECT * EXCLUDE (ordinality), '
+            f"CAST(ordinality AS BIGINT) AS _row FROM read_csv({_sql_str(str(source))}, auto_detect = false, "
+            f"header = true, delim = {_sql_str(delim)}, quote = '\"', escape = '\"', columns = {struct}) "
+            "WITH ORDINALITY"
         )
         try:
-            con.execute(sql, [str(source)])
+            con.execute(sql)
+            n_rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # parses: errors surface here
         except duckdb.Error as exc:
             full = str(exc)
             low = full.lower()
@@ -253,10 +261,11 @@ def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, table: str, encoding: 
                                 details=[f"file: {path}"]) from None
             raise DataError(_csv_error(path, full, len(names), delim), details=[f"file: {path}"]) from None
         n_lines = _count_newlines(source)
-        n_rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
         # line = row + 1 holds when every record is one line (no quoted newlines) and no blank lines were skipped
         line_offset = 1 if n_lines == n_rows + 1 else None
-        return _finish(con, table, path, "csv", enc, line_offset)
+        raw = _finish(con, table, path, "csv", enc, line_offset, n_rows)
+        raw.detected, raw.delim = encoding is None, delim
+        return raw
     finally:
         if tmp_dir is not None:
             shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -297,6 +306,23 @@ def _read_parquet(path: Path, con: duckdb.DuckDBPyConnection, table: str) -> Raw
         raise DataError(f"{path.name}: cannot be read as Parquet: {str(exc).splitlines()[0]}",
                         details=[f"file: {path}"]) from None
     return _finish(con, table, path, "parquet", None)
+
+
+def recover(raw: RawFile, exc: Exception, con: duckdb.DuckDBPyConnection) -> RawFile:
+    """A CSV read through a view is parsed again when typed; an error found only then (a non-UTF-8
+    byte after the sample, ...) is handled here: re-read as GB18030 when the encoding was
+    guessed, else a DataError naming the line."""
+    full = str(exc)
+    low = full.lower()
+    if raw.format != "csv":
+        raise exc
+    if "unicode" in low or "utf-8" in low or "utf8" in low:
+        if raw.detected and raw.encoding == "utf-8":
+            con.execute(f'DROP VIEW IF EXISTS "{raw.table}"')
+            return read_file(raw.path, con, encoding="gb18030", table=raw.table)
+        raise DataError(f"{raw.path.name}: not valid UTF-8 text; give the encoding with --encoding",
+                        details=[f"file: {raw.path}"]) from None
+    raise DataError(_csv_error(raw.path, full, len(raw.columns), raw.delim), details=[f"file: {raw.path}"]) from None
 
 
 def read_file(path: str | Path, con: duckdb.DuckDBPyConnection, *, encoding: str | None = None,

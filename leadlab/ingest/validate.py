@@ -88,29 +88,49 @@ def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+_WS_LIST = "(' ', chr(9), chr(10), chr(13), chr(160), chr(12288))"
+
+
+def _trimmed(x: str) -> str:
+    """``x`` without surrounding white space (also full-width / no-break spaces); '' → NULL."""
+    return f"NULLIF(trim({x}, {_WS}), '')"
+
+
+def _raw(header: str) -> str:
+    return f"CAST({qi(header)} AS VARCHAR)"
+
+
 def _text(header: str) -> str:
-    return f"NULLIF(trim(CAST({qi(header)} AS VARCHAR), {_WS}), '')"
+    """Trimmed text of a file column; trimming only runs on cells that start or end with space."""
+    x = _raw(header)
+    return f"CASE WHEN {x}[1] IN {_WS_LIST} OR {x}[-1] IN {_WS_LIST} THEN {_trimmed(x)} ELSE NULLIF({x}, '') END"
 
 
-def _typed_expr(t: str, dtype: str, allowed: bool) -> str:
+def _typed_expr(header: str, dtype: str, allowed: tuple[str, ...] | None) -> str:
+    """The typed value of a file column: a fast cast of the raw text first, the tolerant forms
+    (trimmed, other date formats, 'No Answer' → no_answer) only for cells where it failed."""
+    x, t = _raw(header), _text(header)
     if dtype == "string":
-        if allowed:  # "No Answer" -> no_answer
-            return f"lower(regexp_replace({t}, '[\\s\\-]+', '_', 'g'))"
+        if allowed:
+            return (f"CASE WHEN {x} IN ({', '.join(map(_lit, allowed))}) THEN {x} "
+                    f"ELSE lower(regexp_replace({t}, '[\\s\\-]+', '_', 'g')) END")
         return t
     if dtype == "float64":
-        return f"TRY_CAST({t} AS DOUBLE)"
+        return f"COALESCE(TRY_CAST({x} AS DOUBLE), TRY_CAST({t} AS DOUBLE))"
     if dtype == "int64":
-        d = f"TRY_CAST({t} AS DOUBLE)"
-        return f"CASE WHEN {d} = floor({d}) AND abs({d}) < 9e18 THEN CAST({d} AS BIGINT) END"
+        def whole(v: str) -> str:
+            d = f"TRY_CAST({v} AS DOUBLE)"
+            return f"CASE WHEN {d} = floor({d}) AND abs({d}) < 9e18 THEN CAST({d} AS BIGINT) END"
+        return f"COALESCE({whole(x)}, {whole(t)})"
     if dtype == "boolean":
         yes = ", ".join(map(_lit, TRUE_WORDS))
         no = ", ".join(map(_lit, FALSE_WORDS))
         return f"CASE WHEN lower({t}) IN ({yes}) THEN true WHEN lower({t}) IN ({no}) THEN false END"
     fmts = "[" + ", ".join(map(_lit, TS_FORMATS)) + "]"
     if dtype == "timestamp":
-        return f"COALESCE(TRY_CAST({t} AS TIMESTAMP), TRY_STRPTIME({t}, {fmts}))"
+        return f"COALESCE(TRY_CAST({x} AS TIMESTAMP), TRY_CAST({t} AS TIMESTAMP), TRY_STRPTIME({t}, {fmts}))"
     if dtype == "date":
-        return (f"COALESCE(TRY_CAST({t} AS DATE), CAST(TRY_CAST({t} AS TIMESTAMP) AS DATE), "
+        return (f"COALESCE(TRY_CAST({x} AS DATE), TRY_CAST({t} AS DATE), CAST(TRY_CAST({t} AS TIMESTAMP) AS DATE), "
                 f"CAST(TRY_STRPTIME({t}, {fmts}) AS DATE))")
     raise ValueError(f"unsupported type {dtype}")
 
@@ -123,16 +143,16 @@ def _derive_case(flag: int) -> str:
 def build_typed(db: duckdb.DuckDBPyConnection, raw: RawFile, spec: Table, columns: dict[str, str],
                 ignored: list[str]) -> Stage:
     """Create the temp table ``_leadlab_typed``: ``_row``, each canonical column typed, and
-    ``_t_<col>`` (the trimmed text) for present non-text columns, for the parse checks."""
+    ``_t_<col>`` (the raw text) for present non-text columns, for the parse checks."""
     by_canon = {v: k for k, v in columns.items()}
     stage = Stage(spec, raw, columns, [c for c in spec.names if c in by_canon], ignored)
     selects = ["_row"]
     for col in spec.columns:
         if col.name in by_canon:
-            t = _text(by_canon[col.name])
-            selects.append(f"{_typed_expr(t, col.dtype, bool(col.allowed))} AS {qi(col.name)}")
-            if col.dtype != "string" or col.allowed:
-                selects.append(f"{t} AS {qi('_t_' + col.name)}")
+            header = by_canon[col.name]
+            selects.append(f"{_typed_expr(header, col.dtype, col.allowed)} AS {qi(col.name)}")
+            if col.dtype != "string" or col.allowed:  # raw text, for the parse checks and messages
+                selects.append(f"{_raw(header)} AS {qi('_t_' + col.name)}")
         elif col.derived and spec.name == "calls":
             continue  # filled below from the disposition
         else:
@@ -215,11 +235,11 @@ def check_cells(db, stage: Stage) -> list[Finding]:
         name = col.name
         if name not in stage.present:
             continue
-        c, t = qi(name), qi("_t_" + name)
+        c, t = qi(name), _trimmed(qi("_t_" + name))
         if col.dtype != "string":
             f = _collect(db, f"unparseable {col.dtype}", name,
                          f"SELECT _row, {_show(t)} || ' is not {EXPECTED[col.dtype]}' AS what "
-                         f"FROM {TYPED} WHERE {t} IS NOT NULL AND {c} IS NULL")
+                         f"FROM {TYPED} WHERE {c} IS NULL AND {t} IS NOT NULL")
             out += [f] if f else []
         if not col.nullable:
             f = _collect(db, "missing value", name,
