@@ -206,8 +206,8 @@ def index_html(runs: list[dict[str, Any]]) -> str:
         sections.append(
             f"<section><h2>{html.escape(spec.title)}</h2>"
             + (f"<p class='muted'>{html.escape(spec.description)}</p>" if spec.description else "")
-            + "<table><colgroup><col style='width:15%'><col style='width:27%'><col style='width:20%'>"
-              "<col style='width:18%'><col style='width:9%'><col style='width:11%'></colgroup>"
+            + "<table><colgroup><col style='width:18%'><col style='width:24%'><col style='width:22%'>"
+              "<col style='width:16%'><col style='width:9%'><col style='width:11%'></colgroup>"
               "<thead><tr><th>report</th><th>status</th><th>parameters</th><th>generated</th>"
               "<th>run time</th><th>leadlab</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>"
         )
