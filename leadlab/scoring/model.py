@@ -66,7 +66,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     model_kind: ``"hgb"`` or ``"logistic"``. C: inverse L2 strength (logistic).
     learning_rate, max_iter, max_leaf_nodes, min_samples_leaf, l2_regularization: HGB knobs
-    (early stopping on an internal validation share). calibration: ``"sigmoid"``,
+    (early stopping on an internal validation share); interactions=False makes the boosting
+    additive (one feature per tree: a GAM, often better on small lead tables).
+    refit_full: after fitting the calibration map on the held-out share, refit the model on
+    all rows (the map is kept), so no training data is lost to calibration. calibration: ``"sigmoid"``,
     ``"isotonic"`` or ``"none"``; calibration_share: share of training rows held out for it.
     time_col: column ordering the rows (its most recent rows calibrate; its hour/weekday/month
     are features). numeric/categorical/boolean/timestamp: explicit feature lists (inferred
@@ -83,6 +86,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         max_leaf_nodes: int = 7,
         min_samples_leaf: int = 100,
         l2_regularization: float = 1.0,
+        interactions: bool = True,
+        refit_full: bool = True,
         calibration: str = "sigmoid",
         calibration_share: float = 0.2,
         time_col: str | None = None,
@@ -100,6 +105,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
+        self.interactions = interactions
+        self.refit_full = refit_full
         self.calibration = calibration
         self.calibration_share = calibration_share
         self.time_col = time_col
@@ -137,6 +144,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                 min_samples_leaf=self.min_samples_leaf, l2_regularization=self.l2_regularization,
                 categorical_features=mask if any(mask) else None, early_stopping=True,
                 validation_fraction=0.15, n_iter_no_change=25, random_state=self.random_state,
+                interaction_cst=None if self.interactions else "no_interactions",
             )
         skewed = [c for c in num_cols
                   if np.nanmin(Xt[c].to_numpy()) >= 0 and pd.Series(Xt[c]).skew() > 2]
@@ -236,6 +244,14 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             else:
                 self.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=EPS, y_max=1 - EPS).fit(raw, yb[cal_idx])
             self.calibration_used_ = self.calibration
+        if self.refit_full and len(cal_idx):
+            if self.model_kind == "hgb":
+                self.model_.fit(Xt, yb, sample_weight=sample_weight)
+            else:
+                self.model_.fit(Xt, yb, logistic__sample_weight=sample_weight)
+            if self.model_kind == "logistic":
+                self.encoded_mean_ = np.asarray(self.model_.named_steps["encode"].transform(Xt)).mean(axis=0)
+            self.reference_row_ = self._reference_row(Xt)
         self.n_fit_, self.n_calibration_ = len(fit_idx), len(cal_idx)
         if self.model_kind == "hgb":
             self.n_iter_ = int(self.model_.n_iter_)
