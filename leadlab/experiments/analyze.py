@@ -30,6 +30,10 @@ from leadlab.experiments.results import EFFECT_COLUMNS, ExperimentResult
 
 # --- the core: moments per arm → effects ---------------------------------------------------------
 
+#: Below this many reps in an arm, a rep experiment's result carries a warning.
+MIN_REPS_PER_ARM = 10
+#: Arm label of units seen in several arms (excluded, counted).
+CONTAMINATED = "__several_arms__"
 #: Fewer units than this in the two arms together: no CUPED (theta would be overfitted).
 MIN_CUPED_UNITS = 16
 #: Metrics the rep's pre-period SQL rate can predict (CUPED in rep experiments).
@@ -239,10 +243,12 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     if isinstance(metrics, str):
         metrics = [m.strip() for m in metrics.split(",") if m.strip()]
     ms: list[Metric] = []
+    named: set[str] = set()  # metrics given by column name (per row); Metric objects are per unit
     for m in metrics:
         if isinstance(m, Metric):
             ms.append(m)
         else:
+            named.add(m)
             if m not in t.columns:
                 raise ConfigError(f"metric column {m!r} not found (parameter metrics); available columns: {', '.join(t.columns)}")
             typ = t[m].type()
@@ -259,21 +265,16 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     if unit is not None:
         if unit not in t.columns:
             raise ConfigError(f"unit column {unit!r} not found (parameter unit); available columns: {', '.join(t.columns)}")
-        sq = {m.num: f"_sq_{m.num}" for m in ms if not m.binary}
-        g = unit_aggregate(t, arm, unit, [c for c in cols if c != covariate], sq)
-        if covariate:
-            cov_per_unit = t.group_by(_cu=t[unit]).aggregate(_x=t[covariate].mean())
-            g = g.left_join(cov_per_unit, g._unit == cov_per_unit._cu)
-        contaminated = int(g.filter(g._n_arms > 1).count().to_pyarrow().as_py())
-        if contaminated:
-            warnings.append(f"{contaminated} unit(s) appear in more than one arm (contamination); they are excluded")
-        g = g.filter(g._n_arms == 1)
-        g = g.mutate(**{arm: g._arm})
+        g = unit_aggregate(t, arm, unit, [c for c in cols if c != covariate], {}, covariate=covariate)
+        # units seen in several arms form their own group: counted in the same query, then dropped
+        g = g.mutate(**{arm: (g._n_arms > 1).ifelse(CONTAMINATED, g._arm)})
         grain = f"rows summed per {unit}"
-        # a metric without denominator becomes a ratio over rows when the unit groups rows
-        ms = [Metric(m.name, m.num, m.denominator or "_rows", binary=m.binary, label=m.label,
+        # a metric named by column becomes a ratio over rows (e.g. connected per call); a Metric
+        # without denominator is the mean per unit of the unit's sum (e.g. SQLs per lead)
+        ms = [Metric(m.name, m.num, m.denominator or ("_rows" if m.name in named else None),
+                     binary=m.binary and m.name in named, label=m.label,
                      higher_is_better=m.higher_is_better, margin=m.margin, scale=m.scale, percent=m.percent,
-                     naive_sq=(m.num if m.binary else f"_sq_{m.num}")) for m in ms]
+                     naive_sq=None) for m in ms]
         unit_is_lead = False
         t = g
         if covariate:
@@ -281,6 +282,10 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     # booleans / 0-1 columns: treat as proportions
     mom = moments(t, ms, by=[arm], covariate=covariate)
     mom[arm] = mom[arm].astype(str)
+    if (mom[arm] == CONTAMINATED).any():
+        contaminated = int(mom.loc[mom[arm] == CONTAMINATED, "_units"].sum())
+        warnings.append(f"{contaminated} unit(s) appear in more than one arm (contamination); they are excluded")
+        mom = mom[mom[arm] != CONTAMINATED]
     if mom[arm].isna().any() or (mom[arm] == "None").any():
         warnings.append("units with a missing arm were left out")
         mom = mom[mom[arm].notna() & (mom[arm] != "None")]
@@ -409,7 +414,7 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
     fun_metrics = [Metric(c) for c, _ in FUNNEL_STAGES] if funnel else []
     all_m = ms + [m for m in fun_metrics if m.name not in {x.name for x in ms}]
     mom = moments(u, all_m, by=["arm"], covariate=cov, extra_ratios=extra_ratios,
-                  extra={"_known": u.known.sum()})
+                  extra={"_known": u.known})
     mom["arm"] = mom["arm"].astype(str)
     arms = sorted(mom.arm)
     declared = str(exp["control_arm"]) if exp.get("control_arm") else None
@@ -442,6 +447,9 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
             primary = eff.metric.iloc[0] if len(eff) else primary
     _nan_warnings(mom, ms, warnings)
     counts = dict(zip(mom.arm, mom["_units"].astype(float)))
+    if unit_type == "rep" and min(counts.values()) < MIN_REPS_PER_ARM:
+        warnings.append(f"only {int(min(counts.values()))} reps in the smallest arm: per-rep intervals are wide and "
+                        f"approximate; a rep-randomized test needs about {MIN_REPS_PER_ARM}+ reps per arm")
     arms_df = _arms_table(counts, None)
     if naive:
         grain_n = {a: float(r["sql_rate__sd"]) if "sql_rate__sd" in r else math.nan for a, r in mom.set_index("arm").iterrows()}

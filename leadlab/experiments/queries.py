@@ -46,57 +46,80 @@ def _check_columns(t: ir.Table, cols, what: str) -> None:
 
 
 def moment_exprs(t: ir.Table, metrics: list[Metric], covariate: str | None = None,
-                 extra_ratios: list[tuple[str, str, str]] = ()) -> dict[str, ir.Scalar]:
-    """Aggregate expressions (named ``<metric>__<moment>``) for each metric.
+                 extra_ratios: list[tuple[str, str, str]] = ()) -> tuple[dict[str, ir.Value], callable]:
+    """(per-unit columns to add, a function of the widened table giving the aggregates).
 
-    A unit whose numerator or denominator is NULL/NaN is left out of that metric and
-    counted in ``<metric>__nan``. A missing covariate is replaced by 0 (any constant keeps
-    CUPED unbiased) and counted in ``_x_missing``.
+    Aggregates are named ``<metric>__<moment>``. A unit whose numerator or denominator is
+    NULL/NaN is left out of that metric and counted in ``<metric>__nan``. A missing
+    covariate is replaced by 0 (any constant keeps CUPED unbiased) and counted in
+    ``_x_missing``. Cleaned values are computed once per unit (a projection), so the
+    aggregation itself is plain sums.
     """
-    aggs: dict[str, ir.Scalar] = {}
-    x = None
-    if covariate:
+    cols: dict[str, ir.Value] = {}
+    has_x = bool(covariate)
+    if has_x:
         xc = t[covariate]
-        aggs["_x_missing"] = (~_valid(xc)).cast("int64").sum()
-        x = _valid(xc).ifelse(_num(xc), 0.0)
+        cols["_xok"] = _valid(xc)
+        cols["_xv"] = _valid(xc).ifelse(_num(xc), 0.0)
     specs = [(m.name, m.num, m.denominator, m.naive_sq) for m in metrics]
     specs += [(name, num, den, None) for name, num, den in extra_ratios]
-    for name, num, den, sq in specs:
+    for i, (name, num, den, sq) in enumerate(specs):
         y = t[num]
         ok = _valid(y)
         if den is not None:
             ok = ok & _valid(t[den])
-        yv = ok.ifelse(_num(y), 0.0)
-        dv = ok.ifelse(_num(t[den]), 0.0) if den is not None else ok.cast("float64")
-        aggs[f"{name}__n"] = ok.cast("int64").sum()
-        aggs[f"{name}__nan"] = (~ok).cast("int64").sum()
-        aggs[f"{name}__sy"] = yv.sum()
-        aggs[f"{name}__syy"] = (yv * yv).sum()
+        cols[f"_ok{i}"] = ok.cast("float64")
+        cols[f"_y{i}"] = ok.ifelse(_num(y), 0.0)
         if den is not None:
-            aggs[f"{name}__sd"] = dv.sum()
-            aggs[f"{name}__sdd"] = (dv * dv).sum()
-            aggs[f"{name}__syd"] = (yv * dv).sum()
-        if x is not None:
-            xv = ok.ifelse(x, 0.0)
-            aggs[f"{name}__sx"] = xv.sum()
-            aggs[f"{name}__sxx"] = (xv * xv).sum()
-            aggs[f"{name}__sxy"] = (xv * yv).sum()
-            if den is not None:
-                aggs[f"{name}__sxd"] = (xv * dv).sum()
+            cols[f"_d{i}"] = ok.ifelse(_num(t[den]), 0.0)
         if sq is not None and sq in t.columns:
-            aggs[f"{name}__nsq"] = ok.ifelse(_num(t[sq]), 0.0).sum()
-    return aggs
+            cols[f"_q{i}"] = ok.ifelse(_num(t[sq]), 0.0)
+
+    def aggregates(w: ir.Table) -> dict[str, ir.Scalar]:
+        aggs: dict[str, ir.Scalar] = {}
+        if has_x:
+            aggs["_x_missing"] = (1 - w._xok.cast("int64")).sum()
+        for i, (name, num, den, sq) in enumerate(specs):
+            ok, yv = w[f"_ok{i}"], w[f"_y{i}"]
+            aggs[f"{name}__n"] = ok.sum()
+            aggs[f"{name}__nan"] = (1.0 - ok).sum()
+            aggs[f"{name}__sy"] = yv.sum()
+            aggs[f"{name}__syy"] = (yv * yv).sum()
+            if den is not None:
+                dv = w[f"_d{i}"]
+                aggs[f"{name}__sd"] = dv.sum()
+                aggs[f"{name}__sdd"] = (dv * dv).sum()
+                aggs[f"{name}__syd"] = (yv * dv).sum()
+            if has_x:
+                xv = w._xv * ok
+                aggs[f"{name}__sx"] = xv.sum()
+                aggs[f"{name}__sxx"] = (xv * w._xv).sum()
+                aggs[f"{name}__sxy"] = (w._xv * yv).sum()
+                if den is not None:
+                    aggs[f"{name}__sxd"] = (w._xv * w[f"_d{i}"]).sum()
+            if f"_q{i}" in w.columns:
+                aggs[f"{name}__nsq"] = w[f"_q{i}"].sum()
+        return aggs
+
+    return cols, aggregates
 
 
 def moments(t: ir.Table, metrics: list[Metric], *, by: list[str], covariate: str | None = None,
             extra_ratios: list[tuple[str, str, str]] = (), extra: dict | None = None) -> pd.DataFrame:
     """One grouped query: per group of ``by``, the moments of every metric (a small DataFrame)."""
     _check_columns(t, [*by, covariate] + [c for m in metrics for c in (m.num, m.denominator)], "metric")
-    aggs = moment_exprs(t, metrics, covariate, extra_ratios)
-    aggs["_units"] = t.count()
-    if extra:
-        aggs.update(extra)
-    return t.group_by(by).aggregate(**aggs).to_pandas()
+    cols, aggregates = moment_exprs(t, metrics, covariate, extra_ratios)
+    extra_cols = {f"_e_{k}": v for k, v in (extra or {}).items()}
+    w = t.select(*by, **cols, **extra_cols)
+    aggs = aggregates(w)
+    aggs["_units"] = w.count()
+    for k in extra or {}:
+        aggs[k] = w[f"_e_{k}"].sum()
+    out = w.group_by(by).aggregate(**aggs).to_pandas()
+    for c in out.columns:
+        if c.endswith("__n") or c.endswith("__nan"):
+            out[c] = out[c].astype("int64")
+    return out
 
 
 def fill_moments(row: pd.Series, name: str, scale: float = 1.0):
@@ -272,16 +295,20 @@ def funnel_ratios() -> list[tuple[str, str, str]]:
     return out
 
 
-def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_sq: dict[str, str]) -> ir.Table:
+def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_sq: dict[str, str],
+                   covariate: str | None = None) -> ir.Table:
     """Aggregate a row-grain table (e.g. calls) to one row per ``unit``: the sums of
-    ``columns``, ``_rows`` (rows per unit), the unit's arm and how many arms it was seen in."""
-    _check_columns(t, [arm, unit, *columns], "analyze")
+    ``columns``, ``_rows`` (rows per unit), the unit's arm (``_arm``), how many arms it was
+    seen in (``_n_arms``) and the mean of ``covariate`` (``_x``)."""
+    _check_columns(t, [arm, unit, *columns, covariate], "analyze")
     aggs = {c: _num(t[c]).sum() for c in columns}
     for c, sq in naive_sq.items():
         aggs[sq] = (_num(t[c]) * _num(t[c])).sum()
     aggs["_rows"] = t.count()
     aggs["_n_arms"] = t[arm].nunique()
-    aggs["_arm"] = t[arm].min()
+    aggs["_arm"] = t[arm].cast("string").min()
+    if covariate:
+        aggs["_x"] = _num(t[covariate]).mean()
     g = t.group_by(_unit=t[unit]).aggregate(**aggs)
     return g
 
