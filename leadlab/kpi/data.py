@@ -56,7 +56,10 @@ def _complete(t: ibis.Table, name: str) -> ibis.Table:
                 extra[col] = t[col].cast("boolean").fill_null(t.disposition.isin(allowed))
     if extra:
         t = t.mutate(**extra)
-    casts = {c.name: c.ibis_type for c in spec.columns if c.name in t.columns and t.schema()[c.name] != c.ibis_type}
+    schema = t.schema()
+    # cast only real type mismatches (a cast on a timestamp column hides it from DuckDB's zone-map pruning)
+    casts = {c.name: c.ibis_type for c in spec.columns
+             if c.name in t.columns and type(schema[c.name]) is not type(c.ibis_type)}
     if casts:
         t = t.cast(casts)
     return t
@@ -77,6 +80,8 @@ class KpiData:
     spend: ibis.Table | None = None
     team: str | None = None
     _as_of: pd.Timestamp | None = field(default=None, repr=False)
+    #: aggregates already computed (per source, team, breakdown and period): KpiData is a snapshot
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ constructors
     @classmethod

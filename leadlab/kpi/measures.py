@@ -223,19 +223,56 @@ def speed_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
     return q.to_pandas()
 
 
-def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool = True) -> pd.DataFrame:
+SOURCES = {"calls": CALL_MEASURES, "leads": LEAD_MEASURES, "speed": SPEED_MEASURES, "spend": ("spend",)}
+
+
+def sources_for(columns) -> set[str]:
+    """Which source queries produce the base measures ``columns``."""
+    return {src for src, cols in SOURCES.items() if set(cols) & set(columns)}
+
+
+def _cached(source: str, fn, data: KpiData, periods: list[Period], dims: list[str]) -> pd.DataFrame | None:
+    """``fn(data, periods, dims)`` computing only the periods not computed before for
+    this source, team and breakdown (KpiData is a snapshot, so aggregates are reused)."""
+    key = (source, data.team, tuple(dims))
+    done, frame = data._cache.get(key, (set(), None))
+    missing = [p for p in periods if (p.label, p.kind) not in done]
+    if missing:
+        new = fn(data, missing, dims)
+        if new is None:
+            data._cache[key] = (done | {(p.label, p.kind) for p in missing}, None)
+            return None
+        frame = new if frame is None else pd.concat([frame, new], ignore_index=True)
+        data._cache[key] = (done | {(p.label, p.kind) for p in missing}, frame)
+    if frame is None:
+        return None
+    return frame[frame["period"].isin([p.label for p in periods])].reset_index(drop=True)
+
+
+def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool = True,
+             sources: set[str] | None = None) -> pd.DataFrame:
     """All base measures for ``periods`` (rows: period label × ``by``), one query per table.
 
-    Periods with no rows still get a row of zeros (and NaN for quantiles)."""
+    ``sources`` limits the queries (calls, leads, speed, spend); aggregates already
+    computed on the same KpiData are reused. Periods with no rows still get a row of
+    zeros (and NaN for quantiles)."""
     dims = check_by(by)
     periods = _check_disjoint(periods)
     idx = ["period", *dims]
-    frames = [call_measures(data, periods, dims), lead_measures(data, periods, dims)]
+    want = set(sources) if sources is not None else {"calls", "leads", "spend"} | ({"speed"} if speed else set())
+    speed = "speed" in want
+    frames = []
+    if "calls" in want:
+        frames.append(_cached("calls", call_measures, data, periods, dims))
+    if "leads" in want:
+        frames.append(_cached("leads", lead_measures, data, periods, dims))
     if speed:
-        frames.append(speed_measures(data, periods, dims))
-    sp = spend_measures(data, periods, dims)
+        frames.append(_cached("speed", speed_measures, data, periods, dims))
+    sp = _cached("spend", spend_measures, data, periods, dims) if "spend" in want else None
     if sp is not None:
         frames.append(sp)
+    if not frames:
+        frames.append(pd.DataFrame({"period": [p.label for p in periods]}))
     out = None
     for f in frames:
         f = f.set_index(idx) if len(f.columns) else f
@@ -247,7 +284,7 @@ def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool =
         out = out.set_index("period").reindex(labels).reset_index()
     else:
         out = out[out["period"].isin(labels)]
-    cols = list(CALL_MEASURES) + list(LEAD_MEASURES) + (list(SPEED_MEASURES) if speed else [])
+    cols = [c for src in ("calls", "leads", "speed") if src in want for c in SOURCES[src]]
     for col in cols:
         if col not in out.columns:
             out[col] = np.nan
@@ -257,6 +294,6 @@ def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool =
         out["spend"] = out["spend"].astype(float).fillna(0.0)
     else:
         out["spend"] = np.nan
-    out.attrs["has_spend"] = sp is not None
+    out.attrs["has_spend"] = sp is not None or ("spend" not in want and data.has_spend)
     out.attrs["periods"] = periods
     return out

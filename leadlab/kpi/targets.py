@@ -225,7 +225,10 @@ def evaluate_targets(data, targets: list[Target], as_of=None) -> pd.DataFrame:
         vals = {}
         for scope, dim in (("company", None), ("team", "team"), ("rep", "rep_id")):
             if any(t.scope == scope for t in group):
-                m = measures(base, [per], dim, speed=any(KPIS[t.kpi].family == "speed" for t in group))
+                from leadlab.kpi.measures import sources_for
+
+                needed = [c for t in group for c in (KPIS[t.kpi].num, KPIS[t.kpi].den, KPIS[t.kpi].num_extra) if c]
+                m = measures(base, [per], dim, sources=sources_for(needed))
                 vals[scope] = compute(m, sorted({t.kpi for t in group})).set_index(["period", *([dim] if dim else [])])
         elapsed = per.elapsed_share(as_of + pd.Timedelta(seconds=1)) if as_of is not None else 0.0
         for t in group:
@@ -268,6 +271,14 @@ def targets_report(data, period, targets_path: str | Path | None = None, team: s
     per = data.period(period)
     path = Path(targets_path) if targets_path else default_targets_path()
     all_targets = targets if targets is not None else load_targets(path)
+    skipped = 0
+    if targets is None and path == demo_targets_path():
+        # the packaged demo targets fit the synthetic demo store; on other data skip what does not apply
+        teams, reps = set(data.teams), set(data.rep_table["rep_id"].astype(str))
+        keep = [t for t in all_targets if t.scope == "company" or (t.scope == "team" and t.name in teams)
+                or (t.scope == "rep" and t.name in reps)]
+        skipped = len(all_targets) - len(keep)
+        all_targets = keep
     check_names(all_targets, data)
     chosen = [t for t in all_targets if _overlaps(t.period, per)]
     if team:
@@ -279,6 +290,9 @@ def targets_report(data, period, targets_path: str | Path | None = None, team: s
     notes = [f"targets from {src}; as of {data.as_of:%Y-%m-%d %H:%M}" if data.as_of is not None else f"targets from {src}",
              "projection: counts and sums are extrapolated linearly to the end of the period, rates at their current value; "
              "on track ≥ 100% of target, at risk ≥ 90%, behind below (lower-is-better KPIs: target / projection)"]
+    if skipped:
+        notes.append(f"{skipped} demo target(s) name teams or reps this store does not have and were skipped; "
+                     "put your own targets in data/targets.yml")
     if frame.empty:
         notes.insert(0, f"no targets set for {per.label}" + (f" and team {team}" if team else ""))
     res = TargetsResult("Targets and pacing", frame, per, scoped.team, notes)
