@@ -177,21 +177,23 @@ class Overview:
         span = f" The store holds activity from {first:%Y-%m-%d} to {last:%Y-%m-%d}." if first is not None else " The store holds no leads or calls at all."
         return f"No leads were created and no calls were made in {self.period.label}.{span} Pick a period inside that range."
 
+    def quality_sentence(self) -> str:
+        """What the data-quality checks say, in one or two sentences."""
+        c = self.counts()
+        if c["problem"]:
+            return (f"{c['problem']} problem(s) need fixing before the numbers in other reports can be trusted: "
+                    + "; ".join(self.findings.loc[self.findings.severity == "problem", "message"].head(3)) + ".")
+        if c["warning"]:
+            return (f"No blocking problems; {c['warning']} warning(s) worth a look: "
+                    + "; ".join(self.findings.loc[self.findings.severity == "warning", "message"].head(3)) + ".")
+        return f"All {c['ok'] + c['note']} data-quality checks passed; the numbers can be trusted."
+
     def verdict(self) -> str:
         """One plain-language paragraph a manager can act on."""
-        c = self.counts()
         head = f"Data for {self.period.label}: {self.leads_in_period:,} leads created, {self.calls_in_period:,} calls made."
         if not self.has_data:
             head += " " + self.no_data_message()
-        if c["problem"]:
-            tail = (f"{c['problem']} problem(s) need fixing before the numbers in other reports can be trusted: "
-                    + "; ".join(self.findings.loc[self.findings.severity == "problem", "message"].head(3)) + ".")
-        elif c["warning"]:
-            tail = (f"No blocking problems; {c['warning']} warning(s) worth a look: "
-                    + "; ".join(self.findings.loc[self.findings.severity == "warning", "message"].head(3)) + ".")
-        else:
-            tail = f"All {c['ok'] + c['note']} data-quality checks passed; the numbers can be trusted."
-        return f"{head} {tail}"
+        return f"{head} {self.quality_sentence()}"
 
     def summary(self) -> str:
         """A text summary for a terminal."""

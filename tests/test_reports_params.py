@@ -124,8 +124,11 @@ def test_plan_checks_before_running_and_resolves_period(tmp_path, nb):
 def test_secrets_from_url_and_environment(monkeypatch):
     monkeypatch.setenv("PGPASSWORD", "hunter2-very-secret")
     monkeypatch.setenv("SHORT_KEY", "abc")  # too short to scrub safely
+    monkeypatch.setenv("PWD", "/home/ann/project")  # the working folder, not a password
+    monkeypatch.setenv("SSH_KEY_FILE", "/home/ann/.ssh/id")
     found = secrets_in_environment("postgres://ann:pw-123456@db/sales")
     assert "pw-123456" in found and "hunter2-very-secret" in found and "abc" not in found
+    assert "/home/ann/project" not in found and "/home/ann/.ssh/id" not in found
     assert scrub("x hunter2-very-secret y pw-123456", found) == "x *** y ***"
 
 

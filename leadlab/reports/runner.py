@@ -66,11 +66,27 @@ def notebook_path(name: str, root: str | Path | None = None) -> Path:
 
 
 # ---------------------------------------------------------------- environment and secrets
+def absolute_db(url: str | None) -> str | None:
+    """A relative DuckDB path made absolute (from the current folder), so the kernel, whose
+    cwd is the project root, opens the same file. Other URLs are returned unchanged.
+
+    >>> absolute_db("duckdb:///tmp/x.duckdb"), absolute_db("postgres://h/db"), absolute_db(None)
+    ('duckdb:///tmp/x.duckdb', 'postgres://h/db', None)
+    """
+    if not url or not url.startswith("duckdb://"):
+        return url
+    path = url[len("duckdb://"):]
+    if path in ("", ":memory:") or Path(path).is_absolute():
+        return url
+    return f"duckdb://{Path(path).resolve()}"
+
+
 @contextlib.contextmanager
 def kernel_environment(root: Path, db: str | None) -> Iterator[None]:
     """Set ``LEADLAB_HOME`` (and ``LEADLAB_DB``) for the kernel, restore afterwards."""
     saved = {k: os.environ.get(k) for k in ("LEADLAB_HOME", "LEADLAB_DB")}
     os.environ["LEADLAB_HOME"] = str(root)
+    db = absolute_db(db or os.environ.get("LEADLAB_DB"))
     if db:
         os.environ["LEADLAB_DB"] = db
     try:
@@ -83,6 +99,9 @@ def kernel_environment(root: Path, db: str | None) -> Iterator[None]:
                 os.environ[k] = v
 
 
+_NOT_SECRET = {"PWD", "OLDPWD", "LEADLAB_HOME"}
+
+
 def secrets_in_environment(db: str | None = None) -> list[str]:
     """Values that must never reach an output: the password of the store URL and the values
     of environment variables named like credentials (``PGPASSWORD``, ``API_TOKEN``, ...)."""
@@ -93,7 +112,8 @@ def secrets_in_environment(db: str | None = None) -> list[str]:
         if parts.password:
             out.append(parts.password)
     for name, value in os.environ.items():
-        if SECRET_NAME.search(name) and value and len(value) >= 6 and name not in ("LEADLAB_HOME",):
+        if (SECRET_NAME.search(name) and value and len(value) >= 6 and name not in _NOT_SECRET
+                and not name.upper().endswith(("_PATH", "_FILE", "_DIR", "_SOCK"))):
             out.append(value)
     return sorted(set(out), key=len, reverse=True)
 
@@ -120,7 +140,7 @@ class PlannedRun:
 
 def effective_db(db: str | None, root: Path) -> str:
     """The store URL the kernel will use: ``db``, else ``$LEADLAB_DB``, else ``<root>/data/leadlab.duckdb``."""
-    return db or os.environ.get("LEADLAB_DB") or f"duckdb://{root / 'data' / 'leadlab.duckdb'}"
+    return absolute_db(db or os.environ.get("LEADLAB_DB")) or f"duckdb://{root / 'data' / 'leadlab.duckdb'}"
 
 
 def _store_as_of(db: str | None) -> pd.Timestamp | None:
@@ -365,6 +385,6 @@ def notebook_catalog(root: str | Path | None = None) -> list[tuple[str, dict[str
     return [(name, declared_parameters(notebook_path(name, root))) for name in available_notebooks(root)]
 
 
-__all__ = ["DEFAULT_TIMEOUT", "Outcome", "PlannedRun", "available_notebooks", "execute", "experiment_ids",
+__all__ = ["DEFAULT_TIMEOUT", "absolute_db", "effective_db", "Outcome", "PlannedRun", "available_notebooks", "execute", "experiment_ids",
            "kernel_environment", "notebook_catalog", "notebook_path", "plan_run", "run_all", "run_report",
            "scrub", "secrets_in_environment"]
