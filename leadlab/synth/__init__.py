@@ -144,6 +144,7 @@ def synthesize(
             del leads, calls
         sink.write_frame("experiments", _experiments_frame(exp_start_s))
         sink.write_frame("spend", _spend_frame(np.random.default_rng([seed, 2]), spend_counts, n_days, start_date))
+        bar.set_postfix_str("ground truth", refresh=True)
         lead_truth = lead_frame(truth_parts, lead_width, floor.rep_ids)
         del truth_parts
         truth = _truth_dict(
@@ -154,6 +155,7 @@ def synthesize(
         truth_dir.mkdir(parents=True, exist_ok=True)
         tmp_json = truth_dir / f".ground_truth.json.{os.getpid()}.tmp"
         tmp_parquet = truth_dir / f".ground_truth_leads.parquet.{os.getpid()}.tmp"
+        bar.set_postfix_str("saving", refresh=True)
         tmp_json.write_text(json.dumps(truth, indent=2, default=_json_default))
         lead_truth.to_parquet(tmp_parquet, index=False)
         sink.commit()
