@@ -1,10 +1,11 @@
 """Rules → findings, checked in DuckDB SQL on the staged file.
 
-:func:`build_stage` turns the raw text columns into canonical types
-(``TRY_CAST``, so a bad cell is a finding, not a crash), pseudonymizes PII,
-derives ``connected``/``conversation`` and, for keys already in the store,
-keeps the stored value of columns the file does not have. :func:`check` runs
-every rule and returns a list of :class:`Finding`; :func:`raise_findings` turns
+:func:`build_typed` turns the raw text columns into canonical types
+(``TRY_CAST``, so a bad cell is a finding, not a crash) and derives
+``connected``/``conversation``; :func:`pseudonymize` replaces PII by tokens;
+:func:`build_stage` keeps, for keys already in the store, the stored value of
+columns the file does not have. :func:`check_cells`, :func:`check_keys` and
+:func:`check_store` return :class:`Finding` lists; :func:`raise_findings` turns
 them into one :class:`~leadlab.errors.DataError` whose message names the first
 broken rule with file, row and column, and whose details list every rule with
 at most 20 rows and the total count.
@@ -215,7 +216,7 @@ def build_stage(link: StoreLink, stage: Stage) -> str:
 # the rules
 
 
-def _collect(db, rule: str, column: str, sql: str, hint: str = "") -> Finding | None:
+def _collect(db: duckdb.DuckDBPyConnection, rule: str, column: str, sql: str, hint: str = "") -> Finding | None:
     """``sql`` selects ``_row, what`` for offending rows; keep the first 20 and the count."""
     rows = db.execute(
         f"SELECT count(*) OVER () AS n, _row, what FROM ({sql}) ORDER BY _row LIMIT {MAX_ROWS}").fetchall()
@@ -228,7 +229,7 @@ def _show(expr: str) -> str:
     return f"'''' || left({expr}, 60) || ''''"
 
 
-def check_cells(db, stage: Stage) -> list[Finding]:
+def check_cells(db: duckdb.DuckDBPyConnection, stage: Stage) -> list[Finding]:
     """Per-cell rules: parseable, not missing, minimum, allowed values, derived flags consistent."""
     spec, out = stage.table, []
     for col in spec.columns:
@@ -272,7 +273,7 @@ def check_cells(db, stage: Stage) -> list[Finding]:
     return out
 
 
-def check_keys(db, stage: Stage) -> list[Finding]:
+def check_keys(db: duckdb.DuckDBPyConnection, stage: Stage) -> list[Finding]:
     """No key twice in the file (for assignments: a unit in two arms is reported by its own rule)."""
     spec = stage.table
     keys = ", ".join(qi(k) for k in spec.key)
