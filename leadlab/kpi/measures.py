@@ -196,6 +196,14 @@ def spend_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
     return m.groupby(["period", *dims], as_index=False, dropna=False)["spend"].sum()
 
 
+def first_calls(data: KpiData, since: pd.Timestamp) -> ibis.Table:
+    """First call per lead among calls started at or after ``since`` (enough for leads
+    created since then: a call never precedes its lead's creation)."""
+    calls = data.calls
+    calls = calls.filter(calls.started_at >= pd.Timestamp(since).to_pydatetime())
+    return calls.group_by("lead_id").agg(first_call=calls.started_at.min())
+
+
 def speed_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.DataFrame:
     """Speed-to-lead measures for leads created in each period (first call ever)."""
     dims = check_by(by)
@@ -205,8 +213,7 @@ def speed_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
     if "team" in dims:
         reps = data.reps.select("rep_id", "team")
         leads = leads.left_join(reps, leads.rep_id == reps.rep_id).drop("rep_id_right")
-    calls = data.calls
-    first = calls.group_by("lead_id").agg(first_call=calls.started_at.min())
+    first = first_calls(data, min(p.start for p in periods))
     j = leads.left_join(first, leads.lead_id == first.lead_id)
     minutes = (j.first_call.epoch_seconds() - j.created_at.epoch_seconds()) / 60.0
     j = j.mutate(period=_bucket(j.created_at, periods), resp=minutes)

@@ -88,10 +88,11 @@ def pool_health(data, period, team: str | None = None, stale_days: int = 14) -> 
         end = data.as_of + pd.Timedelta(seconds=1)
     end_dt = end.to_pydatetime()
     leads = data.team_leads().filter(lambda t: t.created_at < end_dt)
-    calls = data.calls.filter(lambda t: t.started_at < end_dt)
-    last = calls.group_by("lead_id").agg(last_call=calls.started_at.max())
     closed = (leads.won_at.notnull() & (leads.won_at < end_dt)) | (leads.lost_at.notnull() & (leads.lost_at < end_dt))
     open_ = leads.filter(~closed)
+    calls = data.calls.filter(lambda t: t.started_at < end_dt)
+    calls = calls.filter(calls.lead_id.isin(open_.lead_id))  # semi-join: only the open leads' calls are grouped
+    last = calls.group_by("lead_id").agg(last_call=calls.started_at.max())
     j = open_.left_join(last, open_.lead_id == last.lead_id)
     age = (ibis.literal(end.timestamp()) - j.created_at.epoch_seconds()) / 86400.0
     cases = [((age <= hi) if lo == 0 else ((age > lo) & (age <= hi)) if hi is not None else (age > lo), lab)

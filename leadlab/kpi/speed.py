@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from leadlab.kpi.family import resolve
-from leadlab.kpi.measures import speed_measures
+from leadlab.kpi.measures import first_calls, measures
 from leadlab.kpi.results import KpiResult
 from leadlab.kpi.stats import safe_div, wilson_interval
 
@@ -73,11 +73,10 @@ def speed_to_lead(data, period, team: str | None = None, alpha: float = 0.05) ->
     """Response times of the leads created in ``period`` and their SQL rate (SQL by
     the latest data) per response band, with Wilson intervals."""
     data, per = resolve(data, period, team)
-    sm = speed_measures(data, [per])
+    sm = measures(data, [per], sources={"speed"})
     leads = data.team_leads()
     leads = leads.filter((leads.created_at >= per.start.to_pydatetime()) & (leads.created_at < per.end.to_pydatetime()))
-    calls = data.calls
-    first = calls.group_by("lead_id").agg(first_call=calls.started_at.min())
+    first = first_calls(data, per.start)
     j = leads.left_join(first, leads.lead_id == first.lead_id)
     r = (j.first_call.epoch_seconds() - j.created_at.epoch_seconds()) / 60.0
     cases = [(r.isnull(), NOT_CALLED)] + [((r <= hi) if lo == 0 else ((r > lo) & (r <= hi)) if np.isfinite(hi) else (r > lo), lab)
@@ -92,7 +91,7 @@ def speed_to_lead(data, period, team: str | None = None, alpha: float = 0.05) ->
     ci = [wilson_interval(s, n, alpha) for s, n in zip(q["sqls"], q["leads"])]
     q["ci_low"] = [c[0] for c in ci]
     q["ci_high"] = [c[1] for c in ci]
-    row = sm.iloc[0] if len(sm) else None
+    row = sm.iloc[0] if len(sm) and sm["sp_leads"].iloc[0] > 0 else None
     n = float(row["sp_leads"]) if row is not None else 0.0
     st = {
         "leads": n,
