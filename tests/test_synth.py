@@ -494,6 +494,14 @@ def test_a_failed_run_leaves_the_old_store_intact(tmp_path, monkeypatch):
     assert not list(tmp_path.glob(".*tmp*")), "no temporary files left"
 
 
+def test_a_store_with_other_tables_is_refused(tmp_path):
+    con = store.connect(f"duckdb://{tmp_path}/leadlab.duckdb")
+    con.con.execute("CREATE TABLE notes AS SELECT 'keep me' AS note")
+    con.disconnect()
+    with pytest.raises(ConfigError, match="already holds data"):
+        _run(tmp_path, n_leads=600, seed=1)
+
+
 def test_an_empty_store_is_not_refused(tmp_path):
     con = store.connect(f"duckdb://{tmp_path}/leadlab.duckdb")
     store.ensure_tables(con)

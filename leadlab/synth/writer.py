@@ -201,21 +201,21 @@ def _remove(p: Path) -> None:
 
 
 def store_has_data(path: Path) -> bool:
-    """True when the DuckDB file at ``path`` holds rows in any canonical table."""
+    """True when the DuckDB file at ``path`` holds rows in any table."""
     if not path.exists():
         return False
     import duckdb
-
-    from leadlab.schema import TABLES
 
     try:
         con = duckdb.connect(str(path), read_only=True)
     except Exception as exc:
         raise StoreError(f"cannot open store {path}: {str(exc).splitlines()[0]}") from None
     try:
-        existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        for name in TABLES:
-            if name in existing and con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] > 0:
+        tables = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+        ).fetchall()
+        for schema, name in tables:
+            if con.execute(f'SELECT EXISTS (SELECT 1 FROM "{schema}"."{name}")').fetchone()[0]:
                 return True
         return False
     finally:
