@@ -451,3 +451,18 @@ def test_delimiters_and_crlf_are_sniffed(tmp_path):
     con = duckdb.connect(f"{tmp_path}/s.duckdb", read_only=True)
     assert con.execute("SELECT DISTINCT team, hourly_cost FROM reps").fetchall() == [("north, east", 40.0)]
     con.close()
+
+
+def test_phone_country_codes(monkeypatch):
+    assert normalize_phone("+1 (415) 555-0100") == "14155550100"
+    assert normalize_phone("0049 30 1234567") == "49301234567"
+    assert normalize_phone("010-6552-9988") == "861065529988"  # trunk 0 dropped, default 86
+    monkeypatch.setenv("LEADLAB_PHONE_COUNTRY_CODE", "1")
+    assert normalize_phone("(415) 555-0100") == normalize_phone("1 415 555 0100") == "14155550100"
+    assert normalize_phone("n/a") == ""
+    assert Pseudonymizer(b"k").token("n/a", "phone") is None  # nothing to keep: stored empty
+
+
+def test_cli_help_has_examples(capsys):
+    code, out, _ = run(["ingest", "--help"], capsys)
+    assert code == 0 and "Examples:" in out and "--mapping data/examples/mapping_zh.yml" in out

@@ -328,3 +328,33 @@ def test_corrupt_excel_and_parquet(store, tmp_path, capsys):
     assert "reps.xlsx: cannot be read as an Excel workbook" in err
     err = fails(store, ["reps", write(tmp_path, "reps.parquet", "not parquet")], capsys)
     assert "reps.parquet: cannot be read as Parquet" in err
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_corrupted_row_is_found(store, tmp_path, seed):
+    """Seeded corruption of random rows in random ways: the reported rows are exactly those rows."""
+    import random
+
+    import pandas as pd
+
+    rng = random.Random(seed)
+    calls = pd.read_csv(EXAMPLES / "calls.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    calls["call_id"] = "S" + calls["call_id"]
+    kinds = {
+        "started_at": lambda v: rng.choice(["soon", "2026-13-45 10:00", "31/31/2026"]),
+        "talk_seconds": lambda v: f"-{rng.randint(1, 99)}",
+        "disposition": lambda v: rng.choice(["hung up", "maybe", "??"]),
+        "lead_id": lambda v: f"X{rng.randint(1000, 9999)}",
+    }
+    column = rng.choice(sorted(kinds))
+    bad_rows = sorted(rng.sample(range(len(calls)), k=rng.randint(1, 25)))
+    for i in bad_rows:
+        calls.loc[i, column] = kinds[column](calls.loc[i, column])
+    path = tmp_path / "calls_bad.csv"
+    calls.to_csv(path, index=False)
+    with pytest.raises(DataError) as info:
+        ingest_file("calls", path, url=f"duckdb://{store}")
+    rules = [d for d in info.value.details if d.startswith("[")]
+    assert len(rules) == 1 and f"column {column}: {len(bad_rows)} row(s)" in rules[0], info.value.details
+    shown = [int(d.split()[1]) for d in info.value.details if d.startswith("  row ")]
+    assert shown == [i + 1 for i in bad_rows][:20]  # 1-based data rows, first 20
