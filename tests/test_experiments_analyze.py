@@ -179,3 +179,18 @@ def test_guardrail_failure_holds_the_ship():
     g = r.effects[r.effects.metric == "complaints"].iloc[0]
     assert g.guardrail and g.guardrail_status == "failed"
     assert r.decision == "hold" and "guardrail" in r.verdict()
+
+
+def test_from_stats_matches_scipy_welch():
+    from scipy import stats
+
+    from leadlab.experiments import from_stats
+
+    r = from_stats([("A", 500, 120.0, 80.0), ("B", 450, 131.0, 85.0)])
+    ref = stats.ttest_ind_from_stats(131.0, 85.0, 450, 120.0, 80.0, 500, equal_var=False)
+    row = r.effects.iloc[0]
+    assert row.effect == pytest.approx(11.0, rel=1e-12)
+    assert row.p_value == pytest.approx(ref.pvalue, rel=1e-8)
+    assert row.rel_effect == pytest.approx(131 / 120 - 1, rel=1e-12)
+    with pytest.raises(Exception, match="sd must be >= 0"):
+        from_stats([("A", 500, 120.0, -1.0), ("B", 450, 131.0, 85.0)])

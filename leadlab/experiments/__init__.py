@@ -7,7 +7,7 @@ B raises the conversion rate from 7.9% to 9.1% (+1.2 pp, 95% CI +0.4 to +2.0). S
 
 from __future__ import annotations
 
-from leadlab.experiments.analyze import analyze, analyze_table, from_counts
+from leadlab.experiments.analyze import analyze, analyze_table, from_counts, from_stats
 from leadlab.experiments.design import (
     assign, days_needed, design_effect, history, icc_anova, mde, power, sample_size,
 )
@@ -16,5 +16,5 @@ from leadlab.experiments.results import ExperimentResult
 
 __all__ = [
     "DEFAULT_METRICS", "ExperimentResult", "Metric", "STORE_METRICS", "analyze", "analyze_table", "assign",
-    "days_needed", "design_effect", "from_counts", "history", "icc_anova", "mde", "power", "sample_size",
+    "days_needed", "design_effect", "from_counts", "from_stats", "history", "icc_anova", "mde", "power", "sample_size",
 ]

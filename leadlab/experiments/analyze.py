@@ -13,6 +13,8 @@ Entry points:
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import math
 import warnings as _warnings
 
@@ -215,6 +217,43 @@ def from_counts(arms, *, control: str | None = None, alpha: float = 0.05, altern
     return res
 
 
+def from_stats(arms, *, control: str | None = None, alpha: float = 0.05, alternative: str = "two-sided",
+               weights: dict[str, float] | None = None, metric_name: str = "mean", percent: bool = False,
+               srm_threshold: float = 0.001) -> ExperimentResult:
+    """Analyse a mean metric from per-arm ``(name, units, mean, sd)`` summary statistics
+    (Welch's t, delta-method lift, normal Bayesian view).
+
+    >>> r = from_stats([("A", 500, 120.0, 80.0), ("B", 500, 131.0, 85.0)])
+    >>> round(float(r.effects.effect.iloc[0]), 1), r.effects.kind.iloc[0]
+    (11.0, 'mean')
+    """
+    rows, counts = [], {}
+    for i, a in enumerate(arms):
+        try:
+            name, n, mean, sd = a
+        except (TypeError, ValueError):
+            raise ConfigError(f"arm #{i + 1}: expected (name, units, mean, sd), got {a!r}") from None
+        for what, v in (("units", n), ("mean", mean), ("sd", sd)):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                raise DataError(f"arm {name!r}: {what} is missing (NaN)")
+        if n < 2:
+            raise DataError(f"arm {name!r} has {n} units; a mean needs at least 2")
+        if sd < 0:
+            raise DataError(f"arm {name!r}: sd must be >= 0, got {sd}")
+        m = S.ArmMoments.from_mean(float(n), float(mean), float(sd) ** 2)
+        rows.append({"arm": str(name), f"{metric_name}__n": m.n, f"{metric_name}__sy": m.sy,
+                     f"{metric_name}__syy": m.syy})
+        counts[str(name)] = float(n)
+    control = _check_arms(list(counts), control, "from-stats")
+    mom = _order(pd.DataFrame(rows), "arm", control)
+    metric = Metric(metric_name, percent=percent)
+    eff = effects_table(mom, [metric], arm_col="arm", control=control, unit_is_lead=True, unit_label="unit",
+                        alpha=alpha, alternative=alternative, covariate=None)
+    arms_df = _arms_table(counts, weights)
+    return ExperimentResult("from-stats", "unit", "unit", "summary statistics", control, metric_name, alpha, arms_df,
+                            eff, S.srm_test(arms_df.units, arms_df.planned_share), srm_threshold=srm_threshold)
+
+
 # --- any table --------------------------------------------------------------------------------------
 
 def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = None, control: str | None = None,
@@ -235,6 +274,11 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     """
     from leadlab.store import as_table
 
+    if isinstance(data, pd.DataFrame):
+        with _arrow_registered(data) as t:
+            return analyze_table(t, arm=arm, metrics=metrics, unit=unit, control=control, covariate=covariate,
+                                 alpha=alpha, alternative=alternative, weights=weights, con=con,
+                                 experiment_id=experiment_id, seed=seed, srm_threshold=srm_threshold, prior=prior)
     t = as_table(data, con)
     if arm not in t.columns:
         raise ConfigError(f"arm column {arm!r} not found (parameter arm); available columns: {', '.join(t.columns)}")
@@ -304,6 +348,27 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
                            contaminated_units=contaminated, covariate=covariate, warnings=warnings)
     _zero_warnings(eff, res)
     return res
+
+
+@contextlib.contextmanager
+def _arrow_registered(df: pd.DataFrame):
+    """The DataFrame as an Ibis table: converted to Arrow (zero-copy for numbers and
+    Arrow-backed strings) and registered in the in-memory DuckDB for the duration of the
+    analysis. DuckDB scans Arrow in parallel, faster than a pandas scan."""
+    import pyarrow as pa
+
+    from leadlab.store import memory_backend
+
+    backend = memory_backend()
+    name = f"_ab_frame_{id(df):x}_{next(_frame_ids)}"
+    backend.con.register(name, pa.Table.from_pandas(df, preserve_index=False))
+    try:
+        yield backend.table(name)
+    finally:
+        backend.con.unregister(name)
+
+
+_frame_ids = itertools.count()
 
 
 def _mark_binary(mom: pd.DataFrame, ms: list[Metric]) -> list[Metric]:
@@ -541,4 +606,4 @@ def _segments(u, ms: list[Metric], dims: list[str], control: str, unit_is_lead: 
     return s
 
 
-__all__ = ["analyze", "analyze_table", "effects_table", "from_counts", "STORE_METRICS"]
+__all__ = ["analyze", "analyze_table", "effects_table", "from_counts", "from_stats", "STORE_METRICS"]
