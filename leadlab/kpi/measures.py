@@ -84,24 +84,33 @@ def _empty(periods, dims, measures) -> pd.DataFrame:
     return pd.DataFrame(columns=["period", *dims, *measures])
 
 
-def call_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.DataFrame:
-    """Call measures per period label (and ``by`` dimensions); one grouped query."""
-    dims = check_by(by)
-    periods = _check_disjoint(periods)
+def _calls_scope(data: KpiData, periods: Sequence[Period], dims: list[str]) -> ibis.Table:
     c = data.team_calls()
     c = c.filter(_span(c.started_at, periods))
     c = c.mutate(period=_bucket(c.started_at, periods))
-    reps = _reps_dim(data)
-    c = c.left_join(reps, c.rep_id == reps.rep_id).drop("rep_id_right")
+    if "team" in dims:
+        reps = data.reps.select("rep_id", "team")
+        c = c.left_join(reps, c.rep_id == reps.rep_id).drop("rep_id_right")
     if set(dims) & {"source", "campaign", "region"}:
-        lk = data.leads.select("lead_id", "source", "campaign", "region")
+        lk = data.leads.select("lead_id", *[d for d in ("source", "campaign", "region") if d in dims])
         c = c.left_join(lk, c.lead_id == lk.lead_id).drop("lead_id_right")
+    return c
+
+
+def call_measures(data: KpiData, periods: Sequence[Period], by=None, *, distinct: bool = True) -> pd.DataFrame:
+    """Call measures per period label (and ``by`` dimensions); one grouped query.
+    ``distinct=False`` leaves out leads_called / followups (a costly distinct count)."""
+    dims = check_by(by)
+    periods = _check_disjoint(periods)
+    c = _calls_scope(data, periods, dims)
+    hourly = data.reps.select(rep_id_h="rep_id", hourly=data.reps.hourly_cost.cast("float64"))
+    c = c.left_join(hourly, c.rep_id == hourly.rep_id_h)
     z = ibis.literal(0.0)
     talk = c.talk_seconds.fill_null(0.0)
     handle = talk + c.hold_seconds.fill_null(0.0) + c.wrap_seconds.fill_null(0.0)
     worked = handle + c.ring_seconds.fill_null(0.0)
     conn = c.connected.fill_null(False)
-    q = c.group_by(["period", *dims]).agg(
+    aggs = dict(
         dials=c.count(),
         connected=conn.cast("int64").sum(),
         conversations=c.conversation.fill_null(False).cast("int64").sum(),
@@ -111,15 +120,25 @@ def call_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.DataF
         handled=conn.cast("int64").sum(),
         handle_seconds=conn.ifelse(handle, z).sum(),
         handle_sq=conn.ifelse(handle * handle, z).sum(),
-        leads_called=c.lead_id.nunique(),
         complaints=(c.disposition == "complaint").cast("int64").sum(),
         dnc=(c.disposition == "do_not_call").cast("int64").sum(),
         worked_seconds=worked.sum(),
         rep_cost=(worked / 3600.0 * c.hourly).sum(),
     )
-    df = q.to_pandas()
-    df["followups"] = df["dials"] - df["leads_called"]
+    if distinct:
+        aggs["leads_called"] = c.lead_id.nunique()
+    df = c.group_by(["period", *dims]).agg(**aggs).to_pandas()
+    if distinct:
+        df["followups"] = df["dials"] - df["leads_called"]
     return df
+
+
+def reach_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.DataFrame:
+    """Distinct leads dialled per period (and ``by``): leads_called and followups need dials too."""
+    dims = check_by(by)
+    periods = _check_disjoint(periods)
+    c = _calls_scope(data, periods, dims)
+    return c.group_by(["period", *dims]).agg(leads_called=c.lead_id.nunique()).to_pandas()
 
 
 def _lead_events(data: KpiData, dims: list[str]) -> ibis.Table:
@@ -230,7 +249,8 @@ def speed_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
     return q.to_pandas()
 
 
-SOURCES = {"calls": CALL_MEASURES, "leads": LEAD_MEASURES, "speed": SPEED_MEASURES, "spend": ("spend",)}
+SOURCES = {"calls": tuple(c for c in CALL_MEASURES if c not in ("leads_called", "followups")),
+           "reach": ("leads_called", "followups"), "leads": LEAD_MEASURES, "speed": SPEED_MEASURES, "spend": ("spend",)}
 
 
 def sources_for(columns) -> set[str]:
@@ -257,20 +277,24 @@ def _cached(source: str, fn, data: KpiData, periods: list[Period], dims: list[st
 
 
 def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool = True,
-             sources: set[str] | None = None) -> pd.DataFrame:
+             sources: set[str] | None = None, reach_periods: Sequence[Period] | None = None) -> pd.DataFrame:
     """All base measures for ``periods`` (rows: period label × ``by``), one query per table.
 
-    ``sources`` limits the queries (calls, leads, speed, spend); aggregates already
-    computed on the same KpiData are reused. Periods with no rows still get a row of
+    ``sources`` limits the queries (calls, reach, leads, speed, spend); aggregates already
+    computed on the same KpiData are reused. ``reach_periods`` limits the costly distinct
+    count of leads dialled (calls_per_lead, followups_per_lead) to those periods (others: NaN). Periods with no rows still get a row of
     zeros (and NaN for quantiles)."""
     dims = check_by(by)
     periods = _check_disjoint(periods)
     idx = ["period", *dims]
-    want = set(sources) if sources is not None else {"calls", "leads", "spend"} | ({"speed"} if speed else set())
+    want = set(sources) if sources is not None else {"calls", "reach", "leads", "spend"} | ({"speed"} if speed else set())
     speed = "speed" in want
     frames = []
     if "calls" in want:
-        frames.append(_cached("calls", call_measures, data, periods, dims))
+        frames.append(_cached("calls", lambda d, p, b: call_measures(d, p, b, distinct=False), data, periods, dims))
+    if "reach" in want:
+        rp = periods if reach_periods is None else _check_disjoint(reach_periods)
+        frames.append(_cached("reach", reach_measures, data, rp, dims))
     if "leads" in want:
         frames.append(_cached("leads", lead_measures, data, periods, dims))
     if speed:
@@ -297,6 +321,12 @@ def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool =
             out[col] = np.nan
         if not col.startswith("response_"):
             out[col] = out[col].astype(float).fillna(0.0)
+    if "reach" in want:
+        computed = {p.label for p in (periods if reach_periods is None else reach_periods)}
+        inside = out["period"].isin(computed)
+        lc = out["leads_called"].astype(float) if "leads_called" in out else pd.Series(np.nan, index=out.index)
+        out["leads_called"] = lc.where(~inside, lc.fillna(0.0))
+        out["followups"] = out["dials"].astype(float) - out["leads_called"] if "dials" in out else np.nan
     if sp is not None:
         out["spend"] = out["spend"].astype(float).fillna(0.0)
     else:
