@@ -37,11 +37,11 @@ class Source:
 
 
 SOURCES: dict[str, Source] = {
-    "web_form": Source(0.30, 38.0, 0.25, ("web-organic", "web-content-hub"), (0.6, 0.4), 0.2, 0.0, 0.4, 0.2),
+    "web_form": Source(0.30, 38.0, 0.30, ("web-organic", "web-content-hub"), (0.6, 0.4), 0.2, 0.0, 0.4, 0.2),
     "paid_search": Source(0.25, 85.0, 0.00, ("ps-brand", "ps-generic", "ps-competitor"), (0.3, 0.5, 0.2), 0.0, 0.0, 0.4, 0.1),
-    "referral": Source(0.08, 55.0, 0.80, ("ref-customer", "ref-employee"), (0.7, 0.3), 0.3, 0.2, 0.2, 0.4),
-    "list_purchase": Source(0.20, 12.0, -1.00, ("list-dataco", "list-bizdirectory"), (0.55, 0.45), -0.6, -0.3, -1.5, -0.4),
-    "event": Source(0.07, 140.0, 0.40, ("event-tradeshow", "event-roadshow"), (0.6, 0.4), 0.4, 0.5, -0.5, 0.1),
+    "referral": Source(0.08, 55.0, 0.85, ("ref-customer", "ref-employee"), (0.7, 0.3), 0.3, 0.2, 0.2, 0.4),
+    "list_purchase": Source(0.20, 12.0, -1.10, ("list-dataco", "list-bizdirectory"), (0.55, 0.45), -0.6, -0.3, -1.5, -0.4),
+    "event": Source(0.07, 140.0, 0.45, ("event-tradeshow", "event-roadshow"), (0.6, 0.4), 0.4, 0.5, -0.5, 0.1),
     "partner": Source(0.10, 60.0, 0.15, ("partner-resellers", "partner-alliances"), (0.5, 0.5), 0.1, 0.3, 0.0, 0.0),
 }
 SOURCE_NAMES = tuple(SOURCES)
@@ -57,33 +57,33 @@ REGION_SHARES = (0.30, 0.25, 0.25, 0.20)
 REGION_EFFECTS = {"North": 0.0, "South": -0.10, "East": 0.05, "West": 0.10}
 
 INDUSTRIES = {  # share, logit effect (reference: manufacturing)
-    "software": (0.18, 0.45),
-    "finance": (0.14, 0.25),
+    "software": (0.18, 0.50),
+    "finance": (0.14, 0.30),
     "healthcare": (0.12, 0.15),
     "manufacturing": (0.16, 0.0),
-    "retail": (0.14, -0.25),
-    "education": (0.10, -0.45),
+    "retail": (0.14, -0.30),
+    "education": (0.10, -0.50),
     "logistics": (0.10, -0.10),
-    "government": (0.06, -0.60),
+    "government": (0.06, -0.65),
 }
 JOB_TITLES = {  # share, logit effect (reference: manager)
-    "c_level": (0.08, 0.70),
-    "vp": (0.08, 0.55),
-    "director": (0.16, 0.40),
+    "c_level": (0.08, 0.75),
+    "vp": (0.08, 0.60),
+    "director": (0.16, 0.45),
     "manager": (0.30, 0.0),
-    "staff": (0.28, -0.45),
-    "other": (0.10, -1.00),
+    "staff": (0.28, -0.50),
+    "other": (0.10, -1.10),
 }
 
 #: Numeric features of the SQL logit: name -> (formula on the leads table, coefficient).
 FEATURES: dict[str, tuple[str, float]] = {
-    "log_company_size": ("ln(company_size)", 0.30),
-    "log1p_page_views": ("ln(1 + page_views)", 0.70),
-    "downloads": ("downloads", 0.35),
-    "webinar_attended": ("1 if webinar_attended else 0", 0.75),
-    "log1p_email_opens": ("ln(1 + email_opens)", 0.40),
+    "log_company_size": ("ln(company_size)", 0.33),
+    "log1p_page_views": ("ln(1 + page_views)", 0.75),
+    "downloads": ("downloads", 0.40),
+    "webinar_attended": ("1 if webinar_attended else 0", 0.80),
+    "log1p_email_opens": ("ln(1 + email_opens)", 0.45),
 }
-INTERCEPT = -5.50
+INTERCEPT = -5.86
 
 #: Speed-to-lead: minutes from creation to the first dial -> logit shift of SQL.
 SPEED_BUCKETS_MINUTES = (5.0, 60.0, 1440.0)
