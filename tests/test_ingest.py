@@ -466,3 +466,49 @@ def test_phone_country_codes(monkeypatch):
 def test_cli_help_has_examples(capsys):
     code, out, _ = run(["ingest", "--help"], capsys)
     assert code == 0 and "Examples:" in out and "--mapping data/examples/mapping_zh.yml" in out
+
+
+def test_sqlite_store_through_ibis(tmp_path):
+    """A non-DuckDB Ibis backend with a transaction API (SQLite here; PostgreSQL takes the same path)."""
+    import ibis
+
+    url = f"sqlite://{tmp_path}/s.sqlite"
+    load_examples(url)
+    res = ingest_file("calls", EXAMPLES / "calls.csv", url=url)
+    assert (res.inserted, res.updated, res.unchanged) == (0, 0, 55)
+    calls = pd.read_csv(EXAMPLES / "calls.csv", dtype=str, encoding="utf-8-sig")
+    calls.loc[0, "talk_seconds"] = "999"
+    path = tmp_path / "c2.csv"
+    calls.to_csv(path, index=False)
+    assert ingest_file("calls", path, url=url).updated == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text("call_id,lead_id,rep_id,started_at,talk_seconds,disposition\nZ1,L0001,R001,2020-01-01,5,busy\n")
+    with pytest.raises(DataError, match="before lead L0001 was created"):
+        ingest_file("calls", bad, url=url)
+    con = ibis.sqlite.connect(f"{tmp_path}/s.sqlite")
+    t = con.table("calls")
+    assert t.count().execute() == 55
+    assert t.filter(t.call_id == calls.loc[0, "call_id"]).talk_seconds.execute().tolist() == [999.0]
+    leads = con.table("leads").execute()
+    source = pd.read_csv(EXAMPLES / "leads_zh.csv", encoding="gb18030", dtype=str)
+    assert leads["phone"].str.startswith("tok_").all()
+    assert leads["created_at"].min() == pd.to_datetime(source["创建时间"], format="%Y/%m/%d %H:%M").min()
+
+
+def test_sqlite_write_is_one_transaction(tmp_path, monkeypatch):
+    import ibis
+
+    import leadlab.ingest.load as load
+
+    url = f"sqlite://{tmp_path}/s.sqlite"
+    ingest_file("reps", EXAMPLES / "reps.csv", url=url)
+    real = load._statements
+    monkeypatch.setattr(load, "_statements", lambda *a: real(*a) + ["INSERT INTO no_such_table VALUES (1)"])
+    path = tmp_path / "reps2.csv"
+    path.write_text("rep_id,team\nR001,moved\nR100,new\n")
+    from leadlab.errors import StoreError
+
+    with pytest.raises(StoreError, match="nothing was written"):
+        ingest_file("reps", path, url=url)
+    t = ibis.sqlite.connect(f"{tmp_path}/s.sqlite").table("reps").execute()
+    assert len(t) == 6 and t.set_index("rep_id").loc["R001", "team"] == "north"

@@ -8,11 +8,11 @@ updated rows are written, by ``DELETE ... USING`` + ``INSERT`` inside one
 error, so a failed ingest writes nothing; a missing table is created in the
 same transaction).
 
-Other Ibis backends (PostgreSQL, ...): best effort. The changed rows are
-written with ``DELETE`` (in batches, via ``raw_sql``) and Ibis ``insert``;
-these statements are not wrapped in one transaction by Ibis, so a crash in the
-middle can leave part of a file written. Re-running the same ingest repairs
-that (it is idempotent).
+Other Ibis backends (PostgreSQL, ...): the changed rows are written as batched
+``DELETE`` / ``INSERT ... VALUES`` statements in the backend's SQL dialect, inside
+one transaction when the Ibis backend offers ``begin()`` (PostgreSQL, MySQL,
+SQLite); otherwise statement by statement (best effort: a crash in the middle
+can leave part of a file written; re-running the same ingest completes it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
-import ibis
 import sqlglot as sg
 import sqlglot.expressions as sge
 
@@ -32,6 +31,7 @@ from leadlab.store import ensure_tables
 
 CHANGED = "_leadlab_changed"
 DELETE_BATCH = 500
+INSERT_BATCH = 1000
 
 
 @dataclass
@@ -91,26 +91,57 @@ def _write_duckdb(link: StoreLink, spec: Table, counts: Counts) -> None:
         raise
 
 
+def _literal(value: object) -> sge.Expression:
+    """A SQL literal that every backend coerces into the column's type (dates and times as text)."""
+    if value is None:
+        return sge.Null()
+    if isinstance(value, bool):
+        return sge.true() if value else sge.false()
+    if isinstance(value, (int, float)):
+        return sge.convert(value)
+    if hasattr(value, "isoformat"):
+        text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return sge.Literal.string(text)
+    return sge.Literal.string(str(value))
+
+
+def _statements(link: StoreLink, spec: Table, counts: Counts) -> list[str]:
+    """DELETE (updated keys) and INSERT (changed rows) statements in the backend's dialect."""
+    db, dialect = link.db, link.backend.dialect if hasattr(link.backend, "dialect") else link.backend.name
+    table = sg.table(spec.name, quoted=True)
+    out = []
+    if counts.updated:
+        keys = db.execute(f"SELECT {', '.join(qi(k) for k in spec.key)} FROM {CHANGED} WHERE NOT _new").fetchall()
+        for i in range(0, len(keys), DELETE_BATCH):
+            conds = [sge.and_(*[sge.EQ(this=sg.column(k, quoted=True), expression=_literal(v))
+                                for k, v in zip(spec.key, row)]) for row in keys[i:i + DELETE_BATCH]]
+            out.append(sge.delete(table, where=sge.or_(*conds)).sql(dialect))
+    rows = db.execute(f"SELECT {', '.join(qi(c) for c in spec.names)} FROM {CHANGED}").fetchall()
+    columns = [sg.to_identifier(c, quoted=True) for c in spec.names]
+    for i in range(0, len(rows), INSERT_BATCH):
+        values = sge.values([tuple(_literal(v) for v in row) for row in rows[i:i + INSERT_BATCH]])
+        out.append(sge.insert(values, table, columns=columns).sql(dialect))
+    return out
+
+
 def _write_generic(link: StoreLink, spec: Table, counts: Counts) -> None:
-    backend, db = link.backend, link.db
+    backend = link.backend
     ensure_tables(backend, (spec.name,))
     if counts.inserted + counts.updated == 0:
         return
-    dialect = backend.name if backend.name != "postgres" else "postgres"
+    statements = _statements(link, spec, counts)
+    begin = getattr(backend, "begin", None)
     try:
-        if counts.updated:
-            keys = db.execute(f"SELECT {', '.join(qi(k) for k in spec.key)} FROM {CHANGED} WHERE NOT _new").fetchall()
-            for i in range(0, len(keys), DELETE_BATCH):
-                conds = [
-                    sge.and_(*[sge.EQ(this=sg.column(k, quoted=True), expression=sge.convert(str(v) if not isinstance(v, (int, float)) else v))
-                               for k, v in zip(spec.key, row)])
-                    for row in keys[i:i + DELETE_BATCH]
-                ]
-                stmt = sge.delete(sg.table(spec.name, quoted=True), where=sge.or_(*conds))
-                backend.raw_sql(stmt.sql(dialect))
-        arrow = db.execute(f"SELECT {', '.join(qi(c) for c in spec.names)} FROM {CHANGED}").arrow().read_all()
-        backend.insert(spec.name, ibis.memtable(arrow).cast(spec.ibis_schema))
+        if begin is not None:  # PostgreSQL, MySQL, SQLite, ...: one transaction on the driver
+            with begin() as cursor:
+                for stmt in statements:
+                    cursor.execute(stmt)
+        else:  # no transaction API in Ibis for this backend: statement by statement
+            for stmt in statements:
+                backend.raw_sql(stmt)
     except Exception as exc:
+        done = "nothing was written" if begin is not None else "it may have written part of the file"
         raise StoreError(
-            f"writing {spec.name} to the {backend.name} store failed part-way ({type(exc).__name__}); "
-            "re-run the same ingest to complete it (ingest is idempotent)") from None
+            f"writing {spec.name} to the {backend.name} store failed ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}); {done}; the same ingest can be re-run "
+            "(it is idempotent)") from None
