@@ -178,7 +178,8 @@ class MonitorResult:
     def verdict(self) -> str:
         head = {"retrain": "Retrain the scorer now.", "watch": "Keep using the scorer, but watch it.",
                 "no action": "The scorer is stable: no action needed."}[self.action]
-        return f"{head} " + "; ".join(self.reasons) + "."
+        why = "; ".join(self.reasons)
+        return f"{head} {why[:1].upper()}{why[1:]}."
 
     def to_pandas(self) -> pd.DataFrame:
         return self.psi.copy()
@@ -240,13 +241,14 @@ class MonitorResult:
         ax2.bar(x + 0.2, s.current, width=0.4, color=COLORS["primary"], label=self.period)
         ax2.set_xticks(x, s.bin, rotation=45, ha="right")
         ax2.set(ylabel="share of leads", title="Score distribution (training deciles)")
-        ax2.legend()
+        ax2.set_ylim(0, 1.3 * max(s.training.max(), s.current.max()))
+        ax2.legend(loc="upper center", ncols=2)
         return axes
 
 
 def _score_shares(profile: dict, scores: np.ndarray) -> pd.DataFrame:
     edges = profile["edges"]
-    labels = [f"< {edges[0]:.0f}"] + [f"{a:.0f}–{b:.0f}" for a, b in zip(edges[:-1], edges[1:])] + [f"≥ {edges[-1]:.0f}", "missing"]
+    labels = [f"< {edges[0]:.3g}"] + [f"{a:.3g}–{b:.3g}" for a, b in zip(edges[:-1], edges[1:])] + [f"≥ {edges[-1]:.3g}", "missing"]
     cur = current_shares(profile, scores)
     out = pd.DataFrame({"bin": labels, "training": profile["shares"], "current": cur})
     return out[out.bin != "missing"].reset_index(drop=True)

@@ -67,6 +67,7 @@ class TrainingResult:
     priority_cuts: list[float] = field(default_factory=list)
     unseen_in_test: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    test_frame: pd.DataFrame | None = None
 
     # -- outputs -------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -153,6 +154,59 @@ class TrainingResult:
     def _repr_html_(self) -> str:
         table = self.to_pandas().style.format(precision=3).set_uuid("scoring_metrics").hide(axis="index").to_html()
         return f"<h4>Lead scorer ({html.escape(self.model_kind)}, {self.split} split)</h4>{table}<p>{html.escape(self.verdict())}</p>"
+
+    def features_table(self) -> pd.DataFrame:
+        """Every input column: used (with its type) or excluded (with the reason), leakage first."""
+        rows = [{"column": c, "status": "excluded: leakage", "why": r} for c, r in self.plan.leakage.items()]
+        rows += [{"column": c, "status": "excluded", "why": r} for c, r in self.plan.excluded.items()
+                 if c not in self.plan.leakage]
+        for kind in ("numeric", "categorical", "boolean", "timestamp"):
+            for c in getattr(self.plan, kind):
+                why = f"{kind}" + (" (as hour, weekday, month)" if kind == "timestamp" else "")
+                auc = self.plan.single_auc.get(c)
+                if auc is not None:
+                    why += f"; alone it reaches AUC {auc:.2f}"
+                rows.append({"column": c, "status": "used", "why": why})
+        return pd.DataFrame(rows)
+
+    def importance(self) -> pd.DataFrame:
+        """Mean absolute contribution (log-odds) of each model input over the test leads."""
+        from leadlab.scoring.explain import contributions
+
+        sample = self.test_frame.iloc[:2000]
+        c = contributions(self.holdout_scorer, sample).abs().mean().sort_values(ascending=False)
+        return c.rename("mean_abs_logodds").rename_axis("feature").reset_index()
+
+    def example_reasons(self, n: int = 5, top: int = 3) -> pd.DataFrame:
+        """The ``n`` best-scored test leads with their score and top reasons up and down."""
+        from leadlab.scoring.explain import reasons
+
+        order = np.argsort(-self.p_test, kind="stable")[:n]
+        rows = self.test_frame.iloc[order]
+        r = reasons(self.holdout_scorer, rows, top=top)
+        r.insert(0, "score", np.round(100 * self.p_test[order], 1))
+        r.insert(1, "converted", self.y_test[order])
+        if "lead_id" in rows:
+            r.insert(0, "lead_id", rows["lead_id"].to_numpy())
+        return r.reset_index(drop=True)
+
+    def plot_drift(self, ax=None, top: int = 15):
+        """PSI between training and test rows per model input and for the score."""
+        import matplotlib.pyplot as plt
+
+        from leadlab.plots import COLORS
+        from leadlab.scoring.monitor import MAJOR, MODERATE
+
+        d = self.drift.head(top).iloc[::-1]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(9, max(3, 0.32 * len(d))))
+        colors = [COLORS["bad"] if lv == "major" else COLORS["secondary"] if lv == "moderate" else COLORS["primary"]
+                  for lv in d.level]
+        ax.barh(d.feature, d.psi, color=colors)
+        ax.axvline(MODERATE, color=COLORS["neutral"], ls="--", lw=1)
+        ax.axvline(MAJOR, color=COLORS["bad"], ls="--", lw=1)
+        ax.set(xlabel="PSI, training rows vs test rows", title="Drift between the training and test periods")
+        return ax
 
     def plot(self, axes=None):
         """Calibration curve, cumulative gains and decile lift side by side."""
@@ -336,4 +390,5 @@ def train_scorer(
         reference=reference,
         bands=check_bands(bands) if bands else bands_from_scores(p_all),
         priority_cuts=quartile_cuts(p_all), unseen_in_test=unseen, notes=notes,
+        test_frame=f_te[cols + (["lead_id"] if "lead_id" in f_te.columns else [])],
     )
