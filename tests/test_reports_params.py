@@ -161,3 +161,15 @@ def test_corrupt_notebook_is_a_clear_error(tmp_path):
     bad.write_text("{ not a notebook")
     with pytest.raises(ConfigError, match="broken.ipynb is not a readable notebook"):
         declared_parameters(bad)
+
+
+def test_parameters_papermill_cannot_parse_are_still_declared(tmp_path):
+    nb = write_notebook(tmp_path / "n.ipynb",
+                        'time_col = "created_at"  # ordering column; "" = row order\n'
+                        'limit: int | None = None  # at most this many rows\n'
+                        'alpha = 0.05')
+    d = declared_parameters(nb)
+    assert list(d) == ["time_col", "limit", "alpha"]
+    assert d["time_col"].type == "str" and d["time_col"].help == 'ordering column; "" = row order'
+    assert d["limit"].type == "any" and d["limit"].default == "None"  # Optional: None or a value
+    assert check_parameters(nb, {"time_col": "", "limit": "10"}, from_text=True) == {"time_col": "", "limit": 10}

@@ -83,7 +83,14 @@ def parameters_cell(nb: nbformat.NotebookNode) -> int:
 
 
 def declared_parameters(path: str | Path) -> dict[str, Param]:
-    """The parameters declared in the notebook's ``parameters`` cell (papermill's inspection)."""
+    """The parameters declared in the notebook's ``parameters`` cell, in order.
+
+    papermill's inspection reads them; assignments it cannot parse (its line pattern
+    drops e.g. a help comment containing quotes, or ``x: int | None = None``) are read
+    from the cell's syntax tree instead, so a declared parameter is never invisible.
+    """
+    import logging
+
     from papermill.translators import PythonTranslator
 
     try:
@@ -93,9 +100,51 @@ def declared_parameters(path: str | Path) -> dict[str, Param]:
     idx = parameters_cell(nb)
     if idx < 0:
         return {}
-    out: dict[str, Param] = {}
-    for p in PythonTranslator.inspect(nb.cells[idx]):
-        out[p.name] = Param(p.name, _type_of(p.default, p.inferred_type_name), p.default, (p.help or "").strip())
+    cell = nb.cells[idx]
+    found: dict[str, Param] = {}
+    log = logging.getLogger("papermill")
+    level = log.level
+    log.setLevel(logging.ERROR)  # its "Unable to parse line" warnings are handled below
+    try:
+        for p in PythonTranslator.inspect(cell):
+            found[p.name] = Param(p.name, _type_of(p.default, p.inferred_type_name), p.default, (p.help or "").strip())
+    finally:
+        log.setLevel(level)
+    ordered: dict[str, Param] = {}
+    for name, default, annotation, help_ in _assignments(cell.source):
+        ordered[name] = found.get(name) or Param(name, _type_of(default, annotation), default, help_)
+    for name, p in found.items():  # anything papermill saw that the tree did not (should not happen)
+        ordered.setdefault(name, p)
+    return ordered
+
+
+def _assignments(source: str) -> list[tuple[str, str, str | None, str]]:
+    """``(name, default source, annotation source, help comment)`` of each top-level
+    ``name = value`` / ``name: T = value`` in ``source`` (empty when it does not parse)."""
+    import io
+    import tokenize
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    comments: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.string.lstrip("#").strip()
+    except (tokenize.TokenError, IndentationError):
+        pass
+    out = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, annotation = node.targets[0].id, None
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, annotation = node.target.id, ast.get_source_segment(source, node.annotation)
+        else:
+            continue
+        default = ast.get_source_segment(source, node.value) or ""
+        out.append((name, default, annotation, comments.get(node.end_lineno or node.lineno, "")))
     return out
 
 
