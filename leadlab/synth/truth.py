@@ -13,7 +13,8 @@ ARMS = ("A", "B")
 
 def lead_frame(parts: list[dict[str, np.ndarray]], lead_width: int, rep_ids: list[str]) -> pd.DataFrame:
     """Per-lead truth (``ground_truth_leads.parquet``) from the blocks' truth arrays."""
-    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    # concatenate column by column, freeing the blocks' arrays as we go (bounded memory)
+    cols = {k: np.concatenate([p.pop(k) for p in parts]) for k in list(parts[0])}
     process = cols["speed_effect"] + cols["script_effect"]
     mean_process = float(process.mean())
     arm_names = np.array([None, "A", "B"], dtype=object)
@@ -35,7 +36,8 @@ def lead_frame(parts: list[dict[str, np.ndarray]], lead_width: int, rep_ids: lis
             "rep_exp_call_arm": pd.array(arm_names[cols["rep_exp_call_arm"] + 1], dtype="str"),
             "owner_rep_id": pd.array(np.asarray(rep_ids, dtype=object)[cols["owner"]], dtype="str"),
             **{f"{n}_{a}": cols[f"{n}_{a}"] for n in ("p_sql", "exp_talk", "exp_calls") for a in ARMS},
-        }
+        },
+        copy=False,
     )
     df.attrs["mean_process_logit"] = mean_process
     return df

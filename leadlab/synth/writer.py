@@ -59,7 +59,7 @@ class DuckDBSink:
         store.ensure_tables(self.ibis_con)
         self.con = self.ibis_con.con
         # bounded memory: DuckDB would otherwise keep written blocks cached up to 80 % of RAM
-        self.con.execute("SET memory_limit = '768MB'")
+        self.con.execute("SET memory_limit = '512MB'")
         self.con.execute("SET preserve_insertion_order = true")
         self.con.execute("SET enable_progress_bar = false")  # leadlab shows its own
         self.lw, self.rw, self.key = lead_width, rep_width, pii_key
