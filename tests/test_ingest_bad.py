@@ -126,7 +126,7 @@ def test_call_refers_to_unknown_lead(store, tmp_path, capsys):
     f = write(tmp_path, "calls_x.csv", f"{CALLS_HEADER}\nN1,L0404,R001,2026-11-20 10:00:00,5,busy\n")
     err = fails(store, ["calls", f], capsys)
     assert "calls_x.csv, row 1 (line 2), column lead_id: 'L0404' is not in the store's leads" in err
-    assert "leadlab ingest leads FILE" in err
+    assert "leadlab ingest leads FILE" in err and "1 distinct unknown lead_id value(s): L0404" in err
 
 
 def test_call_before_lead_creation(store, tmp_path, capsys):

@@ -310,7 +310,14 @@ def check_store(link: StoreLink, stage: Stage, target: str) -> list[Finding]:
                      f"FROM {STAGE} f WHERE f.{qi(col)} IS NOT NULL AND NOT EXISTS "
                      f"(SELECT 1 FROM {qi(alias)} r WHERE r.{qi(rcol)} = f.{qi(col)})",
                      hint=f"load {rtable} first (`leadlab ingest {rtable} FILE`) or fix the {col}")
-        out += [f] if f else []
+        if f:
+            n, first = db.execute(
+                f"SELECT count(DISTINCT v), list(DISTINCT v ORDER BY v)[1:10] FROM (SELECT f.{qi(col)} AS v "
+                f"FROM {STAGE} f WHERE f.{qi(col)} IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM {qi(alias)} r WHERE r.{qi(rcol)} = f.{qi(col)}))").fetchone()
+            f.hint = (f"{n} distinct unknown {col} value(s): {', '.join(map(str, first))}"
+                      + (", ..." if n > len(first) else "") + "; " + f.hint)
+            out.append(f)
 
     if spec.name == "calls":
         leads = link.alias("leads")
