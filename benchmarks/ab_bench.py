@@ -109,7 +109,7 @@ def main() -> None:
     metrics = [
         "connected",  # connect rate per call (ratio over rows)
         "talk_seconds",  # talk seconds per call (ratio)
-        Metric("sqls_per_lead", "qualified"),  # per-unit mean of the unit's SQLs (CUPED)
+        Metric("sqls_per_unit", "qualified"),  # per-unit mean of the unit's SQLs (CUPED)
         "complaint",  # complaints per call
         Metric("sqls_per_connected_call", "qualified", "connected"),  # ratio of sums
     ]
@@ -141,9 +141,9 @@ def main() -> None:
             t_pd = best_of(pandas_lab, args.repeat)
             rows.append((label, t_raw, t_lab, t_pd))
             eff = res.effects.set_index("metric")
-            print(f"{label}: {int(res.arms.units.sum()):,} units; SQLs per lead effect "
-                  f"{eff.loc['sqls_per_lead', 'effect']:+.4f} (CUPED variance reduction "
-                  f"{eff.loc['sqls_per_lead', 'variance_reduction']:.0%})")
+            print(f"{label}: {int(res.arms.units.sum()):,} units; SQLs per unit effect "
+                  f"{eff.loc['sqls_per_unit', 'effect']:+.4f} (CUPED variance reduction "
+                  f"{eff.loc['sqls_per_unit', 'variance_reduction']:.0%})")
         print()
         print(f"{'design':<10}{'raw DuckDB':>12}{'leadlab':>10}{'pandas in':>11}{'leadlab/raw':>13}{'pandas/duckdb':>15}")
         for label, t_raw, t_lab, t_pd in rows:

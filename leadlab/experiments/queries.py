@@ -14,8 +14,6 @@ arm and segment) of counts, sums, sums of squares and cross-products.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
@@ -328,5 +326,3 @@ def experiment_row(con: ibis.BaseBackend, experiment_id: str | None) -> dict:
                         f"{', '.join(exps.experiment_id.astype(str))}")
     return hit.iloc[0].to_dict()
 
-
-_ = timedelta  # kept for callers building as_of windows

@@ -334,12 +334,13 @@ class ExperimentResult:
                 raise ValueError("this result has no funnel")
             import matplotlib.pyplot as plt
             import seaborn as sns
+            from matplotlib.ticker import PercentFormatter
 
             f = self.funnel
             if ax is None:
                 _, ax = plt.subplots(figsize=(9, 4.2))
             sns.barplot(data=f, x="stage", y="rate", hue="arm", ax=ax)
-            ax.yaxis.set_major_formatter(__import__("matplotlib.ticker", fromlist=["PercentFormatter"]).PercentFormatter(1.0))
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
             ax.set_ylabel(f"share of {self.unit_noun}s' leads")
             ax.set_xlabel("")
             ax.set_title("Funnel per arm")
