@@ -13,7 +13,7 @@ import numpy as np
 
 from leadlab.synth import model as M
 from leadlab.synth.calls import K, durations, expected_calls_and_talk, plan_attempts, play
-from leadlab.synth.clock import DAY, HOUR
+from leadlab.synth.funnel import funnel
 from leadlab.synth.leads import draw_attributes, hash_arm, sigmoid, speed_effect
 from leadlab.synth.reps import RepFloor
 
@@ -45,10 +45,6 @@ class Block:
     leads: dict[str, np.ndarray]
     calls: dict[str, np.ndarray]
     truth: dict[str, np.ndarray]
-
-
-def _lognormal_seconds(rng: np.random.Generator, n: int, median_days: float, sigma: float) -> np.ndarray:
-    return np.maximum(HOUR, np.exp(rng.normal(np.log(median_days * DAY), sigma, n))).astype(np.int64)
 
 
 def generate_block(ctx: Context, block_index: int, lead_num: np.ndarray, created: np.ndarray) -> Block:
@@ -104,50 +100,15 @@ def generate_block(ctx: Context, block_index: int, lead_num: np.ndarray, created
         **{name: v[r, k] for name, v in dur.items()},
     }
 
-    # funnel
-    sql_at = np.where(sql_observed, q_time, -1)
-    f = rng.uniform(0.05, 0.6, n)
-    mql_sql = created + np.maximum(1, (f * (q_time - created)).astype(np.int64))
-    engagement = 0.6 * np.log1p(a["page_views"]) + 0.5 * a["downloads"] + 0.8 * a["webinar_attended"] - 1.6
-    mql_open = (rng.random(n) < sigmoid(engagement)) & ~sql_observed
-    mql_t_open = created + np.exp(rng.normal(np.log(HOUR), 1.0, n)).astype(np.int64) + 1
-    mql_at = np.where(sql_observed, mql_sql, np.where(mql_open, mql_t_open, -1))
-    mql_at = np.where(mql_at < ctx.end, mql_at, -1)
-
-    z_size = (np.log(a["company_size"]) - 3.6) / 1.5
-    opp = sql_observed & (rng.random(n) < sigmoid(np.log(M.OPPORTUNITY_RATE / (1 - M.OPPORTUNITY_RATE)) + 0.3 * z_size))
-    opp_t = sql_at + _lognormal_seconds(rng, n, *M.DAYS_TO_OPPORTUNITY)
-    opp_at = np.where(opp & (opp_t < ctx.end), opp_t, -1)
-    has_opp = opp_at >= 0
-    won = has_opp & (rng.random(n) < sigmoid(np.log(M.WIN_RATE / (1 - M.WIN_RATE)) + 0.2 * z_size))
-    close_t = opp_at + _lognormal_seconds(rng, n, *M.DAYS_TO_CLOSE)
-    closed = has_opp & (close_t < ctx.end)
-    won_at = np.where(won & closed, close_t, -1)
-    rev_med = M.REVENUE_MEDIAN_AT_40 * (a["company_size"] / 40.0) ** M.REVENUE_SIZE_ELASTICITY
-    revenue = np.where(won_at >= 0, np.round(rev_med * np.exp(rng.normal(0, M.REVENUE_SIGMA, n)), 2), np.nan)
-    disq_t = sql_at + _lognormal_seconds(rng, n, *M.DAYS_TO_DISQUALIFY)
-    last_open = plan.times[rows, out.n_open - 1] + HOUR
-    lost_at = np.where(
-        has_opp,
-        np.where(~won & closed, close_t, -1),
-        np.where(
-            sql_observed,
-            np.where(~opp & (disq_t < ctx.end), disq_t, -1),
-            np.where(~sql_drawn & (last_open < ctx.end), last_open, -1),
-        ),
-    )
+    last_open = plan.times[rows, out.n_open - 1]
+    f = funnel(rng, ctx.end, created, a, sql_drawn=sql_drawn, sql_observed=sql_observed, q_time=q_time, last_open=last_open)
 
     leads = {
         "lead_num": lead_num,
         "created_at": created,
         **{k: a[k] for k in ("source", "campaign", "region", "owner", "company_size", "industry", "job_title",
                              "page_views", "downloads", "webinar_attended", "email_opens", "prior_score")},
-        "mql_at": mql_at,
-        "sql_at": sql_at,
-        "opportunity_at": opp_at,
-        "won_at": won_at,
-        "lost_at": lost_at,
-        "revenue": revenue,
+        **f,
         "person": _person(rng, lead_num),
         "lead_arm": lead_arm,
         "rep_arm": rep_arm,
