@@ -90,10 +90,9 @@ def report(name: str, params: tuple[str, ...], period: str | None, timeout: int,
     connection comes from --db / $LEADLAB_DB and reaches the notebook through the
     environment, never as a parameter.
     """
+    from leadlab.paths import project_root
     from leadlab.reports.params import parse_assignments
     from leadlab.reports.runner import run_all, run_report
-
-    from leadlab.paths import project_root
 
     index = project_root() / "reports" / "index.html"
     progress = not quiet and sys.stderr.isatty()  # papermill's per-cell tqdm bar on stderr
