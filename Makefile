@@ -43,4 +43,4 @@ lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^leadlab' > requirements.lock
 
 clean:
-	rm -rf build reports/*/ reports/index.html .pytest_cache
+	rm -rf build reports/*/ reports/index.html reports/index.json .pytest_cache
