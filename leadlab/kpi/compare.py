@@ -132,7 +132,7 @@ def kpi_table(data, period, team: str | None = None, compare_to: str = "previous
     k_trail = trailing if trailing is not None else TRAILING[per.kind]
     hist_p = [per.shift(-i) for i in range(1, k_trail + 1)]
     all_p = {p.label: p for p in [per, ref_p, *hist_p]}
-    m = measures(data, list(all_p.values()), reach_periods=[per, ref_p])
+    m = measures(data, list(all_p.values()), reach_periods=[per, ref_p], speed_periods=[per, ref_p])
     vals = compute(m, names).set_index("period")
     mm = m.set_index("period")
     cur, ref = mm.loc[per.label], mm.loc[ref_p.label]

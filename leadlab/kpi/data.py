@@ -51,8 +51,10 @@ def _complete(t: ibis.Table, name: str) -> ibis.Table:
         else:
             extra[c.name] = ibis.null().cast(c.ibis_type)
     if name == "calls":  # NULL connected / conversation flags: derive them from the disposition
+        flags = [c for c in ("connected", "conversation") if c in cols]
+        nulls = t.aggregate(**{c: t[c].isnull().any() for c in flags}).to_pandas().iloc[0] if flags else {}
         for col, allowed in (("connected", CONNECTED_DISPOSITIONS), ("conversation", CONVERSATION_DISPOSITIONS)):
-            if col in cols:
+            if col in cols and pd.notna(nulls[col]) and bool(nulls[col]):
                 extra[col] = t[col].cast("boolean").fill_null(t.disposition.isin(allowed))
     if extra:
         t = t.mutate(**extra)

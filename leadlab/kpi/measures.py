@@ -215,11 +215,14 @@ def spend_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
     return m.groupby(["period", *dims], as_index=False, dropna=False)["spend"].sum()
 
 
-def first_calls(data: KpiData, since: pd.Timestamp) -> ibis.Table:
+def first_calls(data: KpiData, since: pd.Timestamp, leads: ibis.Table | None = None) -> ibis.Table:
     """First call per lead among calls started at or after ``since`` (enough for leads
-    created since then: a call never precedes its lead's creation)."""
+    created since then: a call never precedes its lead's creation); with ``leads``, only
+    the calls of those leads are grouped (a semi-join keeps the grouping small)."""
     calls = data.calls
     calls = calls.filter(calls.started_at >= pd.Timestamp(since).to_pydatetime())
+    if leads is not None:
+        calls = calls.filter(calls.lead_id.isin(leads.lead_id))
     return calls.group_by("lead_id").agg(first_call=calls.started_at.min())
 
 
@@ -232,7 +235,7 @@ def speed_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
     if "team" in dims:
         reps = data.reps.select("rep_id", "team")
         leads = leads.left_join(reps, leads.rep_id == reps.rep_id).drop("rep_id_right")
-    first = first_calls(data, min(p.start for p in periods))
+    first = first_calls(data, min(p.start for p in periods), leads)
     j = leads.left_join(first, leads.lead_id == first.lead_id)
     minutes = (j.first_call.epoch_seconds() - j.created_at.epoch_seconds()) / 60.0
     j = j.mutate(period=_bucket(j.created_at, periods), resp=minutes)
@@ -277,12 +280,14 @@ def _cached(source: str, fn, data: KpiData, periods: list[Period], dims: list[st
 
 
 def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool = True,
-             sources: set[str] | None = None, reach_periods: Sequence[Period] | None = None) -> pd.DataFrame:
+             sources: set[str] | None = None, reach_periods: Sequence[Period] | None = None,
+             speed_periods: Sequence[Period] | None = None) -> pd.DataFrame:
     """All base measures for ``periods`` (rows: period label × ``by``), one query per table.
 
     ``sources`` limits the queries (calls, reach, leads, speed, spend); aggregates already
     computed on the same KpiData are reused. ``reach_periods`` limits the costly distinct
-    count of leads dialled (calls_per_lead, followups_per_lead) to those periods (others: NaN). Periods with no rows still get a row of
+    count of leads dialled (calls_per_lead, followups_per_lead) to those periods (others: NaN);
+    ``speed_periods`` does the same for the speed-to-lead measures (a first-call search). Periods with no rows still get a row of
     zeros (and NaN for quantiles)."""
     dims = check_by(by)
     periods = _check_disjoint(periods)
@@ -298,7 +303,8 @@ def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool =
     if "leads" in want:
         frames.append(_cached("leads", lead_measures, data, periods, dims))
     if speed:
-        frames.append(_cached("speed", speed_measures, data, periods, dims))
+        spp = periods if speed_periods is None else _check_disjoint(speed_periods)
+        frames.append(_cached("speed", speed_measures, data, spp, dims))
     sp = _cached("spend", spend_measures, data, periods, dims) if "spend" in want else None
     if sp is not None:
         frames.append(sp)

@@ -109,10 +109,10 @@ class ScorecardResult(KpiResult):
 
 
 def _rep_counts(data, per) -> pd.DataFrame:
-    c = data.team_calls()
-    c = c.filter((c.started_at >= per.start.to_pydatetime()) & (c.started_at < per.end.to_pydatetime()))
-    calls = c.group_by("rep_id").agg(dials=c.count(), connected=c.connected.fill_null(False).cast("int64").sum(),
-                                     conversations=c.conversation.fill_null(False).cast("int64").sum()).to_pandas()
+    from leadlab.kpi.measures import measures
+
+    m = measures(data, [per], "rep_id", sources={"calls"})
+    calls = m[m["dials"] > 0][["rep_id", "dials", "connected", "conversations"]]
     l = data.team_leads()
     l = l.filter(l.rep_id.notnull() & (l.created_at >= per.start.to_pydatetime()) & (l.created_at < per.end.to_pydatetime()))
     leads = l.group_by("rep_id").agg(leads=l.count(), sqls=l.sql_at.notnull().cast("int64").sum()).to_pandas()

@@ -76,7 +76,7 @@ def speed_to_lead(data, period, team: str | None = None, alpha: float = 0.05) ->
     sm = measures(data, [per], sources={"speed"})
     leads = data.team_leads()
     leads = leads.filter((leads.created_at >= per.start.to_pydatetime()) & (leads.created_at < per.end.to_pydatetime()))
-    first = first_calls(data, per.start)
+    first = first_calls(data, per.start, leads)
     j = leads.left_join(first, leads.lead_id == first.lead_id)
     r = (j.first_call.epoch_seconds() - j.created_at.epoch_seconds()) / 60.0
     cases = [(r.isnull(), NOT_CALLED)] + [((r <= hi) if lo == 0 else ((r > lo) & (r <= hi)) if np.isfinite(hi) else (r > lo), lab)
