@@ -73,11 +73,12 @@ def _effect_row(metric: Metric, arm: str, control: str, cm, tm, *, kind: str, un
         eff = S.compare(S.ratio_estimate(cm), S.ratio_estimate(tm), alpha=alpha, alternative=alternative, welch_df=True)
     notes += eff.notes
     hib = metric.higher_is_better
-    if kind == "proportion" and not used_cuped:
+    if kind == "proportion" and not used_cuped and (prior is None or isinstance(prior, tuple)):
         b = S.beta_binomial(cm.n, cm.sy, tm.n, tm.sy, prior=prior or (1.0, 1.0), alpha=alpha, seed=seed,
                             higher_is_better=hib)
     else:
-        b = S.normal_posterior(eff.effect, eff.se, alpha=alpha, higher_is_better=hib)
+        prior_sd = prior.get(metric.name) if isinstance(prior, dict) else None
+        b = S.normal_posterior(eff.effect, eff.se, prior_sd=prior_sd, alpha=alpha, higher_is_better=hib)
     slo, shi = S.confidence_sequence(eff.effect, eff.se, cm.n + tm.n, alpha=alpha, tuning=seq_tuning)
     ni, ni_p = (math.nan, math.nan)
     status = ""
@@ -416,6 +417,9 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
     Store experiments are analysed per randomization unit (lead or rep). ``analysis_unit``
     ``"lead"``/``"call"`` on a rep experiment gives the NAIVE row-level analysis (each lead or
     call treated as independent), marked as naive in every output.
+
+    ``prior``: ``(a, b)`` = Beta prior per arm for proportions (default (1, 1)); or a dict
+    ``{metric: sd}`` = a normal N(0, sd²) prior on that metric's absolute effect (others flat).
 
     ``seq_tuning``: the number of units at which the always-valid interval is tightest
     (default 5,000 leads; for rep experiments, whose reps are all enrolled at the start,

@@ -135,8 +135,8 @@ class ExperimentResult:
             arms = ", ".join(done.arm)
             return (f"may stop: the always-valid {1 - self.alpha:.0%} interval of {self.primary_metric} "
                     f"for {arms} excludes zero, so the result holds however often it was looked at")
-        return ("keep running: the always-valid interval still includes zero "
-                "(checking daily is fine; it accounts for repeated looks)")
+        return ("keep running if this is an early look: the always-valid interval still includes zero "
+                "(checking daily is fine; it accounts for repeated looks). At the planned end date the verdict applies")
 
     # --- words ---------------------------------------------------------------------------
     def verdict(self) -> str:

@@ -1,0 +1,36 @@
+"""The docstring examples of leadlab.experiments run and give the documented results."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["leadlab.experiments", "leadlab.experiments.stats", "leadlab.experiments.metrics",
+           "leadlab.experiments.queries", "leadlab.experiments.design", "leadlab.experiments.analyze",
+           "leadlab.experiments.results"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_doctests(name):
+    import sys
+
+    importlib.import_module(name)
+    mod = sys.modules[name]
+    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.failed == 0
+
+
+def test_prior_dict_shrinks_the_normal_posterior():
+    import numpy as np
+    import pandas as pd
+
+    from leadlab.experiments import analyze_table
+
+    rng = np.random.default_rng(4)
+    arm = np.repeat(["A", "B"], 300)
+    df = pd.DataFrame({"arm": arm, "y": rng.normal(10, 3, 600) + 0.4 * (arm == "B")})
+    flat = analyze_table(df, metrics=["y"])
+    tight = analyze_table(df, metrics=["y"], prior={"y": 0.01})
+    assert tight.effects.chance_to_beat.iloc[0] < flat.effects.chance_to_beat.iloc[0]
