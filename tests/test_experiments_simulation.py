@@ -188,3 +188,43 @@ def test_assignment_is_balanced_and_deterministic():
     other = D.assign(ids, salt="EXP-2")
     agree = np.mean([x == y for x, y in zip(arms, other)])
     assert abs(agree - 0.5) < 0.02  # another salt: an independent split
+
+
+def test_mean_power_and_sample_size_match_statsmodels():
+    from statsmodels.stats.power import NormalIndPower
+
+    sm = NormalIndPower()
+    for n, d in ((200, 5.0), (1000, 2.0)):
+        assert D.power(100.0, d, n, sd=30.0) == pytest.approx(sm.power(effect_size=d / 30.0, nobs1=n, alpha=0.05), rel=1e-8)
+    n = D.sample_size(100.0, 3.0, sd=30.0)
+    ref = sm.solve_power(effect_size=0.1, alpha=0.05, power=0.8)
+    assert n == int(np.ceil(ref))
+    assert D.mde(100.0, n, sd=30.0) == pytest.approx(3.0, rel=0.01)
+
+
+def test_icc_estimator_recovers_a_known_icc():
+    rng = np.random.default_rng(109)
+    icc, base, k, m = 0.03, 0.12, 400, 120
+    ab = 1 / icc - 1
+    p = rng.beta(base * ab, (1 - base) * ab, k)
+    sizes = rng.integers(m // 2, 2 * m, k)
+    s = rng.binomial(sizes, p)
+    assert D.icc_anova(sizes, s, s) == pytest.approx(icc, abs=0.006)
+    assert D.icc_anova(np.full(50, 100), np.full(50, 10), np.full(50, 10)) == 0.0  # identical clusters
+
+
+def test_history_from_the_store(small_store):
+    from leadlab.store import connect
+
+    h = D.history(connect(small_store.url, read_only=True))
+    assert 0.02 < h.baseline < 0.4 and h.daily_leads > 0 and h.reps >= 4 and 0 <= h.icc < 0.2
+
+
+
+def test_cluster_design_has_a_power_ceiling():
+    # 10 reps with ICC 0.05: the between-rep noise alone keeps +0.1 pp out of reach forever
+    assert D.cluster_days_needed(0.1, 0.001, daily_units=400, clusters=10, icc=0.05) is None
+    days = D.cluster_days_needed(0.1, 0.05, daily_units=400, clusters=40, icc=0.01)
+    assert isinstance(days, int) and days > 0
+    assert D.cluster_power(0.1, 0.05, days, daily_units=400, clusters=40, icc=0.01) >= 0.8
+    assert D.cluster_power(0.1, 0.05, days - 1, daily_units=400, clusters=40, icc=0.01) < 0.8
