@@ -156,7 +156,8 @@ def effects_table(mom: pd.DataFrame, metrics: list[Metric], *, arm_col: str, con
     prim = df.metric == (primary or metrics[0].name)
     df["p_decision"] = np.nan
     df.loc[prim, "p_decision"] = S.adjust(df.loc[prim, "p_value"], "holm")
-    df["significant"] = np.where(prim, df.p_decision < alpha, df.p_holm < alpha) & ~df.guardrail
+    df["p_adj"] = np.where(prim, df.p_decision, df.p_holm)
+    df["significant"] = (df.p_adj < alpha) & ~df.guardrail
     cols = EFFECT_COLUMNS + ["p_decision", "se"]
     return df[cols]
 

@@ -85,7 +85,7 @@ class ExperimentReport:
             f"{1 - self.result.alpha:.0%} CI": [f"{fmt_effect(lo, p)} to {fmt_effect(hi, p)}"
                                                for lo, hi, p in zip(e.ci_low, e.ci_high, e.percent)],
             "lift": [f"{fmt_rel(v)} ({fmt_rel(lo)} to {fmt_rel(hi)})" for v, lo, hi in zip(e.rel_effect, e.rel_ci_low, e.rel_ci_high)],
-            "p (Holm)": [fmt_p(ni if g else p) for p, ni, g in zip(e.p_holm, e.ni_p_value, e.guardrail)],
+            "p (Holm)": [fmt_p(ni if g else p) for p, ni, g in zip(e.p_adj, e.ni_p_value, e.guardrail)],
             "p (BH)": [fmt_p(p) for p in e.p_bh],
             "status": [(s if g else ("significant" if sig else "not significant"))
                        for s, g, sig in zip(e.guardrail_status, e.guardrail, e.significant)],

@@ -19,7 +19,7 @@ import pandas as pd
 EFFECT_COLUMNS = [
     "metric", "label", "arm", "control", "kind", "analysis_unit", "naive", "units", "control_units",
     "control_value", "value", "effect", "ci_low", "ci_high", "rel_effect", "rel_ci_low", "rel_ci_high",
-    "p_value", "rel_p_value", "p_holm", "p_bh", "significant", "chance_to_beat", "expected_loss",
+    "p_value", "rel_p_value", "p_adj", "p_holm", "p_bh", "significant", "chance_to_beat", "expected_loss",
     "cred_low", "cred_high", "seq_ci_low", "seq_ci_high", "cuped", "variance_reduction", "guardrail",
     "margin", "noninferior", "ni_p_value", "guardrail_status", "higher_is_better", "percent", "method", "nan_units", "notes",
 ]
@@ -237,9 +237,10 @@ class ExperimentResult:
                 tag = {"ok": " guardrail ok", "failed": " GUARDRAIL FAILED"}.get(r.guardrail_status, " guardrail unclear")
             lines.append(f"{r.label[:33]:<34}{r.arm:<6}{fmt_value(r.control_value, r.percent):>10}"
                          f"{fmt_value(r.value, r.percent):>11}{fmt_effect(r.effect, r.percent):>11}{ci:>26}"
-                         f"{fmt_rel(r.rel_effect):>9}{fmt_p(r.p_holm if not r.guardrail else r.ni_p_value):>9}"
+                         f"{fmt_rel(r.rel_effect):>9}{fmt_p(r.p_adj if not r.guardrail else r.ni_p_value):>9}"
                          f"{r.chance_to_beat:>10.1%}{tag}")
-        lines.append("  p = Holm-adjusted across arms x metrics (guardrails: non-inferiority p); * significant;")
+        lines.append(f"  p = Holm-adjusted ({self.primary_metric}: across arms; other metrics: across arms x metrics;")
+        lines.append("  guardrails: non-inferiority p); * significant;")
         lines.append("  lift = arm/control - 1 (delta-method CI); P(better) = Bayesian chance to beat control.")
         if self.effects.cuped.any():
             vr = self.effects[self.effects.cuped].variance_reduction
@@ -293,7 +294,7 @@ class ExperimentResult:
                 f"<td style='color:{color}'><b>{fmt_effect(r.effect, r.percent)}</b></td>"
                 f"<td>{fmt_effect(r.ci_low, r.percent)} to {fmt_effect(r.ci_high, r.percent)}</td>"
                 f"<td>{fmt_rel(r.rel_effect)} ({fmt_rel(r.rel_ci_low)} to {fmt_rel(r.rel_ci_high)})</td>"
-                f"<td>{fmt_p(r.ni_p_value if r.guardrail else r.p_holm)}</td><td>{r.chance_to_beat:.1%}</td></tr>")
+                f"<td>{fmt_p(r.ni_p_value if r.guardrail else r.p_adj)}</td><td>{r.chance_to_beat:.1%}</td></tr>")
         srm = ("<span style='color:#009E73'>passed</span>" if self.srm_ok
                else "<span style='color:#D55E00'><b>FAILED</b></span>")
         warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
