@@ -47,7 +47,9 @@ def _digest(url: str) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("name", ["leadlab.synth", "leadlab.synth.model", "leadlab.synth.clock", "leadlab.synth.reps", "leadlab.synth.leads"])
+@pytest.mark.parametrize(
+    "name", ["leadlab.synth", "leadlab.synth.model", "leadlab.synth.clock", "leadlab.synth.reps", "leadlab.synth.leads", "leadlab.synth.truth"]
+)
 def test_doctests(name):
     import doctest
     import importlib
