@@ -185,3 +185,18 @@ def test_unknown_team_and_bad_period_and_dimension(data):
 def test_last_month_is_relative_to_latest_call(data):
     # latest call 2026-10-06 -> last complete month is September
     assert data.period("last-month").label == "2026-09"
+
+
+def test_trend_by_day_by_hand(data):
+    from leadlab.kpi.trend import sub_periods, trend
+
+    assert [p.label for p in sub_periods(data.period("2026-10"), "week")] == ["2026-W41", "2026-W42", "2026-W43", "2026-W44"]
+    t = trend(data, "2026-W40", "day").to_pandas().set_index("period")
+    # W40 = 2026-09-28 .. 10-04: C1 on 10-01; C3, C7 on 10-02; C4 on 10-03; C2 on 10-04
+    assert t["dials"].tolist() == [0, 0, 0, 1, 2, 1, 1]
+    assert t.loc["2026-10-02", "connect_rate"] == 0.0 and math.isnan(t.loc["2026-09-28", "connect_rate"])
+    assert t.loc["2026-10-03", "sql"] == 1  # L1 became an SQL on 10-03
+    with pytest.raises(ConfigError, match="longer than the week"):
+        trend(data, "2026-W40", "month")
+    with pytest.raises(ConfigError, match="valid: day, week, month, quarter"):
+        trend(data, "2026-10", "hour")

@@ -46,6 +46,7 @@ def kpi() -> None:
       leadlab kpi show --period last-month
       leadlab kpi show --period 2026-10 --team East --compare-to last-year
       leadlab kpi show --period 2026-Q4 --by team --json
+      leadlab kpi show --period 2026-10 --by week
       leadlab kpi targets --period 2026-Q4 --file data/targets.yml
       leadlab kpi scorecard --period 2026-10 --weights connect_rate=1,sql_rate=3
       leadlab kpi pool --period last-month
@@ -58,7 +59,8 @@ def kpi() -> None:
 @click.option("--team", default=None, help=TEAM_HELP)
 @click.option("--compare-to", "compare_to", type=click.Choice(["previous", "last-year"]), default="previous", show_default=True,
               help="Comparison period: the previous period or the same period last year.")
-@click.option("--by", default=None, help="Break the KPIs down by team, rep_id, source, campaign or region (no comparison).")
+@click.option("--by", default=None, help="Break the KPIs down by team, rep_id, source, campaign or region, or over time by "
+              "day, week, month or quarter (no comparison).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @db_option
 def show(period, team, compare_to, by, as_json, db):
@@ -74,7 +76,25 @@ def show(period, team, compare_to, by, as_json, db):
     from leadlab.kpi.measures import check_by, measures
 
     data = _data(db)
+    if by in ("day", "week", "month", "quarter"):
+        from leadlab.kpi.trend import trend
+
+        res = trend(data, period, by, team=team, kpis=REPORT_KPIS)
+        if as_json:
+            _emit(res, True)
+        else:
+            disp = res.display_frame().drop(columns=["start"]).set_index("period").T
+            click.echo(res.heading + "\n" + disp.to_string())
+            for n in res.notes:
+                click.echo(f"note: {n}")
+        return
     if by:
+        from leadlab.errors import ConfigError
+        from leadlab.kpi.measures import DIMENSIONS
+
+        if by not in DIMENSIONS:
+            raise ConfigError(f"option --by: unknown dimension {by!r}; valid: {', '.join(DIMENSIONS)}, "
+                              "or over time: day, week, month, quarter")
         dims = check_by(by)
         d, per = resolve(data, period, team)
         m = measures(d, [per], dims)

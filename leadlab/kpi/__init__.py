@@ -17,5 +17,6 @@ from leadlab.kpi.data import KpiData
 from leadlab.kpi.definitions import KPIS, catalogue
 from leadlab.kpi.funnel import funnel, quality
 from leadlab.kpi.outcomes import costs, outcomes
+from leadlab.kpi.trend import trend
 
-__all__ = ["KPIS", "KpiData", "activity", "catalogue", "costs", "funnel", "kpi_table", "outcomes", "quality"]
+__all__ = ["KPIS", "KpiData", "activity", "catalogue", "costs", "funnel", "kpi_table", "outcomes", "quality", "trend"]

@@ -20,6 +20,10 @@ from leadlab.kpi.scorecard import ScorecardResult, scorecard
 from leadlab.kpi.speed import SpeedResult, speed_to_lead
 from leadlab.kpi.summary import ExecutiveSummary, executive_summary, period_name
 from leadlab.kpi.targets import TargetsResult, targets_report
+from leadlab.kpi.trend import TrendResult, trend
+
+#: the grain of the report's trend section per period kind
+TREND_GRAIN = {"week": "day", "month": "week", "quarter": "month", "year": "quarter"}
 from leadlab.periods import Period
 
 
@@ -39,6 +43,7 @@ class KpiReport:
     cycle: CycleResult
     pool: PoolResult
     summary: ExecutiveSummary
+    trend: TrendResult | None = None
 
     @property
     def has_data(self) -> bool:
@@ -74,4 +79,5 @@ def kpi_report(data, period: str = "last-month", team: str | None = None, compar
         funnel=funnel(scoped, per), targets=tg, scorecard=scorecard(scoped, per, seed=seed),
         speed=speed, cycle=sales_cycle(scoped, per), pool=pool,
         summary=executive_summary(table, tg, pool, speed),
+        trend=trend(scoped, per, TREND_GRAIN[per.kind]) if per.kind in TREND_GRAIN else None,
     )
