@@ -82,7 +82,8 @@ def contributions(scorer, X: pd.DataFrame) -> pd.DataFrame:
     a, b = _platt(scorer)
     if scorer.model_kind == "logistic":
         lr = scorer.model_.named_steps["logistic"]
-        Z = np.asarray(scorer.model_.named_steps["encode"].transform(Xt))
+        Z = scorer.model_.named_steps["encode"].transform(Xt)
+        Z = Z.toarray() if hasattr(Z, "toarray") else np.asarray(Z)
         terms = a * lr.coef_[0] * (Z - scorer.encoded_mean_)
         out = {c: terms[:, ix].sum(axis=1) for c, ix in _encoded_groups(scorer)}
         return pd.DataFrame(out, index=X.index)[[c for c in Xt.columns if c in out]]

@@ -68,6 +68,10 @@ def _threads(n_threads: int | None) -> int:
     return 1 if busy else cores
 
 
+def _column_means(Z) -> np.ndarray:
+    return np.asarray(Z.mean(axis=0)).ravel()
+
+
 def signed_log1p(x):
     """log1p for non-negative counts, sign-preserving for negatives (a picklable skops-safe function)."""
     return np.sign(x) * np.log1p(np.abs(x))
@@ -172,7 +176,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         steps = []
         if cat_cols:
             steps.append(("cat", OneHotEncoder(categories=[np.arange(sizes[c], dtype=float) for c in cat_cols],
-                                               handle_unknown="ignore", sparse_output=False), cat_cols))
+                                               handle_unknown="ignore", sparse_output=True), cat_cols))
         if plain:
             steps.append(("num", Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True,
                                                                     keep_empty_features=True)),
@@ -258,7 +262,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         fit_rows = Xt.iloc[fit_idx]
         self.reference_row_ = self._reference_row(fit_rows)
         if self.model_kind == "logistic":
-            self.encoded_mean_ = np.asarray(self.model_.named_steps["encode"].transform(fit_rows)).mean(axis=0)
+            self.encoded_mean_ = _column_means(self.model_.named_steps["encode"].transform(fit_rows))
         self.calibrator_ = None
         self.calibration_used_ = "none"
         if len(cal_idx):
@@ -275,7 +279,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             else:
                 self.model_.fit(Xt, yb, logistic__sample_weight=sample_weight)
             if self.model_kind == "logistic":
-                self.encoded_mean_ = np.asarray(self.model_.named_steps["encode"].transform(Xt)).mean(axis=0)
+                self.encoded_mean_ = _column_means(self.model_.named_steps["encode"].transform(Xt))
             self.reference_row_ = self._reference_row(Xt)
         self.n_fit_, self.n_calibration_ = len(fit_idx), len(cal_idx)
         if self.model_kind == "hgb":
