@@ -14,7 +14,6 @@ matplotlib.use("Agg")
 
 from leadlab.experiments import analyze, analyze_table, from_counts  # noqa: E402
 from leadlab.experiments.metrics import Metric  # noqa: E402
-from leadlab.store import connect  # noqa: E402
 
 LEAD, REP = "EXP-LEAD-SCRIPT", "EXP-REP-SCRIPT"
 
