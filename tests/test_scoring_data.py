@@ -127,3 +127,11 @@ def test_scoring_data_missing_feature_column():
     ff = FeatureFrame(numeric=["views"], categorical=["source"]).fit(frame(100))
     with pytest.raises(DataError, match="missing feature column 'views' that the model was trained on"):
         ff.transform(frame(10).drop(columns="views"))
+
+
+def test_rare_training_category_is_not_counted_as_unseen():
+    ff = FeatureFrame(categorical=["source"], min_category_count=2).fit(pd.DataFrame({"source": ["a", "a", "b"]}))
+    new = pd.DataFrame({"source": ["b", "c", "a"]})
+    out = ff.transform(new).source.tolist()
+    assert out[0] == out[1] == len(ff.categories_["source"]) - 1  # rare "b" and new "c" both score as (other)
+    assert ff.unseen_counts(new) == {"source": 1}

@@ -289,9 +289,11 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
         self.input_columns_ = num + cat + boo + ts
         self._check_columns(df)
         self.categories_: dict[str, list[str]] = {}
+        self.rare_: dict[str, list[str]] = {}  # seen in training, too rare for their own code
         for col in cat:
             counts = self._text(df[col]).value_counts()
             keep = counts[counts >= self.min_category_count].index[: self.max_categories]
+            self.rare_[col] = [str(v) for v in counts.index if v not in set(keep)][:5000]
             self.categories_[col] = [str(v) for v in keep if v not in (OTHER,)] + [OTHER]
             if MISSING not in self.categories_[col]:
                 self.categories_[col].insert(len(self.categories_[col]) - 1, MISSING)
@@ -336,7 +338,8 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
         result = {}
         for c in self.categorical_:
             text = self._text(df[c])
-            n = int((~text.isin(self.categories_[c][:-1])).sum()) if c in df.columns else 0
+            known = self.categories_[c][:-1] + self.rare_.get(c, [])
+            n = int((~text.isin(known)).sum()) if c in df.columns else 0
             if n:
                 result[c] = n
         return result
