@@ -117,25 +117,29 @@ def hand_sql(periods, reach_periods) -> dict[str, str]:
     rcase = "CASE " + " ".join(
         f"WHEN started_at >= TIMESTAMP '{p.start}' AND started_at < TIMESTAMP '{p.end}' THEN '{p.label}'" for p in reach_periods) + " END"
     rlo, rhi = min(p.start for p in reach_periods), max(p.end for p in reach_periods)
+    slo, shi = rlo, rhi  # speed-to-lead is computed for the same (compared) periods as leads dialled
+    scase = rcase.replace("started_at", "created_at")
     reach = f"""
     SELECT {rcase} AS period, count(DISTINCT lead_id) AS leads_called
       FROM calls WHERE started_at >= TIMESTAMP '{rlo}' AND started_at < TIMESTAMP '{rhi}'
      GROUP BY 1"""
-    events = " UNION ALL ".join(
-        f"SELECT {col} AS ts, '{stage}' AS stage, {'coalesce(revenue, 0)' if stage == 'won' else '0.0'} AS value FROM leads"
+    sums = []
+    for i, p in enumerate(periods):
         for stage, col in (("new_leads", "created_at"), ("mqls", "mql_at"), ("sqls", "sql_at"),
-                           ("opportunities", "opportunity_at"), ("won", "won_at")))
-    leads = f"""
-    SELECT {case('ts')} AS period, stage, count(*) AS n, sum(value) AS revenue, sum(value * value) AS revenue_sq
-      FROM ({events}) e
-     WHERE ts IS NOT NULL AND ts >= TIMESTAMP '{lo}' AND ts < TIMESTAMP '{hi}'
-     GROUP BY 1, 2"""
+                           ("opportunities", "opportunity_at"), ("won", "won_at")):
+            sums.append(f"count(*) FILTER (WHERE {col} >= TIMESTAMP '{p.start}' AND {col} < TIMESTAMP '{p.end}') AS {stage}_{i}")
+        sums.append(f"sum(coalesce(revenue, 0)) FILTER (WHERE won_at >= TIMESTAMP '{p.start}' AND won_at < TIMESTAMP '{p.end}') AS revenue_{i}")
+        sums.append(f"sum(coalesce(revenue, 0) ^ 2) FILTER (WHERE won_at >= TIMESTAMP '{p.start}' AND won_at < TIMESTAMP '{p.end}') AS revenue_sq_{i}")
+    leads = f"SELECT {', '.join(sums)} FROM leads WHERE created_at < TIMESTAMP '{hi}'"
     speed = f"""
-    WITH f AS (SELECT lead_id, min(started_at) AS first_call FROM calls WHERE started_at >= TIMESTAMP '{lo}' GROUP BY 1),
+    WITH f AS (SELECT lead_id, min(started_at) AS first_call FROM calls
+                WHERE started_at >= TIMESTAMP '{slo}'
+                  AND lead_id IN (SELECT lead_id FROM leads WHERE created_at >= TIMESTAMP '{slo}' AND created_at < TIMESTAMP '{shi}')
+                GROUP BY 1),
          j AS (SELECT l.created_at, (epoch(f.first_call) - epoch(l.created_at)) / 60.0 AS r, l.sql_at
                  FROM leads l LEFT JOIN f USING (lead_id)
-                WHERE l.created_at >= TIMESTAMP '{lo}' AND l.created_at < TIMESTAMP '{hi}')
-    SELECT {case('created_at')} AS period, count(*) AS sp_leads, count(r) AS sp_called,
+                WHERE l.created_at >= TIMESTAMP '{slo}' AND l.created_at < TIMESTAMP '{shi}')
+    SELECT {scase} AS period, count(*) AS sp_leads, count(r) AS sp_called,
            sum((r <= 5)::INT) AS reached_5m, sum((r <= 60)::INT) AS reached_1h, sum((r <= 1440)::INT) AS reached_24h,
            quantile_cont(r, 0.5) AS response_median_min, quantile_cont(r, 0.9) AS response_p90_min
       FROM j GROUP BY 1"""
@@ -197,7 +201,7 @@ def main() -> None:
     sql = hand_sql(sorted(periods, key=lambda p: p.start), reach)
     ours = {"calls": lambda: call_measures(data, periods, distinct=False), "leads dialled": lambda: reach_measures(data, reach),
             "lead events": lambda: lead_measures(data, periods),
-            "speed-to-lead": lambda: speed_measures(data, periods), "spend": lambda: spend_measures(data, periods)}
+            "speed-to-lead": lambda: speed_measures(data, reach), "spend": lambda: spend_measures(data, periods)}
     print(f"\nKPI queries of the monthly KPI table for {per.label} + 6 trailing months (best of {args.repeat}):")
     print(f"  {'query':<16}{'leadlab (s)':>12}{'hand SQL (s)':>14}{'ratio':>8}")
     tot_a = tot_b = 0.0

@@ -200,3 +200,17 @@ def test_trend_by_day_by_hand(data):
         trend(data, "2026-W40", "month")
     with pytest.raises(ConfigError, match="valid: day, week, month, quarter"):
         trend(data, "2026-10", "hour")
+
+
+def test_whole_report_without_spend_and_with_weights():
+    from leadlab.kpi.report import kpi_report
+
+    data = KpiData.from_frames(**tiny_frames(with_spend=False))
+    rep = kpi_report(data, "2026-10", weights="connect_rate:1 sql_rate:2")
+    assert rep.has_data and rep.scorecard.frame.attrs["weights"] == {"connect_rate": 1.0, "sql_rate": 2.0}
+    assert any("spend is not in the store" in s for s in rep.summary.sentences)
+    assert math.isnan(rep.table.row("cac")["value"]) and rep.table.row("dials")["value"] == 7
+    for part in (rep.funnel, rep.speed, rep.cycle, rep.pool, rep.trend):
+        assert part.summary() and part._repr_html_()
+    empty = kpi_report(data, "2025-10", team="East")
+    assert not empty.has_data and empty.summary.sentences[0].startswith("No activity in October 2025 for team East")

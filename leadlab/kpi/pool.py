@@ -107,7 +107,8 @@ def pool_health(data, period, team: str | None = None, stale_days: int = 14) -> 
     q["share"] = [safe_div(v, total) for v in q["open_leads"]]
     # duplicates among all leads known at the end (same pseudonymized phone)
     ph = leads.filter(leads.phone.notnull())
-    groups = ph.group_by("phone").agg(n=ph.count())
+    ph = ph.mutate(key=ph.phone.hash())  # group 64-bit hashes of the pseudonymized phones, not long strings
+    groups = ph.group_by("key").agg(n=ph.count())
     groups = groups.filter(groups.n > 1)
     dup = groups.aggregate(groups_=groups.count(), leads_=groups.n.sum()).to_pandas().iloc[0]
     # completeness of key fields over all leads known at the end

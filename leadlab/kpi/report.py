@@ -63,8 +63,9 @@ class KpiReport:
 
 
 def kpi_report(data, period: str = "last-month", team: str | None = None, compare_to: str = "previous",
-               targets_path: str | None = None, seed: int = 0) -> KpiReport:
-    """Compute every section of the KPI report for ``period`` (and ``team``)."""
+               targets_path: str | None = None, weights=None, seed: int = 0) -> KpiReport:
+    """Compute every section of the KPI report for ``period`` (and ``team``); ``weights``
+    are the scorecard's composite weights (see :func:`leadlab.kpi.scorecard.parse_weights`)."""
     data = KpiData.coerce(data)
     team = team or None
     scoped = data.for_team(team)
@@ -76,7 +77,7 @@ def kpi_report(data, period: str = "last-month", team: str | None = None, compar
     speed = speed_to_lead(scoped, per)
     return KpiReport(
         data=scoped, period=per, team=team, compare_to=compare_to, table=table,
-        funnel=funnel(scoped, per), targets=tg, scorecard=scorecard(scoped, per, seed=seed),
+        funnel=funnel(scoped, per), targets=tg, scorecard=scorecard(scoped, per, weights=weights or None, seed=seed),
         speed=speed, cycle=sales_cycle(scoped, per), pool=pool,
         summary=executive_summary(table, tg, pool, speed),
         trend=trend(scoped, per, TREND_GRAIN[per.kind]) if per.kind in TREND_GRAIN else None,

@@ -36,13 +36,17 @@ DEFAULT_WEIGHTS = {"connect_rate": 1.0, "conversation_rate": 1.0, "sql_rate": 2.
 
 
 def parse_weights(weights) -> dict[str, float]:
-    """Weights as a dict: a dict, or text ``"connect_rate=1,sql_rate=2"``; ConfigError when
+    """Weights as a dict: a dict, or text ``"connect_rate=1,sql_rate=2"`` (also
+    ``"connect_rate:1 sql_rate:2"``); ConfigError when
     a KPI is not a scorecard rate or a weight is negative / not a number / all zero."""
     if weights is None or weights == "":
         return dict(DEFAULT_WEIGHTS)
     if isinstance(weights, str):
+        import re
+
         out = {}
-        for part in weights.split(","):
+        text = re.sub(r"\s*[:=]\s*", "=", weights.strip())
+        for part in re.split(r"[,\s]+", text):
             if not part.strip():
                 continue
             if "=" not in part:
