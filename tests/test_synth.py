@@ -385,6 +385,45 @@ def test_logistic_regression_recovers_the_true_coefficients(demo_store):
     assert (df.loc[old, "sql_observed"] == df.loc[old, "sql_drawn"]).all()
 
 
+def test_store_alone_recovers_the_model(demo_store):
+    """End to end: from the store's columns only (first dial time from calls, owner rep), a
+    logistic regression recovers the attribute and speed-to-lead coefficients."""
+    import statsmodels.api as sm
+
+    truth = demo_store.truth["lead_model"]
+    df = query(
+        demo_store.url,
+        """SELECT l.*, date_diff('second', l.created_at, c.first_call) / 60.0 response_min
+           FROM leads l JOIN (SELECT lead_id, min(started_at) first_call FROM calls GROUP BY 1) c USING (lead_id)
+           WHERE l.created_at < TIMESTAMP '2026-07-21'""",  # before the experiments: no script effects
+    )
+    df = df.assign(region="North")  # region = the owner's team: absorbed by the rep dummies
+    x, _ = _design(df.assign(rep_effect=0.0, speed_effect=0.0, script_effect=0.0))
+    x = x.drop(columns=[c for c in x if c.startswith("region=")])
+    bucket = pd.cut(df["response_min"], [0, *M.SPEED_BUCKETS_MINUTES, np.inf], labels=list(M.SPEED_EFFECTS))
+    for level in M.SPEED_EFFECTS:
+        if level != "5_to_60_min":
+            x[f"speed={level}"] = (bucket == level).astype(float)
+    reps = sorted(df["rep_id"].unique())
+    for r in reps[1:]:
+        x[f"rep={r}"] = (df["rep_id"] == r).astype(float)
+    fit = sm.GLM(df["sql_at"].notna().astype(float), x, family=sm.families.Binomial()).fit()
+    expected = dict(truth["coefficients"])
+    for col in ("industry", "job_title"):
+        for level, value in truth["categorical_effects"][col].items():
+            if f"{col}={level}" in x:
+                expected[f"{col}={level}"] = value
+    for level, value in truth["source_effects"].items():
+        if f"source={level}" in x:
+            expected[f"source={level}"] = value
+    for level, value in truth["speed_to_lead_effects"].items():
+        if f"speed={level}" in x:
+            expected[f"speed={level}"] = value - truth["speed_to_lead_effects"]["5_to_60_min"]
+    z = {k: (fit.params[k] - v) / fit.bse[k] for k, v in expected.items()}
+    assert max(abs(v) for v in z.values()) < 4.0, z
+    assert fit.params["speed=within_5_min"] > 0 > fit.params["speed=over_24_h"]
+
+
 def test_attribute_part_dominates_and_oracle_is_consistent(demo_store):
     from sklearn.metrics import roc_auc_score
 
