@@ -53,3 +53,5 @@ def synth(n_leads: int, seed: int, db: str | None, end: str, months: int, truth_
     click.echo(f"  SQL rate {o['sql_rate_observed']:.1%}; oracle AUC of the true probability {o.get('auc_p_sql', float('nan')):.3f}")
     click.echo(f"ground truth: {truth['paths']['ground_truth']}")
     click.echo(f"              {truth['paths']['ground_truth_leads']}")
+    db_hint = "" if db is None else f" --db {store.redact_url(url)}"
+    click.echo(f"next: leadlab report all --period last-month{db_hint}")
