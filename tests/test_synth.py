@@ -485,6 +485,7 @@ def test_same_seed_same_data_any_chunking(tmp_path, monkeypatch):
     a = _run(tmp_path / "a", n_leads=2000, seed=5)
     b = _run(tmp_path / "b", n_leads=2000, seed=5)
     assert _stable(a) == _stable(b)
+    assert (tmp_path / "a" / "ground_truth.json").read_bytes() == (tmp_path / "b" / "ground_truth.json").read_bytes()
     assert _digest(f"duckdb://{tmp_path}/a/leadlab.duckdb") == _digest(f"duckdb://{tmp_path}/b/leadlab.duckdb")
     # small blocks written one chunk at a time give the same data as one big chunk
     monkeypatch.setattr(synth_pkg, "BLOCK", 500)

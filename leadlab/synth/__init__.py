@@ -151,7 +151,6 @@ def synthesize(
             seed=seed, n_leads=n_leads, n_calls=n_calls, start=start_date, end=end_date,
             exp_start_s=exp_start_s, floor=floor, rep_width=rep_width, lead_truth=lead_truth,
         )
-        truth["seconds"] = round(time.perf_counter() - t0, 2)
         truth_dir.mkdir(parents=True, exist_ok=True)
         tmp_json = truth_dir / f".ground_truth.json.{os.getpid()}.tmp"
         tmp_parquet = truth_dir / f".ground_truth_leads.parquet.{os.getpid()}.tmp"
@@ -168,6 +167,7 @@ def synthesize(
         bar.close()
     os.replace(tmp_json, truth_dir / "ground_truth.json")
     os.replace(tmp_parquet, truth_dir / "ground_truth_leads.parquet")
+    truth["seconds"] = round(time.perf_counter() - t0, 2)  # returned only: the files are identical per seed
     truth["paths"] = {
         "store": str(path),
         "ground_truth": str(truth_dir / "ground_truth.json"),
