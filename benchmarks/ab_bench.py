@@ -11,7 +11,7 @@ per-lead arm and a per-rep arm, then times, for per-lead and per-rep randomizati
   then per arm: counts, sums, squares, cross-products, covariate moments) — the floor;
 * **leadlab on a pandas DataFrame** of the same rows (registered zero-copy in DuckDB).
 
-Prints each time (best of ``--repeat``) and the ratios leadlab/raw (goal <= 1.3) and
+Prints each time (best of ``--repeat`` interleaved rounds) and the ratios leadlab/raw (goal <= 1.3) and
 pandas/DuckDB-table (goal <= 1.5).
 
 Usage::
@@ -87,13 +87,16 @@ FROM u GROUP BY 1
 """
 
 
-def best_of(fn, repeat: int) -> float:
-    times = []
+def best_of(fns, repeat: int) -> list[float]:
+    """Best time of each function over ``repeat`` rounds, the functions interleaved in each
+    round so a change in machine load hits them alike."""
+    best = [float("inf")] * len(fns)
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        for k, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return best
 
 
 def main() -> None:
@@ -136,9 +139,7 @@ def main() -> None:
             res = lead_lab()  # warm-up, and a sanity check of the result
             raw()
             pandas_lab()
-            t_lab = best_of(lead_lab, args.repeat)
-            t_raw = best_of(raw, args.repeat)
-            t_pd = best_of(pandas_lab, args.repeat)
+            t_lab, t_raw, t_pd = best_of([lead_lab, raw, pandas_lab], args.repeat)
             rows.append((label, t_raw, t_lab, t_pd))
             eff = res.effects.set_index("metric")
             print(f"{label}: {int(res.arms.units.sum()):,} units; SQLs per unit effect "

@@ -300,6 +300,8 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
     seen in (``_n_arms``) and the mean of ``covariate`` (``_x``)."""
     _check_columns(t, [arm, unit, *columns, covariate], "analyze")
     aggs = {c: _num(t[c]).sum() for c in columns}
+    for c in columns:  # rows with a missing value are left out of their unit's sum: count them
+        aggs[f"_nan_{c}"] = (~_valid(t[c])).cast("int64").sum()
     for c, sq in naive_sq.items():
         aggs[sq] = (_num(t[c]) * _num(t[c])).sum()
     aggs["_rows"] = t.count()
