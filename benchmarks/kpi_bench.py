@@ -123,14 +123,15 @@ def hand_sql(periods, reach_periods) -> dict[str, str]:
     SELECT {rcase} AS period, count(DISTINCT lead_id) AS leads_called
       FROM calls WHERE started_at >= TIMESTAMP '{rlo}' AND started_at < TIMESTAMP '{rhi}'
      GROUP BY 1"""
-    sums = []
-    for i, p in enumerate(periods):
+    events = " UNION ALL ".join(
+        f"SELECT {col} AS ts, '{stage}' AS stage, {'coalesce(revenue, 0)' if stage == 'won' else '0.0'} AS value FROM leads WHERE created_at < TIMESTAMP '{hi}'"
         for stage, col in (("new_leads", "created_at"), ("mqls", "mql_at"), ("sqls", "sql_at"),
-                           ("opportunities", "opportunity_at"), ("won", "won_at")):
-            sums.append(f"count(*) FILTER (WHERE {col} >= TIMESTAMP '{p.start}' AND {col} < TIMESTAMP '{p.end}') AS {stage}_{i}")
-        sums.append(f"sum(coalesce(revenue, 0)) FILTER (WHERE won_at >= TIMESTAMP '{p.start}' AND won_at < TIMESTAMP '{p.end}') AS revenue_{i}")
-        sums.append(f"sum(coalesce(revenue, 0) ^ 2) FILTER (WHERE won_at >= TIMESTAMP '{p.start}' AND won_at < TIMESTAMP '{p.end}') AS revenue_sq_{i}")
-    leads = f"SELECT {', '.join(sums)} FROM leads WHERE created_at < TIMESTAMP '{hi}'"
+                           ("opportunities", "opportunity_at"), ("won", "won_at")))
+    leads = f"""
+    SELECT {case('ts')} AS period, stage, count(*) AS n, sum(value) AS revenue, sum(value * value) AS revenue_sq
+      FROM ({events}) e
+     WHERE ts IS NOT NULL AND ts >= TIMESTAMP '{lo}' AND ts < TIMESTAMP '{hi}'
+     GROUP BY 1, 2"""
     speed = f"""
     WITH f AS (SELECT lead_id, min(started_at) AS first_call FROM calls
                 WHERE started_at >= TIMESTAMP '{slo}'

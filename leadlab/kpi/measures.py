@@ -141,46 +141,40 @@ def reach_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
     return c.group_by(["period", *dims]).agg(leads_called=c.lead_id.nunique()).to_pandas()
 
 
-STAGES = (("new_leads", "created_at"), ("mqls", "mql_at"), ("sqls", "sql_at"),
-          ("opportunities", "opportunity_at"), ("won", "won_at"))
-
-
-def lead_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.DataFrame:
-    """Lifecycle counts per period label: each event counted in the period it happened.
-
-    One scan of ``leads``: a conditional count per (period, stage) pair, so the periods
-    may even overlap (a month and its quarter)."""
-    dims = check_by(by)
-    periods = sorted({(p.label, p.kind): p for p in periods}.values(), key=lambda p: p.start)
+def _lead_events(data: KpiData, dims: list[str], hi=None) -> ibis.Table:
     leads = data.team_leads()
+    if hi is not None:
+        leads = leads.filter(leads.created_at < hi)  # no lifecycle event precedes creation
     if "team" in dims:
         reps = data.reps.select("rep_id", "team")
         leads = leads.left_join(reps, leads.rep_id == reps.rep_id).drop("rep_id_right")
-    hi = max(p.end for p in periods).to_pydatetime()
-    leads = leads.filter(leads.created_at < hi)  # no lifecycle event precedes creation
-    rev = leads.revenue.fill_null(0.0)
-    aggs = {}
-    for i, p in enumerate(periods):
-        lo_i, hi_i = p.start.to_pydatetime(), p.end.to_pydatetime()
-        for stage, col in STAGES:
-            inside = (leads[col] >= lo_i) & (leads[col] < hi_i)
-            aggs[f"{stage}__{i}"] = inside.fill_null(False).cast("int64").sum()
-        won = ((leads.won_at >= lo_i) & (leads.won_at < hi_i)).fill_null(False)
-        aggs[f"revenue__{i}"] = won.ifelse(rev, 0.0).sum()
-        aggs[f"revenue_sq__{i}"] = won.ifelse(rev * rev, 0.0).sum()
-    wide = (leads.group_by(dims).agg(**aggs) if dims else leads.aggregate(**aggs)).to_pandas()
-    rows = []
-    for i, p in enumerate(periods):
-        part = wide[dims].copy() if dims else pd.DataFrame(index=[0])
-        part.insert(0, "period", p.label)
-        for name in (*[s for s, _ in STAGES], "revenue", "revenue_sq"):
-            part[name] = wide[f"{name}__{i}"].to_numpy() if len(wide) else []
-        rows.append(part)
-    out = pd.concat(rows, ignore_index=True) if rows else _empty(periods, dims, LEAD_MEASURES)
-    if dims:  # drop all-zero groups, as a grouped query over events would
-        keep = out[[s for s, _ in STAGES]].fillna(0).sum(axis=1) > 0
-        out = out[keep].reset_index(drop=True)
-    return out
+    keep = [d for d in dims]
+    parts = []
+    for stage, col in (("new_leads", "created_at"), ("mqls", "mql_at"), ("sqls", "sql_at"),
+                       ("opportunities", "opportunity_at"), ("won", "won_at")):
+        value = leads.revenue.fill_null(0.0) if stage == "won" else ibis.literal(0.0)
+        parts.append(leads.select(*keep, ts=leads[col], stage=ibis.literal(stage), value=value.cast("float64")))
+    return ibis.union(*parts, distinct=False)
+
+
+def lead_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.DataFrame:
+    """Lifecycle counts per period label: each event counted in the period it happened."""
+    dims = check_by(by)
+    periods = _check_disjoint(periods)
+    ev = _lead_events(data, dims, max(p.end for p in periods).to_pydatetime())
+    ev = ev.filter(ev.ts.notnull() & _span(ev.ts, periods))
+    ev = ev.mutate(period=_bucket(ev.ts, periods))
+    q = ev.group_by(["period", *dims, "stage"]).agg(n=ev.count(), revenue=ev.value.sum(), revenue_sq=(ev.value * ev.value).sum())
+    long = q.to_pandas()
+    idx = ["period", *dims]
+    if long.empty:
+        return _empty(periods, dims, LEAD_MEASURES)
+    wide = long.pivot_table(index=idx, columns="stage", values="n", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=["new_leads", "mqls", "sqls", "opportunities", "won"], fill_value=0)
+    won = long[long["stage"] == "won"].set_index(idx)[["revenue", "revenue_sq"]]
+    wide = wide.join(won, how="left").fillna({"revenue": 0.0, "revenue_sq": 0.0})
+    wide.columns.name = None
+    return wide.reset_index()
 
 
 def spend_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.DataFrame | None:
