@@ -49,20 +49,29 @@ class ApplyResult:
         return "\n".join(lines)
 
 
+def _constant(value: str, n: int) -> pa.Array:
+    """A string column holding ``value`` n times, built without Python objects per row."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value])).cast(pa.string())
+
+
 def _score_batch(model, batch: pa.RecordBatch, scored_at: pd.Timestamp) -> tuple[pa.Table, dict, dict]:
     frame = batch.to_pandas()
     out = model.score(frame, source="store table leads")
     unseen = model.unseen_counts(frame)
+    grades = out["grade"].to_numpy(dtype=str)
+    letters = np.array(["A", "B", "C", "D"])
+    codes = np.searchsorted(letters, grades).astype(np.int32)
+    n = len(frame)
     result = pa.table({
-        "lead_id": pa.array(frame["lead_id"].astype("string").to_numpy(dtype=object), pa.string()),
+        "lead_id": batch.column(batch.schema.get_field_index("lead_id")).cast(pa.string()),
         "score": pa.array(out["score"].to_numpy(), pa.float64()),
-        "grade": pa.array(out["grade"].to_numpy(dtype=object), pa.string()),
+        "grade": pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(letters)).cast(pa.string()),
         "priority": pa.array(out["priority"].to_numpy(), pa.int64()),
-        "model_version": pa.array([model.version] * len(frame), pa.string()),
-        "scored_at": pa.array(np.full(len(frame), scored_at.to_datetime64()), pa.timestamp("us")),
+        "model_version": _constant(model.version, n),
+        "scored_at": pa.array(np.full(n, scored_at.to_datetime64()), pa.timestamp("us")),
     })
-    counts = dict(zip(*np.unique(out["grade"].to_numpy(dtype=str), return_counts=True)))
-    return result, {k: int(v) for k, v in counts.items()}, unseen
+    counts = np.bincount(codes, minlength=4)
+    return result, {g: int(c) for g, c in zip(letters, counts) if c}, unseen
 
 
 def _merge(a: dict, b: dict) -> None:
