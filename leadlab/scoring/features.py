@@ -338,7 +338,7 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
         result = {}
         for c in self.categorical_:
             text = self._text(df[c])
-            known = self.categories_[c][:-1] + self.rare_.get(c, [])
+            known = self.categories_[c][:-1] + getattr(self, "rare_", {}).get(c, [])
             n = int((~text.isin(known)).sum()) if c in df.columns else 0
             if n:
                 result[c] = n
