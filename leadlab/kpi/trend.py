@@ -52,7 +52,10 @@ def trend(data, period, grain: str = "week", team: str | None = None, kpis=DEFAU
     data, per = resolve(data, period, team)
     names = [get_kpi(k).name for k in kpis]
     subs = sub_periods(per, grain)
-    m = measures(data, subs, speed=any(KPIS[k].family == "speed" for k in names))
+    from leadlab.kpi.measures import sources_for
+
+    needed = [c for k in names for c in (KPIS[k].num, KPIS[k].den, KPIS[k].num_extra) if c]
+    m = measures(data, subs, sources=sources_for(needed))
     frame = compute(m, names)[["period", *names]]
     frame.insert(1, "start", [p.start for p in subs])
     frame.attrs.update(grain=grain, main_kpi=names[1] if len(names) > 1 else names[0])
