@@ -299,18 +299,22 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
     ``columns``, ``_rows`` (rows per unit), the unit's arm (``_arm``), how many arms it was
     seen in (``_n_arms``) and the mean of ``covariate`` (``_x``)."""
     _check_columns(t, [arm, unit, *columns, covariate], "analyze")
-    aggs = {c: _num(t[c]).sum() for c in columns}
-    for c in columns:  # rows with a missing value are left out of their unit's sum: count them
-        aggs[f"_nan_{c}"] = (~_valid(t[c])).cast("int64").sum()
+    def total(col: ir.Column) -> ir.Scalar:
+        # sum in the column's own type (cheaper than casting every row); booleans count
+        return (col.cast("int64") if col.type().is_boolean() else col).sum()
+
+    aggs = {c: total(t[c]) for c in columns}
+    for c in columns:  # rows with a NULL are left out of their unit's sum: count them (a NaN
+        aggs[f"_cnt_{c}"] = t[c].count()  # makes the unit's sum NaN: the unit is excluded and counted)
     for c, sq in naive_sq.items():
         aggs[sq] = (_num(t[c]) * _num(t[c])).sum()
     aggs["_rows"] = t.count()
     aggs["_n_arms"] = t[arm].nunique()
-    aggs["_arm"] = t[arm].cast("string").min()
+    aggs["_arm"] = (t[arm] if t[arm].type().is_string() else t[arm].cast("string")).min()
     if covariate:
         aggs["_x"] = _num(t[covariate]).mean()
     g = t.group_by(_unit=t[unit]).aggregate(**aggs)
-    return g
+    return g.mutate(**{f"_nan_{c}": g._rows - g[f"_cnt_{c}"] for c in columns}).drop(*[f"_cnt_{c}" for c in columns])
 
 
 def experiment_row(con: ibis.BaseBackend, experiment_id: str | None) -> dict:
