@@ -138,7 +138,7 @@ def phase_score(store: Path, model_path: Path, chunk: int, threads: int) -> dict
     # reference: scan the same columns into Arrow batches, nothing else
     cols = ", ".join(["lead_id"] + model.input_columns)
     t0 = time.perf_counter()
-    reader = con.con.cursor().execute(f"SELECT {cols} FROM leads").fetch_record_batch(chunk)
+    reader = con.con.cursor().execute(f"SELECT {cols} FROM leads").to_arrow_reader(chunk)
     n_ref = sum(b.num_rows for b in reader)
     scan_s = time.perf_counter() - t0
     res = apply_scores(model, con, chunk_rows=chunk)

@@ -1,6 +1,6 @@
 """Batch scoring into the store's ``lead_scores`` table, and the capacity-aware call list.
 
-:func:`apply_scores` streams the leads table in chunks (DuckDB ``fetch_record_batch`` /
+:func:`apply_scores` streams the leads table in chunks (DuckDB ``to_arrow_reader`` /
 Ibis ``to_pyarrow_batches``), scores each chunk and appends it to a staging table; only when
 every chunk succeeded does the staging table replace ``lead_scores`` (one transaction on
 DuckDB), so a failure leaves the previous scores intact. Memory is bounded by the chunk size.
@@ -119,7 +119,7 @@ def apply_scores(model, con, *, source_table: str = "leads", chunk_rows: int = 2
         if is_duckdb:
             reader_cur = con.con.cursor()
             writer_cur = con.con.cursor()
-            reader = reader_cur.execute(ibis.to_sql(expr, dialect="duckdb")).fetch_record_batch(chunk_rows)
+            reader = reader_cur.execute(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(chunk_rows)
         else:
             reader = expr.to_pyarrow_batches(chunk_size=chunk_rows)
         for batch in reader:
