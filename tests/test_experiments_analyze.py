@@ -155,6 +155,8 @@ def test_from_counts_multi_arm_holm_and_verdict():
     assert r.verdict() == "B raises the conversion rate from 7.9% to 9.1% (+1.2 pp, 95% CI +0.4 to +2.0). Ship B."
     inc = from_counts([("A", 2000, 160), ("B", 2000, 170)])
     assert inc.verdict().startswith("Inconclusive:") and "more units per arm are needed" in inc.verdict()
+    big = from_counts([("A", 40, 1), ("B", 40, 7)])  # large effect, small sample, exact test
+    assert "large but not yet significant" in big.verdict() and big.effects.method.iloc[0] == "fisher"
     worse = from_counts([("A", 10000, 910), ("B", 10000, 790)])
     assert worse.decision == "keep_control" and worse.verdict().endswith("Keep A.")
 

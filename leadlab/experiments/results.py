@@ -183,8 +183,16 @@ class ExperimentResult:
                     f"{fmt_effect(r.ci_high, r.percent, False)}). Keep {self.control}." + warn)
         # inconclusive
         r = prim.iloc[0]
-        need = self.more_units_needed(r)
         target = abs(r.control_value) * self.mde_relative
+        if abs(r.effect) > target:  # a large but uncertain effect: what would confirm it
+            target = abs(r.effect)
+            need = self.more_units_needed(r, target)
+            if need is not None:
+                return (f"Inconclusive: {r.arm} vs {self.control} on the {r.label} is {fmt_effect(r.effect, r.percent)} "
+                        f"({lvl} CI {fmt_effect(r.ci_low, r.percent, False)} to {fmt_effect(r.ci_high, r.percent, False)}), "
+                        f"large but not yet significant; about {max(need, 0):,.0f} more {self.unit_noun}s per arm would "
+                        f"confirm an effect of this size." + warn)
+        need = self.more_units_needed(r, target)
         if need is None:
             return (f"Inconclusive: the {r.label} is {fmt_value(r.control_value, r.percent)} for {self.control} and "
                     f"{fmt_value(r.value, r.percent)} for {r.arm} ({fmt_effect(r.effect, r.percent)}, {lvl} CI "
@@ -199,16 +207,16 @@ class ExperimentResult:
                 f"{need:,.0f} more {self.unit_noun}s per arm are needed to detect {fmt_effect(target, r.percent)}."
                 + warn)
 
-    def more_units_needed(self, r) -> float | None:
-        """Extra units per arm to detect ``mde_relative`` of the control value with
-        ``power_target`` at the current per-unit variance (None when unknown)."""
+    def more_units_needed(self, r, target: float | None = None) -> float | None:
+        """Extra units per arm to detect ``target`` (default ``mde_relative`` of the control
+        value) with ``power_target`` at the current per-unit variance (None when unknown)."""
         from scipy import stats
 
         if not (r.control_units > 1 and r.units > 1) or not np.isfinite(r.ci_high - r.ci_low):
             return None
         se = (r.ci_high - r.ci_low) / (2 * stats.norm.ppf(1 - self.alpha / 2))
         unit_var = se * se / (1 / r.control_units + 1 / r.units)  # per-unit variance per arm
-        target = abs(r.control_value) * self.mde_relative
+        target = abs(r.control_value) * self.mde_relative if target is None else target
         if not target > 0 or not unit_var > 0:
             return None
         z = stats.norm.ppf(1 - self.alpha / 2) + stats.norm.ppf(self.power_target)
