@@ -138,7 +138,7 @@ def synthesize(
             del parts
             day = (leads["created_at"] - start_s) // DAY
             spend_counts += np.bincount(leads["campaign"] * n_days + day, minlength=len(spend_counts))
-            sink.write_block(leads, calls, exp_start_s)
+            sink.write_block(leads, calls)
             n_calls += len(calls["lead_num"])
             bar.update(len(leads["lead_num"]))
             del leads, calls
@@ -149,7 +149,7 @@ def synthesize(
         del truth_parts
         truth = _truth_dict(
             seed=seed, n_leads=n_leads, n_calls=n_calls, start=start_date, end=end_date,
-            exp_start_s=exp_start_s, floor=floor, rep_width=rep_width, lead_truth=lead_truth,
+            exp_start_s=exp_start_s, floor=floor, lead_truth=lead_truth,
         )
         truth_dir.mkdir(parents=True, exist_ok=True)
         tmp_json = truth_dir / f".ground_truth.json.{os.getpid()}.tmp"
@@ -229,7 +229,7 @@ def _spend_frame(rng: np.random.Generator, counts: np.ndarray, n_days: int, star
     ).sort_values(["date", "source", "campaign"], ignore_index=True)
 
 
-def _truth_dict(*, seed, n_leads, n_calls, start, end, exp_start_s, floor, rep_width, lead_truth) -> dict:
+def _truth_dict(*, seed, n_leads, n_calls, start, end, exp_start_s, floor, lead_truth) -> dict:
     rep_ids = floor.rep_ids
     exp_started = from_seconds(exp_start_s).isoformat()
     lead_units = lead_truth["lead_exp_arm"].notna()

@@ -95,7 +95,6 @@ def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
 
 def oracle(df: pd.DataFrame) -> dict:
     """How well the true probabilities rank the observed SQL outcome."""
-    roc_auc_score = roc_auc
     y = df["sql_observed"].to_numpy()
     res = {
         "sql_rate_drawn": float(df["sql_drawn"].mean()),
@@ -103,10 +102,10 @@ def oracle(df: pd.DataFrame) -> dict:
         "mean_p_sql": float(df["p_sql"].mean()),
     }
     if 0 < y.sum() < len(y):
-        res["auc_p_sql"] = float(roc_auc_score(y, df["p_sql"]))
-        res["auc_p_sql_attributes"] = float(roc_auc_score(y, df["p_sql_attributes"]))
+        res["auc_p_sql"] = float(roc_auc(y, df["p_sql"]))
+        res["auc_p_sql_attributes"] = float(roc_auc(y, df["p_sql_attributes"]))
         drawn = df["sql_drawn"].to_numpy()
-        res["auc_p_sql_vs_drawn"] = float(roc_auc_score(drawn, df["p_sql"]))
+        res["auc_p_sql_vs_drawn"] = float(roc_auc(drawn, df["p_sql"]))
     res["sd_logit_attributes"] = float(df["logit_attributes"].std())
     return res
 

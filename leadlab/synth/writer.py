@@ -22,9 +22,6 @@ from leadlab.schema import DISPOSITIONS
 from leadlab.synth import model as M
 from leadlab.synth.generate import SCRIPTS
 
-NULL_TIME = -1
-
-
 def _ts(x: np.ndarray) -> pa.Array:
     x = np.asarray(x, dtype=np.int64)
     return pa.array(x, type=pa.timestamp("s"), mask=x < 0)
@@ -84,7 +81,7 @@ class DuckDBSink:
         )
         self.con.unregister("chunk_reps")
 
-    def write_block(self, leads: dict[str, np.ndarray], calls: dict[str, np.ndarray], exp_start_s: int) -> None:
+    def write_block(self, leads: dict[str, np.ndarray], calls: dict[str, np.ndarray]) -> None:
         lt = pa.table(
             {
                 "n": leads["lead_num"],
