@@ -326,14 +326,13 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
         if covariate:
             covariate = "_x"
     # booleans / 0-1 columns: treat as proportions
-    row_nan = [c for c in t.columns if c.startswith("_nan_")]
-    mom = moments(t, ms, by=[arm], covariate=covariate,
-                  extra={c: t[c] for c in row_nan} if row_nan else None)
+    row_nan = "_null_rows" in t.columns
+    mom = moments(t, ms, by=[arm], covariate=covariate, extra={"_null_rows": t._null_rows} if row_nan else None)
     mom[arm] = mom[arm].astype(str)
-    for c in row_nan:
-        if mom[c].sum() > 0:
-            warnings.append(f"{int(mom[c].sum())} row(s) with a missing (NULL/NaN) {c[5:]} were left out of their "
-                            f"{unit}'s sums")
+    if row_nan and mom["_null_rows"].sum() > 0:
+        used = ", ".join(sorted({c for m in ms for c in (m.num, m.denominator) if c and c != "_rows"}))
+        warnings.append(f"{int(mom['_null_rows'].sum())} row(s) with a missing (NULL) value in {used} were left out "
+                        f"of their {unit}'s sums")
     if (mom[arm] == CONTAMINATED).any():
         contaminated = int(mom.loc[mom[arm] == CONTAMINATED, "_units"].sum())
         warnings.append(f"{contaminated} unit(s) appear in more than one arm (contamination); they are excluded")

@@ -304,8 +304,13 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
         return (col.cast("int64") if col.type().is_boolean() else col).sum()
 
     aggs = {c: total(t[c]) for c in columns}
-    for c in columns:  # rows with a NULL are left out of their unit's sum: count them (a NaN
-        aggs[f"_cnt_{c}"] = t[c].count()  # makes the unit's sum NaN: the unit is excluded and counted)
+    # rows with a NULL are left out of their unit's sum: count them (one counter for all
+    # columns; a NaN makes the unit's sum NaN, so that unit is excluded and counted later)
+    if columns:
+        null = t[columns[0]].isnull()
+        for c in columns[1:]:
+            null = null | t[c].isnull()
+        aggs["_null_rows"] = null.cast("int64").sum()
     for c, sq in naive_sq.items():
         aggs[sq] = (_num(t[c]) * _num(t[c])).sum()
     aggs["_rows"] = t.count()
@@ -314,7 +319,7 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
     if covariate:
         aggs["_x"] = _num(t[covariate]).mean()
     g = t.group_by(_unit=t[unit]).aggregate(**aggs)
-    return g.mutate(**{f"_nan_{c}": g._rows - g[f"_cnt_{c}"] for c in columns}).drop(*[f"_cnt_{c}" for c in columns])
+    return g
 
 
 def experiment_row(con: ibis.BaseBackend, experiment_id: str | None) -> dict:
