@@ -104,11 +104,19 @@ class ScorecardResult(KpiResult):
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def _plot(self, ax):
+    def plot(self, ax=None, max_reps: int = 30):
+        """Forest plot of the composite score; with more than ``max_reps`` reps only the
+        top and bottom ``max_reps // 2`` are drawn (the table keeps everyone)."""
         from leadlab import plots
 
-        d = self.frame.rename(columns={"rep_id": "label", "composite": "estimate", "composite_low": "lower", "composite_high": "upper"})
-        return plots.forest_plot(d, ax=ax, ref=0.0, title="Rep composite score (90% interval)",
+        d = self.frame
+        title = "Rep composite score (90% interval)"
+        if len(d) > max_reps:
+            half = max_reps // 2
+            d = pd.concat([d.head(half), d.tail(half)])
+            title += f": top and bottom {half} of {len(self.frame)} reps"
+        d = d.rename(columns={"rep_id": "label", "composite": "estimate", "composite_low": "lower", "composite_high": "upper"})
+        return plots.forest_plot(d, ax=ax, ref=0.0, title=title,
                                  xlabel="composite score (0 = team average; standard deviations of true skill)")
 
 
