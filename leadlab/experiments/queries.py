@@ -79,8 +79,7 @@ def moment_exprs(t: ir.Table, metrics: list[Metric], covariate: str | None = Non
             aggs["_x_missing"] = (1 - w._xok.cast("int64")).sum()
         for i, (name, num, den, sq) in enumerate(specs):
             ok, yv = w[f"_ok{i}"], w[f"_y{i}"]
-            aggs[f"{name}__n"] = ok.sum()
-            aggs[f"{name}__nan"] = (1.0 - ok).sum()
+            aggs[f"{name}__n"] = ok.sum()  # units left out (``__nan``) = units - n, computed after the query
             aggs[f"{name}__sy"] = yv.sum()
             aggs[f"{name}__syy"] = (yv * yv).sum()
             if den is not None:
@@ -114,9 +113,9 @@ def moments(t: ir.Table, metrics: list[Metric], *, by: list[str], covariate: str
     for k in extra or {}:
         aggs[k] = w[f"_e_{k}"].sum()
     out = w.group_by(by).aggregate(**aggs).to_pandas()
-    for c in out.columns:
-        if c.endswith("__n") or c.endswith("__nan"):
-            out[c] = out[c].astype("int64")
+    for c in [c for c in out.columns if c.endswith("__n")]:
+        out[c] = out[c].astype("int64")
+        out[c + "an"] = out["_units"].astype("int64") - out[c]
     return out
 
 
