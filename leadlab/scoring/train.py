@@ -110,6 +110,9 @@ class TrainingResult:
             text += "The model is barely better than the simple baseline: use the baseline or look for better data. "
         if m["ece"] > 0.05:
             text += f"Scores are not well calibrated (ECE {m['ece']:.3f}): read them as a ranking, not as probabilities. "
+        elif m["ece"] > 0.02:
+            text += (f"Scores are roughly calibrated (ECE {m['ece']:.3f}): a score of 30 means roughly 30 % convert; "
+                     "more data would sharpen this. ")
         else:
             text += f"Scores are calibrated (ECE {m['ece']:.3f}): a score of 30 means about 30 % convert. "
         major = self.drift[(self.drift.level == "major")]
@@ -134,7 +137,7 @@ class TrainingResult:
             lines.append(f"  LEAKAGE excluded {c}: {r}")
         other = {c: r for c, r in self.plan.excluded.items() if c not in self.plan.leakage}
         if other:
-            lines.append("  also excluded: " + "; ".join(f"{c} ({r})" for c, r in other.items()))
+            lines.append("  also excluded: " + "; ".join(f"{c} — {r}" for c, r in other.items()))
         lines.append("")
         lines.append(f"  {'metric':<16}{'model':>9}  {'95% CI':<19}{'baseline':>9}")
         for r in self.to_pandas().itertuples():
