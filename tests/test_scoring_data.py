@@ -135,3 +135,23 @@ def test_rare_training_category_is_not_counted_as_unseen():
     out = ff.transform(new).source.tolist()
     assert out[0] == out[1] == len(ff.categories_["source"]) - 1  # rare "b" and new "c" both score as (other)
     assert ff.unseen_counts(new) == {"source": 1}
+
+
+def test_bad_training_parameters():
+    from leadlab.errors import ConfigError
+
+    df = frame(500)
+    with pytest.raises(ConfigError, match="split='weekly': choose time or random"):
+        train_scorer(df, target="converted", split="weekly")
+    with pytest.raises(ConfigError, match="holdout_share=0.9"):
+        train_scorer(df, target="converted", holdout_share=0.9)
+    with pytest.raises(ConfigError, match="leakage_auc=0.4"):
+        train_scorer(df, target="converted", leakage_auc=0.4)
+
+
+def test_time_split_without_time_column_uses_row_order():
+    df = frame(2000).drop(columns="created_at")
+    res = train_scorer(df, target="converted", time_col="created_at", model_kind="logistic", n_boot=10)
+    assert res.time_col is None and res.split == "time"
+    assert res.test_index.tolist() == list(range(1600, 2000))
+    assert any("row order" in n for n in res.notes)

@@ -120,6 +120,10 @@ def test_call_list_respects_capacity_and_open_leads(small):
     for rep, g in lst.groupby("rep_id"):
         assert (np.diff(g.score.to_numpy()) <= 0).all()
         assert list(g["rank"]) == list(range(1, len(g) + 1))
+    from leadlab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="capacity=0: must be at least 1"):
+        call_list(con, capacity=0)
     per_rep = call_list(con, capacity={"R001": 2, "R002": 0})
     assert set(per_rep.rep_id) <= {"R001"} and len(per_rep) <= 2
 
