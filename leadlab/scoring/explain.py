@@ -108,6 +108,8 @@ def _label(scorer, col: str, value) -> str:
         return f"{col} = {text}"
     if value != value:
         return f"{col} missing"
+    if col.endswith("_business_hours"):
+        return f"{col[:-len('_business_hours')]} {'in' if value >= 0.5 else 'outside'} business hours"
     if col.endswith(("_hour", "_weekday", "_month")):
         part = col.rsplit("_", 1)[1]
         v = int(value)

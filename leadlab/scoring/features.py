@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import check_is_fitted
 
-from leadlab.errors import DataError
+from leadlab.errors import ConfigError, DataError
 
 #: Columns holding personal data: never features.
 PII_NAMES = {"phone", "email", "contact_name", "name", "rep_name", "first_name", "last_name", "address"}
@@ -32,6 +32,8 @@ PII_NAMES = {"phone", "email", "contact_name", "name", "rep_name", "first_name",
 POST_OUTCOME_NAMES = {"mql_at", "sql_at", "opportunity_at", "won_at", "lost_at", "revenue", "closed_at"}
 #: Timestamp parts made from each timestamp feature.
 TIME_PARTS = ("hour", "weekday", "month")
+#: Default business hours for the ``<timestamp>_business_hours`` flag: Monday-Friday, [start, end) hours.
+BUSINESS_HOURS = (8, 18)
 MISSING = "(missing)"
 OTHER = "(other)"
 
@@ -234,6 +236,12 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
     """Raw rows → a numeric frame: numbers as floats, booleans as 0/1, categories as
     integer codes (``(missing)`` and ``(other)`` included), timestamps as hour/weekday/month codes.
 
+    Each timestamp also gives ``<col>_business_hours``: 1 when it falls Monday-Friday within
+    ``business_hours`` (start hour inclusive, end hour exclusive; default 08:00-18:00), else 0.
+    A lead created out of hours cannot be called at once, and speed to lead drives conversion;
+    an additive model cannot build this hour x weekday interaction from the parts alone.
+    ``business_hours=None`` leaves the flag out.
+
     Categories seen fewer than ``min_category_count`` times in training, and any category
     unseen at scoring time, map to ``(other)``; :meth:`unseen_counts` counts the latter.
 
@@ -246,13 +254,15 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, numeric=None, categorical=None, boolean=None, timestamp=None,
-                 min_category_count: int = 10, max_categories: int = 60):
+                 min_category_count: int = 10, max_categories: int = 60,
+                 business_hours: tuple[int, int] | None = BUSINESS_HOURS):
         self.numeric = numeric
         self.categorical = categorical
         self.boolean = boolean
         self.timestamp = timestamp
         self.min_category_count = min_category_count
         self.max_categories = max_categories
+        self.business_hours = business_hours
 
     # -- helpers -----------------------------------------------------------
     @staticmethod
@@ -297,7 +307,13 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
             self.categories_[col] = [str(v) for v in keep if v not in (OTHER,)] + [OTHER]
             if MISSING not in self.categories_[col]:
                 self.categories_[col].insert(len(self.categories_[col]) - 1, MISSING)
-        self.feature_names_out_ = (num + cat + boo + [f"{c}_{p}" for c in ts for p in TIME_PARTS])
+        self.business_hours_ = None if self.business_hours is None else tuple(int(h) for h in self.business_hours)
+        if self.business_hours_ is not None and not (len(self.business_hours_) == 2
+                                                     and 0 <= self.business_hours_[0] < self.business_hours_[1] <= 24):
+            raise ConfigError(f"business_hours={self.business_hours!r}: give (start hour, end hour) with "
+                              "0 <= start < end <= 24")
+        flags = [f"{c}_business_hours" for c in ts] if self.business_hours_ is not None else []
+        self.feature_names_out_ = (num + cat + boo + [f"{c}_{p}" for c in ts for p in TIME_PARTS] + flags)
         self.categorical_out_ = cat + [f"{c}_{p}" for c in ts for p in TIME_PARTS]
         self.medians_ = {c: float(pd.to_numeric(df[c], errors="coerce").median()) for c in num}
         self.n_features_in_ = df.shape[1]
@@ -325,6 +341,12 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
             parts = {"hour": t.dt.hour, "weekday": t.dt.day_of_week, "month": t.dt.month - 1}
             for p in TIME_PARTS:
                 out[f"{c}_{p}"] = parts[p].astype("float64").to_numpy(dtype="float64", na_value=np.nan)
+            bh = getattr(self, "business_hours_", None)
+            if bh is not None:
+                hour, wd = out[f"{c}_hour"], out[f"{c}_weekday"]
+                flag = ((wd < 5) & (hour >= bh[0]) & (hour < bh[1])).astype("float64")
+                flag[np.isnan(hour)] = np.nan
+                out[f"{c}_business_hours"] = flag
         return pd.DataFrame(out, index=df.index)[self.feature_names_out_]
 
     def get_feature_names_out(self, input_features=None):

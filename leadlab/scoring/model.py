@@ -40,7 +40,7 @@ class TargetError(DataError, ValueError):
 
 class SingleClassError(InsufficientDataError, ValueError):
     """The target holds a single class."""
-from leadlab.scoring.features import FeatureFrame
+from leadlab.scoring.features import BUSINESS_HOURS, FeatureFrame
 
 MODEL_KINDS = ("hgb", "logistic")
 CALIBRATIONS = ("sigmoid", "isotonic", "none")
@@ -77,6 +77,26 @@ def signed_log1p(x):
     return np.sign(x) * np.log1p(np.abs(x))
 
 
+#: Sample skewness above which a non-negative number is log-transformed for the logistic model.
+SKEW_THRESHOLD = 1.0
+
+
+def is_skewed(v: np.ndarray) -> bool:
+    """True for a non-negative, right-skewed number (sample skewness > :data:`SKEW_THRESHOLD`) with
+    more than two distinct values: counts and sizes such as page views or employees, whose effect on
+    the log-odds typically grows with the logarithm (the 10th page view matters less than the first).
+    Flags (0/1) are left alone.
+
+    >>> is_skewed(np.array([0, 0, 1, 1, 2, 3, 5, 9, 30.0])), is_skewed(np.array([0, 1, 0, 0, 1.0]))
+    (True, False)
+    """
+    v = np.asarray(v, dtype="float64")
+    v = v[~np.isnan(v)]
+    if len(v) < 3 or v.min() < 0 or len(np.unique(v[:100_000])) <= 2:
+        return False
+    return bool(pd.Series(v).skew() > SKEW_THRESHOLD)
+
+
 class LeadScorer(ClassifierMixin, BaseEstimator):
     """Binary lead-conversion classifier with calibrated probabilities.
 
@@ -92,8 +112,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     all rows (the map is kept), so no training data is lost to calibration. calibration: ``"sigmoid"``,
     ``"isotonic"`` or ``"none"``; calibration_share: share of training rows held out for it.
     time_col: column ordering the rows (its most recent rows calibrate; its hour/weekday/month
-    are features). numeric/categorical/boolean/timestamp: explicit feature lists (inferred
-    when all are None). min_per_class: refuse to train with fewer positives or negatives.
+    and a created-in-business-hours flag are features). numeric/categorical/boolean/timestamp:
+    explicit feature lists (inferred when all are None). business_hours: (start, end) hours,
+    Monday-Friday, of the ``<timestamp>_business_hours`` flag; None leaves it out.
+    Logistic preprocessing: non-negative right-skewed numbers (:func:`is_skewed`) are log1p'd,
+    then every number is median-imputed (with a missing indicator) and standardized. min_per_class: refuse to train with fewer positives or negatives.
     n_threads: OpenMP threads for boosting (None: all cores, one when the machine is busy).
     """
 
@@ -116,6 +139,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         categorical: list[str] | None = None,
         boolean: list[str] | None = None,
         timestamp: list[str] | None = None,
+        business_hours: tuple[int, int] | None = BUSINESS_HOURS,
         min_per_class: int = 40,
         n_threads: int | None = None,
         random_state: int = 0,
@@ -136,6 +160,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.categorical = categorical
         self.boolean = boolean
         self.timestamp = timestamp
+        self.business_hours = business_hours
         self.min_per_class = min_per_class
         self.n_threads = n_threads
         self.random_state = random_state
@@ -152,10 +177,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     def _features(self) -> FeatureFrame:
         given = [self.numeric, self.categorical, self.boolean, self.timestamp]
         if all(g is None for g in given):
-            return FeatureFrame()
+            return FeatureFrame(business_hours=self.business_hours)
         ts = list(self.timestamp or [])
         return FeatureFrame(numeric=list(self.numeric or []), categorical=list(self.categorical or []),
-                            boolean=list(self.boolean or []), timestamp=ts)
+                            boolean=list(self.boolean or []), timestamp=ts, business_hours=self.business_hours)
 
     def _model(self, frame: FeatureFrame, Xt: pd.DataFrame):
         cat_cols = [c for c in Xt.columns if c in frame.categorical_out_]
@@ -169,8 +194,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                 validation_fraction=0.15, n_iter_no_change=25, random_state=self.random_state,
                 interaction_cst=None if self.interactions else "no_interactions",
             )
-        skewed = [c for c in num_cols
-                  if np.nanmin(Xt[c].to_numpy()) >= 0 and pd.Series(Xt[c]).skew() > 2]
+        skewed = [c for c in num_cols if is_skewed(Xt[c].to_numpy())]
         plain = [c for c in num_cols if c not in skewed]
         sizes = frame.category_counts()
         steps = []

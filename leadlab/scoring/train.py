@@ -287,7 +287,7 @@ def train_scorer(
     time_col: str | None = "created_at",
     split: str = "time",
     holdout_share: float = 0.2,
-    model_kind: str = "hgb",
+    model_kind: str = "logistic",
     include: list[str] | None = None,
     exclude: list[str] | tuple[str, ...] = (),
     leakage_auc: float = 0.80,
