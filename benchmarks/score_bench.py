@@ -13,6 +13,8 @@ Figures are printed with a reference measured in the same run:
   uses :data:`HGB_FAST` here (80 larger trees instead of up to 500 small ones): prediction cost
   grows with the number of trees, and 10 M leads in 30 s leaves about 6 µs per lead;
 - scoring: ``leadlab score apply`` vs a bare DuckDB scan of the same columns into Arrow batches.
+  Scoring takes the Arrow fast path: no pandas; the logistic model is evaluated as array arithmetic
+  (``LeadScorer.linear_terms``), gradient boosting predicts on the encoded matrix.
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ def phase_score(store: Path, model_path: Path, chunk: int, threads: int) -> dict
     model = ScorerModel(obj["scorer"], _json.loads(obj["meta"]))
     con = ibis.duckdb.connect(str(store))
     con.raw_sql("SET memory_limit = '1GB'")
+    load = os.getloadavg()[0]
     # reference: scan the same columns into Arrow batches, nothing else
     cols = ", ".join(["lead_id"] + model.input_columns)
     t0 = time.perf_counter()
@@ -148,7 +151,7 @@ def phase_score(store: Path, model_path: Path, chunk: int, threads: int) -> dict
     return {"kind": model.meta["model_version"], "rows": res.rows, "rows_in_lead_scores": int(n), "chunks": res.chunks, "chunk_rows": chunk,
             "apply_seconds": round(res.seconds, 1), "reference_scan_seconds": round(scan_s, 1),
             "ratio": round(res.seconds / scan_s, 1), "leads_per_second": round(res.rows / res.seconds),
-            "peak_mb": round(_peak_mb()), "scan_rows": n_ref, "grades": grades}
+            "peak_mb": round(_peak_mb()), "scan_rows": n_ref, "grades": grades, "load_average": round(load, 1)}
 
 
 def phase_bank() -> dict:
@@ -225,7 +228,8 @@ def main() -> None:
             print(f"SCORE  {kind:<8} {sc['rows']:,} leads from the store into lead_scores ({sc['chunks']} chunks of "
                   f"{sc['chunk_rows']:,}): {sc['apply_seconds']} s (goal <= 30 s), {sc['leads_per_second']:,} leads/s; "
                   f"reference bare scan {sc['reference_scan_seconds']} s, ratio {sc['ratio']}; "
-                  f"peak memory {sc['peak_mb']} MB (goal <= 2048 MB); grades {sc['grades']}", flush=True)
+                  f"peak memory {sc['peak_mb']} MB (goal <= 2048 MB); load average {sc['load_average']}; grades {sc['grades']}",
+                  flush=True)
             result["train"].append(tr)
             result["score"].append(sc)
         result["load_average_end"] = os.getloadavg()[0]

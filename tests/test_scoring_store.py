@@ -72,7 +72,9 @@ def test_apply_writes_lead_scores_chunked(small):
     # chunked = one shot
     leads = con.table("leads").to_pandas().set_index("lead_id")
     direct = model.score(leads.loc[scores.lead_id])
-    np.testing.assert_allclose(scores.score.to_numpy(), direct.score.to_numpy())
+    np.testing.assert_allclose(scores.score.to_numpy(), direct.score.to_numpy(), rtol=1e-9)
+    assert (scores.grade.to_numpy() == direct.grade.to_numpy()).all()
+    assert (scores.priority.to_numpy() == direct.priority.to_numpy()).all()
     assert not [t for t in con.list_tables() if t.startswith("_lead_scores_staging")]
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from leadlab.errors import ConfigError, DataError
+from leadlab.scoring.grades import priority
 from leadlab.schema import LEAD_SCORES
 from leadlab.store import has_table, table as store_table
 
@@ -55,18 +56,25 @@ def _constant(value: str, n: int) -> pa.Array:
 
 
 def _score_batch(model, batch: pa.RecordBatch, scored_at: pd.Timestamp) -> tuple[pa.Table, dict, dict]:
-    frame = batch.to_pandas()
-    out = model.score(frame, source="store table leads")
-    unseen = model.unseen_counts(frame)
-    grades = out["grade"].to_numpy(dtype=str)
+    """Score one Arrow batch without pandas: Arrow columns -> encoded float arrays
+    (:meth:`FeatureFrame.transform_arrow`) -> calibrated probabilities
+    (:meth:`LeadScorer.proba_from_columns`; the logistic model as plain array arithmetic) ->
+    grade and priority codes -> an Arrow table for the staging insert."""
+    scorer = model.scorer
+    cols = scorer.features_.transform_arrow(batch)
+    score = 100.0 * scorer.proba_from_columns(cols)
+    unseen = scorer.features_.unseen_counts_arrow(batch)
     letters = np.array(["A", "B", "C", "D"])
-    codes = np.searchsorted(letters, grades).astype(np.int32)
-    n = len(frame)
+    bands = model.meta["bands"]
+    codes = np.full(len(score), 3, dtype=np.int32)
+    for i, g in ((2, "C"), (1, "B"), (0, "A")):  # same rule as grades.grade
+        codes[score >= bands[g]] = i
+    n = len(score)
     result = pa.table({
         "lead_id": batch.column(batch.schema.get_field_index("lead_id")).cast(pa.string()),
-        "score": pa.array(out["score"].to_numpy(), pa.float64()),
+        "score": pa.array(score, pa.float64()),
         "grade": pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(letters)).cast(pa.string()),
-        "priority": pa.array(out["priority"].to_numpy(), pa.int64()),
+        "priority": pa.array(priority(score, model.meta["priority_cuts"]), pa.int64()),
         "model_version": _constant(model.version, n),
         "scored_at": pa.array(np.full(n, scored_at.to_datetime64()), pa.timestamp("us")),
     })

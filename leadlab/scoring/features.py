@@ -349,6 +349,111 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
                 out[f"{c}_business_hours"] = flag
         return pd.DataFrame(out, index=df.index)[self.feature_names_out_]
 
+    # -- Arrow fast path (batch scoring) ------------------------------------
+    def _arrow_codes(self, col, c: str) -> tuple[np.ndarray, np.ndarray, list] | None:
+        """(codes into categories_[c] of each dictionary entry, dictionary indices per row (-1 for
+        null), the dictionary values) for a string Arrow column; None for other types (the caller
+        falls back to pandas)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if isinstance(col, pa.ChunkedArray):
+            col = col.combine_chunks()
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
+                or (pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type))):
+            return None
+        enc = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
+        values = enc.dictionary.to_pylist()
+        cats = self.categories_[c]
+        dict_codes = pd.Index(cats).get_indexer(pd.Index(values, dtype=object)).astype(np.int64)
+        dict_codes[dict_codes < 0] = len(cats) - 1
+        idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return dict_codes, idx, values
+
+    def transform_arrow(self, batch) -> dict[str, np.ndarray]:
+        """Like :meth:`transform` for a ``pyarrow.RecordBatch`` / ``Table``, without pandas for the
+        common column types (numbers, booleans, strings, timestamps): a dict of float64 columns in
+        :attr:`feature_names_out_` order. Other types go through the pandas path column by column,
+        so the result always equals ``transform(batch.to_pandas())``."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        check_is_fitted(self, "categories_")
+        names = set(batch.schema.names)
+        missing = [c for c in self.input_columns_ if c not in names]
+        if missing:
+            self._check_columns(pd.DataFrame(columns=list(names)))
+
+        def col(c):
+            a = batch.column(c)
+            return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+
+        def pandas_col(c) -> pd.DataFrame:
+            return pd.DataFrame({c: col(c).to_pandas()})
+
+        out: dict[str, np.ndarray] = {}
+        for c in self.numeric_:
+            a = col(c)
+            if pa.types.is_integer(a.type) or pa.types.is_floating(a.type):
+                out[c] = pc.cast(a, pa.float64()).to_numpy(zero_copy_only=False)
+            else:
+                out[c] = pd.to_numeric(pandas_col(c)[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        for c in self.categorical_:
+            got = self._arrow_codes(col(c), c)
+            if got is None:
+                cats = self.categories_[c]
+                codes = pd.Index(cats).get_indexer(self._text(pandas_col(c)[c])).astype("float64")
+                codes[codes < 0] = len(cats) - 1
+                out[c] = codes
+            else:
+                dict_codes, idx, _ = got
+                missing_code = self.categories_[c].index(MISSING)
+                table = np.append(dict_codes, missing_code).astype("float64")  # index -1 -> (missing)
+                out[c] = table[idx]
+        for c in self.boolean_:
+            a = col(c)
+            if pa.types.is_boolean(a.type):
+                out[c] = pc.cast(a, pa.float64()).to_numpy(zero_copy_only=False)
+            else:
+                s = pandas_col(c)[c].astype("string").str.lower().map({"true": True, "false": False})
+                out[c] = s.astype("float64").to_numpy(dtype="float64", na_value=np.nan)
+        for c in self.timestamp_:
+            a = col(c)
+            if not pa.types.is_timestamp(a.type):
+                a = pa.array(pd.to_datetime(pandas_col(c)[c]))
+            parts = {"hour": pc.hour(a), "weekday": pc.day_of_week(a), "month": pc.subtract(pc.month(a), 1)}
+            for p in TIME_PARTS:
+                out[f"{c}_{p}"] = pc.cast(parts[p], pa.float64()).to_numpy(zero_copy_only=False)
+            bh = getattr(self, "business_hours_", None)
+            if bh is not None:
+                hour, wd = out[f"{c}_hour"], out[f"{c}_weekday"]
+                flag = ((wd < 5) & (hour >= bh[0]) & (hour < bh[1])).astype("float64")
+                flag[np.isnan(hour)] = np.nan
+                out[f"{c}_business_hours"] = flag
+        return {k: out[k] for k in self.feature_names_out_}
+
+    def unseen_counts_arrow(self, batch) -> dict[str, int]:
+        """:meth:`unseen_counts` for a ``pyarrow.RecordBatch`` / ``Table``."""
+        import pyarrow as pa
+
+        check_is_fitted(self, "categories_")
+        result = {}
+        for c in self.categorical_:
+            if c not in batch.schema.names:
+                continue
+            a = batch.column(c)
+            got = self._arrow_codes(a, c)
+            if got is None:
+                n = self.unseen_counts(pd.DataFrame({c: a.to_pandas()})).get(c, 0)
+            else:
+                _, idx, values = got
+                known = set(self.categories_[c][:-1]) | set(getattr(self, "rare_", {}).get(c, []))
+                unknown = np.array([MISSING not in known] + [v not in known for v in values], dtype=np.int64)
+                n = int(np.bincount(idx + 1, minlength=len(unknown)) @ unknown)  # idx -1 (null) -> (missing)
+            if n:
+                result[c] = n
+        return result
+
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "categories_")
         return np.asarray(self.feature_names_out_, dtype=object)
