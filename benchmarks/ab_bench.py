@@ -8,8 +8,13 @@ per-lead arm and a per-rep arm, then times, for per-lead and per-rep randomizati
   the lead's prior score, complaints per call, SQLs per connected call), i.e. the whole
   analysis: one grouped query + statistics + result object;
 * **raw DuckDB GROUP BY**: a hand-written SQL query computing the same sums (per unit,
-  then per arm: counts, sums, squares, cross-products, covariate moments) — the floor;
-* **leadlab on a pandas DataFrame** of the same rows (registered zero-copy in DuckDB).
+  then per arm: counts, sums, squares, cross-products, covariate moments; a unit is
+  contaminated when its smallest and largest arm differ) — the floor;
+* **leadlab on a pandas DataFrame** of the same rows: the whole user call
+  ``analyze_table(df, ...)``, including projecting the frame to the columns the analysis
+  reads, the zero-copy conversion to batched Arrow and the registration in DuckDB.
+
+The machine's load average is printed before and after (other processes distort timings).
 
 Prints each time (best of ``--repeat`` interleaved rounds) and the ratios leadlab/raw (goal <= 1.3) and
 pandas/DuckDB-table (goal <= 1.5).
@@ -71,12 +76,12 @@ def generate(path: Path, rows: int, seed: int = 42):
 
 RAW = """
 WITH u AS (
-  SELECT {unit} AS unit, min({arm}) AS arm, count(DISTINCT {arm}) AS n_arms, count(*)::DOUBLE AS rows_,
+  SELECT {unit} AS unit, min({arm}) AS arm, max({arm}) AS max_arm, count(*)::DOUBLE AS rows_,
          sum(connected)::DOUBLE AS conn, sum(talk_seconds) AS talk, sum(talk_seconds * talk_seconds) AS talk_sq,
          sum(qualified)::DOUBLE AS sql, sum(complaint)::DOUBLE AS compl, avg(prior_score) AS x
   FROM calls GROUP BY {unit}
 )
-SELECT CASE WHEN n_arms > 1 THEN '__several__' ELSE arm END AS arm, count(*) AS n,
+SELECT CASE WHEN arm <> max_arm THEN '__several__' ELSE arm END AS arm, count(*) AS n,
        sum(rows_) AS s_rows, sum(rows_ * rows_) AS ss_rows,
        sum(conn), sum(conn * conn), sum(conn * rows_),
        sum(talk), sum(talk * talk), sum(talk * rows_), sum(talk_sq),
@@ -124,6 +129,7 @@ def main() -> None:
         con = ibis.duckdb.connect(str(path), read_only=True)
         calls = con.table("calls")
         df = calls.to_pandas()
+        print(f"load average before timing: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"threads: {con.raw_sql('SELECT current_setting(' + repr('threads') + ')').fetchone()[0]}, cpus: {os.cpu_count()}")
         rows = []
         for label, unit, arm in (("per-lead", "lead_id", "lead_arm"), ("per-rep", "rep_id", "rep_arm")):
@@ -150,6 +156,7 @@ def main() -> None:
         for label, t_raw, t_lab, t_pd in rows:
             print(f"{label:<10}{t_raw:>11.2f}s{t_lab:>9.2f}s{t_pd:>10.2f}s{t_lab / t_raw:>12.2f}x{t_pd / t_lab:>14.2f}x")
         print("goals: leadlab/raw <= 1.3x, pandas/duckdb <= 1.5x")
+        print(f"load average after timing: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

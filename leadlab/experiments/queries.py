@@ -295,8 +295,8 @@ def funnel_ratios() -> list[tuple[str, str, str]]:
 def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_sq: dict[str, str],
                    covariate: str | None = None) -> ir.Table:
     """Aggregate a row-grain table (e.g. calls) to one row per ``unit``: the sums of
-    ``columns``, ``_rows`` (rows per unit), the unit's arm (``_arm``), how many arms it was
-    seen in (``_n_arms``) and the mean of ``covariate`` (``_x``)."""
+    ``columns``, ``_rows`` (rows per unit), the unit's arm (``_arm``, its smallest; ``_arm_max`` its
+    largest: they differ when the unit was seen in several arms) and the mean of ``covariate`` (``_x``)."""
     _check_columns(t, [arm, unit, *columns, covariate], "analyze")
     def total(col: ir.Column) -> ir.Scalar:
         # sum in the column's own type (cheaper than casting every row); booleans count
@@ -313,8 +313,11 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
     for c, sq in naive_sq.items():
         aggs[sq] = (_num(t[c]) * _num(t[c])).sum()
     aggs["_rows"] = t.count()
-    aggs["_n_arms"] = t[arm].nunique()
-    aggs["_arm"] = (t[arm] if t[arm].type().is_string() else t[arm].cast("string")).min()
+    # a unit is in several arms when its smallest and largest arm differ (cheaper than a
+    # count of distinct values per unit, same answer; NULL arms are ignored by both)
+    arm_s = t[arm] if t[arm].type().is_string() else t[arm].cast("string")
+    aggs["_arm"] = arm_s.min()
+    aggs["_arm_max"] = arm_s.max()
     if covariate:
         aggs["_x"] = _num(t[covariate]).mean()
     g = t.group_by(_unit=t[unit]).aggregate(**aggs)
