@@ -305,11 +305,13 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
     aggs = {c: total(t[c]) for c in columns}
     # rows with a NULL are left out of their unit's sum: count them (one counter for all
     # columns; a NaN makes the unit's sum NaN, so that unit is excluded and counted later)
+    # (a sum of the columns is NULL exactly when one of them is: COUNT of it skips those rows;
+    # cheaper than summing an OR of IS NULL tests; as doubles, so no integer overflow)
     if columns:
-        null = t[columns[0]].isnull()
+        any_null = _num(t[columns[0]])
         for c in columns[1:]:
-            null = null | t[c].isnull()
-        aggs["_null_rows"] = null.cast("int64").sum()
+            any_null = any_null + _num(t[c])
+        aggs["_null_rows"] = t.count() - any_null.count()
     for c, sq in naive_sq.items():
         aggs[sq] = (_num(t[c]) * _num(t[c])).sum()
     aggs["_rows"] = t.count()
