@@ -60,6 +60,9 @@ def test_arrow_fast_path_matches_pipeline(kind, calibration):
         assert s.linear_terms() is not None
     else:
         assert s.linear_terms() is None
+        raw = s._hgb_binned_raw(s.features_.transform(new), 1)  # the binned fast path is taken
+        assert raw is not None
+        np.testing.assert_allclose(1 / (1 + np.exp(-raw)), s.model_.predict_proba(ref)[:, 1], rtol=1e-12)
 
 
 def test_arrow_fast_path_names_a_missing_column():
