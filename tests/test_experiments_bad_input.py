@@ -184,4 +184,4 @@ def test_nan_rows_inside_units_are_counted():
     df = pd.DataFrame({"arm": ["A", "B"] * 40, "rep": [f"r{i % 8}" for i in range(80)],
                        "talk": [60.0, np.nan, 45.0, 50.0] * 20})
     r = analyze_table(df, metrics=["talk"], unit="rep")
-    assert any("20 row(s) with a missing (NULL) value in talk were left out of their rep's sums" in w for w in r.warnings)
+    assert any("20 missing (NULL) value(s) in talk were left out of their rep's sums" in w for w in r.warnings)

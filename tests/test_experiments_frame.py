@@ -57,7 +57,7 @@ def test_dataframe_and_duckdb_table_give_the_same_result():
     pd.testing.assert_frame_equal(a, b, rtol=1e-9)
     assert r_df.warnings == r_db.warnings
     # the NaN talk rows (NULL after conversion) are counted, not dropped silently
-    assert any("2 row(s) with a missing" in w for w in r_df.warnings)
+    assert any("2 missing (NULL) value(s) in talk" in w for w in r_df.warnings)
 
 
 def test_projection_keeps_only_the_columns_read():

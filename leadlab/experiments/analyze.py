@@ -326,13 +326,14 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
         if covariate:
             covariate = "_x"
     # booleans / 0-1 columns: treat as proportions
-    row_nan = "_null_rows" in t.columns
-    mom = moments(t, ms, by=[arm], covariate=covariate, extra={"_null_rows": t._null_rows} if row_nan else None)
+    nulls = [c for c in t.columns if c.startswith("_null__")] if unit is not None else []
+    mom = moments(t, ms, by=[arm], covariate=covariate, extra={c: t[c] for c in nulls} or None)
     mom[arm] = mom[arm].astype(str)
-    if row_nan and mom["_null_rows"].sum() > 0:
-        used = ", ".join(sorted({c for m in ms for c in (m.num, m.denominator) if c and c != "_rows"}))
-        warnings.append(f"{int(mom['_null_rows'].sum())} row(s) with a missing (NULL) value in {used} were left out "
-                        f"of their {unit}'s sums")
+    null_counts = {c[len("_null__"):]: int(mom[c].sum()) for c in nulls if mom[c].sum() > 0}
+    if null_counts:
+        where = ", ".join(f"{c}: {n}" for c, n in null_counts.items())
+        warnings.append(f"{sum(null_counts.values())} missing (NULL) value(s) in {', '.join(null_counts)} were left out "
+                        f"of their {unit}'s sums ({where})")
     if (mom[arm] == CONTAMINATED).any():
         contaminated = int(mom.loc[mom[arm] == CONTAMINATED, "_units"].sum())
         warnings.append(f"{contaminated} unit(s) appear in more than one arm (contamination); they are excluded")

@@ -112,7 +112,8 @@ def moments(t: ir.Table, metrics: list[Metric], *, by: list[str], covariate: str
     aggs["_units"] = w.count()
     for k in extra or {}:
         aggs[k] = w[f"_e_{k}"].sum()
-    out = w.group_by(by).aggregate(**aggs).to_pandas()
+    # Arrow → pandas directly: a few rows, no need for ibis's per-column type conversion
+    out = w.group_by(by).aggregate(**aggs).to_pyarrow().to_pandas()
     for c in [c for c in out.columns if c.endswith("__n")]:
         out[c] = out[c].astype("int64")
         out[c + "an"] = out["_units"].astype("int64") - out[c]
@@ -295,7 +296,7 @@ def funnel_ratios() -> list[tuple[str, str, str]]:
 def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_sq: dict[str, str],
                    covariate: str | None = None) -> ir.Table:
     """Aggregate a row-grain table (e.g. calls) to one row per ``unit``: the sums of
-    ``columns``, ``_rows`` (rows per unit), the unit's arm (``_arm``, its smallest; ``_arm_max`` its
+    ``columns``, ``_null__<column>`` (its NULL values), ``_rows`` (rows per unit), the unit's arm (``_arm``, its smallest; ``_arm_max`` its
     largest: they differ when the unit was seen in several arms) and the mean of ``covariate`` (``_x``)."""
     _check_columns(t, [arm, unit, *columns, covariate], "analyze")
     def total(col: ir.Column) -> ir.Scalar:
@@ -303,15 +304,11 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
         return (col.cast("int64") if col.type().is_boolean() else col).sum()
 
     aggs = {c: total(t[c]) for c in columns}
-    # rows with a NULL are left out of their unit's sum: count them (one counter for all
-    # columns; a NaN makes the unit's sum NaN, so that unit is excluded and counted later)
-    # (a sum of the columns is NULL exactly when one of them is: COUNT of it skips those rows;
-    # cheaper than summing an OR of IS NULL tests; as doubles, so no integer overflow)
-    if columns:
-        any_null = _num(t[columns[0]])
-        for c in columns[1:]:
-            any_null = any_null + _num(t[c])
-        aggs["_null_rows"] = t.count() - any_null.count()
+    # NULL values are left out of their unit's sum: count them per column (COUNT(col) skips
+    # NULLs and is nearly free, DuckDB answers it from its statistics when a column has none;
+    # a NaN makes the unit's sum NaN, so that unit is excluded and counted later)
+    for c in columns:
+        aggs[f"_null__{c}"] = t.count() - t[c].count()
     for c, sq in naive_sq.items():
         aggs[sq] = (_num(t[c]) * _num(t[c])).sum()
     aggs["_rows"] = t.count()
