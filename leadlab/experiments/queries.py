@@ -296,8 +296,9 @@ def funnel_ratios() -> list[tuple[str, str, str]]:
 def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_sq: dict[str, str],
                    covariate: str | None = None) -> ir.Table:
     """Aggregate a row-grain table (e.g. calls) to one row per ``unit``: the sums of
-    ``columns``, ``_null__<column>`` (its NULL values), ``_rows`` (rows per unit), the unit's arm (``_arm``, its smallest; ``_arm_max`` its
-    largest: they differ when the unit was seen in several arms) and the mean of ``covariate`` (``_x``)."""
+    ``columns``, ``_null__<column>`` (its NULL values), ``_rows`` (rows per unit), the
+    unit's arm (``_arm``, its smallest; ``_arm_max``, its largest: they differ when the unit
+    was seen in several arms) and the mean of ``covariate`` (``_x``)."""
     _check_columns(t, [arm, unit, *columns, covariate], "analyze")
     def total(col: ir.Column) -> ir.Scalar:
         # sum in the column's own type (cheaper than casting every row); booleans count
