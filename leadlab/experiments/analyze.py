@@ -261,7 +261,8 @@ def from_stats(arms, *, control: str | None = None, alpha: float = 0.05, alterna
 def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = None, control: str | None = None,
                   covariate: str | None = None, alpha: float = 0.05, alternative: str = "two-sided",
                   weights: dict[str, float] | None = None, con=None, experiment_id: str = "table",
-                  seed: int = 0, srm_threshold: float = 0.001, prior=None) -> ExperimentResult:
+                  seed: int = 0, srm_threshold: float = 0.001, prior=None,
+                  _no_nulls: frozenset[str] = frozenset()) -> ExperimentResult:
     """Analyse a pandas DataFrame, an Ibis table or a store table name.
 
     ``metrics``: column names (a mean, or a proportion when the column is 0/1 or boolean) or
@@ -277,10 +278,11 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     from leadlab.store import as_table
 
     if isinstance(data, pd.DataFrame):
-        with _arrow_registered(_project(data, arm, unit, metrics, covariate)) as t:
+        with _arrow_registered(_project(data, arm, unit, metrics, covariate)) as (t, no_nulls):
             return analyze_table(t, arm=arm, metrics=metrics, unit=unit, control=control, covariate=covariate,
                                  alpha=alpha, alternative=alternative, weights=weights, con=con,
-                                 experiment_id=experiment_id, seed=seed, srm_threshold=srm_threshold, prior=prior)
+                                 experiment_id=experiment_id, seed=seed, srm_threshold=srm_threshold, prior=prior,
+                                 _no_nulls=no_nulls)
     t = as_table(data, con)
     if arm not in t.columns:
         raise ConfigError(f"arm column {arm!r} not found (parameter arm); available columns: {', '.join(t.columns)}")
@@ -311,7 +313,8 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     if unit is not None:
         if unit not in t.columns:
             raise ConfigError(f"unit column {unit!r} not found (parameter unit); available columns: {', '.join(t.columns)}")
-        g = unit_aggregate(t, arm, unit, [c for c in cols if c != covariate], {}, covariate=covariate)
+        g = unit_aggregate(t, arm, unit, [c for c in cols if c != covariate], {}, covariate=covariate,
+                           no_nulls=_no_nulls)
         # units seen in several arms form their own group: counted in the same query, then dropped
         g = g.mutate(**{arm: (g._arm != g._arm_max).ifelse(CONTAMINATED, g._arm)})
         grain = f"rows summed per {unit}"
@@ -419,8 +422,8 @@ def _frame_to_arrow(df: pd.DataFrame):
 
 @contextlib.contextmanager
 def _arrow_registered(df: pd.DataFrame):
-    """The DataFrame as an Ibis table, registered in the in-memory DuckDB for the duration
-    of the analysis (one registration per analysis; unregistered afterwards).
+    """(the DataFrame as an Ibis table, the names of its columns without NULLs), registered
+    in the in-memory DuckDB for the duration of the analysis (once; unregistered afterwards).
 
     Arrow rather than DuckDB's pandas scan: measured on 10 M rows (see docs/experiments.md,
     Speed), a batched Arrow scan runs in parallel and beats the pandas scan for both numpy
@@ -429,9 +432,12 @@ def _arrow_registered(df: pd.DataFrame):
 
     backend = memory_backend()
     name = f"_ab_frame_{id(df):x}_{next(_frame_ids)}"
-    backend.con.register(name, _frame_to_arrow(df))
+    tbl = _frame_to_arrow(df)
+    backend.con.register(name, tbl)
+    # Arrow knows each column's NULL count: columns without any need no counting in the query
+    no_nulls = frozenset(c for c, col in zip(tbl.column_names, tbl.columns) if col.null_count == 0)
     try:
-        yield backend.table(name)
+        yield backend.table(name), no_nulls
     finally:
         backend.con.unregister(name)
 

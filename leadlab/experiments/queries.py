@@ -294,11 +294,12 @@ def funnel_ratios() -> list[tuple[str, str, str]]:
 
 
 def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_sq: dict[str, str],
-                   covariate: str | None = None) -> ir.Table:
+                   covariate: str | None = None, no_nulls: frozenset[str] = frozenset()) -> ir.Table:
     """Aggregate a row-grain table (e.g. calls) to one row per ``unit``: the sums of
     ``columns``, ``_null__<column>`` (its NULL values), ``_rows`` (rows per unit), the
     unit's arm (``_arm``, its smallest; ``_arm_max``, its largest: they differ when the unit
-    was seen in several arms) and the mean of ``covariate`` (``_x``)."""
+    was seen in several arms) and the mean of ``covariate`` (``_x``). ``no_nulls``: columns
+    known to hold no NULL (e.g. from Arrow's null counts), not counted again."""
     _check_columns(t, [arm, unit, *columns, covariate], "analyze")
     def total(col: ir.Column) -> ir.Scalar:
         # sum in the column's own type (cheaper than casting every row); booleans count
@@ -308,7 +309,7 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
     # NULL values are left out of their unit's sum: count them per column (COUNT(col) skips
     # NULLs and is nearly free, DuckDB answers it from its statistics when a column has none;
     # a NaN makes the unit's sum NaN, so that unit is excluded and counted later)
-    for c in columns:
+    for c in [c for c in columns if c not in no_nulls]:
         aggs[f"_null__{c}"] = t.count() - t[c].count()
     for c, sq in naive_sq.items():
         aggs[sq] = (_num(t[c]) * _num(t[c])).sum()
