@@ -87,7 +87,7 @@ INTERCEPT = -5.86
 
 #: Speed-to-lead: minutes from creation to the first dial -> logit shift of SQL.
 SPEED_BUCKETS_MINUTES = (5.0, 60.0, 1440.0)
-SPEED_EFFECTS = {"within_5_min": 0.35, "5_to_60_min": 0.0, "1_to_24_h": -0.25, "over_24_h": -0.50}
+SPEED_EFFECTS = {"within_5_min": 0.18, "5_to_60_min": 0.0, "1_to_24_h": -0.12, "over_24_h": -0.25}
 
 #: Rep random effects.
 REP_SQL_SD = 0.35  # logit sd of a rep's effect on SQL (owner rep)
