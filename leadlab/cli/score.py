@@ -80,19 +80,16 @@ def _train(data, target, time_col, split, holdout_share, model_kind, exclude, in
     )
 
 
+def _training_options(func):
+    """The options shared by `score evaluate` and `score train`."""
+    for option in reversed((_data, _target, _time, _split, _holdout, _model, _exclude, _include, _leak,
+                            _maturity, _minpc, _seed)):
+        func = option(func)
+    return func
+
+
 @score.command("evaluate")
-@_data
-@_target
-@_time
-@_split
-@_holdout
-@_model
-@_exclude
-@_include
-@_leak
-@_maturity
-@_minpc
-@_seed
+@_training_options
 @_json
 @db_option
 def evaluate(data, target, time_col, split, holdout_share, model_kind, exclude, include, leakage_auc,
@@ -117,18 +114,7 @@ def evaluate(data, target, time_col, split, holdout_share, model_kind, exclude, 
 
 
 @score.command("train")
-@_data
-@_target
-@_time
-@_split
-@_holdout
-@_model
-@_exclude
-@_include
-@_leak
-@_maturity
-@_minpc
-@_seed
+@_training_options
 @click.option("--bands", default=None, metavar="A=40,B=20,C=10",
               help="Minimum score per grade (default: A top 10%, B next 20%, C next 30% of training scores).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
