@@ -341,13 +341,18 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
             parts = {"hour": t.dt.hour, "weekday": t.dt.day_of_week, "month": t.dt.month - 1}
             for p in TIME_PARTS:
                 out[f"{c}_{p}"] = parts[p].astype("float64").to_numpy(dtype="float64", na_value=np.nan)
-            bh = getattr(self, "business_hours_", None)
-            if bh is not None:
-                hour, wd = out[f"{c}_hour"], out[f"{c}_weekday"]
-                flag = ((wd < 5) & (hour >= bh[0]) & (hour < bh[1])).astype("float64")
-                flag[np.isnan(hour)] = np.nan
-                out[f"{c}_business_hours"] = flag
+            self._add_business_hours(out, c)
         return pd.DataFrame(out, index=df.index)[self.feature_names_out_]
+
+    def _add_business_hours(self, out: dict, col: str) -> None:
+        """Add ``<col>_business_hours`` (1 inside the configured weekday hours, NaN when the time is missing)."""
+        bh = getattr(self, "business_hours_", None)
+        if bh is None:
+            return
+        hour, wd = out[f"{col}_hour"], out[f"{col}_weekday"]
+        flag = ((wd < 5) & (hour >= bh[0]) & (hour < bh[1])).astype("float64")
+        flag[np.isnan(hour)] = np.nan
+        out[f"{col}_business_hours"] = flag
 
     # -- Arrow fast path (batch scoring) ------------------------------------
     def _arrow_codes(self, col, c: str) -> tuple[np.ndarray, np.ndarray, list] | None:
@@ -424,12 +429,7 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
             parts = {"hour": pc.hour(a), "weekday": pc.day_of_week(a), "month": pc.subtract(pc.month(a), 1)}
             for p in TIME_PARTS:
                 out[f"{c}_{p}"] = pc.cast(parts[p], pa.float64()).to_numpy(zero_copy_only=False)
-            bh = getattr(self, "business_hours_", None)
-            if bh is not None:
-                hour, wd = out[f"{c}_hour"], out[f"{c}_weekday"]
-                flag = ((wd < 5) & (hour >= bh[0]) & (hour < bh[1])).astype("float64")
-                flag[np.isnan(hour)] = np.nan
-                out[f"{c}_business_hours"] = flag
+            self._add_business_hours(out, c)
         return {k: out[k] for k in self.feature_names_out_}
 
     def unseen_counts_arrow(self, batch) -> dict[str, int]:
