@@ -31,6 +31,19 @@ def level(value: float, moderate: float = MODERATE, major: float = MAJOR) -> str
     return "major" if value >= major else "moderate" if value >= moderate else "stable"
 
 
+def psi_bars(ax, table: pd.DataFrame, *, xlabel: str, title: str):
+    """Horizontal PSI bars of ``table`` (columns feature, psi, level) coloured by level, with the
+    0.1 / 0.25 threshold lines; returns ``ax``."""
+    from leadlab.plots import COLORS
+
+    shade = {"major": COLORS["bad"], "moderate": COLORS["secondary"]}
+    ax.barh(table.feature, table.psi, color=[shade.get(lv, COLORS["primary"]) for lv in table.level])
+    ax.axvline(MODERATE, color=COLORS["neutral"], ls="--", lw=1)
+    ax.axvline(MAJOR, color=COLORS["bad"], ls="--", lw=1)
+    ax.set(xlabel=xlabel, title=title)
+    return ax
+
+
 def profile_column(values, *, categorical: bool = False, bins: int = 10, max_categories: int = 30) -> dict:
     """The reference distribution of one column as a JSON-able dict (bins and shares)."""
     s = pd.Series(values)
@@ -229,12 +242,7 @@ class MonitorResult:
             _, axes = plt.subplots(1, 2, figsize=(13, max(3.5, 0.3 * len(self.psi))))
         ax1, ax2 = axes
         d = self.psi.iloc[::-1]
-        colors = [COLORS["bad"] if lv == "major" else COLORS["secondary"] if lv == "moderate" else COLORS["primary"]
-                  for lv in d.level]
-        ax1.barh(d.feature, d.psi, color=colors)
-        ax1.axvline(MODERATE, color=COLORS["neutral"], ls="--", lw=1)
-        ax1.axvline(MAJOR, color=COLORS["bad"], ls="--", lw=1)
-        ax1.set(xlabel="PSI (population stability index)", title="Drift per feature")
+        psi_bars(ax1, d, xlabel="PSI (population stability index)", title="Drift per feature")
         s = self.score_shares
         x = np.arange(len(s))
         ax2.bar(x - 0.2, s.training, width=0.4, color=COLORS["neutral"], label="training window")

@@ -197,19 +197,13 @@ class TrainingResult:
         """PSI between training and test rows per model input and for the score."""
         import matplotlib.pyplot as plt
 
-        from leadlab.plots import COLORS
-        from leadlab.scoring.monitor import MAJOR, MODERATE
+        from leadlab.scoring.monitor import psi_bars
 
         d = self.drift.head(top).iloc[::-1]
         if ax is None:
             _, ax = plt.subplots(figsize=(9, max(3, 0.32 * len(d))))
-        colors = [COLORS["bad"] if lv == "major" else COLORS["secondary"] if lv == "moderate" else COLORS["primary"]
-                  for lv in d.level]
-        ax.barh(d.feature, d.psi, color=colors)
-        ax.axvline(MODERATE, color=COLORS["neutral"], ls="--", lw=1)
-        ax.axvline(MAJOR, color=COLORS["bad"], ls="--", lw=1)
-        ax.set(xlabel="PSI, training rows vs test rows", title="Drift between the training and test periods")
-        return ax
+        return psi_bars(ax, d, xlabel="PSI, training rows vs test rows",
+                        title="Drift between the training and test periods")
 
     def plot(self, axes=None):
         """Calibration curve, cumulative gains and decile lift side by side."""
