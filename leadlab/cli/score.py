@@ -22,9 +22,11 @@ _split = click.option("--split", type=click.Choice(["time", "random"]), default=
                       help="time: test on the most recent rows; random: stratified random holdout.")
 _holdout = click.option("--holdout", "holdout_share", type=float, default=0.2, show_default=True,
                         help="Share of rows held out for testing.")
-_model = click.option("--model-kind", "model_kind", type=click.Choice(["hgb", "logistic"]), default="logistic",
-                      show_default=True, help="logistic: interpretable regularized logistic regression (the default: "
-                      "closest to the synthetic oracle and best on the bank time backtest); hgb: gradient boosting.")
+_model = click.option("--model-kind", "model_kind", type=click.Choice(["auto", "hgb", "logistic"]), default="auto",
+                      show_default=True, help="auto: fit logistic regression and gradient boosting on the older training "
+                      "rows, compare them on the most recent ones (random rows with --split random) and keep the winner "
+                      "(logistic unless boosting is better by more than one standard error); logistic: interpretable "
+                      "regularized logistic regression; hgb: gradient boosting.")
 _exclude = click.option("--exclude", multiple=True, metavar="COL", help="Leave a column out (repeatable).")
 _include = click.option("--include", multiple=True, metavar="COL", help="Use only these columns (repeatable).")
 _leak = click.option("--leakage-auc", type=float, default=0.80, show_default=True,
@@ -37,6 +39,9 @@ _seed = click.option("--seed", type=int, default=0, show_default=True, help="Ran
 _json = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the text summary.")
 _modelpath = click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
                           help="Model file (default: data/models/lead_scorer.skops).")
+_weak = click.option("--allow-weak-model", "allow_weak", is_flag=True,
+                     help="Use a model that does not beat a random order of leads or its baseline on the holdout "
+                          "(refused otherwise).")
 
 
 @click.group("score")
@@ -129,6 +134,7 @@ def train(data, target, time_col, split, holdout_share, model_kind, exclude, inc
     Examples:
       leadlab score train
       leadlab score train --model-kind logistic --bands A=40,B=20,C=10
+      leadlab score train --data ../shared/data/bank-full.csv --target y --split random --out bank.skops
       leadlab score train --data leads.csv --target converted --time-col created_at --out models/s.skops
     """
     from leadlab.scoring.persist import card_paths, from_training, save_model
@@ -143,6 +149,8 @@ def train(data, target, time_col, split, holdout_share, model_kind, exclude, inc
     click.echo(res.summary())
     cj, cm = card_paths(path)
     click.echo(f"\nsaved model {model.version} to {path}\n  model card: {cm} (and {cj.name})")
+    if res.quality is not None and not res.quality.usable:
+        click.echo("  this model is flagged: `score apply` and `score call-list` refuse it without --allow-weak-model")
 
 
 @score.command("apply")
@@ -150,11 +158,14 @@ def train(data, target, time_col, split, holdout_share, model_kind, exclude, inc
 @click.option("--chunk-rows", type=int, default=200_000, show_default=True, help="Leads scored per chunk (bounds memory).")
 @click.option("--only-open", is_flag=True, help="Score only open leads (not SQL, won or lost); other scores are kept.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@_weak
 @db_option
-def apply(model_path, chunk_rows, only_open, quiet, db) -> None:
+def apply(model_path, chunk_rows, only_open, quiet, allow_weak, db) -> None:
     """Score the store's leads in chunks and write lead_scores (score 0-100, grade, priority, model version).
 
-    The previous lead_scores stay in place until every chunk succeeded.
+    The previous lead_scores stay in place until every chunk succeeded. A model whose holdout
+    ROC AUC is at most 0.5, whose top-decile lift is at most 1, or that does not beat its
+    baseline is refused unless --allow-weak-model is given.
 
     \b
     Examples:
@@ -168,7 +179,7 @@ def apply(model_path, chunk_rows, only_open, quiet, db) -> None:
     model = load_model(model_path)
     con = connect(db)
     res = apply_scores(model, con, chunk_rows=chunk_rows, only_open=only_open,
-                       progress=not quiet and sys.stderr.isatty())
+                       progress=not quiet and sys.stderr.isatty(), allow_weak=allow_weak)
     click.echo(res.summary())
     click.echo(f"  store: {redact_url(resolve_url(db))}")
 
@@ -203,11 +214,15 @@ def monitor(model_path, period, as_json, db) -> None:
               help="CSV with columns rep_id,capacity (overrides --capacity; reps not listed get no list).")
 @click.option("--max-attempts", type=int, default=8, show_default=True, help="Skip leads already dialled this often.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the list to this CSV.")
+@_modelpath
+@_weak
 @db_option
-def call_list_cmd(capacity, capacity_file, max_attempts, out, db) -> None:
+def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_weak, db) -> None:
     """Tomorrow's call list: each rep's best-scored open leads, up to the rep's daily capacity.
 
-    Needs lead_scores (run `leadlab score apply` first).
+    Needs lead_scores (run `leadlab score apply` first) written by the model in --model, and
+    refuses the scores of a model not fit for use unless --allow-weak-model is given.
+    Scores are shown rounded to one decimal.
 
     \b
     Examples:
@@ -217,7 +232,8 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, db) -> None:
     import pandas as pd
 
     from leadlab.errors import ConfigError
-    from leadlab.scoring.apply import call_list
+    from leadlab.scoring.apply import call_list, check_scores
+    from leadlab.scoring.persist import load_model
     from leadlab.store import connect
 
     cap: int | dict = capacity
@@ -225,11 +241,22 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, db) -> None:
         frame = pd.read_csv(capacity_file, sep=None, engine="python")
         if not {"rep_id", "capacity"} <= set(frame.columns):
             raise ConfigError(f"{capacity_file}: needs columns rep_id and capacity; found {', '.join(frame.columns)}")
-        cap = dict(zip(frame.rep_id.astype(str), frame.capacity.astype(int)))
-    lst = call_list(connect(db), capacity=cap, max_attempts=max_attempts)
+        numbers = pd.to_numeric(frame.capacity, errors="coerce")
+        bad = frame.index[numbers.isna() | (numbers < 0) | (numbers % 1 != 0)]
+        if len(bad):
+            raise ConfigError(f"{capacity_file}, row {int(bad[0]) + 2}, column capacity: must be a whole number of "
+                              "calls, 0 or more")
+        cap = dict(zip(frame.rep_id.astype(str), numbers.astype(int)))
+    con = connect(db)
+    check_scores(con)  # before loading a model: "run score apply first" is the useful message
+    model = load_model(model_path)
+    lst = call_list(con, capacity=cap, max_attempts=max_attempts, model=model, allow_weak=allow_weak)
     if out:
         lst.to_csv(out, index=False)
         click.echo(f"wrote {len(lst):,} calls for {lst.rep_id.nunique()} reps to {out}")
+    elif lst.empty:
+        click.echo("no open leads to call: every scored lead is converted, lost, blocked or dialled "
+                   f"{max_attempts} times already")
     else:
         with pd.option_context("display.width", 140, "display.max_rows", 60):
             click.echo(lst.head(50).to_string(index=False))

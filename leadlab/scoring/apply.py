@@ -20,12 +20,23 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from leadlab.errors import ConfigError, DataError
+from leadlab.errors import ConfigError, DataError, ModelError, StoreError
 from leadlab.scoring.grades import priority
+from leadlab.scoring.quality import check_usable
 from leadlab.schema import LEAD_SCORES
 from leadlab.store import has_table, table as store_table
 
 OUTPUT = "lead_scores"
+#: Decimals of the score in the call list (people read it; the ranking uses the full score).
+SCORE_DECIMALS = 1
+
+#: The sentences of this module, filled from facts.
+TEXT = {
+    "no_scores": "no lead scores in the store (table lead_scores is {state}): run `leadlab score apply` first, "
+                 "then `leadlab score call-list`",
+    "stale": "lead_scores were written by model {found}, but the model file holds {expected}: run `leadlab score "
+             "apply` again (or pass --model with the file of {found})",
+}
 
 
 @dataclass
@@ -88,13 +99,16 @@ def _merge(a: dict, b: dict) -> None:
 
 
 def apply_scores(model, con, *, source_table: str = "leads", chunk_rows: int = 200_000,
-                 only_open: bool = False, progress: bool = False) -> ApplyResult:
+                 only_open: bool = False, progress: bool = False, allow_weak: bool = False) -> ApplyResult:
     """Score every lead of ``source_table`` (or only open ones: not SQL, not won, not lost)
-    with ``model`` and replace ``lead_scores`` with the result."""
+    with ``model`` and replace ``lead_scores`` with the result. A model that does not beat a
+    random order or its baseline (:mod:`leadlab.scoring.quality`) is refused (ModelError) unless
+    ``allow_weak``."""
     import time
 
     if chunk_rows < 1:
         raise ConfigError(f"chunk_rows={chunk_rows}: must be at least 1")
+    check_usable(model.meta, allow_weak=allow_weak, action="score leads with it")
     t0 = time.perf_counter()
     leads = store_table(con, source_table)
     missing = [c for c in model.features if c not in leads.columns]
@@ -183,19 +197,41 @@ def _publish(con, staging: str, *, replace_all: bool) -> None:
     con.drop_table(staging, force=True)
 
 
+def check_scores(con, model=None, *, allow_weak: bool = False) -> None:
+    """Refuse a call list without lead scores (StoreError: run ``score apply`` first); with
+    ``model``, refuse scores written by another model version and a model not fit for use
+    (ModelError, unless ``allow_weak``)."""
+    if not has_table(con, OUTPUT):
+        raise StoreError(TEXT["no_scores"].format(state="missing"))
+    scores = con.table(OUTPUT)
+    if int(scores.count().to_pyarrow().as_py()) == 0:
+        raise StoreError(TEXT["no_scores"].format(state="empty"))
+    if model is None:
+        return
+    found = scores.select("model_version").distinct().to_pyarrow()["model_version"].to_pylist()
+    versions = sorted(v for v in found if v is not None)
+    stale = [v for v in versions if v != model.version]
+    if stale:
+        raise ModelError(TEXT["stale"].format(found=stale[0], expected=model.version))
+    check_usable(model.meta, allow_weak=allow_weak, action="build a call list from its scores")
+
+
 def call_list(con, *, capacity: int | dict[str, int] = 40, as_of: pd.Timestamp | None = None,
               exclude_dispositions: tuple[str, ...] = ("do_not_call", "wrong_number", "complaint"),
-              max_attempts: int | None = 8) -> pd.DataFrame:
+              max_attempts: int | None = 8, model=None, allow_weak: bool = False) -> pd.DataFrame:
     """Tomorrow's call list: for each rep, the best-scored open leads they own, up to their
     daily ``capacity`` (one number for everyone, or ``{rep_id: n}``; reps missing from the
     mapping get no list). Open = not SQL, won or lost; leads marked do-not-call, wrong number
     or complaint, and leads already dialled ``max_attempts`` times, are left out.
-    Ranking runs in the backend (a window over rep_id)."""
+    Ranking runs in the backend (a window over rep_id); the score is then rounded to
+    :data:`SCORE_DECIMALS` decimals for people. Without ``lead_scores`` a StoreError says to run
+    ``score apply`` first; ``model`` / ``allow_weak``: see :func:`check_scores`."""
     if isinstance(capacity, int):
         if capacity < 1:
             raise ConfigError(f"capacity={capacity}: must be at least 1 call per rep per day")
     elif not capacity or any(int(v) < 0 for v in capacity.values()):
         raise ConfigError("capacity: give a non-negative number of calls per rep")
+    check_scores(con, model, allow_weak=allow_weak)
     scores = store_table(con, OUTPUT)
     leads = store_table(con, "leads")
     open_leads = leads.filter(leads.sql_at.isnull() & leads.won_at.isnull() & leads.lost_at.isnull()
@@ -227,4 +263,5 @@ def call_list(con, *, capacity: int | dict[str, int] = 40, as_of: pd.Timestamp |
     out = ranked.select(*cols).order_by(["rep_id", "rank"]).to_pandas()
     if "attempts" in out:
         out["attempts"] = out["attempts"].fillna(0).astype("int64")
+    out["score"] = out["score"].astype("float64").round(SCORE_DECIMALS)
     return out

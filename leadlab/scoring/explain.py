@@ -68,7 +68,7 @@ def _encoded_groups(scorer) -> list[tuple[str, np.ndarray]]:
 def reference_logit(scorer) -> float:
     """Log-odds of the reference lead for the logistic model (contributions add up to the rest)."""
     check_is_fitted(scorer, "model_")
-    if scorer.model_kind != "logistic":
+    if scorer.kind_ != "logistic":
         raise ValueError("reference_logit applies to the logistic model; tree contributions are ablations")
     lr = scorer.model_.named_steps["logistic"]
     a, b = _platt(scorer)
@@ -80,7 +80,7 @@ def contributions(scorer, X: pd.DataFrame) -> pd.DataFrame:
     check_is_fitted(scorer, "model_")
     Xt = scorer._transform(X)
     a, b = _platt(scorer)
-    if scorer.model_kind == "logistic":
+    if scorer.kind_ == "logistic":
         lr = scorer.model_.named_steps["logistic"]
         Z = scorer.model_.named_steps["encode"].transform(Xt)
         Z = Z.toarray() if hasattr(Z, "toarray") else np.asarray(Z)

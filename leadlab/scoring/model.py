@@ -2,7 +2,10 @@
 
 Two model kinds: ``"logistic"`` (regularized logistic regression on one-hot categories
 and scaled numbers: the interpretable baseline) and ``"hgb"`` (HistGradientBoosting with
-native categoricals). Probabilities are calibrated on held-out data (the most recent
+native categoricals). ``"auto"`` (the default) fits both on the older rows, compares their
+ROC AUC on a validation fold (the most recent ``validation_share`` of the rows, or a
+stratified random share with ``validation="random"``) and refits the winner on every row;
+the choice and both scores are in ``kind_``, ``candidates_`` and ``validation_``. Probabilities are calibrated on held-out data (the most recent
 ``calibration_share`` of the training rows when ``time_col`` is given, a stratified random
 share otherwise) with Platt scaling (``"sigmoid"``) or isotonic regression.
 
@@ -42,7 +45,10 @@ class SingleClassError(InsufficientDataError, ValueError):
     """The target holds a single class."""
 from leadlab.scoring.features import BUSINESS_HOURS, FeatureFrame
 
-MODEL_KINDS = ("hgb", "logistic")
+MODEL_KINDS = ("auto", "hgb", "logistic")
+#: The kinds ``model_kind="auto"`` compares, simplest first (it wins ties, see :func:`choose_kind`).
+CANDIDATES = ("logistic", "hgb")
+VALIDATIONS = ("time", "random")
 CALIBRATIONS = ("sigmoid", "isotonic", "none")
 EPS = 1e-6
 
@@ -99,6 +105,48 @@ def is_skewed(v: np.ndarray) -> bool:
     return bool(pd.Series(v).skew() > SKEW_THRESHOLD)
 
 
+def _auc(y: np.ndarray, p: np.ndarray) -> float:
+    from scipy.stats import rankdata
+
+    y = np.asarray(y).astype(bool)
+    n1 = int(y.sum())
+    n0 = len(y) - n1
+    return float((rankdata(p)[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def choose_kind(y: np.ndarray, scores: dict[str, np.ndarray], *, n_boot: int = 200, seed: int = 0
+                ) -> tuple[str, dict[str, float], float]:
+    """Pick a model kind from validation scores by the one-standard-error rule (Hastie, Tibshirani
+    & Friedman, *Elements of Statistical Learning*, 2nd ed., §7.10): the simplest candidate (first
+    in ``scores``) wins unless the best one beats it by more than one standard error of the paired
+    ROC AUC difference (a paired bootstrap over the validation rows, seeded). Returns the
+    winner, each candidate's AUC and that standard error.
+
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 2000); x = y + rng.normal(0, 1, 2000)
+    >>> choose_kind(y, {"logistic": x, "hgb": x + rng.normal(0, 0.01, 2000)})[0]
+    'logistic'
+    >>> choose_kind(y, {"logistic": rng.random(2000), "hgb": x})[0]
+    'hgb'
+    """
+    y = np.asarray(y)
+    names = list(scores)
+    aucs = {k: _auc(y, v) for k, v in scores.items()}
+    best = max(names, key=lambda k: (aucs[k], -names.index(k)))
+    simple = names[0]
+    if best == simple:
+        return simple, aucs, 0.0
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n_boot):
+        i = rng.integers(0, len(y), len(y))
+        if y[i].min() == y[i].max():
+            continue
+        diffs.append(_auc(y[i], scores[best][i]) - _auc(y[i], scores[simple][i]))
+    se = float(np.std(diffs, ddof=1)) if len(diffs) > 1 else float("inf")
+    return (best if aucs[best] - aucs[simple] > se else simple), aucs, se
+
+
 class LeadScorer(ClassifierMixin, BaseEstimator):
     """Binary lead-conversion classifier with calibrated probabilities.
 
@@ -106,7 +154,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     ``self``, learned attributes end in ``_``. Accepts a pandas DataFrame (types inferred
     or given as lists) or a numeric array.
 
-    model_kind: ``"hgb"`` or ``"logistic"``. C: inverse L2 strength (logistic).
+    model_kind: ``"auto"`` (compare logistic and boosting on a validation fold, keep the winner),
+    ``"hgb"`` or ``"logistic"``. validation: ``"time"`` (most recent rows by ``time_col``, or the
+    last rows when there is none) or ``"random"`` (stratified); validation_share: its size.
+    C: inverse L2 strength (logistic).
     learning_rate, max_iter, max_leaf_nodes, min_samples_leaf, l2_regularization: HGB knobs
     (early stopping on an internal validation share); interactions=False makes the boosting
     additive (one feature per tree: a GAM, often better on small lead tables).
@@ -124,8 +175,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        model_kind: str = "hgb",
+        model_kind: str = "auto",
         *,
+        validation: str = "time",
+        validation_share: float = 0.2,
         C: float = 1.0,
         learning_rate: float = 0.05,
         max_iter: int = 500,
@@ -147,6 +200,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         random_state: int = 0,
     ):
         self.model_kind = model_kind
+        self.validation = validation
+        self.validation_share = validation_share
         self.C = C
         self.learning_rate = learning_rate
         self.max_iter = max_iter
@@ -187,7 +242,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     def _model(self, frame: FeatureFrame, Xt: pd.DataFrame):
         cat_cols = [c for c in Xt.columns if c in frame.categorical_out_]
         num_cols = [c for c in Xt.columns if c not in cat_cols]
-        if self.model_kind == "hgb":
+        if self.kind_ == "hgb":
             mask = [c in cat_cols for c in Xt.columns]
             return HistGradientBoostingClassifier(
                 learning_rate=self.learning_rate, max_iter=self.max_iter, max_leaf_nodes=self.max_leaf_nodes,
@@ -220,6 +275,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     def _check_params(self) -> None:
         if self.model_kind not in MODEL_KINDS:
             raise ConfigError(f"model_kind={self.model_kind!r}: choose one of {', '.join(MODEL_KINDS)}")
+        if self.validation not in VALIDATIONS:
+            raise ConfigError(f"validation={self.validation!r}: choose one of {', '.join(VALIDATIONS)}")
+        if not 0.05 <= self.validation_share <= 0.5:
+            raise ConfigError(f"validation_share={self.validation_share}: must be between 0.05 and 0.5")
         if self.calibration not in CALIBRATIONS:
             raise ConfigError(f"calibration={self.calibration!r}: choose one of {', '.join(CALIBRATIONS)}")
         if not 0 < self.calibration_share < 0.9 and self.calibration != "none":
@@ -261,6 +320,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                 f"too little data to train: {n_pos} positive and {n_neg} negative outcomes; "
                 f"at least {self.min_per_class} of each are needed (min_per_class)"
             )
+        if self.model_kind == "auto":
+            self.kind_, self.candidates_, self.validation_ = self._select_kind(X, y, sample_weight)
+        else:
+            self.kind_, self.candidates_, self.validation_ = self.model_kind, {}, {}
         self.features_ = self._features().fit(X)
         Xt = self.features_.transform(X)
         # hold out data for calibration
@@ -281,13 +344,13 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, np.empty((len(yb), 0)))
         sw = None if sample_weight is None else sample_weight[fit_idx]
-        if self.model_kind == "hgb":
+        if self.kind_ == "hgb":
             self.model_.fit(Xt.iloc[fit_idx], yb[fit_idx], sample_weight=sw)
         else:
             self.model_.fit(Xt.iloc[fit_idx], yb[fit_idx], logistic__sample_weight=sw)
         fit_rows = Xt.iloc[fit_idx]
         self.reference_row_ = self._reference_row(fit_rows)
-        if self.model_kind == "logistic":
+        if self.kind_ == "logistic":
             self.encoded_mean_ = _column_means(self.model_.named_steps["encode"].transform(fit_rows))
         self.calibrator_ = None
         self.calibration_used_ = "none"
@@ -300,20 +363,72 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                 self.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=EPS, y_max=1 - EPS).fit(raw, yb[cal_idx])
             self.calibration_used_ = self.calibration
         if self.refit_full and len(cal_idx):
-            if self.model_kind == "hgb":
+            if self.kind_ == "hgb":
                 self.model_.fit(Xt, yb, sample_weight=sample_weight)
             else:
                 self.model_.fit(Xt, yb, logistic__sample_weight=sample_weight)
-            if self.model_kind == "logistic":
+            if self.kind_ == "logistic":
                 self.encoded_mean_ = _column_means(self.model_.named_steps["encode"].transform(Xt))
             self.reference_row_ = self._reference_row(Xt)
         self.n_fit_, self.n_calibration_ = len(fit_idx), len(cal_idx)
-        if self.model_kind == "hgb":
+        if self.kind_ == "hgb":
             self.n_iter_ = int(self.model_.n_iter_)
         else:
             self.n_iter_ = int(np.max(self.model_.named_steps["logistic"].n_iter_))
         self.base_rate_ = float(yb.mean())
         return self
+
+    def _validation_rows(self, X: pd.DataFrame, yb: np.ndarray) -> tuple[np.ndarray, np.ndarray, str] | None:
+        """Rows to fit the candidates on and rows to compare them on (``validation``), or None
+        when the data are too small for a fold holding both outcomes."""
+        idx = np.arange(len(yb))
+        n_val = int(round(len(idx) * self.validation_share))
+
+        def both(rows: np.ndarray) -> bool:
+            return len(rows) > 0 and 0 < int(yb[rows].sum()) < len(rows)
+
+        if n_val < 2 or len(idx) - n_val < 2:
+            return None
+        if self.validation == "time":
+            if self.time_col is not None and self.time_col in X.columns:
+                order = np.argsort(pd.to_datetime(X[self.time_col]).to_numpy(), kind="stable")
+                how = f"the most recent {self.validation_share:.0%} of the training rows by {self.time_col}"
+            else:
+                order = idx
+                how = f"the last {self.validation_share:.0%} of the training rows (row order)"
+            fit, val = np.sort(order[:-n_val]), np.sort(order[-n_val:])
+            if both(fit) and both(val):
+                return fit, val, how
+        try:
+            fit, val = train_test_split(idx, test_size=n_val, random_state=self.random_state, stratify=yb)
+        except ValueError:
+            return None
+        how = f"a stratified random {self.validation_share:.0%} of the training rows"
+        if self.validation == "time":
+            how += " (the most recent rows hold a single outcome)"
+        return (np.sort(fit), np.sort(val), how) if both(fit) and both(val) else None
+
+    def _select_kind(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> tuple[str, dict, dict]:
+        """``model_kind="auto"``: fit every candidate (uncalibrated: ROC AUC depends on the ranking
+        only) on the older rows, compare on the validation fold by :func:`choose_kind`."""
+        from sklearn.base import clone
+
+        yb = (y == self.classes_[1]).astype(np.int64)
+        rows = self._validation_rows(X, yb)
+        if rows is None:
+            return CANDIDATES[0], {}, {"how": "too few rows of each outcome to compare candidates; "
+                                               f"{CANDIDATES[0]} used", "n_fit": 0, "n_validation": 0}
+        fit, val, how = rows
+        scores = {}
+        for kind in CANDIDATES:
+            cand = clone(self).set_params(model_kind=kind, calibration="none", refit_full=False, min_per_class=1)
+            sw = None if sample_weight is None else np.asarray(sample_weight)[fit]
+            cand.fit(X.iloc[fit], y[fit], sample_weight=sw)
+            scores[kind] = cand.raw_proba(X.iloc[val])
+        winner, aucs, se = choose_kind(yb[val], scores, seed=self.random_state)
+        candidates = {k: {"roc_auc": float(a)} for k, a in aucs.items()}
+        return winner, candidates, {"how": how, "n_fit": int(len(fit)), "n_validation": int(len(val)),
+                                    "se_difference": float(se)}
 
     def _reference_row(self, Xt: pd.DataFrame) -> dict[str, float]:
         """The 'typical lead': median of numbers, most frequent code of categories."""
@@ -354,7 +469,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         block, ((f(imputed values, indicators) - means) / scales) @ coefs — exactly what the
         scikit-learn pipeline computes, without building the one-hot matrix."""
         check_is_fitted(self, "model_")
-        if self.model_kind != "logistic":
+        if self.kind_ != "logistic":
             return None
         enc, lr = self.model_.named_steps["encode"], self.model_.named_steps["logistic"]
         coef = lr.coef_[0]

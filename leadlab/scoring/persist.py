@@ -56,6 +56,31 @@ def default_model_path() -> Path:
     return models_dir() / "lead_scorer.skops"
 
 
+def model_file(name: str | Path | None, *, parameter: str = "model_path") -> Path:
+    """The model file a report parameter names, confined to ``data/models/``: empty means the
+    default model; a relative value is read from the project root (as the report runner checks
+    it); anything resolving outside ``data/models/`` (``..``, an absolute path elsewhere, a symlink
+    out) is refused with a :class:`~leadlab.errors.ConfigError`.
+
+    >>> model_file("").name
+    'lead_scorer.skops'
+    >>> model_file("data/leadlab.duckdb")
+    Traceback (most recent call last):
+    ...
+    leadlab.errors.ConfigError: model_path: must name a model file inside data/models/ (e.g. data/models/lead_scorer.skops)
+    """
+    from leadlab.errors import ConfigError
+    from leadlab.paths import project_root
+
+    if name is None or str(name).strip() == "":
+        return default_model_path()
+    folder = models_dir().resolve()
+    path = (project_root() / str(name)).resolve()
+    if not path.is_relative_to(folder) or path == folder:
+        raise ConfigError(f"{parameter}: must name a model file inside data/models/ (e.g. data/models/lead_scorer.skops)")
+    return path
+
+
 def _versions() -> dict[str, str]:
     import duckdb
     import sklearn
@@ -143,9 +168,25 @@ def from_training(result, *, data_label: str = "") -> ScorerModel:
         "priority_cuts": result.priority_cuts,
         "reference": result.reference,
         "notes": result.target.notes + result.notes,
+        "model_choice": result.model_choice,
+        "quality": result.quality.to_dict() if result.quality else None,
+        "deciles": result.deciles.to_dict(orient="records"),
+        "calibration_curve": result.calibration.to_dict(orient="records"),
+        "gains": result.gains.iloc[::5].to_dict(orient="list"),
+        "importance_logodds": _importance(result),
         "versions": _versions(),
     }
+    # monitoring reads the inputs by influence (most influential first) to weigh drift
+    meta["importance"] = [r["feature"] for r in meta["importance_logodds"]]
     return ScorerModel(result.scorer, json.loads(json.dumps(meta, default=_jsonable)))
+
+
+def _importance(result) -> list[dict]:
+    """Mean absolute contribution per input on the test leads (empty when it cannot be computed)."""
+    try:
+        return result.importance().to_dict(orient="records")
+    except (ValueError, KeyError, AttributeError):  # pragma: no cover - a model without reasons
+        return []
 
 
 def _jsonable(o):
@@ -197,6 +238,19 @@ def card_markdown(meta: dict) -> str:
         c = ci.get(k)
         lines.append(f"| {k} | {m[k]:.3f} | {f'{c[0]:.3f}–{c[1]:.3f}' if c else ''} | {b.get(k, float('nan')):.3f} |")
     lines.append(f"\nBaseline: {b['name']}.")
+    from leadlab.scoring.quality import of_meta
+    from leadlab.scoring.train import choice_sentence
+
+    q = of_meta(meta)
+    lines += ["", "## Model choice", "", choice_sentence(meta.get("model_choice") or {}) + "."]
+    cands = (meta.get("model_choice") or {}).get("candidates") or {}
+    if cands:
+        lines += ["", "| candidate | validation ROC AUC | chosen |", "|---|---|---|"]
+        for k, v in cands.items():
+            lines.append(f"| {k} | {v['roc_auc']:.3f} | {'yes' if k == meta['model_kind'] else ''} |")
+    lines += ["", "## Fitness for use", "", f"This model is {q.sentence()}.", "", f"Baseline: {q.baseline_note}."]
+    if not q.usable:
+        lines.append("`leadlab score apply` and `leadlab score call-list` refuse it unless `--allow-weak-model` is given.")
     bands = meta["bands"]
     lines += ["", "## Grades", "",
               f"A: score ≥ {bands['A']:.1f}; B: ≥ {bands['B']:.1f}; C: ≥ {bands['C']:.1f}; D: below. "
@@ -241,7 +295,7 @@ def read_header(path: str | Path) -> dict:
     """The ``leadlab.json`` entry of a model file (nothing is unpickled or constructed)."""
     path = Path(path)
     if not path.exists():
-        raise ModelError(f"no model file at {path}; train one first: `leadlab score train` (or the scorer_training report)")
+        raise ModelError(f"no model file at {path}; train one first: `leadlab score train`")
     try:
         with zipfile.ZipFile(path) as zf:
             if META_ENTRY not in zf.namelist():

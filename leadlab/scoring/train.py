@@ -7,9 +7,11 @@ calibrated model → metrics with intervals, baseline, drift → refit for use.
 >>> df = pd.DataFrame({"source": rng.choice(["web", "event", "list"], n), "views": rng.poisson(3, n),
 ...                    "created_at": pd.date_range("2026-01-01", periods=n, freq="h")})
 >>> df["y"] = (rng.random(n) < np.where(df.source == "event", 0.4, 0.1)).astype(int)
->>> res = train_scorer(df, target="y", time_col="created_at", model_kind="logistic")
->>> res.n_test, res.split
-(600, 'time')
+>>> res = train_scorer(df, target="y", time_col="created_at", n_boot=20)
+>>> res.n_test, res.split, res.model_choice["requested"], sorted(res.model_choice["candidates"])
+(600, 'time', 'auto', ['hgb', 'logistic'])
+>>> res.quality.usable
+True
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from leadlab.scoring.features import FeaturePlan, leakage_guard, plan_features
 from leadlab.scoring.grades import bands_from_scores, check_bands, quartile_cuts
 from leadlab.scoring.model import LeadScorer
 from leadlab.scoring.monitor import profile_column, profile_frame, psi_table
+from leadlab.scoring.quality import Quality, assess
 
 SPLITS = ("time", "random")
 
@@ -68,6 +71,8 @@ class TrainingResult:
     unseen_in_test: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     test_frame: pd.DataFrame | None = None
+    model_choice: dict = field(default_factory=dict)
+    quality: Quality | None = None
 
     # -- outputs -------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -88,6 +93,8 @@ class TrainingResult:
             "unseen_categories_in_test": self.unseen_in_test,
             "train_window": self.train_window, "test_window": self.test_window,
             "notes": self.notes,
+            "model_choice": self.model_choice,
+            "quality": self.quality.to_dict() if self.quality else None,
         })
         return out
 
@@ -100,13 +107,20 @@ class TrainingResult:
                          "baseline": self.baseline.get(k, np.nan)})
         return pd.DataFrame(rows)
 
+    def choice_sentence(self) -> str:
+        """How the model kind was chosen, in one sentence."""
+        return choice_sentence(self.model_choice)
+
     def verdict(self) -> str:
         m, b = self.metrics, self.baseline
         gain = m["roc_auc"] - b["roc_auc"]
         top = m["lift_top_decile"]
+        q = self.quality
         text = (f"Calling the top 10% of leads by score finds {top:.1f}× the average conversion rate "
-                f"(ROC AUC {m['roc_auc']:.3f} vs {b['roc_auc']:.3f} for the {self.baseline_name} baseline). ")
-        if gain < 0.01:
+                f"(ROC AUC {m['roc_auc']:.3f}; {q.baseline_note if q else self.baseline_name}). ")
+        if q is not None and not q.usable:
+            text += f"This model is {q.sentence()}. "
+        elif gain < 0.01 and (q is None or q.baseline_status == "bar"):
             text += "The model is barely better than the simple baseline: use the baseline or look for better data. "
         if m["ece"] > 0.05:
             text += f"Scores are not well calibrated (ECE {m['ece']:.3f}): read them as a ranking, not as probabilities. "
@@ -132,6 +146,10 @@ class TrainingResult:
                          f"test window {self.test_window[0]} – {self.test_window[1]}")
         for note in self.target.notes + self.notes:
             lines.append(f"  note: {note}")
+        if self.model_choice:
+            lines.append(f"  model choice: {self.choice_sentence()}")
+        if self.quality is not None:
+            lines.append(f"  {'fitness' if self.quality.usable else 'WARNING'}: {self.quality.sentence()}")
         lines.append(f"  features ({len(self.plan.features)}): {', '.join(self.plan.features)}")
         for c, r in self.plan.leakage.items():
             lines.append(f"  LEAKAGE excluded {c}: {r}")
@@ -143,7 +161,8 @@ class TrainingResult:
         for r in self.to_pandas().itertuples():
             ci = f"[{r.ci_low:.3f}, {r.ci_high:.3f}]" if np.isfinite(r.ci_low) else ""
             lines.append(f"  {r.metric:<16}{r.model:>9.3f}  {ci:<19}{r.baseline:>9.3f}")
-        lines.append(f"  (baseline: {self.baseline_name})")
+        lines.append(f"  (baseline: {self.baseline_name}"
+                     + (f"; {self.quality.baseline_note})" if self.quality else ")"))
         lines.append("")
         lines.append("  drift train → test (PSI): " + ", ".join(
             f"{r.feature} {r.psi:.2f}{'!' if r.level == 'major' else ''}" for r in self.drift.head(8).itertuples()))
@@ -281,7 +300,7 @@ def train_scorer(
     time_col: str | None = "created_at",
     split: str = "time",
     holdout_share: float = 0.2,
-    model_kind: str = "logistic",
+    model_kind: str = "auto",
     include: list[str] | None = None,
     exclude: list[str] | tuple[str, ...] = (),
     leakage_auc: float = 0.80,
@@ -302,8 +321,11 @@ def train_scorer(
     tests on the most recent ``holdout_share`` of rows by ``time_col`` — or by row order when
     ``time_col`` is None or absent (files ordered by date, like the bank data);
     ``split="random"`` uses a stratified random holdout. Features flagged by the leakage
-    guard (``leakage_auc``) are excluded and listed. With ``refit`` the returned ``scorer`` is
-    refit on every row after evaluation.
+    guard (``leakage_auc``) are excluded and listed. ``model_kind="auto"`` compares logistic
+    regression and gradient boosting on a validation fold inside the training rows (time-ordered,
+    or stratified random with ``split="random"``) and keeps the winner (:class:`LeadScorer`). With
+    ``refit`` the returned ``scorer`` (of the chosen kind) is refit on every row after evaluation.
+    ``quality`` says whether the model beats a random order and its baseline (:mod:`.quality`).
     """
     if split not in SPLITS:
         raise ConfigError(f"split={split!r}: choose time or random")
@@ -344,7 +366,7 @@ def train_scorer(
         raise DataError(f"{source}: the test rows hold a single outcome class; use a larger holdout_share or --split random")
     leakage_guard(f_tr, y_tr, plan, auc_threshold=leakage_auc,
                   outcome_time=outcome_time.iloc[tr] if outcome_time is not None else None, seed=seed)
-    params = dict(model_kind=model_kind, time_col=time_col, numeric=plan.numeric, categorical=plan.categorical,
+    params = dict(model_kind=model_kind, validation="random" if split == "random" else "time", time_col=time_col, numeric=plan.numeric, categorical=plan.categorical,
                   boolean=plan.boolean, timestamp=plan.timestamp, min_per_class=min_per_class,
                   calibration=calibration, random_state=seed)
     params.update(scorer_params or {})
@@ -366,7 +388,10 @@ def train_scorer(
     profiles = profile_frame(X_tr, cat_out, num_out)
     drift = psi_table(profiles, X_te, 100 * p_te, profile_column(100 * p_tr))
     unseen = ft.unseen_counts(f_te[cols])
-    final = LeadScorer(**params).fit(frame[cols], y) if refit else holdout
+    chosen = holdout.kind_
+    choice = {"requested": params["model_kind"], "chosen": chosen, "candidates": holdout.candidates_,
+              "validation": holdout.validation_}
+    final = LeadScorer(**{**params, "model_kind": chosen}).fit(frame[cols], y) if refit else holdout
     p_all = 100 * final.predict_proba(frame[cols])[:, 1]
     X_all = final.features_.transform(frame[cols])
     reference = {
@@ -377,7 +402,7 @@ def train_scorer(
     }
     times = frame[time_col] if time_col else None
     return TrainingResult(
-        scorer=final, holdout_scorer=holdout, plan=plan, target=info, model_kind=model_kind, split=split,
+        scorer=final, holdout_scorer=holdout, plan=plan, target=info, model_kind=chosen, split=split,
         holdout_share=holdout_share, time_col=time_col, n_train=len(tr), n_test=len(te), metrics=m, ci=ci,
         baseline_name=bname, baseline=base, deciles=ev.decile_table(y_te, p_te),
         calibration=ev.calibration_curve(y_te, p_te), gains=ev.gains_curve(y_te, p_te), drift=drift,
@@ -388,4 +413,21 @@ def train_scorer(
         bands=check_bands(bands) if bands else bands_from_scores(p_all),
         priority_cuts=quartile_cuts(p_all), unseen_in_test=unseen, notes=notes,
         test_frame=f_te[cols + (["lead_id"] if "lead_id" in f_te.columns else [])],
+        model_choice=choice, quality=assess(m, base, bname, ci),
     )
+
+
+def choice_sentence(choice: dict) -> str:
+    """One sentence on how the model kind was chosen (from a result's or a card's ``model_choice``)."""
+    if not choice:
+        return "not recorded"
+    if choice.get("requested") != "auto":
+        return f"{choice['chosen']} (set by the user; no comparison)"
+    cands, val = choice.get("candidates") or {}, choice.get("validation") or {}
+    if not cands:
+        return f"{choice['chosen']}: {val.get('how', 'no comparison possible')}"
+    scores = ", ".join(f"{k} {v['roc_auc']:.3f}" for k, v in cands.items())
+    return (f"{choice['chosen']}, chosen automatically: validation ROC AUC {scores} on {val['how']} "
+            f"({val['n_validation']:,} rows; candidates fit on the other {val['n_fit']:,} rows); the simpler logistic "
+            f"model is kept unless boosting beats it by more than one standard error of the difference "
+            f"({val['se_difference']:.3f}); the winner was then refit on the whole training window")
