@@ -85,14 +85,57 @@ def test_ratio_delta_method_matches_linearization():
     assert est.var == pytest.approx(lin.var(ddof=1) / len(y), rel=REL)
 
 
-def test_relative_lift_delta_method_definition():
+def test_relative_lift_fieller_definition():
+    # definition changed in issue 8: Fieller's interval (was a delta-method Wald interval,
+    # which went below -100 % and covered 0.90 at 8 reps per arm)
     a, b = S.ArmEstimate(1000, 0.10, 0.0001, 0.1), S.ArmEstimate(1000, 0.12, 0.00012, 0.12)
     e = S.compare(a, b)
     assert e.rel_effect == pytest.approx(0.2, rel=REL)
     se = math.sqrt(0.00012 / 0.01 + 0.12 ** 2 * 0.0001 / 0.1 ** 4)
-    assert e.rel_se == pytest.approx(se, rel=REL)
-    assert e.rel_ci_low == pytest.approx(0.2 - stats.norm.ppf(0.975) * se, rel=REL)
-    assert e.rel_p_value == pytest.approx(2 * stats.norm.sf(0.2 / se), rel=REL)
+    assert e.rel_se == pytest.approx(se, rel=REL)  # delta method, for display
+    q = stats.norm.ppf(0.975)
+    for bound in (e.rel_ci_low, e.rel_ci_high):  # the test of B - r A = 0 is exactly at its critical value
+        r = 1 + bound
+        assert abs(0.12 - r * 0.10) / math.sqrt(0.00012 + r * r * 0.0001) == pytest.approx(q, rel=REL)
+    # by hand: roots of (A^2 - q^2 vA) r^2 - 2 A B r + (B^2 - q^2 vB) = 0
+    qa, qb, qc = 0.01 - q * q * 0.0001, 0.012, 0.0144 - q * q * 0.00012
+    r1 = (qb - math.sqrt(qb * qb - qa * qc)) / qa
+    assert e.rel_ci_low == pytest.approx(r1 - 1, rel=REL)
+    assert e.rel_p_value == e.p_value  # B/A = 1 is B - A = 0
+    # t reference distribution: the same degrees of freedom as the absolute effect
+    t = S.effect_from_arms(0.10, 0.12, 0.0001, 0.00012, n_a=8, n_b=8, df=14.0)
+    qt = stats.t.ppf(0.975, 14)
+    r = 1 + t.rel_ci_high
+    assert abs(0.12 - r * 0.10) / math.sqrt(0.00012 + r * r * 0.0001) == pytest.approx(qt, rel=REL)
+    assert t.p_value == pytest.approx(2 * stats.t.sf(0.02 / math.sqrt(0.00022), 14), rel=REL)
+    # the range: never below -100 % for rates, unbounded when the control is not clearly above 0
+    low = S.effect_from_arms(0.10, 0.001, 0.0001, 0.0004, n_a=8, n_b=8, df=14.0)
+    assert low.rel_ci_low == -1.0 and low.rel_ci_high < math.inf
+    noisy = S.effect_from_arms(0.01, 0.02, 0.0001, 0.0001, n_a=8, n_b=8, df=14.0)
+    assert noisy.rel_ci_high == math.inf
+
+
+def test_bell_mccaffrey_df_and_small_sample_cuped_against_ols():
+    import statsmodels.api as sm
+
+    assert S.bell_mccaffrey_df(8, 8) == pytest.approx(14.0, rel=REL)
+    # unequal arms: the working-model Satterthwaite df of the HC2 (Welch) variance
+    na, nb = 4, 12
+    ref = (1 / na + 1 / nb) ** 2 / (1 / (na ** 2 * (na - 1)) + 1 / (nb ** 2 * (nb - 1)))
+    assert S.bell_mccaffrey_df(na, nb) == pytest.approx(ref, rel=REL)
+    # ANCOVA with equal residual spread in both arms: the classical OLS t-test (df N - 3)
+    rng = np.random.default_rng(8)
+    x = rng.normal(0.05, 0.02, 8)
+    y0 = 0.5 * x + rng.normal(0, 0.01, 8)
+    y = np.concatenate([y0, y0 + 0.004])
+    xx = np.concatenate([x, x])
+    arm = np.repeat([0, 1], 8)
+    e = S.unit_effect(S.ArmMoments.from_values(y0, x=x), S.ArmMoments.from_values(y0 + 0.004, x=x), cuped=True)
+    fit = sm.OLS(y, sm.add_constant(np.column_stack([arm, xx]))).fit()
+    assert e.effect == pytest.approx(fit.params[1], rel=REL)
+    assert e.se == pytest.approx(fit.bse[1], rel=REL)
+    assert e.df == pytest.approx(fit.df_resid, rel=REL) and e.df == 13
+    assert e.p_value == pytest.approx(fit.pvalues[1], rel=REL)
 
 
 def test_cuped_equals_ancova_estimate_and_reduces_variance():

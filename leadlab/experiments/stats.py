@@ -6,10 +6,19 @@ cross-products) so the same code serves a DataFrame, a DuckDB file or a warehous
 Definitions used everywhere in leadlab:
 
 * **Absolute effect** = value(treatment) - value(control).
-* **Relative lift** = value(treatment) / value(control) - 1, with its standard error
-  by the delta method on the ratio of the two (independent) arm estimates
-  (as GrowthBook and Eppo do): ``Var(B/A) ~= Var(B)/A^2 + B^2 Var(A)/A^4``.
-  Its CI and p-value are Wald intervals on that scale.
+* **Relative lift** = value(treatment) / value(control) - 1 with **Fieller's interval**:
+  every ratio ``r`` for which the test of ``B - r A = 0`` (variance
+  ``Var(B) - 2 r Cov(A, B) + r^2 Var(A)``) on the same reference distribution as the
+  absolute effect (z, or t with the same degrees of freedom) does not reject. So the lift's
+  interval excludes 0 exactly when the absolute interval does, it accounts for the
+  uncertainty of the control mean (unbounded when the control is not clearly above zero),
+  and it is clipped at -100 % for non-negative metrics. Its p-value is the absolute
+  effect's (``B/A = 1`` is ``B - A = 0``).
+* **Clustered units** (reps): :func:`unit_effect` with ``small_sample=True`` uses
+  Welch's (HC2) variance with the Bell–McCaffrey degrees of freedom of the two-group design
+  (Bell & McCaffrey 2002; Imbens & Kolesár 2016), minus one per covariate slope estimated
+  (CUPED as ANCOVA, residual variances on their residual degrees of freedom, plus the
+  slope's own uncertainty).
 * **Ratio metric** ``sum(num)/sum(den)`` over units, variance by the delta method
   over units (the randomization unit), so per-rep experiments are analysed per rep.
 
@@ -103,6 +112,11 @@ class Effect:
     df: float = math.inf
     method: str = "z"
     notes: list[str] = field(default_factory=list)
+    var_control: float = math.nan  # variance of the control's estimate
+    var_treatment: float = math.nan
+    cov: float = 0.0  # covariance of the two estimates (CUPED's shared slope)
+    theta: float = math.nan  # CUPED slope (NaN without CUPED)
+    variance_reduction: float = math.nan
 
 
 def _cov(n: float, sa: float, sb: float, sab: float) -> float:
@@ -176,76 +190,227 @@ def cuped_estimates(arms: list[ArmMoments]) -> tuple[list[ArmEstimate], float, f
     return out, theta, reduction
 
 
-def _cdf(x: float, df: float) -> float:
-    return float(special.ndtr(x) if math.isinf(df) else special.stdtr(df, x))
+def _cdf(x, df):
+    return special.stdtr(df, x)
 
 
-def _ppf(q: float, df: float) -> float:
-    return float(special.ndtri(q) if math.isinf(df) else special.stdtrit(df, q))
+def _ppf(q, df):
+    return special.stdtrit(df, q)
 
 
-def _p_value(stat: float, alternative: str, df: float = math.inf) -> float:
-    """p-value of a z (``df`` infinite) or t statistic (fast special functions)."""
-    if math.isnan(stat):
-        return math.nan
+def _p_value(stat, alternative: str, df=math.inf):
+    """p-value of a z (``df`` infinite) or t statistic (arrays or floats; NaN stays NaN)."""
+    stat = np.asarray(stat, float)
     if alternative == "two-sided":
-        return 2 * _cdf(-abs(stat), df)
-    if alternative == "greater":
-        return _cdf(-stat, df)
-    return _cdf(stat, df)
+        p = 2 * _cdf(-np.abs(stat), df)
+    elif alternative == "greater":
+        p = _cdf(-stat, df)
+    else:
+        p = _cdf(stat, df)
+    return p if p.ndim else float(p)
 
 
-def _interval(est: float, se: float, alpha: float, alternative: str, df: float = math.inf) -> tuple[float, float]:
+def _interval(est, se, alpha: float, alternative: str, df=math.inf):
     if alternative == "two-sided":
         q = _ppf(1 - alpha / 2, df)
         return est - q * se, est + q * se
     q = _ppf(1 - alpha, df)
     if alternative == "greater":
-        return est - q * se, math.inf
-    return -math.inf, est + q * se
+        return est - q * se, est + 0 * se + math.inf
+    return est - 0 * se - math.inf, est + q * se
+
+
+def _check_alternative(alternative: str) -> None:
+    if alternative not in ALTERNATIVES:
+        from leadlab.errors import ConfigError
+
+        raise ConfigError(f"alternative must be one of {', '.join(ALTERNATIVES)}, got {alternative!r}")
+
+
+def _ratio_interval(a, b, va, vb, cab, q, lower_ok: bool, upper_ok: bool):
+    """Fieller's interval of ``b/a - 1``: every ratio ``r`` for which the test of
+    ``b - r a = 0`` (variance ``vb - 2 r cab + r^2 va``, quantile ``q``) does not reject.
+    Bounded when the control is clearly non-zero (``a^2 > q^2 va``), else unbounded (±inf);
+    clipped at -100 % when both estimates are non-negative. Vectorized."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        qa = a * a - q * q * va
+        qb = a * b - q * q * cab
+        qc = b * b - q * q * vb
+        disc = np.sqrt(np.maximum(qb * qb - qa * qc, 0))
+        bounded = qa > 0
+        r1 = np.where(bounded, (qb - disc) / np.where(bounded, qa, 1), -np.inf)
+        r2 = np.where(bounded, (qb + disc) / np.where(bounded, qa, 1), np.inf)
+        nonneg = (a >= 0) & (b >= 0)
+        lo = np.where(nonneg, np.maximum(r1, 0.0), r1) - 1
+        hi = r2 - 1
+    bad = np.isnan(a) | (a == 0) | np.isnan(va) | np.isnan(vb)
+    lo, hi = np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+    if not lower_ok:
+        lo = np.where(np.isnan(lo), np.nan, np.where(nonneg, -1.0, -np.inf))
+    if not upper_ok:
+        hi = np.where(np.isnan(hi), np.nan, np.inf)
+    return lo, hi
+
+
+def _scalar(v):
+    v = np.asarray(v)
+    return float(v) if v.ndim == 0 else v
+
+
+def effect_from_arms(a, b, va, vb, cab=0.0, *, n_a, n_b, df=math.inf, alpha: float = 0.05,
+                     alternative: str = "two-sided", method: str = "z") -> Effect:
+    """The absolute effect ``b - a`` and the relative lift ``b/a - 1`` of two arm estimates
+    with variances ``va``, ``vb`` and covariance ``cab``, on one reference distribution (z
+    when ``df`` is infinite, else t with ``df``). Works on arrays (simulations) and floats.
+
+    >>> e = effect_from_arms(0.10, 0.12, 1e-4, 1.2e-4, n_a=1000, n_b=1000)
+    >>> round(e.rel_effect, 3), e.rel_ci_low > -1
+    (0.2, True)
+    """
+    _check_alternative(alternative)
+    a, b, va, vb, cab, df = (np.asarray(v, float) for v in (a, b, va, vb, cab, df))
+    eff = b - a
+    var = va + vb - 2 * cab
+    se = np.sqrt(np.maximum(var, 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(se > 0, eff / np.where(se > 0, se, 1), np.where(eff == 0, 0.0, np.sign(eff) * np.inf))
+    p = np.where((se > 0) | (eff != 0), _p_value(stat, alternative, df), 1.0)
+    p = np.where(np.isnan(var) | np.isnan(eff), np.nan, p)
+    lo, hi = _interval(eff, se, alpha, alternative, df)
+    q = _ppf(1 - (alpha / 2 if alternative == "two-sided" else alpha), df)
+    rlo, rhi = _ratio_interval(a, b, va, vb, cab, q, alternative != "less", alternative != "greater")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = (a != 0) & ~np.isnan(a)
+        rel = np.where(ok, b / np.where(ok, a, 1) - 1, np.nan)
+        # delta-method standard error of b/a (for display and the normal Bayesian view)
+        rel_se = np.where(ok, np.sqrt(np.maximum(vb / a ** 2 + b * b * va / a ** 4 - 2 * b * cab / a ** 3, 0)), np.nan)
+    rel_p = np.where(ok, p, np.nan)  # b/a = 1 is the same hypothesis as b - a = 0
+    return Effect(_scalar(a), _scalar(b), _scalar(eff), _scalar(se), _scalar(lo), _scalar(hi), _scalar(p),
+                  _scalar(rel), _scalar(rel_se), _scalar(rlo), _scalar(rhi), _scalar(rel_p), _scalar(n_a),
+                  _scalar(n_b), df=_scalar(df), method=method, var_control=_scalar(va), var_treatment=_scalar(vb),
+                  cov=_scalar(cab + 0 * va))
+
+
+def satterthwaite_df(va, vb, n_a, n_b):
+    """Welch–Satterthwaite degrees of freedom from the variances of two arm estimates."""
+    va, vb, n_a, n_b = (np.asarray(v, float) for v in (va, vb, n_a, n_b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        den = np.where(n_a > 1, va ** 2 / (n_a - 1), np.inf) + np.where(n_b > 1, vb ** 2 / (n_b - 1), np.inf)
+        df = np.where(den > 0, (va + vb) ** 2 / den, np.inf)
+    return _scalar(df)
+
+
+def bell_mccaffrey_df(n_a, n_b):
+    """Degrees of freedom of the Welch (HC2) variance of a difference of two means under the
+    working model of equal unit variances (Bell & McCaffrey 2002; Imbens & Kolesár 2016):
+    ``(1/n_a + 1/n_b)^2 / (1/(n_a^2 (n_a-1)) + 1/(n_b^2 (n_b-1)))``. Equals ``n_a + n_b - 2``
+    for equal arms and falls towards ``n - 1`` of the smaller arm when arms are unequal;
+    unlike Welch–Satterthwaite it does not depend on the estimated variances.
+
+    >>> bell_mccaffrey_df(8, 8)
+    14.0
+    """
+    n_a, n_b = np.asarray(n_a, float), np.asarray(n_b, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = (1 / n_a + 1 / n_b) ** 2 / (1 / (n_a ** 2 * (n_a - 1)) + 1 / (n_b ** 2 * (n_b - 1)))
+    return _scalar(np.where((n_a > 1) & (n_b > 1), df, np.nan))
 
 
 def compare(control: ArmEstimate, treatment: ArmEstimate, *, alpha: float = 0.05,
             alternative: str = "two-sided", welch_df: bool = False, method: str = "z") -> Effect:
     """Absolute effect and relative lift of ``treatment`` vs ``control`` (independent arms).
 
-    With ``welch_df`` the absolute effect uses a t distribution with
-    Welch–Satterthwaite degrees of freedom (means and ratios over few units, e.g. reps).
-    The relative lift always uses the delta method and the normal distribution.
+    With ``welch_df`` both use a t distribution with Welch–Satterthwaite degrees of freedom
+    (means and ratios over independent units); otherwise the normal distribution.
 
     >>> a = ArmEstimate(100, 0.10, 0.0009, 0.09); b = ArmEstimate(100, 0.13, 0.00113, 0.113)
     >>> e = compare(a, b)
     >>> round(e.effect, 2), round(e.rel_effect, 2)
     (0.03, 0.3)
     """
-    if alternative not in ALTERNATIVES:
-        from leadlab.errors import ConfigError
-
-        raise ConfigError(f"alternative must be one of {', '.join(ALTERNATIVES)}, got {alternative!r}")
-    eff = treatment.value - control.value
-    var = treatment.var + control.var
-    se = math.sqrt(var) if var >= 0 else math.nan
     df = math.inf
-    if welch_df and var > 0:
-        den = 0.0
-        for e in (control, treatment):
-            den += e.var ** 2 / (e.n - 1) if e.n > 1 else math.inf
-        df = var ** 2 / den if den > 0 else math.inf
-    stat = eff / se if se > 0 else (0.0 if eff == 0 else math.copysign(math.inf, eff))
-    p = _p_value(stat, alternative, df) if se > 0 or eff != 0 else 1.0
-    lo, hi = _interval(eff, se, alpha, alternative, df)
-    a, b = control.value, treatment.value
-    if a != 0 and not math.isnan(a):
-        rel = b / a - 1
-        rel_var = treatment.var / a ** 2 + b * b * control.var / a ** 4
-        rel_se = math.sqrt(rel_var)
-        rstat = rel / rel_se if rel_se > 0 else (0.0 if rel == 0 else math.copysign(math.inf, rel))
-        rel_p = _p_value(rstat, alternative) if rel_se > 0 or rel != 0 else 1.0
-        rlo, rhi = _interval(rel, rel_se, alpha, alternative)
+    if welch_df and control.var + treatment.var > 0:
+        df = satterthwaite_df(control.var, treatment.var, control.n, treatment.n)
+    return effect_from_arms(control.value, treatment.value, control.var, treatment.var, n_a=control.n,
+                            n_b=treatment.n, df=df, alpha=alpha, alternative=alternative,
+                            method="welch-t" if welch_df else method)
+
+
+def _lin_moments(m: ArmMoments):
+    """(ratio, mean denominator, variance of the linearization, its covariance with x,
+    variance of x) of one arm; arrays allowed."""
+    n = np.asarray(m.n, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        md = m.sd / n
+        r = m.sy / m.sd
+        c = lambda s1, s2, s12: (s12 - s1 * s2 / n) / (n - 1)  # noqa: E731
+        vl = (c(m.sy, m.sy, m.syy) - 2 * r * c(m.sy, m.sd, m.syd) + r * r * c(m.sd, m.sd, m.sdd)) / (md * md)
+        cx = (c(m.sy, m.sx, m.sxy) - r * c(m.sd, m.sx, m.sxd)) / md
+        vx = c(m.sx, m.sx, m.sxx)
+    return r, np.maximum(vl, 0), cx, np.maximum(vx, 0)
+
+
+def unit_effect(control: ArmMoments, treatment: ArmMoments, *, cuped: bool = False, small_sample: bool = True,
+                alpha: float = 0.05, alternative: str = "two-sided") -> Effect:
+    """Effect of ``treatment`` vs ``control`` on a mean or ratio metric over units, optionally
+    CUPED-adjusted on the pre-period covariate ``x`` of the moments. Fields may be arrays.
+
+    * Each arm's value is ``sum(y)/sum(d)``; its per-unit variance is the delta-method
+      (linearized) variance with ``n - 1``.
+    * CUPED = ANCOVA on the linearized metric: one pooled within-arm slope ``theta``; arm
+      values shifted by ``-theta (mean_x(arm) - mean_x(all))``; each arm's residual variance
+      on its residual degrees of freedom ``n_g - 1 - SSx_g/SSx`` (the slope uses one degree of
+      freedom in all); the slope's own variance adds ``(x_B - x_A)^2 Var(theta)``.
+    * ``small_sample`` (clustered units, e.g. reps): t with the Bell–McCaffrey degrees of
+      freedom minus one per slope; otherwise Welch–Satterthwaite.
+
+    >>> rng = np.random.default_rng(1)
+    >>> a = ArmMoments.from_values(rng.normal(10, 2, 8)); b = ArmMoments.from_values(rng.normal(10, 2, 8))
+    >>> unit_effect(a, b).df
+    14.0
+    """
+    _check_alternative(alternative)
+    na, nb = np.asarray(control.n, float), np.asarray(treatment.n, float)
+    ra, vla, ca, vxa = _lin_moments(control)
+    rb, vlb, cb, vxb = _lin_moments(treatment)
+    theta = vr = np.nan
+    if cuped:
+        ssxa, ssxb = (na - 1) * vxa, (nb - 1) * vxb
+        ssx = ssxa + ssxb
+        with np.errstate(divide="ignore", invalid="ignore"):
+            theta = np.where(ssx > 0, ((na - 1) * ca + (nb - 1) * cb) / np.where(ssx > 0, ssx, 1), 0.0)
+            sse_a = np.maximum((na - 1) * (vla - 2 * theta * ca + theta * theta * vxa), 0)
+            sse_b = np.maximum((nb - 1) * (vlb - 2 * theta * cb + theta * theta * vxb), 0)
+            share_a = np.where(ssx > 0, ssxa / np.where(ssx > 0, ssx, 1), 0.0)
+            nu_a, nu_b = na - 1 - share_a, nb - 1 - (1 - share_a) * (ssx > 0)
+            s2a, s2b = sse_a / nu_a, sse_b / nu_b
+            var_theta = np.where(ssx > 0, (s2a * ssxa + s2b * ssxb) / np.where(ssx > 0, ssx, 1) ** 2, 0.0)
+            mx = (control.sx + treatment.sx) / (na + nb)
+            da, db = control.sx / na - mx, treatment.sx / nb - mx
+        va = s2a / na + da * da * var_theta
+        vb = s2b / nb + db * db * var_theta
+        cab = da * db * var_theta
+        a, b = ra - theta * da, rb - theta * db
+        before = vla / na + vlb / nb
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vr = np.where(before > 0, 1 - (va + vb - 2 * cab) / before, 0.0)
+        k = (ssx > 0).astype(float)
     else:
-        rel = rel_se = rel_p = rlo = rhi = math.nan
-    return Effect(a, b, eff, se, lo, hi, p, rel, rel_se, rlo, rhi, rel_p, control.n, treatment.n,
-                  df=df, method=("welch-t" if welch_df else method))
+        va, vb, cab, a, b, k = vla / na, vlb / nb, 0.0, ra, rb, 0.0
+        s2a, s2b, nu_a, nu_b = vla, vlb, na - 1, nb - 1
+    if small_sample:
+        df = np.maximum(np.asarray(bell_mccaffrey_df(na, nb), float) - k, 1.0)
+        method = "t (Bell-McCaffrey df" + (", CUPED slope)" if cuped else ")")
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v1, v2 = s2a / na, s2b / nb
+            df = (v1 + v2) ** 2 / (v1 ** 2 / nu_a + v2 ** 2 / nu_b)
+            df = np.where(np.isfinite(df) & (df > 0), df, np.inf)
+        method = "welch-t"
+    e = effect_from_arms(a, b, va, vb, cab, n_a=na, n_b=nb, df=df, alpha=alpha, alternative=alternative,
+                         method=method)
+    e.theta, e.variance_reduction = _scalar(theta), _scalar(vr)
+    return e
 
 
 def two_proportions(n_a: float, x_a: float, n_b: float, x_b: float, *, alpha: float = 0.05,
@@ -349,16 +514,21 @@ def adjust(p_values, method: str = "holm") -> np.ndarray:
 
 
 def non_inferiority(eff: Effect, margin: float, *, alpha: float = 0.05, higher_is_better: bool = False) -> tuple[bool, float]:
-    """One-sided non-inferiority test on the relative lift with a relative ``margin``
-    (e.g. 0.10 = the treatment may be at most 10% worse). Returns (passed, p-value)."""
-    if math.isnan(eff.rel_se) or eff.rel_se == 0:
-        return (not math.isnan(eff.rel_effect) and (eff.rel_effect <= margin if not higher_is_better else eff.rel_effect >= -margin)), math.nan
-    if higher_is_better:
-        z = (eff.rel_effect + margin) / eff.rel_se
-        p = float(stats.norm.sf(z))
-    else:
-        z = (margin - eff.rel_effect) / eff.rel_se
-        p = float(stats.norm.sf(z))
+    """One-sided non-inferiority test of the ratio B/A with a relative ``margin`` (e.g. 0.10 =
+    the treatment may be at most 10% worse), as the t (or z) test of ``B - (1 ± margin) A``
+    on the effect's degrees of freedom (Fieller-consistent with the lift's interval).
+    Returns (passed, p-value)."""
+    r = 1 - margin if higher_is_better else 1 + margin
+    va, vb, c = eff.var_control, eff.var_treatment, eff.cov
+    if math.isnan(va) or math.isnan(vb):  # an Effect built by hand: the delta method on the lift
+        va, vb, c = (eff.rel_se * eff.control_value) ** 2, 0.0, 0.0
+    var = vb + r * r * va - 2 * r * c
+    diff = eff.value - r * eff.control_value
+    if not var > 0:
+        ok = not math.isnan(diff) and (diff >= 0 if higher_is_better else diff <= 0)
+        return ok, math.nan
+    stat = (diff if higher_is_better else -diff) / math.sqrt(var)
+    p = float(special.stdtr(eff.df, -stat))
     return p < alpha, p
 
 
