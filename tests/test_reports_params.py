@@ -79,8 +79,9 @@ def test_wrong_type_from_python(nb, name, value):
         check_parameters(nb, {name: value})
 
 
-def test_int_accepted_for_float(nb):
-    assert check_parameters(nb, {"alpha": 1}) == {"alpha": 1.0}
+def test_int_accepted_for_float(tmp_path):
+    nb = write_notebook(tmp_path / "notebooks" / "budget.ipynb", "budget = 100.0  # euros")
+    assert check_parameters(nb, {"budget": 1}) == {"budget": 1.0}
 
 
 @pytest.mark.parametrize("name,value", [

@@ -62,7 +62,7 @@ def test_html_has_no_code_no_parameters_and_a_real_title():
     assert "jp-InputArea-editor" not in body and "highlight hl-ipython3" not in body
     assert "input_area" not in body
     code_cells = re.findall(r'<div class="jp-Cell jp-CodeCell.*?(?=<div class="jp-Cell |</main>)', body, flags=re.S)
-    assert len(code_cells) == 1
+    assert len(code_cells) == 2  # the header (back link, run facts) and the body cell
     for cell in code_cells:
         assert "jp-InputArea" not in cell
     assert "FutureWarning" not in page
@@ -79,10 +79,13 @@ def test_images_get_alt_text_from_the_heading_above():
     assert 'alt="Chart: Calls per day"' in page and "No description has been provided" not in page
 
 
-def test_mathjax_kept_when_the_page_has_maths():
+def test_no_script_even_when_the_page_has_maths():
+    """Pages carry script-src 'none', so MathJax is never loaded: maths stays as TeX source."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("The lift is $\\hat\\theta = p_B / p_A - 1$.")]
-    assert "mathjax" in render_html(nb, title="t").lower()
+    page = render_html(nb, title="t")
+    assert "<script" not in page.lower() and "mathjax" not in page.lower()
+    assert "\\hat\\theta" in page and "script-src 'none'" in page
 
 
 def test_atomic_write_leaves_old_file_when_writing_fails(tmp_path, monkeypatch):

@@ -24,8 +24,8 @@ SECRET = "Hunter2-s3cret-Pa55"
 DB_SECRET = "tok-9f8e7d6c5b"  # part of the store path: must not be echoed either
 
 FLAKY = ('period = "last-month"  # the period\nfail = False  # raise an error on purpose',
-         'import leadlab\ncon = leadlab.connect(read_only=True)\nn = con.table("calls").count().execute()',
-         'if fail:\n    raise ValueError("the CRM export is empty")',
+         'import os\nimport leadlab\ncon = leadlab.connect(read_only=True)\nn = con.table("calls").count().execute()',
+         'from leadlab.errors import DataError\nif fail or os.path.exists("FAIL"):\n    raise DataError("the CRM export is empty")',
          'print(f"report for {period}: {n} calls in the store")')
 
 
@@ -60,15 +60,16 @@ def test_failed_run_keeps_last_good_report_and_shows_in_index(project):
     executed = json.loads((project / good.notebook).read_text())
     assert executed["metadata"]["papermill"]["parameters"] == {"period": "2026-10"}  # build copy keeps it
 
+    (project / "FAIL").write_text("")  # the same run (same parameters, same page) fails this time
     with pytest.raises(ReportError) as err:
-        run_report("flaky", {"period": "2026-10", "fail": True}, root=project)
-    assert "ValueError: the CRM export is empty" in err.value.message
+        run_report("flaky", {"period": "2026-10"}, root=project)
+    assert "DataError: the CRM export is empty" in err.value.message
     assert page.read_bytes() == before  # the last good report stays
     assert sorted(p.name for p in page.parent.iterdir()) == ["2026-10.html"]  # no temp or partial file
     runs = load_index(project / "reports")
     assert [r["status"] for r in runs] == ["failed", "ok"]
-    assert runs[0]["error"].startswith("ValueError: the CRM export is empty") and runs[0]["html"] is None
-    assert runs[0]["parameters"] == {"period": "2026-10", "fail": True}
+    assert runs[0]["error"].startswith("DataError: the CRM export is empty") and runs[0]["html"] is None
+    assert runs[0]["parameters"] == {"period": "2026-10"}
     index = (project / "reports" / "index.html").read_text()
     assert "the CRM export is empty" in index and "href='flaky/2026-10.html'" in index and "still shown" in index
     failed_nb = json.loads((project / runs[0]["notebook"]).read_text())
@@ -107,7 +108,8 @@ def test_report_all_no_credential_reaches_outputs(tmp_path, monkeypatch, capsys)
     runs = {r["report"]: r for r in load_index(tmp_path / "reports")}
     assert runs["data_overview"]["status"] == "ok" and runs["kpi_report"]["status"] == "failed"
     assert runs["kpi_report"]["parameters"] == {"period": "2026-10"}  # only declared parameters are passed
-    assert "login failed for password ***" in runs["kpi_report"]["error"]
+    # not a leadlab error: its text may quote data, so only its type and cell reach the index
+    assert runs["kpi_report"]["error"].startswith("RuntimeError in cell ")
     page = (tmp_path / "reports" / "data_overview" / "2026-10.html").read_text()
     assert "<title>Data overview — 2026-10</title>" in page and "Funnel" in page
     outputs = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
@@ -132,6 +134,8 @@ def test_bad_parameters_fail_before_anything_runs(project, capsys):
     assert code == 2 and "cannot read 'Octobre'" in err
     code, _, err = _cli(["report", "nope"], capsys)
     assert code == 2 and "no report notebook 'nope'" in err and "available: flaky" in err
+    code, _, err = _cli(["report", "../notebooks/flaky"], capsys)
+    assert code == 2 and "NAME is not a report name" in err and "Traceback" not in err
     assert not (project / "build").exists() and not (project / "reports").exists()
 
 

@@ -17,9 +17,12 @@ Examples:
   leadlab report all --period last-month            # every report, as `make demo`
   leadlab report all --period last-week --quiet     # e.g. from cron
   leadlab report list                               # notebooks and their parameters
+  leadlab report reindex                            # rebuild reports/index.* from the pages
 \b
-Pages go to reports/<name>/<period>.html and are listed in reports/index.html.
-A failed run publishes nothing (the last good page stays) and exits with status 1.
+Pages go to reports/<name>/<label>.html (the label names the period or experiment and
+every parameter that differs from the notebook default, e.g. 2026-10_team-East) and
+are listed in reports/index.html. A failed run publishes nothing (the last good page
+stays) and exits with status 1.
 """
 
 
@@ -36,7 +39,7 @@ class ReportCommand(click.Command):
     """Shows the notebooks found in notebooks/ as NAME choices in --help."""
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, "NAME|all|list [-p key=value ...] [OPTIONS]")
+        formatter.write_usage(ctx.command_path, "NAME|all|list|reindex [-p key=value ...] [OPTIONS]")
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_help_text(ctx, formatter)
@@ -46,6 +49,7 @@ class ReportCommand(click.Command):
                 *((n, _title(n)) for n in names),
                 ("all", "every registered report that exists, in order, for --period"),
                 ("list", "show the notebooks and their parameters"),
+                ("reindex", "rebuild reports/index.json and index.html from the published pages"),
             ] if names else [("(none)", "no notebooks found in notebooks/"), ("list", "show notebooks")])
 
 
@@ -86,7 +90,7 @@ def report(name: str, params: tuple[str, ...], period: str | None, timeout: int,
            quiet: bool, db: str | None) -> None:
     """Run a report notebook, render it to HTML without code and publish it to reports/.
 
-    NAME is a notebook of notebooks/ (without .ipynb), `all` or `list`. The store
+    NAME is a report of notebooks/ (a plain name, no path), `all`, `list` or `reindex`. The store
     connection comes from --db / $LEADLAB_DB and reaches the notebook through the
     environment, never as a parameter.
     """
@@ -98,6 +102,16 @@ def report(name: str, params: tuple[str, ...], period: str | None, timeout: int,
     progress = not quiet and sys.stderr.isatty()  # papermill's per-cell tqdm bar on stderr
     if name == "list":
         _list()
+        return
+    if name == "reindex":
+        if params or period or label:
+            raise ConfigError("`report reindex` takes no -p, --period or --label")
+        from leadlab.reports.publish import reindex
+
+        n, skipped = reindex(project_root() / "reports")
+        click.echo(f"{n} published page(s) indexed; index: {index}")
+        for rel in skipped:
+            click.echo(f"  reports/{rel}: no run facts in the page (older leadlab?); indexed by its path and file time")
         return
     if name == "all":
         if params:

@@ -7,18 +7,27 @@ the parameter's type (``None`` accepts anything).
 >>> p = Param("alpha", "float", "0.05", "significance level")
 >>> convert(p, "0.1")
 0.1
->>> check_value(p, 1)  # an int is a fine float
+>>> check_value(Param("budget", "float", "100.0", ""), 1)  # an int is a fine float
 1.0
 >>> convert(Param("metrics", "list", '["sql_rate"]', ""), "sql_rate,connect_rate")
 ['sql_rate', 'connect_rate']
 >>> looks_like_credential("db", "postgres://ann:pw@host/db")
 True
+>>> convert(p, "nan")
+Traceback (most recent call last):
+...
+leadlab.errors.ConfigError: parameter alpha: 'nan' is not a finite number (default 0.05)
+>>> check_value(p, 1.5)
+Traceback (most recent call last):
+...
+leadlab.errors.ConfigError: parameter alpha: 1.5 breaks the rule 0 < alpha < 1 (a probability or share) (default 0.05)
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +41,10 @@ from leadlab.errors import ConfigError
 SECRET_NAME = re.compile(r"passw(or)?d|pwd|secret|token|key|credential", re.IGNORECASE)
 #: A URL with userinfo (user:password@host).
 URL_USERINFO = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s@:]*:[^/\s@]*@", re.IGNORECASE)
+#: Parameters holding a probability or a share: strictly between 0 and 1.
+PROBABILITY = re.compile(r"^(alpha|beta|power|confidence|.*_(share|rate|prob|probability|level))$")
+#: Characters refused in text parameters (papermill writes them into code; they never belong in a name).
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
@@ -166,7 +179,7 @@ def convert(param: Param, text: str) -> Any:
         return ConfigError(f"parameter {param.name}: {text!r} is not {expected} (default {param.default})")
 
     if t == "str":
-        return text
+        return check_value(param, text)
     if t == "int":
         try:
             return int(raw)
@@ -174,9 +187,10 @@ def convert(param: Param, text: str) -> Any:
             raise bad("an integer") from None
     if t == "float":
         try:
-            return float(raw)
+            value = float(raw)
         except ValueError:
             raise bad("a number") from None
+        return check_value(param, value)
     if t == "bool":
         if raw.lower() in _TRUE:
             return True
@@ -229,11 +243,28 @@ def check_value(param: Param, value: Any) -> Any:
     }[t]
     if not ok(value):
         raise ConfigError(f"parameter {param.name}: {value!r} is a {type(value).__name__}, expected {t} (default {param.default})")
+    _check_rules(param, value)
     if t == "float":
         return float(value)
     if isinstance(value, tuple):
         return list(value)
     return value
+
+
+def _check_rules(param: Param, value: Any) -> None:
+    """Finite numbers; probabilities strictly inside (0, 1); no control characters in text."""
+    def broken(rule: str) -> ConfigError:
+        return ConfigError(f"parameter {param.name}: {value!r} breaks the rule {rule} (default {param.default})")
+
+    items = value if isinstance(value, (list, tuple)) else value.values() if isinstance(value, dict) else [value]
+    for v in items:
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ConfigError(f"parameter {param.name}: {str(v)!r} is not a finite number (default {param.default})")
+        if isinstance(v, str) and CONTROL_CHARS.search(v):
+            raise broken("no control characters (line breaks, tabs, NUL)")
+    if (PROBABILITY.match(param.name) and isinstance(value, (int, float)) and not isinstance(value, bool)
+            and not 0 < value < 1):
+        raise broken(f"0 < {param.name} < 1 (a probability or share)")
 
 
 def check_parameters(notebook: str | Path, given: dict[str, Any], *, from_text: bool = False,
@@ -277,5 +308,5 @@ def parse_assignments(items: tuple[str, ...] | list[str]) -> dict[str, str]:
     return out
 
 
-__all__ = ["Param", "check_parameters", "check_value", "convert", "declared_parameters",
+__all__ = ["CONTROL_CHARS", "PROBABILITY", "Param", "check_parameters", "check_value", "convert", "declared_parameters",
            "looks_like_credential", "parameters_cell", "parse_assignments"]

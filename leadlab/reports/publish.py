@@ -2,8 +2,12 @@
 
 A page is written to a temporary file in its destination folder and moved into place
 with :func:`os.replace`, so a reader never sees half a file and a failed run never
-replaces the last good report. Every run (good or failed) is recorded in
-``reports/index.json``; ``reports/index.html`` is regenerated from it after each run.
+replaces the last good report. Files get the mode the umask gives (``0644`` under the
+usual ``022``), so a shared folder or a web server can serve them. A full disk or an
+unwritable folder is a :class:`ReportError` naming the file; the page published before
+stays in place. Every run (good or failed) is recorded in ``reports/index.json``;
+``reports/index.html`` is regenerated from it after each run. Each page carries its run
+facts in a meta tag, so :func:`reindex` rebuilds both index files from the pages alone.
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -15,9 +19,11 @@ replaces the last good report. Every run (good or failed) is recorded in
 from __future__ import annotations
 
 import contextlib
+import errno
 import html
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -56,12 +62,20 @@ class RunRecord:
         return self.status == "ok"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder + ``os.replace``."""
+    """Write ``text`` to ``path`` via a temp file in the same folder + ``os.replace``; the
+    file gets mode ``0666 & ~umask`` (mkstemp alone would leave it ``0600``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
@@ -87,16 +101,37 @@ def _locked(reports: Path) -> Iterator[None]:
         yield
 
 
+def _write_error(path: Path, exc: OSError, after: str) -> ReportError:
+    """A one-line ReportError for a failed write of ``path`` (disk full, read-only, ...)."""
+    reason = exc.strerror or type(exc).__name__
+    code = errno.errorcode.get(exc.errno or 0, "")
+    return ReportError(f"cannot write {path}: {reason}{f' ({code})' if code else ''}; {after}")
+
+
+_RECORD_KEYS = {"report": str, "label": str, "title": str, "parameters": dict, "status": str, "started_at": str}
+
+
 def load_index(reports: Path) -> list[dict[str, Any]]:
-    """The run records of ``reports/index.json`` (empty when absent)."""
+    """The run records of ``reports/index.json`` (empty when absent); ReportError when it is
+    not an index leadlab wrote (checked before any report runs)."""
     path = Path(reports) / INDEX_JSON
     if not path.exists():
         return []
+    fix = "run `leadlab report reindex` to rebuild it from the published pages"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ReportError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}); move it away to start a fresh index") from None
-    return list(data.get("runs", []))
+        raise ReportError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}); {fix}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"{path} cannot be read ({type(exc).__name__}); {fix}") from None
+    runs = data.get("runs") if isinstance(data, dict) else None
+    if not isinstance(runs, list):
+        raise ReportError(f"{path} has no list of runs (not a leadlab report index); {fix}")
+    for i, r in enumerate(runs):
+        bad = [k for k, t in _RECORD_KEYS.items() if not isinstance(r, dict) or not isinstance(r.get(k), t)]
+        if bad:
+            raise ReportError(f"{path}, run {i + 1}: field {bad[0]} missing or of the wrong type; {fix}")
+    return list(runs)
 
 
 def record_run(reports: Path, record: RunRecord) -> Path:
@@ -112,17 +147,92 @@ def record_run(reports: Path, record: RunRecord) -> Path:
             seen[key] = seen.get(key, 0) + 1
             if seen[key] <= KEEP_RUNS:
                 kept.append(r)
-        atomic_write_text(reports / INDEX_JSON, json.dumps({"version": 1, "runs": kept}, indent=1, default=str))
-        atomic_write_text(reports / INDEX_HTML, index_html(kept))
+        _write_index(reports, kept)
     return reports / INDEX_HTML
 
 
+def _write_index(reports: Path, runs: list[dict[str, Any]]) -> None:
+    page = index_html(runs)
+    for name, text in ((INDEX_JSON, json.dumps({"version": 1, "runs": runs}, indent=1, default=str)), (INDEX_HTML, page)):
+        try:
+            atomic_write_text(reports / name, text)
+        except OSError as exc:
+            raise _write_error(reports / name, exc, "the published pages are unchanged; free space and run "
+                                                   "`leadlab report reindex`") from None
+
+
+def page_path(reports: Path, report: str, label: str) -> Path:
+    """``reports/<report>/<label>.html``, refused (ReportError) when it would leave ``reports/``."""
+    reports = Path(reports).resolve()
+    dest = (reports / report / f"{safe_label(label)}.html").resolve()
+    if not SAFE_NAME.fullmatch(report) or dest.parent != reports / report:
+        raise ReportError(f"report name {report!r}: a page must go to reports/<name>/ (letters, digits, _ and -)")
+    return dest
+
+
 def publish(reports: Path, record: RunRecord, page: str) -> Path:
-    """Publish ``page`` as ``reports/<report>/<label>.html`` and return its path."""
-    dest = Path(reports) / record.report / f"{safe_label(record.label)}.html"
-    atomic_write_text(dest, page)
+    """Publish ``page`` as ``reports/<report>/<label>.html`` and return its path; on a
+    failed write (disk full, ...) the page published before stays and ReportError says why."""
+    dest = page_path(reports, record.report, record.label)
+    try:
+        atomic_write_text(dest, page)
+    except OSError as exc:
+        raise _write_error(dest, exc, "the page published before stays in place") from None
     record.html = f"{record.report}/{dest.name}"
     return dest
+
+
+def _facts_from_file(page: Path) -> dict[str, Any]:
+    from leadlab.reports.registry import get_spec
+
+    report, label = page.parent.name, page.stem
+    started = pd.Timestamp(page.stat().st_mtime, unit="s", tz="UTC").isoformat(timespec="seconds")
+    return {"report": report, "label": label, "title": f"{get_spec(report).title} — {label}", "parameters": {},
+            "started_at": started, "seconds": 0.0, "leadlab_version": "?"}
+
+
+def reindex(reports: Path) -> tuple[int, list[str]]:
+    """Rebuild ``index.json`` and ``index.html`` from the published pages' ``leadlab-run``
+    meta tags. Returns (pages indexed, pages without run facts, indexed from their path and
+    time only); a corrupt index.json is kept beside as ``index.json.broken``. Failed runs
+    (which publish no page) are not in the rebuilt index."""
+    from leadlab.reports.render import read_run_meta
+
+    reports = Path(reports)
+    runs: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for page in sorted(reports.glob("*/*.html")):
+        try:
+            facts = read_run_meta(page.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            facts = None
+        rel = f"{page.parent.name}/{page.name}"
+        if not SAFE_NAME.fullmatch(page.parent.name) or not _PAGE_HREF.fullmatch(rel):
+            skipped.append(rel)
+            continue
+        if not facts or any(not isinstance(facts.get(k), t) for k, t in _RECORD_KEYS.items()):
+            facts = _facts_from_file(page)  # a page from an older leadlab: what its path and time say
+            skipped.append(rel)
+        rec = {f: facts.get(f) for f in RunRecord.__dataclass_fields__}
+        rec.update(status="ok", html=rel, error=None, extra=rec.get("extra") or {},
+                   seconds=float(rec.get("seconds") or 0.0))
+        runs.append(rec)
+    with _locked(reports):
+        old = reports / INDEX_JSON
+        if old.exists():
+            try:
+                load_index(reports)
+            except ReportError:
+                with contextlib.suppress(OSError):
+                    os.replace(old, reports / (INDEX_JSON + ".broken"))
+        runs.sort(key=lambda r: r["started_at"], reverse=True)
+        _write_index(reports, runs)
+    return len(runs), skipped
+
+
+#: Report names and published folders: letters, digits, ``_`` and ``-``.
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+_PAGE_HREF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*/[A-Za-z0-9][A-Za-z0-9._-]*\.html")
 
 
 def safe_label(label: str) -> str:
@@ -151,13 +261,23 @@ def _when(iso: str) -> str:
         return str(iso)
 
 
-def _sort_key(label: str, started: str) -> tuple:
+def _sort_key(label: str, run: dict[str, Any]) -> tuple:
+    """Newest period first (the run's ``period`` parameter, else the label), then newest run."""
     from leadlab.periods import parse_period
 
+    started = str(run.get("started_at", ""))
+    period = (run.get("parameters") or {}).get("period") or label
     try:
-        return (1, parse_period(label).start.isoformat(), started)
+        return (1, parse_period(str(period)).start.isoformat(), label, started)
     except Exception:
         return (0, started, label)
+
+
+def _seconds(v: Any) -> str:
+    try:
+        return f"{float(v):.1f}"
+    except (TypeError, ValueError):
+        return "?"
 
 
 def _params(p: dict[str, Any]) -> str:
@@ -174,6 +294,7 @@ def index_html(runs: list[dict[str, Any]]) -> str:
     the latest run with status, parameters, run time, leadlab version; a failed latest run
     shows its error and links to the last good page, which stays published."""
     from leadlab.reports.registry import REGISTRY, get_spec
+    from leadlab.safehtml import csp_meta
 
     by_report: dict[str, dict[str, list[dict]]] = {}
     for r in runs:
@@ -187,21 +308,21 @@ def index_html(runs: list[dict[str, Any]]) -> str:
         spec = get_spec(name)
         rows = []
         labels = by_report[name]
-        for label in sorted(labels, key=lambda lb: _sort_key(lb, labels[lb][0]["started_at"]), reverse=True):
+        for label in sorted(labels, key=lambda lb: _sort_key(lb, labels[lb][0]), reverse=True):
             history = sorted(labels[label], key=lambda r: r["started_at"], reverse=True)
             latest = history[0]
             good = next((r for r in history if r["status"] == "ok" and r.get("html")), None)
-            link = (f"<a href='{html.escape(good['html'])}'>{html.escape(label)}</a>" if good
-                    else f"<span>{html.escape(label)}</span>")
+            link = (f"<a href='{html.escape(good['html'])}'>{html.escape(label)}</a>"
+                    if good and _PAGE_HREF.fullmatch(str(good["html"])) else f"<span>{html.escape(label)}</span>")
             note = ""
             if latest["status"] != "ok":
                 note = f"<div class='error'>{html.escape(latest.get('error') or 'failed')}</div>"
                 note += (f"<div class='muted'>The last good report (from {_when(good['started_at'])}) is still shown.</div>"
                          if good else "<div class='muted'>No good report published yet.</div>")
             rows.append(
-                f"<tr class='{latest['status']}'><td class='label'>{link}</td><td>{_badge(latest['status'])}{note}</td>"
-                f"<td>{_params(latest.get('parameters') or {})}</td><td>{_when(latest['started_at'])}</td>"
-                f"<td class='num'>{latest['seconds']:.1f} s</td><td>{html.escape(str(latest.get('leadlab_version', '')))}</td></tr>"
+                f"<tr class='{html.escape(str(latest['status']))}'><td class='label'>{link}</td><td>{_badge(latest['status'])}{note}</td>"
+                f"<td>{_params(latest.get('parameters') or {})}</td><td>{html.escape(_when(latest['started_at']))}</td>"
+                f"<td class='num'>{_seconds(latest.get('seconds'))} s</td><td>{html.escape(str(latest.get('leadlab_version', '')))}</td></tr>"
             )
         sections.append(
             f"<section><h2>{html.escape(spec.title)}</h2>"
@@ -220,7 +341,7 @@ def index_html(runs: list[dict[str, Any]]) -> str:
     else:
         banner = "<p class='banner good'>All reports ran successfully in their latest run.</p>"
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8">{csp_meta()}<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>leadlab reports</title>
 <style>
 body {{ font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }}
@@ -235,11 +356,12 @@ td.label a {{ font-weight: 600; font-size: 1.05em; }} tr.failed td.label {{ colo
 .banner {{ padding: 8px 12px; border-radius: 4px; }} .banner.bad {{ background: #fdecea; color: #8a1f11; }} .banner.good {{ background: #e8f6f0; color: #0b5d43; }}
 </style></head><body>
 <h1>leadlab reports</h1>
-<p class="muted">Every published report, newest first. Click a report to open it. Updated {_when(updated) if updated else "never"}.</p>
+<p class="muted">Every published report, newest first. Click a report to open it. Updated {html.escape(_when(updated)) if updated else "never"}.</p>
 {banner}
 {''.join(sections)}
 </body></html>
 """
 
 
-__all__ = ["RunRecord", "atomic_write_text", "index_html", "load_index", "publish", "record_run", "safe_label"]
+__all__ = ["SAFE_NAME", "RunRecord", "atomic_write_text", "index_html", "load_index", "page_path", "publish", "record_run",
+           "reindex", "safe_label"]

@@ -75,6 +75,12 @@ REGISTRY: tuple[ReportSpec, ...] = (
 )
 _BY_NAME = {s.name: s for s in REGISTRY}
 
+#: Parameters that name a file, and the folder (relative to the project root) the file must
+#: stay in; relative values are read from the project root, as the kernel does.
+PATH_PARAMETERS: dict[str, str] = {"model_path": "data/models", "targets_path": "data", "data_source": "data"}
+#: Values of a path parameter that are keywords, not files.
+PATH_KEYWORDS: dict[str, frozenset[str]] = {"data_source": frozenset({"store"})}
+
 
 def get_spec(name: str) -> ReportSpec:
     """The registered spec of ``name``; an unregistered notebook gets a default spec
@@ -88,4 +94,4 @@ def is_registered(name: str) -> bool:
     return name in _BY_NAME
 
 
-__all__ = ["CI_EXPERIMENT", "CI_PERIOD", "REGISTRY", "ReportSpec", "get_spec", "is_registered"]
+__all__ = ["CI_EXPERIMENT", "CI_PERIOD", "PATH_KEYWORDS", "PATH_PARAMETERS", "REGISTRY", "ReportSpec", "get_spec", "is_registered"]

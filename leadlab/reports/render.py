@@ -1,31 +1,41 @@
-"""Render an executed notebook to one self-contained HTML page without code.
+"""Render an executed notebook to one self-contained HTML page without code and without script.
 
 nbconvert's HTML exporter runs with ``exclude_input=True`` (``--report-mode`` does not
 hide code); before that the ``parameters`` and papermill ``injected-parameters`` cells,
 all papermill metadata and stderr streams (warnings) are removed, and a small header
 (back link to the index, period, generation time, leadlab version) is added. Images are
-embedded; the require.js script is dropped (and MathJax unless the page has maths), so the
-file opens offline.
+embedded, so the file opens offline.
+
+Hostile text cannot run: Markdown (cells and ``display(Markdown(...))`` outputs) is
+rendered with raw HTML escaped and ``javascript:``-style links neutralised; every
+``<script>`` of the template (require.js, MathJax, the mermaid loader) is dropped, since
+the pages need none; and the page carries a Content-Security-Policy allowing no script
+(:data:`leadlab.safehtml.CSP`). Maths in Markdown stays as its TeX source. The run facts
+are stored in a ``<meta name="leadlab-run">`` tag so the index can be rebuilt from the
+pages (``leadlab report reindex``).
 
 >>> import nbformat
 >>> nb = nbformat.v4.new_notebook()
->>> nb.cells = [nbformat.v4.new_markdown_cell("# Hello")]
+>>> nb.cells = [nbformat.v4.new_markdown_cell("# Hello <script>alert(1)</script>")]
 >>> page = render_html(nb, title="Data overview — 2026-10")
->>> "<title>Data overview — 2026-10</title>" in page, "require.js" in page
-(True, False)
+>>> "<title>Data overview — 2026-10</title>" in page, "<script" in page, "script-src 'none'" in page
+(True, False, True)
 """
 
 from __future__ import annotations
 
 import copy
 import html
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
+from leadlab.safehtml import csp_meta
+
 DROP_TAGS = {"parameters", "injected-parameters"}
-_MATH = re.compile(r"\$\$|\\\(|\\\[|(?<![\w$])\$[^$\n]+\$(?![\w$])")
 
 
 def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -56,6 +66,11 @@ _DEFAULT_ALT = 'alt="No description has been provided for this image"'
 _HEADING = re.compile(r"^\s*#{1,6}\s+(.+?)\s*$", re.M)
 
 
+def _plain(markdown: str) -> str:
+    """A Markdown heading as plain text (backslash escapes and entities resolved)."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown)).replace("**", "")
+
+
 def figure_captions(nb: nbformat.NotebookNode) -> list[str]:
     """An alt text for every image output, in order: the latest heading above it (markdown
     cell or displayed Markdown), so screen readers say which chart it is."""
@@ -72,32 +87,89 @@ def figure_captions(nb: nbformat.NotebookNode) -> list[str]:
                 found = _HEADING.findall(md if isinstance(md, str) else "".join(md))
                 heading = found[-1] if found else heading
             if "image/png" in o.get("data", {}):
-                out.append(f"Chart: {heading}")
+                out.append(f"Chart: {_plain(heading)}")
     return out
 
 
 def header_cell(meta: dict[str, str], index_href: str | None = "../index.html") -> nbformat.NotebookNode:
-    """A markdown cell with a back link to the report index and a grey line of run facts."""
+    """A code cell (input hidden) whose HTML output is a back link to the report index and
+    a grey line of run facts (escaped: parameter values are data)."""
     facts = " · ".join(f"{html.escape(k)}: <b>{html.escape(str(v))}</b>" for k, v in meta.items() if v not in (None, ""))
-    link = f"<a href='{index_href}'>← all reports</a>" if index_href else ""
+    link = f"<a href='{html.escape(index_href, quote=True)}'>← all reports</a>" if index_href else ""
     sep = " &nbsp;|&nbsp; " if link and facts else ""
-    return nbformat.v4.new_markdown_cell(
-        f"<div style='color:#666;font-size:0.9em;border-bottom:1px solid #ddd;padding-bottom:4px'>{link}{sep}{facts}</div>"
-    )
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": (
+        f"<div style='color:#666;font-size:0.9em;border-bottom:1px solid #ddd;padding-bottom:4px'>{link}{sep}{facts}</div>")})]
+    return cell
+
+
+def _safe_exporter(**kw: Any):
+    """nbconvert's HTMLExporter whose Markdown renderer escapes raw HTML and drops harmful links."""
+    from jinja2 import pass_context
+    from nbconvert import HTMLExporter
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    class SafeHTMLExporter(HTMLExporter):
+        @pass_context
+        def markdown2html(self, context, source):  # type: ignore[override]
+            cell = context.get("cell", {})
+            renderer = IPythonRenderer(escape=True, allow_harmful_protocols=False,
+                                       attachments=cell.get("attachments", {}), embed_images=False,
+                                       anchor_link_text=self.anchor_link_text,
+                                       exclude_anchor_links=self.exclude_anchor_links)
+            return MarkdownWithMath(renderer=renderer).render(source)
+
+        def default_filters(self):
+            for name, f in super().default_filters():
+                yield (name, self.markdown2html) if name == "markdown2html" else (name, f)
+
+    return SafeHTMLExporter(**kw)
+
+
+RUN_META = "leadlab-run"
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>\s*", re.S | re.I)
+_RUN_META = re.compile(r'<meta name="leadlab-run" content="([^"]*)"\s*/?>')
+
+
+def run_meta_tag(facts: dict[str, Any]) -> str:
+    """``<meta name="leadlab-run" content="...">`` holding ``facts`` as escaped JSON."""
+    return f'<meta name="{RUN_META}" content="{html.escape(json.dumps(facts, default=str, sort_keys=True), quote=True)}">'
+
+
+def read_run_meta(page: str) -> dict[str, Any] | None:
+    """The run facts stored in a published page (None when the page has none or they do not parse)."""
+    m = _RUN_META.search(page)
+    if not m:
+        return None
+    try:
+        facts = json.loads(html.unescape(m.group(1)))
+    except json.JSONDecodeError:
+        return None
+    return facts if isinstance(facts, dict) else None
+
+
+def secure_page(page: str, run_facts: dict[str, Any] | None = None) -> str:
+    """``page`` without any ``<script>`` element, with the CSP (and the run facts) as the
+    first tags of its head."""
+    page = _SCRIPT.sub("", page)
+    head = csp_meta() + (run_meta_tag(run_facts) if run_facts is not None else "")
+    m = re.search(r"<head[^>]*>\s*(<meta charset=[^>]*>)?", page, flags=re.I)
+    if not m:
+        return f"<!DOCTYPE html><html><head>{head}</head><body>{page}</body></html>"
+    return page[:m.end()] + head + page[m.end():]
 
 
 def render_html(nb: "nbformat.NotebookNode | str | Path", *, title: str, meta: dict[str, str] | None = None,
-                index_href: str | None = "../index.html") -> str:
-    """The notebook ``nb`` (node or path) as a self-contained HTML page titled ``title``."""
-    from nbconvert import HTMLExporter
-
+                index_href: str | None = "../index.html", run_facts: dict[str, Any] | None = None) -> str:
+    """The notebook ``nb`` (node or path) as a self-contained, script-free HTML page titled
+    ``title``; ``run_facts`` go into the page's ``leadlab-run`` meta tag."""
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
     nb = clean_notebook(nb)
     if meta is not None or index_href:
         nb.cells.insert(0, header_cell(meta or {}, index_href))
-    nb.metadata["title"] = title
-    exporter = HTMLExporter(
+    nb.metadata["title"] = title  # the lab template escapes it
+    exporter = _safe_exporter(
         template_name="lab",
         exclude_input=True,
         exclude_input_prompt=True,
@@ -108,12 +180,9 @@ def render_html(nb: "nbformat.NotebookNode | str | Path", *, title: str, meta: d
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     for alt in figure_captions(nb):
         body = body.replace(_DEFAULT_ALT, f'alt="{html.escape(alt, quote=True)}"', 1)
-    body = re.sub(r"<script src=\"[^\"]*require[^\"]*\"></script>\s*", "", body)
-    has_math = any(c.cell_type == "markdown" and _MATH.search(c.source) for c in nb.cells)
-    if not has_math:
-        body = re.sub(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", "", body, flags=re.S)
-        body = re.sub(r"<script[^>]*mathjax[^>]*>\s*</script>\s*", "", body, flags=re.I)
-    return body
+    body = re.sub(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", "", body, flags=re.S)
+    return secure_page(body, run_facts)
 
 
-__all__ = ["clean_notebook", "figure_captions", "header_cell", "render_html"]
+__all__ = ["RUN_META", "clean_notebook", "figure_captions", "header_cell", "read_run_meta", "render_html",
+           "run_meta_tag", "secure_page"]

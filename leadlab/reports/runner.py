@@ -21,10 +21,12 @@ Runs are sequential: parallel papermill runs in one process race on kernel ports
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,8 +35,8 @@ import pandas as pd
 
 from leadlab.errors import ConfigError, LeadlabError, ReportError, StoreError
 from leadlab.reports.params import SECRET_NAME, Param, check_parameters, declared_parameters
-from leadlab.reports.publish import RunRecord, publish, record_run, safe_label
-from leadlab.reports.registry import REGISTRY, ReportSpec, get_spec
+from leadlab.reports.publish import SAFE_NAME, RunRecord, load_index, publish, record_run, safe_label
+from leadlab.reports.registry import PATH_KEYWORDS, PATH_PARAMETERS, REGISTRY, ReportSpec, get_spec
 
 DEFAULT_TIMEOUT = 600
 KERNEL = "python3"
@@ -47,22 +49,92 @@ def _root(root: str | Path | None) -> Path:
 
 
 def available_notebooks(root: str | Path | None = None) -> list[str]:
-    """Names of the notebooks in ``<root>/notebooks`` (registered ones first, in run order)."""
+    """Names of the notebooks in ``<root>/notebooks`` (registered ones first, in run order);
+    only plain names (letters, digits, ``_``, ``-``) count."""
     folder = _root(root) / "notebooks"
-    found = {p.stem for p in folder.glob("*.ipynb") if not p.name.startswith(".")} if folder.is_dir() else set()
+    found = ({p.stem for p in folder.glob("*.ipynb") if SAFE_NAME.fullmatch(p.stem)}
+             if folder.is_dir() else set())
     registered = [s.name for s in REGISTRY if s.name in found]
     return registered + sorted(found - set(registered))
 
 
 def notebook_path(name: str, root: str | Path | None = None) -> Path:
-    """``notebooks/<name>.ipynb``; a ConfigError listing the notebooks that exist otherwise."""
-    path = _root(root) / "notebooks" / f"{name}.ipynb"
-    if not path.is_file():
-        names = available_notebooks(root)
-        raise ConfigError(
-            f"no report notebook {name!r} (looked for {path}); available: {', '.join(names) or 'none'}"
-        )
+    """``notebooks/<name>.ipynb`` for a NAME from the list of report notebooks (never a path
+    built from the user's text); ConfigError listing the available names otherwise."""
+    names = available_notebooks(root)
+    if not isinstance(name, str) or name not in names:
+        shown = repr(name) if len(str(name)) <= 80 else repr(str(name)[:77] + "...")
+        why = ("is not a report name (letters, digits, _ and -; no path)" if not SAFE_NAME.fullmatch(str(name))
+               else "is not in notebooks/")
+        raise ConfigError(f"no report notebook {shown}: NAME {why}; available: {', '.join(names) or 'none'}")
+    folder = (_root(root) / "notebooks").resolve()
+    path = folder / f"{name}.ipynb"
+    if path.resolve().parent != folder:
+        raise ConfigError(f"notebooks/{name}.ipynb is a link to a file outside notebooks/; refused")
     return path
+
+
+def confine_paths(params: dict[str, Any], declared: dict[str, Param], root: Path, report: str) -> None:
+    """Refuse (ConfigError) a path parameter (:data:`~leadlab.reports.registry.PATH_PARAMETERS`)
+    whose file would lie outside its folder once resolved (``..``, absolute paths, links)."""
+    for name, folder in PATH_PARAMETERS.items():
+        if name not in params:
+            continue
+        value = params[name]
+        if value in (None, "") or value in PATH_KEYWORDS.get(name, ()):
+            continue
+        rule = f"a file named by -p {name} must lie inside {folder}/ of the project"
+        if not isinstance(value, str):
+            raise ConfigError(f"report {report}, parameter {name}: {value!r} is not a file name; {rule}")
+        base = (root / folder).resolve()
+        target = (root / value).resolve()  # an absolute value replaces root
+        if not target.is_relative_to(base) or target == base:
+            raise ConfigError(f"report {report}, parameter {name}: {value!r} is outside {folder}/; {rule}")
+
+
+def _slug(value: Any) -> tuple[str, bool]:
+    """A file-name part for ``value`` and whether it is lossless (equals the value's text)."""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    slug = safe_label(text)[:40]
+    return slug, slug == text
+
+
+def run_label(spec: ReportSpec, declared: dict[str, Param], params: dict[str, Any], base: str | None) -> str:
+    """The published file name: ``base`` (period, experiment id or as-of date), then every
+    other parameter whose value differs from the notebook default as ``_name-value``, then a
+    short hash when any part had to be shortened or cleaned, so that two runs with different
+    content never share a page.
+
+    >>> d = {"period": Param("period", "str", '"last-month"', ""), "team": Param("team", "str", '""', "")}
+    >>> run_label(ReportSpec("kpi_report", "KPI"), d, {"period": "2026-10", "team": ""}, "2026-10")
+    '2026-10'
+    >>> run_label(ReportSpec("kpi_report", "KPI"), d, {"period": "2026-10", "team": "East"}, "2026-10")
+    '2026-10_team-East'
+    >>> run_label(ReportSpec("kpi_report", "KPI"), d, {"period": "2026-10", "team": "<East>"}, "2026-10")
+    '2026-10_team-East_3c50593f'
+    """
+    base_param = spec.label_param if spec.label_param in declared else ("period" if "period" in declared else None)
+    parts, lossless = [], True
+    if base is not None:
+        slug, ok = _slug(base)
+        parts.append(slug)
+        lossless &= ok
+    extras = {k: v for k, v in sorted(params.items())
+              if k != base_param and (k == "period" or v != declared[k].default_value)}
+    for k, v in extras.items():
+        slug, ok = _slug(v)
+        parts.append(f"{k}-{slug}")
+        lossless &= ok
+    label = "_".join(p for p in parts if p) or "run"
+    if not lossless:
+        digest = hashlib.sha256(json.dumps([base, extras], sort_keys=True, default=str).encode()).hexdigest()[:8]
+        label = f"{label}_{digest}"
+    return safe_label(label)
+
+
+def check_index(root: Path) -> None:
+    """Before anything runs: ``reports/index.json`` must be readable (ReportError otherwise)."""
+    load_index(root / "reports")
 
 
 # ---------------------------------------------------------------- environment and secrets
@@ -175,6 +247,7 @@ def plan_run(name: str, parameters: dict[str, Any] | None = None, *, root: str |
     path = notebook_path(name, root)
     declared = declared_parameters(path)
     params = check_parameters(path, dict(parameters or {}), from_text=from_text, declared=declared)
+    confine_paths(params, declared, _root(root), name)
     spec: ReportSpec = get_spec(name)
     period = None
     if "period" in declared:
@@ -189,24 +262,42 @@ def plan_run(name: str, parameters: dict[str, Any] | None = None, *, root: str |
                 raise ConfigError(f"report {name}: {exc.message}") from None
             params["period"] = period.label
     if label is None:
+        base = None
         if spec.label_param and spec.label_param != "period" and spec.label_param in declared:
             value = params.get(spec.label_param, declared[spec.label_param].default_value)
-            label = str(value) if value not in (None, "") else None
-        if label is None and period is not None:
-            label = period.label
-        if label is None:
+            base = str(value) if value not in (None, "") else None
+        if base is None and period is not None:
+            base = period.label
+        if base is None:
             as_of = as_of if as_of is not None else _store_as_of(effective_db(db, _root(root)))
-            label = f"as-of-{(as_of if as_of is not None else pd.Timestamp.now()):%Y-%m-%d}"
+            base = f"as-of-{(as_of if as_of is not None else pd.Timestamp.now()):%Y-%m-%d}"
+        label = run_label(spec, declared, params, base)
     label = safe_label(label)
     return PlannedRun(name, path, params, label, f"{spec.title} — {label}", declared)
 
 
 # ---------------------------------------------------------------- running
+def _leadlab_error_names() -> set[str]:
+    names, todo = set(), [LeadlabError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return names
+
+
 def _error_message(exc: BaseException) -> str:
+    """One line for the index and the CLI. A kernel error keeps its message only when it is
+    a leadlab error (whose messages name file, row, column and rule); any other exception
+    shows its type and cell only, since its text may quote a file's content."""
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        return f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})".strip()
+        if exc.ename in _leadlab_error_names():
+            first = (str(exc.evalue).strip().splitlines() or [""])[0][:300]
+            return f"{exc.ename}: {first} (cell {exc.exec_count})"
+        return (f"{exc.ename} in cell {exc.exec_count} (message not shown: it may quote data; "
+                "see the executed notebook)")
     if isinstance(exc, LeadlabError):
         return exc.message
     name = type(exc).__name__
@@ -246,6 +337,8 @@ def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None =
                     started_at=started.isoformat(timespec="seconds"), seconds=0.0, leadlab_version=__version__,
                     notebook=str(out.relative_to(root)))
     secrets = secrets_in_environment(db)
+    if record:
+        check_index(root)  # a corrupt index fails now, before the page could be replaced
     try:
         with kernel_environment(root, db):
             pm.execute_notebook(
@@ -259,8 +352,9 @@ def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None =
                 for k, v in run.parameters.items()}
         meta["generated"] = started.strftime("%Y-%m-%d %H:%M UTC")
         meta["leadlab"] = __version__
-        page = scrub(render_html(nb, title=run.title, meta=meta, index_href="../index.html"), secrets)
         rec.seconds = round(time.perf_counter() - t0, 2)
+        facts = {k: v for k, v in asdict(rec).items() if k not in ("status", "error", "html", "notebook")}
+        page = scrub(render_html(nb, title=run.title, meta=meta, index_href="../index.html", run_facts=facts), secrets)
         publish(reports, rec, page)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, never published
         _scrub_notebook(out, secrets)
@@ -268,7 +362,11 @@ def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None =
         rec.error = scrub(_error_message(exc), secrets)
         rec.seconds = round(time.perf_counter() - t0, 2)
     if record:
-        record_run(reports, rec)
+        try:
+            record_run(reports, rec)
+        except ReportError as exc:
+            done = f"published reports/{rec.html}" if rec.ok else f"failed ({rec.error})"
+            raise ReportError(f"report {run.name} ({run.label}) {done}, but the index was not updated: {exc.message}") from None
     return rec
 
 
@@ -284,6 +382,7 @@ def run_report(name: str, parameters: dict[str, Any] | None = None, *, root: str
     ``reports/data_overview/2026-10.html``.
     """
     run = plan_run(name, parameters, root=root, db=db, label=label, from_text=from_text)
+    check_index(_root(root))
     rec = execute(run, root=root, db=db, timeout=timeout, progress=progress)
     if raise_on_error and not rec.ok:
         nb = rec.notebook or ""
@@ -334,6 +433,7 @@ def run_all(period: str = "last-month", *, root: str | Path | None = None, db: s
     from leadlab.periods import parse_period
 
     root = _root(root)
+    check_index(root)
     relative = str(period).strip().lower().startswith(("last-", "yesterday"))
     store = effective_db(db, root)
     as_of = _store_as_of(store) if relative else None
@@ -385,6 +485,6 @@ def notebook_catalog(root: str | Path | None = None) -> list[tuple[str, dict[str
     return [(name, declared_parameters(notebook_path(name, root))) for name in available_notebooks(root)]
 
 
-__all__ = ["DEFAULT_TIMEOUT", "absolute_db", "effective_db", "Outcome", "PlannedRun", "available_notebooks", "execute", "experiment_ids",
+__all__ = ["DEFAULT_TIMEOUT", "absolute_db", "check_index", "confine_paths", "run_label", "effective_db", "Outcome", "PlannedRun", "available_notebooks", "execute", "experiment_ids",
            "kernel_environment", "notebook_catalog", "notebook_path", "plan_run", "run_all", "run_report",
            "scrub", "secrets_in_environment"]
