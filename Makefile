@@ -24,6 +24,7 @@ data/leadlab.duckdb: $(STAMP) $(wildcard leadlab/synth/*.py)
 data: data/leadlab.duckdb
 
 demo: data/leadlab.duckdb
+	$(BIN)/leadlab score train --quiet
 	$(BIN)/leadlab report all --period last-month
 	@echo "Open $(CURDIR)/reports/index.html"
 

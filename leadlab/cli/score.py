@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from leadlab.cli import db_option
+from leadlab.cli.types import PERIOD
 
 _data = click.option("--data", "data", default="store", show_default=True, metavar="store|FILE",
                      help="The store's leads table, or a CSV file (',' or ';' separated).")
@@ -124,10 +125,11 @@ def evaluate(data, target, time_col, split, holdout_share, model_kind, exclude, 
               help="Minimum score per grade (default: A top 10%, B next 20%, C next 30% of training scores).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Model file to write (default: data/models/lead_scorer.skops); the model card goes beside it.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only where the model was saved (and a flag, if any).")
 @_json
 @db_option
 def train(data, target, time_col, split, holdout_share, model_kind, exclude, include, leakage_auc, maturity_days,
-          min_per_class, seed, bands, out, as_json, db) -> None:
+          min_per_class, seed, bands, out, quiet, as_json, db) -> None:
     """Train the scorer, evaluate it on a holdout, refit on all rows and save it with its model card.
 
     \b
@@ -146,9 +148,10 @@ def train(data, target, time_col, split, holdout_share, model_kind, exclude, inc
     if as_json:
         click.echo(json.dumps({**res.to_dict(), "model_path": str(path), "model_version": model.version}, default=str))
         return
-    click.echo(res.summary())
+    if not quiet:
+        click.echo(res.summary() + "\n")
     cj, cm = card_paths(path)
-    click.echo(f"\nsaved model {model.version} to {path}\n  model card: {cm} (and {cj.name})")
+    click.echo(f"saved model {model.version} to {path}\n  model card: {cm} (and {cj.name})")
     if res.quality is not None and not res.quality.usable:
         click.echo("  this model is flagged: `score apply` and `score call-list` refuse it without --allow-weak-model")
 
@@ -186,7 +189,7 @@ def apply(model_path, chunk_rows, only_open, quiet, allow_weak, db) -> None:
 
 @score.command("monitor")
 @_modelpath
-@click.option("--period", default="last-month", show_default=True,
+@click.option("--period", type=PERIOD, default="last-month", show_default=True,
               help="Recent period to compare with the training window (2026-10, 2026-W46, last-month, ...).")
 @_json
 @db_option
@@ -213,7 +216,8 @@ def monitor(model_path, period, as_json, db) -> None:
 @click.option("--capacity-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV with columns rep_id,capacity (overrides --capacity; reps not listed get no list).")
 @click.option("--max-attempts", type=int, default=8, show_default=True, help="Skip leads already dialled this often.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the list to this CSV.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the list to this file: .csv (UTF-8 with BOM), .tsv or .xlsx.")
 @_modelpath
 @_weak
 @db_option
@@ -252,7 +256,9 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_
     model = load_model(model_path)
     lst = call_list(con, capacity=cap, max_attempts=max_attempts, model=model, allow_weak=allow_weak)
     if out:
-        lst.to_csv(out, index=False)
+        from leadlab.tabular import write_table
+
+        write_table(lst, out, option="--out", sheet="call_list")
         click.echo(f"wrote {len(lst):,} calls for {lst.rep_id.nunique()} reps to {out}")
     elif lst.empty:
         click.echo("no open leads to call: every scored lead is converted, lost, blocked or dialled "

@@ -427,7 +427,14 @@ def choice_sentence(choice: dict) -> str:
     if not cands:
         return f"{choice['chosen']}: {val.get('how', 'no comparison possible')}"
     scores = ", ".join(f"{k} {v['roc_auc']:.3f}" for k, v in cands.items())
-    return (f"{choice['chosen']}, chosen automatically: validation ROC AUC {scores} on {val['how']} "
-            f"({val['n_validation']:,} rows; candidates fit on the other {val['n_fit']:,} rows); the simpler logistic "
-            f"model is kept unless boosting beats it by more than one standard error of the difference "
-            f"({val['se_difference']:.3f}); the winner was then refit on the whole training window")
+    best = max(cands, key=lambda k: cands[k]["roc_auc"])
+    where = (f"on {val['how']} ({val['n_validation']:,} rows; candidates fit on the other {val['n_fit']:,} rows)")
+    if choice["chosen"] != best:
+        why = (f"{best} scored higher, but by less than one standard error of the difference "
+               f"({val['se_difference']:.3f}), so the simpler {choice['chosen']} model was kept")
+    elif val.get("se_difference"):
+        why = f"it beat the simpler model by more than one standard error of the difference ({val['se_difference']:.3f})"
+    else:
+        why = "it had the higher score"
+    return (f"{choice['chosen']}, chosen automatically: validation ROC AUC {scores} {where}; {why}; "
+            "the winner was then refit on the whole training window")
