@@ -42,7 +42,8 @@ def test_result_object_interfaces(small_results):
     df = r.to_pandas()
     assert {"effect", "ci_low", "ci_high", "rel_effect", "rel_ci_low", "p_value", "p_holm", "p_bh",
             "chance_to_beat", "expected_loss", "seq_ci_low", "variance_reduction"} <= set(df.columns)
-    assert (df.seq_ci_low <= df.ci_low + 1e-12).all()  # always-valid intervals are wider
+    assert (df.seq_cs_low <= df.ci_low + 1e-12).all()  # always-valid intervals are wider
+    assert r.plan.mode == "fixed" and df.seq_ci_low.isna().all()  # no planned end: one look, no sequential interval
     html = r._repr_html_()
     assert "<table>" in html and "Verdict" in html
     json.dumps(r.to_dict())
@@ -154,7 +155,10 @@ def test_from_counts_multi_arm_holm_and_verdict():
     assert r.decision == "ship"
     assert r.verdict() == "B raises the conversion rate from 7.9% to 9.1% (+1.2 pp, 95% CI +0.4 to +2.0). Ship B."
     inc = from_counts([("A", 2000, 160), ("B", 2000, 170)])
-    assert inc.verdict().startswith("Inconclusive:") and "more units per arm are needed" in inc.verdict()
+    from leadlab.experiments import design as D
+
+    need = D.sample_size(0.08, 0.008) - 2000  # the same function as `leadlab ab design`
+    assert inc.verdict().startswith("Inconclusive:") and f"about {need:,} more units per arm would give 80% power" in inc.verdict()
     big = from_counts([("A", 40, 1), ("B", 40, 7)])  # large effect, small sample, exact test
     assert "large but not yet significant" in big.verdict() and big.effects.method.iloc[0] == "fisher"
     worse = from_counts([("A", 10000, 910), ("B", 10000, 790)])

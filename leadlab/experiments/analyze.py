@@ -25,9 +25,11 @@ from leadlab.errors import ConfigError, DataError
 from leadlab.experiments import stats as S
 from leadlab.experiments.metrics import FUNNEL_STAGES, STORE_METRICS, Metric, resolve_metrics
 from leadlab.experiments.queries import (
-    assignment_checks, experiment_row, fill_moments, funnel_ratios, lead_units, moments, rep_units, unit_aggregate,
+    assignment_checks, data_end, experiment_row, fill_moments, funnel_ratios, lead_units, moments, rep_units, unit_aggregate,
 )
+from leadlab.experiments.decision import decide
 from leadlab.experiments.results import EFFECT_COLUMNS, ExperimentResult
+from leadlab.experiments.sequential import LookPlan, plan_looks
 
 
 # --- the core: moments per arm → effects ---------------------------------------------------------
@@ -53,9 +55,9 @@ def _check_arms(arms: list[str], control: str | None, where: str) -> str:
 
 
 def _effect_row(metric: Metric, arm: str, control: str, cm, tm, *, kind: str, unit_label: str, naive: bool,
-                alpha: float, alternative: str, cuped: bool, prior, seed: int, seq_tuning: float = 5000.0) -> dict:
+                alpha: float, alternative: str, cuped: bool, prior, seed: int, seq_tuning: float = 5000.0,
+                clustered: bool = False) -> dict:
     notes: list[str] = []
-    vr = math.nan
     used_cuped = False
     if cuped and kind == "proportion" and min(cm.sy, cm.n - cm.sy, tm.sy, tm.n - tm.sy) < S.SMALL_CELL:
         notes.append("CUPED skipped: small counts call for an exact test")
@@ -64,13 +66,15 @@ def _effect_row(metric: Metric, arm: str, control: str, cm, tm, *, kind: str, un
         notes.append(f"CUPED skipped: {cm.n + tm.n:.0f} units are too few to estimate the adjustment")
         cuped = False
     if cuped and (cm.sxx > 0 or tm.sxx > 0):
-        ests, theta, vr = S.cuped_estimates([cm, tm])
-        eff = S.compare(ests[0], ests[1], alpha=alpha, alternative=alternative, welch_df=(kind != "proportion"))
+        eff = S.unit_effect(cm, tm, cuped=True, small_sample=clustered, alpha=alpha, alternative=alternative)
         used_cuped = True
     elif kind == "proportion":
         eff = S.two_proportions(cm.n, cm.sy, tm.n, tm.sy, alpha=alpha, alternative=alternative)
+    elif clustered:
+        eff = S.unit_effect(cm, tm, small_sample=True, alpha=alpha, alternative=alternative)
     else:
         eff = S.compare(S.ratio_estimate(cm), S.ratio_estimate(tm), alpha=alpha, alternative=alternative, welch_df=True)
+    vr = eff.variance_reduction if used_cuped else math.nan
     notes += eff.notes
     hib = metric.higher_is_better
     if kind == "proportion" and not used_cuped and (prior is None or isinstance(prior, tuple)):
@@ -79,7 +83,9 @@ def _effect_row(metric: Metric, arm: str, control: str, cm, tm, *, kind: str, un
     else:
         prior_sd = prior.get(metric.name) if isinstance(prior, dict) else None
         b = S.normal_posterior(eff.effect, eff.se, prior_sd=prior_sd, alpha=alpha, higher_is_better=hib)
-    slo, shi = S.confidence_sequence(eff.effect, eff.se, cm.n + tm.n, alpha=alpha, tuning=seq_tuning)
+    n_all = cm.n + tm.n
+    slo, shi = S.confidence_sequence(eff.effect, eff.se, n_all, alpha=alpha, tuning=seq_tuning)
+    p_av = S.always_valid_p(eff.effect, eff.se, n_all, alpha=alpha, tuning=seq_tuning)
     ni, ni_p = (math.nan, math.nan)
     status = ""
     if cm.sy == 0 and tm.sy == 0:
@@ -98,10 +104,11 @@ def _effect_row(metric: Metric, arm: str, control: str, cm, tm, *, kind: str, un
         effect=eff.effect, ci_low=eff.ci_low, ci_high=eff.ci_high, rel_effect=eff.rel_effect,
         rel_ci_low=eff.rel_ci_low, rel_ci_high=eff.rel_ci_high, p_value=eff.p_value, rel_p_value=eff.rel_p_value,
         chance_to_beat=b.chance_to_beat, expected_loss=b.expected_loss, cred_low=b.cred_low, cred_high=b.cred_high,
-        seq_ci_low=slo, seq_ci_high=shi, cuped=used_cuped, variance_reduction=vr, guardrail=metric.guardrail,
+        seq_cs_low=slo, seq_cs_high=shi, p_always_valid=p_av, cuped=used_cuped, variance_reduction=vr,
+        guardrail=metric.guardrail,
         margin=metric.margin if metric.guardrail else math.nan, noninferior=bool(ni) if metric.guardrail else True,
         ni_p_value=ni_p, guardrail_status=status, higher_is_better=hib, percent=metric.percent, method=eff.method,
-        se=eff.se, notes="; ".join(notes),
+        se=eff.se, df=eff.df, notes="; ".join(notes),
     )
 
 
@@ -116,9 +123,12 @@ def _naive_moments(row: pd.Series, m: Metric):
 def effects_table(mom: pd.DataFrame, metrics: list[Metric], *, arm_col: str, control: str, unit_is_lead: bool,
                   unit_label: str, alpha: float, alternative: str, covariate: str | None, naive: bool = False,
                   primary: str | None = None, prior=None, seed: int = 0,
-                  cuped_metrics: set[str] | None = None, seq_tuning: float = 5000.0) -> pd.DataFrame:
+                  cuped_metrics: set[str] | None = None, seq_tuning: float = 5000.0, clustered: bool = False,
+                  plan: LookPlan | None = None) -> pd.DataFrame:
     """Every (metric, treatment arm) comparison from a moments table (one row per arm),
-    with Holm and Benjamini–Hochberg adjustments across arms × metrics (guardrails apart)."""
+    decided by :func:`leadlab.experiments.decision.decide` (Holm, the look's level).
+    ``clustered``: units are clusters (reps), small-sample t; ``plan``: the look plan
+    (default: a single look)."""
     rows = []
     by_arm = {str(r[arm_col]): r for _, r in mom.iterrows()}
     for m in metrics:
@@ -141,24 +151,15 @@ def effects_table(mom: pd.DataFrame, metrics: list[Metric], *, arm_col: str, con
             nan_units = int(row.get(f"{m.name}__nan", 0) or 0) + int(crow.get(f"{m.name}__nan", 0) or 0)
             r = _effect_row(m, arm, control, cm, tm, kind=k, unit_label=unit_label, naive=naive, alpha=alpha,
                             alternative=alternative, prior=prior, seed=seed, seq_tuning=seq_tuning,
-                            cuped=bool(covariate) and not naive and (cuped_metrics is None or m.name in cuped_metrics))
+                            cuped=bool(covariate) and not naive and (cuped_metrics is None or m.name in cuped_metrics),
+                            clustered=clustered and not naive)
             r["nan_units"] = nan_units
             rows.append(r)
     df = pd.DataFrame(rows)
     if df.empty:
         return pd.DataFrame(columns=EFFECT_COLUMNS)
-    main = ~df.guardrail
-    df["p_holm"] = np.nan
-    df["p_bh"] = np.nan
-    df.loc[main, "p_holm"] = S.adjust(df.loc[main, "p_value"], "holm")
-    df.loc[main, "p_bh"] = S.adjust(df.loc[main, "p_value"], "fdr_bh")
-    # the decision family of the primary metric: its arms only (Holm)
-    prim = df.metric == (primary or metrics[0].name)
-    df["p_decision"] = np.nan
-    df.loc[prim, "p_decision"] = S.adjust(df.loc[prim, "p_value"], "holm")
-    df["p_adj"] = np.where(prim, df.p_decision, df.p_holm)
-    df["significant"] = (df.p_adj < alpha) & ~df.guardrail
-    cols = EFFECT_COLUMNS + ["p_decision", "se"]
+    df = decide(df, alpha=alpha, plan=plan or LookPlan(None, 1), primary=primary or metrics[0].name)
+    cols = EFFECT_COLUMNS + ["p_decision", "se", "df"]
     return df[cols]
 
 
@@ -261,7 +262,8 @@ def from_stats(arms, *, control: str | None = None, alpha: float = 0.05, alterna
 def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = None, control: str | None = None,
                   covariate: str | None = None, alpha: float = 0.05, alternative: str = "two-sided",
                   weights: dict[str, float] | None = None, con=None, experiment_id: str = "table",
-                  seed: int = 0, srm_threshold: float = 0.001, prior=None,
+                  seed: int = 0, srm_threshold: float = 0.001, prior=None, seq_tuning: float | None = None,
+                  looks: tuple[int, int] | None = None,
                   _no_nulls: frozenset[str] = frozenset()) -> ExperimentResult:
     """Analyse a pandas DataFrame, an Ibis table or a store table name.
 
@@ -269,7 +271,14 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     :class:`Metric` objects (``Metric("sqls_per_call", "sql", "calls")`` is a ratio). Without
     ``unit`` each row is a unit; with ``unit`` (e.g. ``"rep_id"``) rows are first summed per
     unit in the backend and each unit must belong to one arm (contaminated units are
-    excluded and counted). ``covariate`` enables CUPED.
+    excluded and counted). ``covariate`` enables CUPED. With ``unit`` the units are treated
+    as clusters (small-sample t with Bell–McCaffrey degrees of freedom).
+
+    ``looks=(look, planned)``: this analysis is look ``look`` of ``planned`` equally spaced
+    looks. With ``unit`` (clusters enrolled at the start, e.g. reps) the decision uses the
+    Lan–DeMets O'Brien–Fleming boundary of that look; without it (rows = units that accrue)
+    the always-valid interval, tightest at ``seq_tuning`` units (default: the units projected
+    to the last look, ``units * planned / look``). Without ``looks``: one final look.
 
     >>> df = pd.DataFrame({"arm": ["A", "B"] * 50, "y": [0, 1, 1, 1] * 25})
     >>> analyze_table(df, metrics=["y"]).effects[["arm", "effect"]].values.tolist()
@@ -282,7 +291,7 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
             return analyze_table(t, arm=arm, metrics=metrics, unit=unit, control=control, covariate=covariate,
                                  alpha=alpha, alternative=alternative, weights=weights, con=con,
                                  experiment_id=experiment_id, seed=seed, srm_threshold=srm_threshold, prior=prior,
-                                 _no_nulls=no_nulls)
+                                 seq_tuning=seq_tuning, looks=looks, _no_nulls=no_nulls)
     t = as_table(data, con)
     if arm not in t.columns:
         raise ConfigError(f"arm column {arm!r} not found (parameter arm); available columns: {', '.join(t.columns)}")
@@ -348,15 +357,27 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     names = sorted(mom[arm].tolist())
     control = _check_arms(names, control, f"arm column {arm!r}")
     mom = _order(mom, arm, control)
+    plan = LookPlan(None, 1, fixed_units=unit is not None)
+    if looks is not None:
+        try:
+            used, planned = (int(v) for v in looks)
+        except (TypeError, ValueError):
+            raise ConfigError(f"looks must be (this look, planned looks), got {looks!r} (parameter looks)") from None
+        if not 1 <= used <= planned:
+            raise ConfigError(f"looks: this look must be between 1 and the planned looks, got {looks!r} (parameter looks)")
+        plan = LookPlan(planned, used, "look", fixed_units=unit is not None)
+    n_units = float(mom["_units"].sum())
+    tuning = float(seq_tuning or (n_units * plan.planned / plan.used if plan.planned else max(n_units, 1.0)))
     eff = effects_table(mom, ms, arm_col=arm, control=control, unit_is_lead=unit_is_lead,
                         unit_label=unit or "row", alpha=alpha, alternative=alternative, covariate=covariate,
-                        prior=prior, seed=seed)
+                        prior=prior, seed=seed, seq_tuning=tuning, clustered=unit is not None, plan=plan)
     _nan_warnings(mom, ms, warnings)
     counts = dict(zip(mom[arm], mom["_units"].astype(float)))
     arms_df = _arms_table(counts, weights)
     res = ExperimentResult(experiment_id, unit or "row", unit or "row", grain, control, ms[0].name, alpha, arms_df,
                            eff, S.srm_test(arms_df.units, arms_df.planned_share), srm_threshold=srm_threshold,
-                           contaminated_units=contaminated, covariate=covariate, warnings=warnings)
+                           contaminated_units=contaminated, covariate=covariate, warnings=warnings, plan=plan,
+                           unit_noun=unit or "unit")
     _zero_warnings(eff, res)
     return res
 
@@ -483,7 +504,8 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
             alpha: float = 0.05, alternative: str = "two-sided", as_of=None, analysis_unit: str | None = None,
             cuped: bool = True, segments: bool | list[str] = True, funnel: bool = True, url: str | None = None,
             seed: int = 0, srm_threshold: float = 0.001, mde_relative: float = 0.10, prior=None,
-            seq_tuning: float | None = None, **table_kw) -> ExperimentResult:
+            seq_tuning: float | None = None, planned_end=None, look_every: str = "day",
+            **table_kw) -> ExperimentResult:
     """Analyse an experiment of the store (``experiment_id``; the first one when empty) or,
     when ``data`` is given, a DataFrame / Ibis table (see :func:`analyze_table`).
 
@@ -494,15 +516,18 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
     ``prior``: ``(a, b)`` = Beta prior per arm for proportions (default (1, 1)); or a dict
     ``{metric: sd}`` = a normal N(0, sd²) prior on that metric's absolute effect (others flat).
 
-    ``seq_tuning``: the number of units at which the always-valid interval is tightest
-    (default 5,000 leads; for rep experiments, whose reps are all enrolled at the start,
-    the number of reps).
+    Sequential monitoring: ``planned_end`` (default: the experiment's ``ended_at``) and
+    ``look_every`` (``"day"`` or ``"week"``) give the planned looks from ``started_at``; this
+    analysis is the look at ``as_of`` (default: the latest activity in the store). Rep tests
+    (reps enrolled at the start) use a Lan–DeMets O'Brien–Fleming group-sequential boundary;
+    lead tests the always-valid interval, tightest at ``seq_tuning`` units (default: the
+    leads projected to the planned end). Without a planned end the analysis is one final look.
 
     >>> # r = analyze(experiment_id="EXP-LEAD-SCRIPT"); print(r.verdict())
     """
     if data is not None:
         return analyze_table(data, metrics=metrics, control=control, alpha=alpha, alternative=alternative, con=con,
-                             seed=seed, srm_threshold=srm_threshold, prior=prior, **table_kw)
+                             seed=seed, srm_threshold=srm_threshold, prior=prior, seq_tuning=seq_tuning, **table_kw)
     from leadlab.store import connect, table
 
     con = con or connect(url)
@@ -514,7 +539,7 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
     if unit_type not in ("lead", "rep"):
         raise DataError(f"experiment {eid!r}: unit_type must be lead or rep, got {unit_type!r} (table experiments)")
     if as_of is not None and as_of != "":
-        as_of = pd.Timestamp(as_of)
+        as_of = _timestamp(as_of, "as_of")
     else:
         as_of = None
     ms = resolve_metrics(metrics)
@@ -577,11 +602,21 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
         if cov_missing:
             warnings.append(f"{cov_missing} {noun}(s) have no pre-period covariate ({cov_name}); CUPED uses 0 for them")
     unit_is_lead = unit_type == "lead" and not naive
+    now = as_of if as_of is not None else data_end(con)
+    if planned_end is None or planned_end == "":
+        planned_end = exp.get("ended_at")
+    else:
+        planned_end = _timestamp(planned_end, "planned_end")
+    plan = plan_looks(started, planned_end, now, every=look_every, fixed_units=unit_type == "rep")
+    if naive:
+        plan = LookPlan(None, 1, look_every, unit_type == "rep")
+    n_units = float(mom["_units"].sum())
+    tuning = float(seq_tuning or (n_units * plan.planned / plan.used if plan.planned else max(n_units, 1.0)))
     eff = effects_table(mom, ms, arm_col="arm", control=ctrl, unit_is_lead=(unit_type == "lead"),
                         unit_label=unit_label, alpha=alpha, alternative=alternative,
                         covariate=cov, naive=naive, primary=primary, prior=prior, seed=seed,
                         cuped_metrics=REP_CUPED_METRICS if unit_type == "rep" else None,
-                        seq_tuning=float(seq_tuning or (mom["_units"].sum() if unit_type == "rep" else 5000.0)))
+                        seq_tuning=tuning, clustered=unit_type == "rep", plan=plan)
     if naive:
         warnings.insert(0, "NAIVE analysis: each lead (lead metrics) and each call (call metrics) is "
                            f"treated as independent although whole {unit_type}s were randomized; intervals are too narrow")
@@ -601,7 +636,8 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
         S.srm_test(arms_df.units, arms_df.planned_share), srm_threshold=srm_threshold, naive=naive,
         contaminated_units=checks["contaminated"], duplicate_rows=checks["duplicate_rows"], unknown_units=unknown,
         covariate=cov_name if cov else None, covariate_missing=cov_missing, warnings=warnings,
-        name=str(exp.get("name") or ""), unit_noun=noun, mde_relative=mde_relative,
+        name=str(exp.get("name") or ""), unit_noun=noun, mde_relative=mde_relative, plan=plan,
+        design=_design_context(con, unit_type, mom, started, now),
     )
     if funnel:
         res.funnel = _funnel(mom, ctrl, unit_is_lead=unit_is_lead, alpha=alpha)
@@ -611,6 +647,33 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
                                  alpha, cov)
     _zero_warnings(eff, res)
     return res
+
+
+def _timestamp(v, what: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(v)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{what} must be a date (YYYY-MM-DD[ HH:MM]), got {v!r} (parameter {what})") from None
+
+
+def _design_context(con, unit_type: str, mom: pd.DataFrame, started, now) -> dict:
+    """What the design functions need to say how many more units (leads) or days (reps) the
+    test would need: the experiment's units, its daily lead volume and, for rep tests, the ICC
+    of SQL within reps from the store (as ``leadlab ab design --unit rep``)."""
+    from leadlab.experiments import design as D
+    from leadlab.errors import LeadlabError
+
+    days = max((pd.Timestamp(now) - pd.Timestamp(started)) / pd.Timedelta(days=1), 1.0) if (
+        started is not None and now is not None and not pd.isna(started)) else math.nan
+    leads = float(mom["n_leads__sy"].sum()) if "n_leads__sy" in mom else math.nan
+    ctx = {"unit_type": unit_type, "units": float(mom["_units"].sum()), "days": days,
+           "daily_leads": leads / days if days == days else math.nan, "icc": math.nan}
+    if unit_type == "rep":
+        try:
+            ctx["icc"] = D.history(con, as_of=now).icc
+        except LeadlabError:
+            pass
+    return ctx
 
 
 def _funnel(mom: pd.DataFrame, control: str, *, unit_is_lead: bool, alpha: float) -> pd.DataFrame:
@@ -632,7 +695,8 @@ def _funnel(mom: pd.DataFrame, control: str, *, unit_is_lead: bool, alpha: float
                 if arm != control:
                     cm = fill_moments(crow, name)
                     if cm.sd > 0 and tm.sd > 0:
-                        e = S.compare(S.ratio_estimate(cm), S.ratio_estimate(tm), alpha=alpha, welch_df=not unit_is_lead)
+                        e = (S.compare(S.ratio_estimate(cm), S.ratio_estimate(tm), alpha=alpha, welch_df=False)
+                             if unit_is_lead else S.unit_effect(cm, tm, small_sample=True, alpha=alpha))
                         d.update(step_effect=e.effect, step_ci_low=e.ci_low, step_ci_high=e.ci_high, step_p=e.p_value)
             rows.append(d)
     f = pd.DataFrame(rows)
@@ -665,7 +729,8 @@ def _segments(u, ms: list[Metric], dims: list[str], control: str, unit_is_lead: 
                 continue
             try:
                 e = effects_table(g, [m], arm_col="arm", control=control, unit_is_lead=unit_is_lead,
-                                  unit_label="", alpha=alpha, alternative="two-sided", covariate=None)
+                                  unit_label="", alpha=alpha, alternative="two-sided", covariate=None,
+                                  clustered=not unit_is_lead)
             except DataError:
                 continue
             e = e.assign(dimension=dim, segment=seg)

@@ -340,3 +340,16 @@ def experiment_row(con: ibis.BaseBackend, experiment_id: str | None) -> dict:
                         f"{', '.join(exps.experiment_id.astype(str))}")
     return hit.iloc[0].to_dict()
 
+
+
+def data_end(con: ibis.BaseBackend):
+    """The time of the latest call or lead in the store (the "now" of an analysis without
+    ``as_of``); None for an empty store."""
+    from leadlab.store import table
+
+    ends = []
+    for name, col in (("calls", "started_at"), ("leads", "created_at")):
+        v = table(con, name)[col].max().to_pyarrow().as_py()
+        if v is not None:
+            ends.append(pd.Timestamp(v))
+    return max(ends) if ends else None

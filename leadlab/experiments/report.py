@@ -16,6 +16,7 @@ import pandas as pd
 
 from leadlab.experiments.analyze import analyze
 from leadlab.experiments.results import ExperimentResult, fmt_effect, fmt_p, fmt_rel, fmt_value
+from leadlab.safehtml import md, safe_style
 
 
 def p_text(p: float) -> str:
@@ -25,8 +26,8 @@ def p_text(p: float) -> str:
 
 
 def _styled(df: pd.DataFrame, uid: str):
-    """A Styler with a fixed uuid (stable for nbval), no index."""
-    return df.style.set_uuid(uid).hide(axis="index")
+    """A Styler with a fixed uuid (stable for nbval), no index; cells and labels HTML-escaped."""
+    return safe_style(df, uid)
 
 
 @dataclass
@@ -46,9 +47,9 @@ class ExperimentReport:
     @property
     def subtitle(self) -> str:
         r = self.result
-        arms = ", ".join(f"{a} ({int(u):,} {r.unit_noun}s)" for a, u in zip(r.arms.arm, r.arms.units))
-        return (f"Randomized per **{r.unit_type}**, analysed per **{r.analysis_unit}** (data: {r.data_grain}). "
-                f"Arms: {arms}; control **{r.control}**; decision metric **{r.primary_metric}**; "
+        arms = ", ".join(f"{md(a)} ({int(u):,} {md(r.unit_noun)}s)" for a, u in zip(r.arms.arm, r.arms.units))
+        return (f"Randomized per **{md(r.unit_type)}**, analysed per **{md(r.analysis_unit)}** (data: {md(r.data_grain)}). "
+                f"Arms: {arms}; control **{md(r.control)}**; decision metric **{md(r.primary_metric)}**; "
                 f"significance level {r.alpha:g}.")
 
     def verdict_html(self) -> str:
@@ -137,7 +138,7 @@ class ExperimentReport:
         if d.empty:
             return ("No funnel step differs significantly between the arms (Holm-adjusted across steps): "
                     "the arms convert alike at every stage shown.")
-        parts = [f"{r.arm} at *{r.stage}* ({fmt_effect(r.step_effect, True)} step conversion)" for r in d.itertuples()]
+        parts = [f"{md(r.arm)} at *{md(r.stage)}* ({fmt_effect(r.step_effect, True)} step conversion)" for r in d.itertuples()]
         return "The arms diverge at: " + "; ".join(parts) + "."
 
     def segments_table(self) -> pd.DataFrame:
@@ -205,8 +206,8 @@ class ExperimentReport:
         return (
             f"Scripts were assigned to whole reps: only **{reps} reps** were randomized, even though they handled "
             f"**{leads:,} leads**. Reps differ a lot in how well they qualify leads, so the leads of one rep are not "
-            f"independent pieces of evidence: who happened to land in arm {a.arm} matters as much as the script. "
-            f"The naive analysis pretends every lead is an independent coin flip and reports the {a.label} change as "
+            f"independent pieces of evidence: who happened to land in arm {md(a.arm)} matters as much as the script. "
+            f"The naive analysis pretends every lead is an independent coin flip and reports the {md(a.label)} change as "
             f"{fmt_effect(b.effect, b.percent)} (CI {fmt_effect(b.ci_low, b.percent)} to {fmt_effect(b.ci_high, b.percent)}), "
             f"{p_text(b.p_value)}; the correct per-rep analysis of the same "
             f"numbers (without the CUPED adjustment, to compare like with like) gives "

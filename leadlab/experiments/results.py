@@ -15,14 +15,43 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from leadlab.experiments.sequential import LookPlan
+
 #: Columns of the comparison table, in order.
 EFFECT_COLUMNS = [
     "metric", "label", "arm", "control", "kind", "analysis_unit", "naive", "units", "control_units",
     "control_value", "value", "effect", "ci_low", "ci_high", "rel_effect", "rel_ci_low", "rel_ci_high",
     "p_value", "rel_p_value", "p_adj", "p_holm", "p_bh", "significant", "chance_to_beat", "expected_loss",
-    "cred_low", "cred_high", "seq_ci_low", "seq_ci_high", "cuped", "variance_reduction", "guardrail",
+    "cred_low", "cred_high", "seq_ci_low", "seq_ci_high", "seq_cs_low", "seq_cs_high", "p_always_valid", "p_seq",
+    "level", "cuped", "variance_reduction", "guardrail",
     "margin", "noninferior", "ni_p_value", "guardrail_status", "higher_is_better", "percent", "method", "nan_units", "notes",
 ]
+
+
+def fmt_num(v: float, sig: int = 3, sign: bool = False) -> str:
+    """A number for people: never scientific notation. Thousands separators from 1,000 on,
+    about ``sig`` significant digits below (at most 6 decimals; smaller magnitudes read
+    ``<0.000001``).
+
+    >>> fmt_num(2.93e-06), fmt_num(-3690.4), fmt_num(0.00332, sign=True), fmt_num(1.2e-9)
+    ('0.000003', '-3,690', '+0.00332', '<0.000001')
+    """
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    v = float(v)
+    if math.isinf(v):
+        return "+inf" if v > 0 else "-inf"
+    plus = "+" if sign else ""
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:{plus},.0f}"
+    if a == 0:
+        return "0"
+    decimals = min(max(sig - 1 - math.floor(math.log10(a)), 0), 6)
+    text = f"{v:{plus},.{decimals}f}"
+    if float(text.replace(",", "")) == 0:
+        return ("-" if v < 0 else plus) + "<0.000001" if sign or v < 0 else "<0.000001"
+    return text
 
 
 def fmt_value(v: float, percent: bool) -> str:
@@ -30,29 +59,57 @@ def fmt_value(v: float, percent: bool) -> str:
         return "n/a"
     if percent:
         return f"{v:.1%}"
-    return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+    return fmt_num(v)
 
 
-def fmt_effect(v: float, percent: bool, unit: bool = True) -> str:
+def fmt_effect(v: float, percent: bool, unit: bool = True, sig: int = 3) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "n/a"
     if math.isinf(v):
         return "+inf" if v > 0 else "-inf"
     if percent:
-        return f"{v * 100:+.1f}" + (" pp" if unit else "")
-    return f"{v:+,.3g}"
+        pp = v * 100
+        decimals = 1 if abs(pp) >= 0.1 or pp == 0 else min(max(sig - 2 - math.floor(math.log10(abs(pp))), 1), 4)
+        return f"{pp:+.{decimals + max(sig - 3, 0)}f}" + (" pp" if unit else "")
+    return fmt_num(v, sig, sign=True)
 
 
-def fmt_rel(v: float) -> str:
-    if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v))):
+def fmt_rel(v: float, sig: int = 3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
         return "n/a"
-    return f"{v:+.1%}"
+    if math.isinf(v):
+        return "+inf" if v > 0 else "-inf"
+    return f"{v:+.{1 + max(sig - 3, 0)}%}"
+
+
+def fmt_interval(lo: float, hi: float, fmt=fmt_effect, *args, sep: str = " to ") -> str:
+    """``lo to hi`` with enough digits that two different bounds never print the same."""
+    for sig in range(3, 9):
+        a, b = fmt(lo, *args, sig=sig), fmt(hi, *args, sig=sig)
+        if a != b or lo == hi or (isinstance(lo, float) and math.isnan(lo)):
+            break
+    return f"{a}{sep}{b}"
 
 
 def fmt_p(p: float) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "n/a"
     return "<0.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+#: Colour of each tone in HTML tables (the forest plot uses leadlab.plots.COLORS by the same tone).
+HTML_COLORS = {"good": "#009E73", "bad": "#D55E00", "neutral": "#333", "unclear": "#E69F00"}
+
+
+def decision_tone(r) -> str:
+    """``good``, ``bad``, ``neutral`` or ``unclear`` for one comparison row: from the decision
+    (``significant``) and the metric's direction; guardrails from their status. The one place
+    the table, the HTML and the forest plot take their colours from."""
+    if r.guardrail:
+        return {"ok": "good", "failed": "bad"}.get(r.guardrail_status, "unclear")
+    if not r.significant:
+        return "neutral"
+    return "good" if (r.effect > 0) == r.higher_is_better else "bad"
 
 
 @dataclass
@@ -88,6 +145,8 @@ class ExperimentResult:
     unit_noun: str = "unit"
     mde_relative: float = 0.10
     power_target: float = 0.8
+    plan: LookPlan = field(default_factory=lambda: LookPlan(None, 1))
+    design: dict | None = None
 
     # --- facts -------------------------------------------------------------------------
     @property
@@ -102,7 +161,9 @@ class ExperimentResult:
 
     @property
     def decision(self) -> str:
-        """``ship``, ``keep_control``, ``inconclusive``, ``hold`` (guardrail) or ``invalid`` (SRM)."""
+        """``ship``, ``keep_control``, ``continue`` (an interim look without a decision),
+        ``inconclusive``, ``hold`` (guardrail) or ``invalid`` (SRM). Read from the
+        ``significant`` column, set by :func:`leadlab.experiments.decision.decide`."""
         return self._decide()[0]
 
     def _decide(self) -> tuple[str, str]:
@@ -111,7 +172,8 @@ class ExperimentResult:
             return "inconclusive", ""
         if not self.srm_ok:
             return "invalid", ""
-        better = prim[(prim.significant) & ((prim.effect > 0) == prim.higher_is_better)]
+        sig = prim.significant.astype(bool)
+        better = prim[sig & ((prim.effect > 0) == prim.higher_is_better)]
         if not better.empty:
             best = better.sort_values("effect", ascending=not better.higher_is_better.iloc[0]).iloc[0]
             bad = self.guardrails()
@@ -119,26 +181,63 @@ class ExperimentResult:
             if not bad.empty:
                 return "hold", best.arm
             return "ship", best.arm
-        worse = prim[prim.significant]
-        if len(worse) == len(prim):
+        if sig.all():
             return "keep_control", ""
+        if not self.plan.final:
+            return "continue", ""
         return "inconclusive", ""
+
+    # --- the look ----------------------------------------------------------------------------
+    def look_text(self) -> str:
+        """Where this analysis stands in the monitoring plan, in words."""
+        p = self.plan
+        if p.planned is None:
+            return "one look (no planned end date recorded)"
+        every = {"day": "a look every day", "week": "a look every week"}.get(p.every, "equally spaced looks")
+        end = f" until {p.planned_end}" if p.planned_end else ""
+        return f"look {p.used} of {p.planned} planned ({every}{end})"
+
+    def _boundary_text(self) -> str:
+        p = self.plan
+        if p.mode == "group":
+            lvl = float(self.effects.level.iloc[0]) if len(self.effects) else p.level(self.alpha)
+            return (f"the Lan-DeMets O'Brien-Fleming boundary at this look is p < {fmt_p(lvl)} "
+                    f"(overall alpha {self.alpha:g} across the {p.planned} looks)")
+        if p.mode == "always-valid":
+            return f"the always-valid {1 - self.alpha:.0%} interval accounts for any number of looks"
+        return ""
 
     @property
     def sequential_status(self) -> str:
-        """Whether the always-valid interval of the primary metric allows stopping."""
+        """What the look means for stopping; consistent with :attr:`decision`."""
         prim = self.primary()
-        if prim.empty or prim.seq_ci_low.isna().all():
+        if prim.empty:
             return "no sequential result (no primary metric)"
-        done = prim[(prim.seq_ci_low > 0) | (prim.seq_ci_high < 0)]
-        if not done.empty:
-            arms = ", ".join(done.arm)
-            return (f"may stop: the always-valid {1 - self.alpha:.0%} interval of {self.primary_metric} "
-                    f"for {arms} excludes zero, so the result holds however often it was looked at")
-        return ("keep running if this is an early look: the always-valid interval still includes zero "
-                "(checking daily is fine; it accounts for repeated looks). At the planned end date the verdict applies")
+        d = self.decision
+        p = self.plan
+        if p.mode == "fixed":
+            return ("single analysis: no planned end date is recorded, so this is read as the final look and the "
+                    "verdict applies (record the planned end date, experiments.ended_at or --planned-end, to monitor "
+                    "the test while it runs with valid repeated looks)")
+        if d in ("ship", "hold", "keep_control"):
+            how = "before the planned end " if not p.final else ""
+            return f"may stop {how}({self.look_text()}): {self._boundary_text()}, and the {self.primary_metric} result crosses it"
+        if d == "invalid":
+            return f"{self.look_text()}: fix the sample-ratio mismatch before reading any look"
+        if d == "continue":
+            return f"keep running ({self.look_text()}): {self._boundary_text()}, and the {self.primary_metric} result does not cross it yet"
+        return f"final analysis ({self.look_text()}): {self._boundary_text()}; the verdict applies"
 
     # --- words ---------------------------------------------------------------------------
+    def _ci(self, r) -> str:
+        """The interval that goes with the decision: the fixed-horizon CI for one look, the
+        repeated (group-sequential) or always-valid interval at a monitored look."""
+        lvl = f"{1 - self.alpha:.0%}"
+        if self.plan.mode != "fixed" and not (math.isnan(r.seq_ci_low) and math.isnan(r.seq_ci_high)):
+            name = "repeated" if self.plan.mode == "group" else "always-valid"
+            return f"{name} {lvl} CI {fmt_interval(r.seq_ci_low, r.seq_ci_high, fmt_effect, r.percent, False)}"
+        return f"{lvl} CI {fmt_interval(r.ci_low, r.ci_high, fmt_effect, r.percent, False)}"
+
     def verdict(self) -> str:
         """One plain-language paragraph a manager can act on."""
         prim = self.primary()
@@ -154,13 +253,12 @@ class ExperimentResult:
                     f"match the planned split (sample-ratio mismatch, p = {fmt_p(self.srm_p_value)}). "
                     "Find out why assignment failed before deciding." + warn)
         decision, arm = self._decide()
-        lvl = f"{1 - self.alpha:.0%}"
+        early = f" The test may stop early ({self.look_text()})." if not self.plan.final else ""
         if decision in ("ship", "hold"):
             r = prim[prim.arm == arm].iloc[0]
             verb = "raises" if r.effect > 0 else "lowers"
             text = (f"{arm} {verb} the {r.label} from {fmt_value(r.control_value, r.percent)} to "
-                    f"{fmt_value(r.value, r.percent)} ({fmt_effect(r.effect, r.percent)}, {lvl} CI "
-                    f"{fmt_effect(r.ci_low, r.percent, False)} to {fmt_effect(r.ci_high, r.percent, False)}).")
+                    f"{fmt_value(r.value, r.percent)} ({fmt_effect(r.effect, r.percent)}, {self._ci(r)}).")
             if decision == "ship":
                 g = self.guardrails()
                 g = g[(g.arm == arm) & (g.guardrail_status == "unclear")]
@@ -168,7 +266,7 @@ class ExperimentResult:
                 if not g.empty:
                     caution = (" Keep an eye on " + ", ".join(g.label) + ": the data cannot yet rule out a worsening "
                                "beyond the allowed margin.")
-                return text + f" Ship {arm}." + caution + warn
+                return text + f" Ship {arm}." + caution + early + warn
             g = self.guardrails()
             g = g[(g.arm == arm) & (g.guardrail_status == "failed")]
             names = ", ".join(f"{x.label} ({fmt_value(x.control_value, x.percent)} → {fmt_value(x.value, x.percent)})"
@@ -179,49 +277,70 @@ class ExperimentResult:
             r = prim.sort_values("effect").iloc[0]
             return (f"{', '.join(prim.arm)} {'lowers' if r.effect < 0 else 'raises'} the {r.label} from "
                     f"{fmt_value(r.control_value, r.percent)} to {fmt_value(r.value, r.percent)} "
-                    f"({fmt_effect(r.effect, r.percent)}, {lvl} CI {fmt_effect(r.ci_low, r.percent, False)} to "
-                    f"{fmt_effect(r.ci_high, r.percent, False)}). Keep {self.control}." + warn)
-        # inconclusive
+                    f"({fmt_effect(r.effect, r.percent)}, {self._ci(r)}). Keep {self.control}." + early + warn)
         r = prim.iloc[0]
+        facts = (f"{r.arm} vs {self.control} on the {r.label} is {fmt_effect(r.effect, r.percent)} "
+                 f"({fmt_value(r.control_value, r.percent)} → {fmt_value(r.value, r.percent)}, {self._ci(r)})")
+        if decision == "continue":
+            return (f"Keep running: {facts}, not significant at {self.look_text()}; {self._boundary_text()}. "
+                    "Decide at a later look or at the planned end." + warn)
+        # inconclusive at the final look
         target = abs(r.control_value) * self.mde_relative
-        if abs(r.effect) > target:  # a large but uncertain effect: what would confirm it
+        large = abs(r.effect) > target
+        if large:
             target = abs(r.effect)
-            need = self.more_units_needed(r, target)
-            if need is not None:
-                return (f"Inconclusive: {r.arm} vs {self.control} on the {r.label} is {fmt_effect(r.effect, r.percent)} "
-                        f"({lvl} CI {fmt_effect(r.ci_low, r.percent, False)} to {fmt_effect(r.ci_high, r.percent, False)}), "
-                        f"large but not yet significant; about {max(need, 0):,.0f} more {self.unit_noun}s per arm would "
-                        f"confirm an effect of this size." + warn)
-        need = self.more_units_needed(r, target)
+        need = self.more_needed(r, target)
+        size = "an effect of this size" if large else f"{fmt_effect(target, r.percent)}"
+        how = ("(the same calculation as `leadlab ab design" + (" --unit rep`)" if need and need[0] in ("days", "unreachable") else "`)"))
         if need is None:
-            return (f"Inconclusive: the {r.label} is {fmt_value(r.control_value, r.percent)} for {self.control} and "
-                    f"{fmt_value(r.value, r.percent)} for {r.arm} ({fmt_effect(r.effect, r.percent)}, {lvl} CI "
-                    f"{fmt_effect(r.ci_low, r.percent, False)} to {fmt_effect(r.ci_high, r.percent)})." + warn)
-        if need <= 0:
-            return (f"No clear difference: the {r.label} is {fmt_value(r.control_value, r.percent)} for {self.control} "
-                    f"and {fmt_value(r.value, r.percent)} for {r.arm} ({lvl} CI {fmt_effect(r.ci_low, r.percent, False)} to "
-                    f"{fmt_effect(r.ci_high, r.percent)}); the test already had enough {self.unit_noun}s to detect "
-                    f"{fmt_effect(target, r.percent)}. Keep {self.control} unless {r.arm} is cheaper." + warn)
-        return (f"Inconclusive: {r.arm} vs {self.control} on the {r.label} is {fmt_effect(r.effect, r.percent)} "
-                f"({lvl} CI {fmt_effect(r.ci_low, r.percent, False)} to {fmt_effect(r.ci_high, r.percent)}); about "
-                f"{need:,.0f} more {self.unit_noun}s per arm are needed to detect {fmt_effect(target, r.percent)}."
-                + warn)
+            return f"Inconclusive: {facts}." + warn
+        kind, n = need
+        if kind == "unreachable":
+            return (f"Inconclusive: {facts}. {size[0].upper() + size[1:]} is out of reach with the {int(n)} reps in this "
+                    f"test: differences between reps cap the power below {self.power_target:.0%} however long it runs "
+                    f"{how}. Add reps, randomize per lead, or decide on other grounds." + warn)
+        if n <= 0:
+            return (f"No clear difference: {facts}; the test already had enough "
+                    f"{'time' if kind == 'days' else self.unit_noun + 's'} to detect {size} "
+                    f"with {self.power_target:.0%} power. Keep {self.control} unless {r.arm} is cheaper." + warn)
+        more = f"about {n:,.0f} more days at the current volume" if kind == "days" else \
+            f"about {n:,.0f} more {self.unit_noun}s per arm"
+        lead = "large but not yet significant; " if large else ""
+        return (f"Inconclusive: {facts}, {lead}{more} would give {self.power_target:.0%} power to detect {size} "
+                f"{how}." + warn)
+
+    def more_needed(self, r, target: float | None = None) -> tuple[str, float] | None:
+        """What the design functions (those of ``leadlab ab design``) say it would take to
+        detect ``target`` (default: ``mde_relative`` of the control value) with
+        ``power_target``: ``("units", more per arm)``, ``("days", more days)`` for a rep test
+        with its reps fixed, ``("unreachable", reps)`` when clustering caps the power, or None
+        when the inputs are unknown."""
+        from leadlab.errors import LeadlabError
+        from leadlab.experiments import design as D
+
+        target = abs(r.control_value) * self.mde_relative if target is None else target
+        if not (r.control_units > 1 and r.units > 1) or not target > 0 or not r.se > 0:
+            return None
+        prop = bool(r.percent) and 0 < r.control_value < 1
+        ctx = self.design or {}
+        try:
+            if ctx.get("unit_type") == "rep" and prop and ctx.get("daily_leads", 0) > 0 and ctx.get("icc", -1) >= 0:
+                reps = int(ctx["units"])
+                total = D.cluster_days_needed(r.control_value, target, daily_units=ctx["daily_leads"], clusters=reps,
+                                              icc=ctx["icc"], alpha=self.alpha, power_target=self.power_target)
+                if total is None:
+                    return "unreachable", float(reps)
+                return "days", float(math.ceil(total - ctx["days"]))
+            sd = None if prop and self.unit_type != "rep" else r.se / math.sqrt(1 / r.control_units + 1 / r.units)
+            n = D.sample_size(r.control_value, target, sd=sd, alpha=self.alpha, power_target=self.power_target)
+        except LeadlabError:
+            return None
+        return "units", float(math.ceil(n - min(r.control_units, r.units)))
 
     def more_units_needed(self, r, target: float | None = None) -> float | None:
-        """Extra units per arm to detect ``target`` (default ``mde_relative`` of the control
-        value) with ``power_target`` at the current per-unit variance (None when unknown)."""
-        from scipy import stats
-
-        if not (r.control_units > 1 and r.units > 1) or not np.isfinite(r.ci_high - r.ci_low):
-            return None
-        se = (r.ci_high - r.ci_low) / (2 * stats.norm.ppf(1 - self.alpha / 2))
-        unit_var = se * se / (1 / r.control_units + 1 / r.units)  # per-unit variance per arm
-        target = abs(r.control_value) * self.mde_relative if target is None else target
-        if not target > 0 or not unit_var > 0:
-            return None
-        z = stats.norm.ppf(1 - self.alpha / 2) + stats.norm.ppf(self.power_target)
-        n = 2 * unit_var * z * z / target ** 2
-        return float(math.ceil(n - min(r.control_units, r.units)))
+        """Extra units per arm (None when not a question of units): see :meth:`more_needed`."""
+        need = self.more_needed(r, target)
+        return need[1] if need and need[0] == "units" else None
 
     def summary(self) -> str:
         """The result as plain text for a terminal."""
@@ -239,7 +358,7 @@ class ExperimentResult:
         header = f"{'metric':<34}{'arm':<6}{'control':>10}{'arm value':>11}{'effect':>11}{'CI':>26}{'lift':>9}{'p':>9}{'P(better)':>10}"
         lines.append(header)
         for r in self.effects.itertuples():
-            ci = f"[{fmt_effect(r.ci_low, r.percent)}, {fmt_effect(r.ci_high, r.percent)}]"
+            ci = "[" + fmt_interval(r.ci_low, r.ci_high, fmt_effect, r.percent, sep=", ") + "]"
             tag = " *" if r.significant else ""
             if r.guardrail:
                 tag = {"ok": " guardrail ok", "failed": " GUARDRAIL FAILED"}.get(r.guardrail_status, " guardrail unclear")
@@ -247,13 +366,19 @@ class ExperimentResult:
                          f"{fmt_value(r.value, r.percent):>11}{fmt_effect(r.effect, r.percent):>11}{ci:>26}"
                          f"{fmt_rel(r.rel_effect):>9}{fmt_p(r.p_adj if not r.guardrail else r.ni_p_value):>9}"
                          f"{r.chance_to_beat:>10.1%}{tag}")
-        lines.append(f"  p = Holm-adjusted ({self.primary_metric}: across arms; other metrics: across arms x metrics;")
-        lines.append("  guardrails: non-inferiority p); * significant;")
-        lines.append("  lift = arm/control - 1 (delta-method CI); P(better) = Bayesian chance to beat control.")
+        kind = "always-valid p, " if self.plan.mode == "always-valid" else ""
+        lines.append(f"  p = {kind}Holm-adjusted ({self.primary_metric}: across arms; other metrics: across arms x metrics;")
+        level = (f"p < {fmt_p(float(self.effects.level.iloc[0]))} at this look" if self.plan.mode == "group"
+                 and len(self.effects) else f"p < {self.alpha:g}")
+        lines.append(f"  guardrails: non-inferiority p); * significant ({level});")
+        lines.append("  lift = arm/control - 1 (Fieller CI); P(better) = Bayesian chance to beat control.")
+        methods = sorted(set(self.effects.method))
+        if methods:
+            lines.append("  tests: " + "; ".join(methods) + ".")
         if self.effects.cuped.any():
             vr = self.effects[self.effects.cuped].variance_reduction
             lines.append(f"  CUPED on {self.covariate}: variance reduced by {vr.min():.0%} to {vr.max():.0%}.")
-        lines += ["", "Sequential: " + self.sequential_status]
+        lines += ["", f"Looks: {self.look_text()}.", "Sequential: " + self.sequential_status]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -282,6 +407,8 @@ class ExperimentResult:
             "primary_metric": self.primary_metric, "alpha": self.alpha, "srm_p_value": clean(self.srm_p_value),
             "srm_ok": self.srm_ok, "decision": self.decision, "verdict": self.verdict(),
             "sequential_status": self.sequential_status,
+            "looks": {"planned": self.plan.planned, "used": self.plan.used, "every": self.plan.every,
+                      "mode": self.plan.mode, "planned_end": self.plan.planned_end, "final": self.plan.final},
             "contaminated_units": self.contaminated_units, "duplicate_rows": self.duplicate_rows,
             "warnings": list(self.warnings),
             "arms": [{k: clean(v) for k, v in r.items()} for r in self.arms.to_dict("records")],
@@ -292,16 +419,13 @@ class ExperimentResult:
         e = self.effects
         rows = []
         for r in e.itertuples():
-            color = "#009E73" if r.significant and (r.effect > 0) == r.higher_is_better else (
-                "#D55E00" if r.significant else "#333")
-            if r.guardrail:
-                color = {"ok": "#009E73", "failed": "#D55E00"}.get(r.guardrail_status, "#E69F00")
+            color = HTML_COLORS[decision_tone(r)]
             rows.append(
                 f"<tr><td>{html.escape(r.label)}</td><td>{html.escape(r.arm)}</td>"
                 f"<td>{fmt_value(r.control_value, r.percent)}</td><td>{fmt_value(r.value, r.percent)}</td>"
                 f"<td style='color:{color}'><b>{fmt_effect(r.effect, r.percent)}</b></td>"
-                f"<td>{fmt_effect(r.ci_low, r.percent)} to {fmt_effect(r.ci_high, r.percent)}</td>"
-                f"<td>{fmt_rel(r.rel_effect)} ({fmt_rel(r.rel_ci_low)} to {fmt_rel(r.rel_ci_high)})</td>"
+                f"<td>{fmt_interval(r.ci_low, r.ci_high, fmt_effect, r.percent)}</td>"
+                f"<td>{fmt_rel(r.rel_effect)} ({fmt_interval(r.rel_ci_low, r.rel_ci_high, fmt_rel)})</td>"
                 f"<td>{fmt_p(r.ni_p_value if r.guardrail else r.p_adj)}</td><td>{r.chance_to_beat:.1%}</td></tr>")
         srm = ("<span style='color:#009E73'>passed</span>" if self.srm_ok
                else "<span style='color:#D55E00'><b>FAILED</b></span>")
@@ -319,7 +443,7 @@ class ExperimentResult:
             + "<table><thead><tr><th>metric</th><th>arm</th><th>control</th><th>arm value</th><th>effect</th>"
             f"<th>{1 - self.alpha:.0%} CI</th><th>lift (CI)</th><th>p (Holm)</th><th>P(better)</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>"
-            f"<p>Sequential: {html.escape(self.sequential_status)}</p></div>"
+            f"<p>Looks: {html.escape(self.look_text())}. Sequential: {html.escape(self.sequential_status)}</p></div>"
         )
 
     # --- figures ----------------------------------------------------------------------------
@@ -336,8 +460,19 @@ class ExperimentResult:
             d = d.assign(label=d.label + " · " + d.arm)
             title = (f"Guardrails: change vs {self.control} (lower is better)" if g
                      else f"Lift vs {self.control} with {1 - self.alpha:.0%} intervals")
-            return plots.forest_plot(d, "label", "rel_effect", "rel_ci_low", "rel_ci_high", percent=True, ax=ax,
-                                     title=title, xlabel=f"relative change vs {self.control}", color_by_sign=not g)
+            # infinite bounds (a control not clearly above zero) are drawn to the edge of the other rows
+            finite = d[["rel_ci_low", "rel_ci_high"]].replace([np.inf, -np.inf], np.nan)
+            edge = float(np.nanmax(np.abs(finite.to_numpy(float)))) if finite.notna().any().any() else 1.0
+            d = d.assign(rel_ci_low=d.rel_ci_low.clip(lower=-edge), rel_ci_high=d.rel_ci_high.clip(upper=edge))
+            ax = plots.forest_plot(d, "label", "rel_effect", "rel_ci_low", "rel_ci_high", percent=True, ax=ax,
+                                   title=title, xlabel=f"relative change vs {self.control}", color_by_sign=False)
+            tones = [decision_tone(r) for r in d.itertuples()]
+            colors = {"good": plots.COLORS["good"], "bad": plots.COLORS["bad"], "neutral": plots.COLORS["neutral"],
+                      "unclear": plots.COLORS["highlight"]}
+            for i, tone in enumerate(tones):  # each row is drawn as an interval line and a point
+                for line in ax.lines[2 * i: 2 * i + 2]:
+                    line.set_color(colors[tone])
+            return ax
         if kind == "funnel":
             if self.funnel is None:
                 raise ValueError("this result has no funnel")

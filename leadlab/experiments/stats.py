@@ -615,3 +615,23 @@ def confidence_sequence_halfwidth(se, n, *, alpha: float = 0.05, tuning: float =
     sigma = se * np.sqrt(n)
     rho2 = (-2 * np.log(alpha) + np.log(-2 * np.log(alpha) + 1)) / tuning
     return sigma * np.sqrt(2 * (n * rho2 + 1) / (n ** 2 * rho2) * np.log(np.sqrt(n * rho2 + 1) / alpha))
+
+
+def always_valid_p(effect, se, n, *, alpha: float = 0.05, tuning: float = 5000.0):
+    """The always-valid p-value of :func:`confidence_sequence` (``rho`` tuned at ``alpha`` and
+    ``tuning`` units): the smallest level at which the sequence excludes 0,
+    ``min(1, sqrt(n rho^2 + 1) exp(-z^2 n rho^2 / (2 (n rho^2 + 1))))`` with ``z = effect/se``.
+
+    >>> lo, hi = confidence_sequence(0.02, 0.005, 10000)
+    >>> p = always_valid_p(0.02, 0.005, 10000)
+    >>> (lo > 0) == (p < 0.05)
+    True
+    """
+    effect, se, n = (np.asarray(v, float) for v in (effect, se, n))
+    rho2 = (-2 * np.log(alpha) + np.log(-2 * np.log(alpha) + 1)) / tuning
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = effect / se
+        nr = n * rho2
+        p = np.minimum(1.0, np.sqrt(nr + 1) * np.exp(-z * z * nr / (2 * (nr + 1))))
+    p = np.where((se > 0) & (n > 0), p, np.nan)
+    return _scalar(p)
