@@ -79,6 +79,9 @@ def apply_style(context: str = "notebook") -> None:
         },
     )
     plt.rcParams["figure.max_open_warning"] = 0
+    # labels come from data (team, source, arm names): a "$" must not start mathtext
+    # (a parse error would fail the report), so text is always drawn literally
+    plt.rcParams["text.parse_math"] = False
 
 
 def _axes(ax: "Axes | None", figsize: tuple[float, float] | None = None) -> "Axes":

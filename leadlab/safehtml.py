@@ -19,8 +19,8 @@ all, so a missed escape still cannot run code (second line of defence, not the f
 '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
 >>> print(md("[x](javascript:alert(1)) *East*"))
 \\[x\\]\\(javascript\\:alert\\(1\\)\\) \\*East\\*
->>> md("<b>Team & Co</b>")
-'&lt;b&gt;Team &amp; Co&lt;/b&gt;'
+>>> print(md("<b>Team & Co</b>"))
+\\<b\\>Team \\& Co\\<\\/b\\>
 >>> import pandas as pd
 >>> html_ = safe_style(pd.DataFrame({"<th>": ["<td>"]}), "t").to_html()
 >>> "<td>" in html_.split("<tbody>")[1], "&lt;th&gt;" in html_
@@ -43,9 +43,10 @@ if TYPE_CHECKING:  # pragma: no cover
 CSP = ("default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; "
        "form-action 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'")
 
-# Markdown punctuation that can start emphasis, links, code, headings, lists, tables,
-# block quotes or math. HTML's own characters (& < > " ') are turned into entities instead.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:=])")
+# Every ASCII punctuation character is backslash-escaped (CommonMark allows it for all of
+# them): nothing can start emphasis, a link, code, a heading, a list, a table, math, a tag
+# (``\<`` is a literal ``<``, which the renderer writes as ``&lt;``) or an entity.
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -60,12 +61,21 @@ def md(value: Any) -> str:
     Line breaks become spaces (a name never starts a new block).
     """
     s = _CONTROL.sub(" ", str(value)).replace("\r", " ").replace("\n", " ")
-    return html.escape(_MD_SPECIAL.sub(r"\\\1", s), quote=True)
+    return _MD_SPECIAL.sub(r"\\\1", s)
 
 
 def md_code(value: Any) -> str:
-    """``value`` shown in code style inside Markdown (``<code>`` with escaped text)."""
-    return f"<code>{text(_CONTROL.sub(' ', str(value)))}</code>"
+    """``value`` as a Markdown code span: literal text in code style. The fence is one
+    backtick longer than the longest run of backticks inside, so the value cannot close it
+    (the renderer escapes HTML inside code spans).
+
+    >>> md_code("a`b"), md_code("lead_scorer.skops")
+    ('``a`b``', '`lead_scorer.skops`')
+    """
+    s = _CONTROL.sub(" ", str(value)).replace("\r", " ").replace("\n", " ")
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", s)), default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
 
 
 def plot_text(value: Any) -> str:

@@ -93,11 +93,13 @@ class KpiTable(KpiResult):
 
     def _repr_html_(self) -> str:
         disp = self.display_frame()
-        sty = disp.style.set_uuid("kpi-table").hide(axis="index")
+        from leadlab.safehtml import safe_style, text
+
+        sty = safe_style(disp, "kpi-table")
         sty = sty.map(lambda v: "color:#D55E00;font-weight:bold" if v == "outside normal variation"
                       else ("color:#E69F00;font-weight:bold" if v == "significant change" else ""), subset=["signal"])
-        notes = "".join(f"<p style='color:#555;font-size:90%'>{n}</p>" for n in self.notes)
-        return f"<h4>{self.heading}</h4>" + sty.to_html() + notes
+        notes = "".join(f"<p style='color:#555;font-size:90%'>{text(n)}</p>" for n in self.notes)
+        return f"<h4>{text(self.heading)}</h4>" + sty.to_html() + notes
 
     def significant(self) -> pd.DataFrame:
         """Rows whose change is significant or outside normal variation."""

@@ -173,10 +173,12 @@ class TargetsResult(KpiResult):
             return super()._repr_html_()
         colors = {"on track": "color:#009E73;font-weight:bold", "at risk": "color:#E69F00;font-weight:bold",
                   "behind": "color:#D55E00;font-weight:bold"}
-        sty = disp.style.set_uuid("kpi-targets").hide(axis="index").map(lambda v: colors.get(v, ""), subset=["status"])
-        notes = "".join(f"<p style='color:#555;font-size:90%'>{n}</p>" for n in self.notes)
-        alerts = "".join(f"<li>{a}</li>" for a in self.alerts)
-        return f"<h4>{self.heading}</h4>" + sty.to_html() + (f"<p><b>Alerts</b></p><ul>{alerts}</ul>" if alerts else "") + notes
+        from leadlab.safehtml import safe_style, text
+
+        sty = safe_style(disp, "kpi-targets").map(lambda v: colors.get(v, ""), subset=["status"])
+        notes = "".join(f"<p style='color:#555;font-size:90%'>{text(n)}</p>" for n in self.notes)
+        alerts = "".join(f"<li>{text(a)}</li>" for a in self.alerts)
+        return f"<h4>{text(self.heading)}</h4>" + sty.to_html() + (f"<p><b>Alerts</b></p><ul>{alerts}</ul>" if alerts else "") + notes
 
     def summary(self) -> str:
         return super().summary() + ("\nalerts:\n" + "\n".join(f"  - {a}" for a in self.alerts) if self.alerts else "\nalerts: none")

@@ -219,7 +219,9 @@ class MonitorResult:
     def _repr_html_(self) -> str:
         import html
 
-        styled = self.psi.style.format({"psi": "{:.3f}"}).set_uuid("scoring_monitor").hide(axis="index").to_html()
+        from leadlab.safehtml import safe_style
+
+        styled = safe_style(self.psi, "scoring_monitor", {"psi": "{:.3f}"}).to_html()
         return f"<h4>Drift in {html.escape(self.period)}</h4>{styled}<p><b>{html.escape(self.verdict())}</b></p>"
 
     def to_dict(self) -> dict:

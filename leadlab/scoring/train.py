@@ -174,8 +174,10 @@ class TrainingResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        table = self.to_pandas().style.format(precision=3).set_uuid("scoring_metrics").hide(axis="index").to_html()
-        return f"<h4>Lead scorer ({html.escape(self.model_kind)}, {self.split} split)</h4>{table}<p>{html.escape(self.verdict())}</p>"
+        from leadlab.safehtml import safe_style
+
+        table = safe_style(self.to_pandas(), "scoring_metrics", precision=3).to_html()
+        return f"<h4>Lead scorer ({html.escape(self.model_kind)}, {html.escape(str(self.split))} split)</h4>{table}<p>{html.escape(self.verdict())}</p>"
 
     def features_table(self) -> pd.DataFrame:
         """Every input column: used (with its type) or excluded (with the reason), leakage first."""
