@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import click
 
 from leadlab.cli import db_option
+from leadlab.cli.types import AS_OF, FINITE
 from leadlab.errors import ConfigError, DataError
 
 
@@ -50,7 +50,7 @@ def _num(v):
 @click.option("--arm", "arms", multiple=True, required=True, metavar="NAME:UNITS:SUCCESSES",
               help="One arm: its name, units (e.g. leads) and successes (e.g. SQLs). Repeat per arm; the first is the control.")
 @click.option("--control", default=None, help="Name of the control arm (default: the first --arm).")
-@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level (two-sided).")
+@click.option("--alpha", type=FINITE, default=0.05, show_default=True, help="Significance level (two-sided).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (effects as fractions, not percent).")
 def from_counts_cmd(arms: tuple[str, ...], control: str | None, alpha: float, as_json: bool) -> None:
     """Compare conversion counts of two or more arms.
@@ -90,21 +90,32 @@ def from_counts_cmd(arms: tuple[str, ...], control: str | None, alpha: float, as
 @click.option("--experiment", "experiment_id", default="", help="Experiment id in the store (default: the first one).")
 @click.option("--metric", "metrics", multiple=True, metavar="NAME",
               help="Metric to analyse (repeat or comma-separate; default: SQL rate, funnel rates, per-call metrics, guardrails).")
-@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level.")
+@click.option("--alpha", type=FINITE, default=0.05, show_default=True, help="Significance level.")
 @click.option("--alternative", type=click.Choice(["two-sided", "greater", "less"]), default="two-sided", show_default=True)
-@click.option("--as-of", default="", help="Count only activity before this time (YYYY-MM-DD[ HH:MM]).")
+@click.option("--as-of", type=AS_OF, default=None, help="Count only activity before this time (YYYY-MM-DD[ HH:MM]).")
 @click.option("--analysis-unit", default="auto", show_default=True,
               type=click.Choice(["auto", "lead", "call", "naive"]),
               help="auto = the randomization unit. lead/call on a rep experiment = the NAIVE row-level analysis (for comparison only).")
 @click.option("--no-cuped", is_flag=True, help="Do not adjust for the pre-period covariate.")
+@click.option("--planned-end", default="",
+              help="Planned end date (YYYY-MM-DD) for sequential monitoring; default: the experiment's ended_at. "
+                   "Without one the analysis is a single final look.")
+@click.option("--look-every", type=click.Choice(["day", "week"]), default="day", show_default=True,
+              help="How often the results are looked at (sets the planned looks up to the planned end).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 @db_option
-def analyze_cmd(experiment_id, metrics, alpha, alternative, as_of, analysis_unit, no_cuped, as_json, db) -> None:
+def analyze_cmd(experiment_id, metrics, alpha, alternative, as_of, analysis_unit, no_cuped, planned_end, look_every,
+                as_json, db) -> None:
     """Analyse an experiment of the store, per its randomization unit.
 
     One grouped query per experiment; the result states the analysis unit and the data
     grain, the sample-ratio check, contamination, every metric's effect (CUPED-adjusted
-    on the pre-period covariate), guardrails, the always-valid sequential status and a verdict.
+    on the pre-period covariate), guardrails, the looks planned and used, the sequential
+    status and a verdict (all from one decision rule).
+
+    Rep tests use a small-sample t (Bell-McCaffrey degrees of freedom, one fewer for the
+    CUPED slope) and, with a planned end, a Lan-DeMets O'Brien-Fleming group-sequential
+    boundary over the planned looks; lead tests use the always-valid interval when monitored.
 
     \b
     Metrics: sql_rate, connect_rate, conversation_rate, opportunity_rate, win_rate,
@@ -116,6 +127,7 @@ def analyze_cmd(experiment_id, metrics, alpha, alternative, as_of, analysis_unit
       leadlab ab analyze --experiment EXP-REP-SCRIPT --metric sql_rate --metric talk_seconds_per_call
       leadlab ab analyze --experiment EXP-REP-SCRIPT --analysis-unit call   # naive, for comparison
       leadlab ab analyze --experiment EXP-LEAD-SCRIPT --as-of 2026-10-01 --json
+      leadlab ab analyze --experiment EXP-REP-SCRIPT --planned-end 2027-03-01 --look-every week
     """
     from leadlab.experiments import analyze
 
@@ -123,7 +135,8 @@ def analyze_cmd(experiment_id, metrics, alpha, alternative, as_of, analysis_unit
     if not 0 < alpha < 1:
         raise ConfigError(f"--alpha must be between 0 and 1, got {alpha}")
     res = analyze(experiment_id=experiment_id or None, metrics=names, alpha=alpha, alternative=alternative,
-                  as_of=as_of or None, analysis_unit=analysis_unit, cuped=not no_cuped, url=db)
+                  as_of=as_of or None, analysis_unit=analysis_unit, cuped=not no_cuped, url=db,
+                  planned_end=planned_end or None, look_every=look_every)
     if as_json:
         click.echo(json.dumps(res.to_dict(), indent=2, default=str))
     else:
@@ -131,19 +144,20 @@ def analyze_cmd(experiment_id, metrics, alpha, alternative, as_of, analysis_unit
 
 
 @ab.command("design")
-@click.option("--baseline", type=float, default=None, help="Control rate (e.g. 0.08 for 8%% SQL rate); default: from the store.")
-@click.option("--mde", "effect", type=float, default=None, help="Effect to detect, absolute (0.01 = +1 pp) unless --relative.")
+@click.option("--baseline", type=FINITE, default=None, help="Control rate (e.g. 0.08 for 8%% SQL rate); default: from the store.")
+@click.option("--mde", "effect", type=FINITE, default=None, help="Effect to detect, absolute (0.01 = +1 pp) unless --relative.")
 @click.option("--relative", is_flag=True, help="--mde is relative to the baseline (0.10 = +10%%).")
-@click.option("--sd", type=float, default=None, help="Per-unit standard deviation for a mean or ratio metric (instead of a rate).")
-@click.option("--alpha", type=float, default=0.05, show_default=True)
-@click.option("--power", "power_target", type=float, default=0.8, show_default=True)
-@click.option("--arms", type=int, default=2, show_default=True, help="Number of arms (equal split).")
-@click.option("--daily", type=float, default=None, help="New leads per day entering the test; default: from the store.")
+@click.option("--sd", type=FINITE, default=None, help="Per-unit standard deviation for a mean or ratio metric (instead of a rate).")
+@click.option("--alpha", type=FINITE, default=0.05, show_default=True)
+@click.option("--power", "power_target", type=FINITE, default=0.8, show_default=True)
+@click.option("--arms", type=click.IntRange(min=2), default=2, show_default=True, help="Number of arms (equal split).")
+@click.option("--daily", type=FINITE, default=None, help="New leads per day entering the test; default: from the store.")
 @click.option("--unit", type=click.Choice(["lead", "rep"]), default="lead", show_default=True,
               help="Randomization unit; rep uses the ICC and leads per rep (design effect).")
-@click.option("--icc", type=float, default=None, help="Intra-class correlation of the outcome within reps; default: from the store.")
+@click.option("--icc", type=FINITE, default=None, help="Intra-class correlation of the outcome within reps; default: from the store.")
+@click.option("--reps", type=int, default=None, help="Reps in the test (--unit rep); default: all reps with leads in the store.")
 @db_option
-def design_cmd(baseline, effect, relative, sd, alpha, power_target, arms, daily, unit, icc, db) -> None:
+def design_cmd(baseline, effect, relative, sd, alpha, power_target, arms, daily, unit, icc, reps, db) -> None:
     """Sample size, power, minimum detectable effect and days needed.
 
     Values not given are estimated from the last 90 days of the store (baseline SQL
@@ -154,11 +168,12 @@ def design_cmd(baseline, effect, relative, sd, alpha, power_target, arms, daily,
       leadlab ab design --baseline 0.08 --mde 0.01 --daily 400
       leadlab ab design --mde 0.10 --relative            # baseline and volume from the store
       leadlab ab design --unit rep --mde 0.02          # clustered: reps and ICC from the store
+      leadlab ab design --unit rep --reps 18 --baseline 0.087 --mde 0.022 --daily 35 --icc 0.008
     """
     from leadlab.experiments import design as D
 
     hist = None
-    need_hist = (baseline is None and sd is None) or daily is None or unit == "rep"
+    need_hist = (baseline is None and sd is None) or daily is None or (unit == "rep" and (icc is None or reps is None))
     if need_hist:
         from leadlab.store import connect
 
@@ -181,19 +196,26 @@ def design_cmd(baseline, effect, relative, sd, alpha, power_target, arms, daily,
     abs_effect = effect * base if relative else effect
     if abs_effect == 0:
         raise ConfigError("--mde must be non-zero (and --baseline non-zero with --relative)")
+    from leadlab.experiments.results import fmt_num
+
     pct = sd is None
-    show = (lambda v: f"{v * 100:+.2f} pp") if pct else (lambda v: f"{v:+.4g}")
-    click.echo(f"baseline {base:.2%}" if pct else f"baseline mean {base:g}, sd {sd:g}")
+    show = (lambda v: f"{v * 100:+.2f} pp") if pct else (lambda v: fmt_num(v, 4, sign=True))
+    click.echo(f"baseline {base:.2%}" if pct else f"baseline mean {fmt_num(base, 4)}, sd {fmt_num(sd, 4)}")
     if hist:
         click.echo(f"  (from the store: last {hist.days} days, {hist.daily_leads:,.0f} leads/day, {hist.reps} reps, "
                    f"ICC of SQL within reps {hist.icc:.4f})")
     click.echo(f"effect to detect: {show(abs_effect)}" + (f" ({effect:+.0%} relative)" if relative else ""))
+    if not 0 < alpha < 1:
+        raise ConfigError(f"--alpha must be between 0 and 1, got {alpha}")
+    if reps is not None and reps < 2 * arms:
+        raise ConfigError(f"--reps must be at least {2 * arms} for {arms} arms, got {reps}")
     click.echo(f"alpha {alpha:g} (two-sided), power {power_target:.0%}, {arms} arms")
     durations = (7, 14, 28, 56, 84, 182)
     if unit == "rep":
         if icc is None:
             icc = hist.icc
-        reps = reps_n if (reps_n := (hist.reps if hist else None)) else None
+        if reps is None:
+            reps = hist.reps if hist else None
         if reps is None:
             raise ConfigError("--unit rep needs the number of reps: run it against a store with reps")
         cv = hist.cv_leads_per_rep if hist else 0.0
@@ -225,57 +247,54 @@ def design_cmd(baseline, effect, relative, sd, alpha, power_target, arms, daily,
 
 
 @ab.command("assign")
-@click.argument("units_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("units_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--salt", required=True, help="Experiment salt (e.g. the experiment id); the same salt gives the same arms.")
 @click.option("--arms", default="A,B", show_default=True, help="Comma-separated arm names.")
 @click.option("--weights", default=None, help="Comma-separated weights (default: equal).")
 @click.option("--column", default=None, help="Column holding the unit id (default: the first column).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="CSV to write (default: stdout).")
-def assign_cmd(units_file: Path, salt: str, arms: str, weights: str | None, column: str | None, output: Path | None) -> None:
+@click.option("--encoding", default=None, metavar="NAME",
+              help="Text encoding of a CSV (utf-8, utf-8-sig, gb18030/gbk); detected when omitted, as in `ingest`.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write: .csv (UTF-8 with BOM), .tsv or .xlsx (default: CSV on stdout).")
+def assign_cmd(units_file: Path, salt: str, arms: str, weights: str | None, column: str | None,
+               encoding: str | None, output: Path | None) -> None:
     """Assign units (leads or reps) to arms by hashing (salt, unit id).
 
-    Reads a CSV with a header; writes unit_id,arm. Deterministic: re-running gives the
-    same arms, so a lead that reappears keeps its script.
+    Reads UNITS_FILE as `leadlab ingest` does (CSV in UTF-8, UTF-8 with BOM or GB18030/GBK,
+    Excel .xlsx, Parquet); writes unit_id,arm. Cells a spreadsheet would run as formulas
+    (starting with = + - @ ...) are written with a leading quote. Deterministic: re-running
+    gives the same arms, so a lead that reappears keeps its script.
 
     \b
     Examples:
       leadlab ab assign new_leads.csv --salt EXP-OPENER-2 --arms A,B --output arms.csv
-      leadlab ab assign reps.csv --salt EXP-REP-7 --column rep_id --arms A,B,C --weights 2,1,1
+      leadlab ab assign reps.xlsx --salt EXP-REP-7 --column rep_id --arms A,B,C --weights 2,1,1 --output arms.xlsx
     """
-    from leadlab.experiments import assign
+    import pandas as pd
 
+    from leadlab.experiments import assign
+    from leadlab.tabular import read_ids, write_csv_stream, write_table
+
+    if not salt.strip():
+        raise ConfigError("option --salt: must not be empty (use the experiment id)")
     arm_names = [a.strip() for a in arms.split(",") if a.strip()]
     w = None
     if weights:
         try:
             w = [float(x) for x in weights.split(",")]
         except ValueError:
-            raise ConfigError(f"--weights must be numbers separated by commas, got {weights!r}") from None
-    with units_file.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if not header:
-            raise DataError(f"{units_file}: empty file (expected a header row and unit ids)")
-        col = 0
-        if column:
-            if column not in header:
-                raise ConfigError(f"{units_file}: column {column!r} not found (parameter --column); columns: {', '.join(header)}")
-            col = header.index(column)
-        ids = []
-        for rownum, row in enumerate(reader, start=2):
-            if len(row) <= col or not row[col].strip():
-                raise DataError(f"{units_file}, row {rownum}, column {header[col]!r}: empty unit id")
-            ids.append(row[col].strip())
+            raise ConfigError(f"option --weights: must be numbers separated by commas, got {weights!r}") from None
+        if not all(math.isfinite(x) and x >= 0 for x in w):
+            raise ConfigError(f"option --weights: every weight must be a finite number >= 0, got {weights!r}")
+    _, ids = read_ids(units_file, column, encoding=encoding, option="--column")
     dup = len(ids) - len(set(ids))
     res = assign(ids, salt=salt, arms=arm_names, weights=w)
-    fh = output.open("w", newline="") if output else sys.stdout
-    try:
-        wr = csv.writer(fh)
-        wr.writerow(["unit_id", "arm"])
-        wr.writerows(zip(ids, res))
-    finally:
-        if output:
-            fh.close()
+    frame = pd.DataFrame({"unit_id": ids, "arm": res}, dtype=object)
+    if output:
+        write_table(frame, output, option="--output", sheet="assignments")
+    else:
+        write_csv_stream(frame, sys.stdout)
     counts = {a: res.count(a) for a in arm_names}
     msg = ", ".join(f"{a}: {n:,}" for a, n in counts.items())
-    click.echo(f"assigned {len(ids):,} units ({msg})" + (f"; {dup} duplicate id(s) got the same arm each time" if dup else ""), err=True)
+    click.echo(f"assigned {len(ids):,} units ({msg})" + (f"; {dup} duplicate id(s) got the same arm each time" if dup else "")
+               + (f"; wrote {output}" if output else ""), err=True)

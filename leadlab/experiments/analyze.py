@@ -637,7 +637,7 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
         contaminated_units=checks["contaminated"], duplicate_rows=checks["duplicate_rows"], unknown_units=unknown,
         covariate=cov_name if cov else None, covariate_missing=cov_missing, warnings=warnings,
         name=str(exp.get("name") or ""), unit_noun=noun, mde_relative=mde_relative, plan=plan,
-        design=_design_context(con, unit_type, mom, started, now),
+        design=_design_context(con, unit_type, mom, started, now, ms),
     )
     if funnel:
         res.funnel = _funnel(mom, ctrl, unit_is_lead=unit_is_lead, alpha=alpha)
@@ -656,7 +656,7 @@ def _timestamp(v, what: str) -> pd.Timestamp:
         raise ConfigError(f"{what} must be a date (YYYY-MM-DD[ HH:MM]), got {v!r} (parameter {what})") from None
 
 
-def _design_context(con, unit_type: str, mom: pd.DataFrame, started, now) -> dict:
+def _design_context(con, unit_type: str, mom: pd.DataFrame, started, now, ms: list[Metric]) -> dict:
     """What the design functions need to say how many more units (leads) or days (reps) the
     test would need: the experiment's units, its daily lead volume and, for rep tests, the ICC
     of SQL within reps from the store (as ``leadlab ab design --unit rep``)."""
@@ -665,7 +665,9 @@ def _design_context(con, unit_type: str, mom: pd.DataFrame, started, now) -> dic
 
     days = max((pd.Timestamp(now) - pd.Timestamp(started)) / pd.Timedelta(days=1), 1.0) if (
         started is not None and now is not None and not pd.isna(started)) else math.nan
-    leads = float(mom["n_leads__sy"].sum()) if "n_leads__sy" in mom else math.nan
+    per_lead = [f"{m.name}__sd" for m in ms if m.denominator == "n_leads"] + ["n_leads__sy"]
+    cols = [c for c in per_lead if c in mom]
+    leads = float(mom[cols[0]].sum()) if cols else math.nan
     ctx = {"unit_type": unit_type, "units": float(mom["_units"].sum()), "days": days,
            "daily_leads": leads / days if days == days else math.nan, "icc": math.nan}
     if unit_type == "rep":

@@ -195,7 +195,7 @@ class ExperimentResult:
             return "one look (no planned end date recorded)"
         every = {"day": "a look every day", "week": "a look every week"}.get(p.every, "equally spaced looks")
         end = f" until {p.planned_end}" if p.planned_end else ""
-        return f"look {p.used} of {p.planned} planned ({every}{end})"
+        return f"look {p.used} of {p.planned} planned, {every}{end}"
 
     def _boundary_text(self) -> str:
         p = self.plan
@@ -221,12 +221,13 @@ class ExperimentResult:
                     "the test while it runs with valid repeated looks)")
         if d in ("ship", "hold", "keep_control"):
             how = "before the planned end " if not p.final else ""
-            return f"may stop {how}({self.look_text()}): {self._boundary_text()}, and the {self.primary_metric} result crosses it"
+            return f"may stop {how}at {self.look_text()}: {self._boundary_text()}, and the {self.primary_metric} result crosses it"
         if d == "invalid":
             return f"{self.look_text()}: fix the sample-ratio mismatch before reading any look"
         if d == "continue":
-            return f"keep running ({self.look_text()}): {self._boundary_text()}, and the {self.primary_metric} result does not cross it yet"
-        return f"final analysis ({self.look_text()}): {self._boundary_text()}; the verdict applies"
+            return (f"keep running, at {self.look_text()}: {self._boundary_text()}, and the {self.primary_metric} "
+                    "result does not cross it yet")
+        return f"final analysis, at {self.look_text()}: {self._boundary_text()}; the verdict applies"
 
     # --- words ---------------------------------------------------------------------------
     def _ci(self, r) -> str:
@@ -253,7 +254,7 @@ class ExperimentResult:
                     f"match the planned split (sample-ratio mismatch, p = {fmt_p(self.srm_p_value)}). "
                     "Find out why assignment failed before deciding." + warn)
         decision, arm = self._decide()
-        early = f" The test may stop early ({self.look_text()})." if not self.plan.final else ""
+        early = f" The test may stop early, at {self.look_text()}." if not self.plan.final else ""
         if decision in ("ship", "hold"):
             r = prim[prim.arm == arm].iloc[0]
             verb = "raises" if r.effect > 0 else "lowers"
