@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from leadlab.experiments.analyze import analyze
-from leadlab.experiments.results import ExperimentResult, fmt_effect, fmt_p, fmt_rel, fmt_value
+from leadlab.experiments.results import ExperimentResult, fmt_effect, fmt_interval, fmt_p, fmt_rel, fmt_value
 from leadlab.safehtml import md, safe_style
 
 
@@ -54,7 +54,8 @@ class ExperimentReport:
 
     def verdict_html(self) -> str:
         r = self.result
-        color = {"ship": "#009E73", "keep_control": "#0072B2", "hold": "#D55E00", "invalid": "#D55E00"}.get(
+        color = {"ship": "#009E73", "keep_control": "#0072B2", "hold": "#D55E00", "invalid": "#D55E00",
+                 "continue": "#56B4E9"}.get(
             r.decision, "#E69F00")
         return (f"<div style='border-left:6px solid {color};padding:10px 14px;background:#f7f7f7;font-size:1.15em'>"
                 f"<b>Verdict.</b> {html.escape(r.verdict())}</div>")
@@ -68,6 +69,7 @@ class ExperimentReport:
             (f"{r.unit_noun.capitalize()}s in more than one arm", "none" if not r.contaminated_units else
              f"{r.contaminated_units}", "excluded from the analysis" if r.contaminated_units else "no contamination"),
             ("Duplicated assignment rows", str(r.duplicate_rows), "counted once" if r.duplicate_rows else "none"),
+            ("Looks (sequential monitoring)", r.look_text(), r.sequential_status),
             ("Pre-period covariate (CUPED)", r.covariate or "not used",
              f"{r.covariate_missing} {r.unit_noun}(s) without it" if r.covariate_missing else "available for all"),
         ]
@@ -83,9 +85,9 @@ class ExperimentReport:
             self.result.control: [fmt_value(v, p) for v, p in zip(e.control_value, e.percent)],
             "arm value": [fmt_value(v, p) for v, p in zip(e.value, e.percent)],
             "effect": [fmt_effect(v, p) for v, p in zip(e.effect, e.percent)],
-            f"{1 - self.result.alpha:.0%} CI": [f"{fmt_effect(lo, p)} to {fmt_effect(hi, p)}"
+            f"{1 - self.result.alpha:.0%} CI": [fmt_interval(lo, hi, fmt_effect, p)
                                                for lo, hi, p in zip(e.ci_low, e.ci_high, e.percent)],
-            "lift": [f"{fmt_rel(v)} ({fmt_rel(lo)} to {fmt_rel(hi)})" for v, lo, hi in zip(e.rel_effect, e.rel_ci_low, e.rel_ci_high)],
+            "lift": [f"{fmt_rel(v)} ({fmt_interval(lo, hi, fmt_rel)})" for v, lo, hi in zip(e.rel_effect, e.rel_ci_low, e.rel_ci_high)],
             "p (Holm)": [fmt_p(ni if g else p) for p, ni, g in zip(e.p_adj, e.ni_p_value, e.guardrail)],
             "p (BH)": [fmt_p(p) for p in e.p_bh],
             "status": [(s if g else ("significant" if sig else "not significant"))
@@ -100,18 +102,29 @@ class ExperimentReport:
             "metric": e.label, "arm": e.arm,
             "chance to beat control": [f"{v:.1%}" for v in e.chance_to_beat],
             "expected loss if shipped": [fmt_effect(v, p).lstrip("+") for v, p in zip(e.expected_loss, e.percent)],
-            "credible interval": [f"{fmt_effect(lo, p)} to {fmt_effect(hi, p)}" for lo, hi, p in zip(e.cred_low, e.cred_high, e.percent)],
+            "credible interval": [fmt_interval(lo, hi, fmt_effect, p) for lo, hi, p in zip(e.cred_low, e.cred_high, e.percent)],
         })
 
     def sequential(self) -> pd.DataFrame:
-        e = self.result.effects
-        e = e[~e.guardrail]
-        return pd.DataFrame({
+        """Per metric: the look, the interval that goes with it and whether it decides — from
+        the result's ``significant`` column (the one decision rule)."""
+        r = self.result
+        e = r.effects[~r.effects.guardrail]
+        mode = r.plan.mode
+        seq_name = {"group": "repeated CI (group-sequential)", "always-valid": "always-valid CI"}.get(mode)
+        out = {
             "metric": e.label, "arm": e.arm, "effect": [fmt_effect(v, p) for v, p in zip(e.effect, e.percent)],
-            "fixed-horizon CI": [f"{fmt_effect(lo, p)} to {fmt_effect(hi, p)}" for lo, hi, p in zip(e.ci_low, e.ci_high, e.percent)],
-            "always-valid CI": [f"{fmt_effect(lo, p)} to {fmt_effect(hi, p)}" for lo, hi, p in zip(e.seq_ci_low, e.seq_ci_high, e.percent)],
-            "may stop": ["yes" if (lo > 0 or hi < 0) else "not yet" for lo, hi in zip(e.seq_ci_low, e.seq_ci_high)],
-        })
+            "fixed-horizon CI": [fmt_interval(lo, hi, fmt_effect, p) for lo, hi, p in zip(e.ci_low, e.ci_high, e.percent)],
+        }
+        if seq_name:
+            out[seq_name] = [fmt_interval(lo, hi, fmt_effect, p) for lo, hi, p in zip(e.seq_ci_low, e.seq_ci_high, e.percent)]
+        out["look"] = r.look_text()
+        out["p at this look"] = [fmt_p(p) for p in e.p_adj]
+        out["needed"] = [f"p < {fmt_p(v)}" for v in e.level]
+        decided = "may stop" if not r.plan.final else "significant"
+        out["decision"] = [decided if s else ("keep running" if not r.plan.final else "not significant")
+                           for s in e.significant]
+        return pd.DataFrame(out)
 
     def funnel_table(self) -> pd.DataFrame:
         f = self.result.funnel
