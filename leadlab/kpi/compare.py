@@ -4,11 +4,14 @@ year, with significance flags a manager can act on.
 Two checks per KPI:
 
 * **test against the comparison period**: two-proportion z-test for rates
-  (pooled, as statsmodels ``proportions_ztest``), exact conditional Poisson test for
-  counts (exposure = days in the period), Welch t-test for averages (from sums of
-  squares); p < ``alpha`` → "significant change";
+  (pooled, as statsmodels ``proportions_ztest``), quasi-Poisson test for counts
+  (:func:`leadlab.kpi.stats.quasi_poisson_test`: the dispersion of the daily counts of the
+  trailing periods, weekday-adjusted, with weekday-weighted business days as exposure;
+  exact Poisson when the counts show no overdispersion), Welch t-test for averages (from
+  sums of squares); p < ``alpha`` → "significant change";
 * **control chart** from the trailing periods (Laney p′-chart for rates, u′-chart
-  for counts, 3-sigma limits widened by the observed period-to-period variation): a value outside the limits is "outside normal variation".
+  for counts with the same daily dispersion, 3-sigma limits widened by the observed
+  period-to-period variation): a value outside the limits is "outside normal variation".
 
 >>> from leadlab.kpi.compare import kpi_table  # doctest: +SKIP
 >>> kpi_table(con, "2026-10", compare_to="last-year").to_pandas()  # doctest: +SKIP
@@ -50,17 +53,61 @@ def comparison_period(period: Period, compare_to: str) -> Period:
     raise ConfigError(f"parameter compare_to: unknown value {compare_to!r}; valid: {', '.join(COMPARE_TO)}")
 
 
-def _test(k, cur: pd.Series, ref: pd.Series, days_cur: float, days_ref: float) -> float:
+def daily_counts(data, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Counts per calendar day in [start, end) of the count KPIs' measures (dials, new_leads,
+    mqls, sqls, opportunities, won): two grouped queries; days without activity are 0."""
+    from leadlab.kpi.measures import _lead_events
+
+    lo, hi = pd.Timestamp(start).to_pydatetime(), pd.Timestamp(end).to_pydatetime()
+    c = data.team_calls()
+    c = c.filter((c.started_at >= lo) & (c.started_at < hi))
+    calls = c.group_by(day=c.started_at.date()).agg(n=c.count()).to_pandas().assign(stage="dials")
+    ev = _lead_events(data, [], hi)
+    ev = ev.filter(ev.ts.notnull() & (ev.ts >= lo) & (ev.ts < hi))
+    leads = ev.group_by(day=ev.ts.date(), stage=ev.stage).agg(n=ev.count()).to_pandas()
+    days = pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end) - pd.Timedelta(seconds=1), freq="D")
+    long = pd.concat([calls, leads], ignore_index=True)
+    long["day"] = pd.to_datetime(long["day"])
+    wide = long.pivot_table(index="day", columns="stage", values="n", aggfunc="sum", fill_value=0)
+    cols = ["dials", "new_leads", "mqls", "sqls", "opportunities", "won"]
+    return wide.reindex(index=days, columns=cols, fill_value=0).fillna(0).astype(float).rename_axis("day").reset_index()
+
+
+def count_dispersion(daily: pd.DataFrame, col: str, hist_p: list[Period]) -> stats.Dispersion:
+    """Weekday-adjusted dispersion of the daily ``col`` counts over the periods ``hist_p``
+    (one level per period; per ISO week when the periods are days)."""
+    parts = []
+    for p in hist_p:
+        d = daily[(daily["day"] >= p.start) & (daily["day"] < p.end)]
+        grp = d["day"].dt.strftime("%G-%V") if p.kind == "day" else pd.Series(p.label, index=d.index)
+        parts.append(pd.DataFrame({"y": d[col], "g": grp, "wd": d["day"].dt.dayofweek}))
+    if not parts:
+        return stats.Dispersion(math.nan, 0.0, np.r_[np.ones(5), np.zeros(2)])
+    f = pd.concat(parts, ignore_index=True)
+    return stats.poisson_dispersion(f["y"].to_numpy(), f["g"].to_numpy(), f["wd"].to_numpy())
+
+
+def exposure(p: Period, disp: stats.Dispersion | None) -> float:
+    """Business-day equivalents of ``p``: the sum of its days' weekday factors (plain
+    business days without a dispersion fit)."""
+    if disp is None or not np.isfinite(disp.phi):
+        return business_days(p)
+    days = pd.date_range(p.start, p.end - pd.Timedelta(seconds=1), freq="D")
+    return float(disp.weekday[days.dayofweek].sum())
+
+
+def _test(k, cur: pd.Series, ref: pd.Series, days_cur: float, days_ref: float, disp: stats.Dispersion | None = None) -> float:
     if k.test == "proportion":
         return stats.two_proportion_ztest(cur[k.num], cur[k.den], ref[k.num], ref[k.den])[1]
     if k.test == "poisson":
-        return stats.poisson_rate_test(cur[k.num], days_cur, ref[k.num], days_ref)
+        phi, df = (disp.used, disp.df) if disp is not None else (1.0, math.inf)
+        return stats.quasi_poisson_test(cur[k.num], days_cur, ref[k.num], days_ref, phi, df)
     if k.test == "mean":
         return stats.welch_test(cur[k.num], cur[k.sumsq], cur[k.den], ref[k.num], ref[k.sumsq], ref[k.den])
     return math.nan
 
 
-def _chart(k, cur: pd.Series, hist: pd.DataFrame, days_cur: float, hist_days: np.ndarray):
+def _chart(k, cur: pd.Series, hist: pd.DataFrame, days_cur: float, hist_days: np.ndarray, phi: float = 1.0):
     if len(hist) < MIN_CHART_PERIODS:
         return (math.nan,) * 3
     if k.test == "proportion":
@@ -69,7 +116,7 @@ def _chart(k, cur: pd.Series, hist: pd.DataFrame, days_cur: float, hist_days: np
     if k.test == "poisson":
         if hist[k.num].sum() == 0:
             return (math.nan,) * 3
-        return stats.u_chart_limits(hist[k.num], hist_days, days_cur)
+        return stats.u_chart_limits(hist[k.num], hist_days, days_cur, phi=phi)
     return (math.nan,) * 3
 
 
@@ -143,12 +190,19 @@ def kpi_table(data, period, team: str | None = None, compare_to: str = "previous
     # the trailing periods start when the data start: drop empty leading periods
     active = (hist["dials"] + hist["new_leads"]) > 0
     hist, hist_days = hist[active.to_numpy()], hist_days[active.to_numpy()]
+    hist_used = [p for p, a in zip(hist_p, active.to_numpy()) if a]
+    daily = None
+    if hist_used and any(KPIS[n].test == "poisson" for n in names):
+        daily = daily_counts(data, min(p.start for p in hist_used), max(p.end for p in hist_used))
     rows = []
     for n in names:
         k = KPIS[n]
         v, r = float(vals.loc[per.label, n]), float(vals.loc[ref_p.label, n])
-        p = _test(k, cur, ref, business_days(per), business_days(ref_p)) if np.isfinite(v) and np.isfinite(r) else math.nan
-        centre, lo, hi = _chart(k, cur, hist, business_days(per), hist_days)
+        disp = count_dispersion(daily, k.num, hist_used) if k.test == "poisson" and daily is not None else None
+        t_cur, t_ref = exposure(per, disp), exposure(ref_p, disp)
+        p = _test(k, cur, ref, t_cur, t_ref, disp) if np.isfinite(v) and np.isfinite(r) else math.nan
+        t_hist = np.array([exposure(q, disp) for q in hist_used]) if disp is not None else hist_days
+        centre, lo, hi = _chart(k, cur, hist, t_cur, t_hist, disp.used if disp is not None else 1.0)
         outside = bool(np.isfinite(v) and np.isfinite(lo) and (v < lo or v > hi))
         if k.test == "none" or not np.isfinite(p) and not np.isfinite(lo):
             signal = "no test"
@@ -161,7 +215,7 @@ def kpi_table(data, period, team: str | None = None, compare_to: str = "previous
         change = v - r
         rows.append({"kpi": n, "label": k.label, "unit": k.unit, "value": v, "comparison": r, "change": change,
                      "change_rel": stats.safe_div(change, abs(r)) if np.isfinite(r) else math.nan,
-                     "p_value": p, "centre": centre, "lower_limit": lo, "upper_limit": hi,
+                     "p_value": p, "dispersion": disp.phi if disp is not None else math.nan, "centre": centre, "lower_limit": lo, "upper_limit": hi,
                      "outside_limits": outside, "signal": signal,
                      "direction": "up" if change > 0 else "down" if change < 0 else "flat",
                      "good": (k.better == "up" and change > 0) or (k.better == "down" and change < 0)})
@@ -169,9 +223,11 @@ def kpi_table(data, period, team: str | None = None, compare_to: str = "previous
     frame.attrs.update(period_label=per.label, compare_label=ref_p.label, has_data=bool(cur["dials"] + cur["new_leads"] > 0),
                        has_spend=bool(m.attrs.get("has_spend")))
     notes = [f"compared with {ref_p.label} ({'previous period' if compare_to == 'previous' else 'same period last year'}); "
-             f"'significant change': p < {alpha:g} (two-proportion z-test for rates, exact Poisson test for counts per business day, "
-             f"Welch t-test for averages); 'outside normal variation': beyond 3-sigma control limits (Laney p′/u′ charts) from the "
-             f"{len(hist)} preceding {per.kind}s; n/a = not computable (zero denominator or missing data)"]
+             f"'significant change': p < {alpha:g} (two-proportion z-test for rates; for counts a quasi-Poisson test per "
+             f"business day whose variance is the daily counts' overdispersion in the preceding {per.kind}s, weekday-adjusted; "
+             f"Welch t-test for averages); 'outside normal variation': beyond 3-sigma control limits (Laney p′/u′ charts, "
+             f"counts with the same dispersion) from the {len(hist)} preceding {per.kind}s; "
+             f"n/a = not computable (zero denominator or missing data)"]
     if not frame.attrs["has_data"]:
         notes.insert(0, f"no activity in {per.label}: the store has no calls or new leads in this period")
     if not frame.attrs["has_spend"]:

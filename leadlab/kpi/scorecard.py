@@ -1,13 +1,17 @@
-"""Fair rep scorecards: empirical-Bayes (beta-binomial) shrinkage of each rep's rates,
+"""Fair rep scorecards: hierarchical (beta-binomial) shrinkage of each rep's rates,
 credible intervals, a weighted composite score and a ranking that says which
 differences are real.
 
-For each rate (connect rate, conversation rate, SQL rate of owned leads) a Beta prior
-is fitted to all reps by marginal maximum likelihood (:func:`leadlab.kpi.stats.fit_beta_prior`);
-each rep's posterior is Beta(a + x, b + n − x). A rep with 12 calls therefore sits near
-the team average until the evidence says otherwise. The composite is the weighted mean
-of standardised posterior rates ((rate − prior mean) / prior sd); its 90% interval and
-the rank interval come from seeded posterior draws.
+For each rate (connect rate, conversation rate, SQL rate of owned leads) the reps' true
+rates are modelled as draws from a Beta(mu·kappa, (1−mu)·kappa) whose mean and spread are
+*estimated with their uncertainty* (:func:`leadlab.kpi.stats.fit_hier_beta`: the posterior on a
+grid of (mu, kappa) under a uniform prior on mu and a weak half-normal prior on the spread).
+Every rep's posterior integrates over that grid, so its interval carries the uncertainty of
+the pooled mean and of the spread: when the data cannot tell reps apart, every rep sits at
+the team average with an honest interval (never zero-width), and the result says so
+(``frame.attrs["rates"][kpi]["indistinguishable"]``). The composite is the weighted mean
+of each rep's standardised true rate ((p − mu) / spread, in SDs of true skill); its 90%
+interval and the rank interval come from the same seeded posterior draws.
 
 >>> from leadlab.kpi.scorecard import DEFAULT_WEIGHTS
 >>> DEFAULT_WEIGHTS
@@ -24,7 +28,8 @@ import pandas as pd
 from leadlab.errors import ConfigError
 from leadlab.kpi.family import resolve
 from leadlab.kpi.results import KpiResult
-from leadlab.kpi.stats import beta_interval, fit_beta_prior, safe_div
+from leadlab.kpi.stats import (HierBeta, beta_interval, fit_hier_beta, homogeneity_test, jeffreys_interval,
+                               safe_div)
 
 #: scorecard rates: name -> (successes, trials, label)
 RATES = {
@@ -70,22 +75,78 @@ def parse_weights(weights) -> dict[str, float]:
     return clean
 
 
-def shrink(x, n, level: float = 0.95, prior: tuple[float, float] | None = None) -> pd.DataFrame:
-    """Empirical-Bayes shrinkage of rates ``x/n``: raw rate, posterior mean, credible
-    interval; the fitted prior is in ``.attrs['prior']``.
+def shrink(x, n, level: float = 0.95, prior: tuple[float, float] | None = None, draws: int = 4000,
+           seed: int = 0) -> pd.DataFrame:
+    """Shrinkage of rates ``x/n``: raw rate, posterior mean, credible interval.
+
+    With ``prior = (a, b)`` the conjugate Beta posterior; without, the hierarchical fit
+    (``.attrs["fit"]``, a :class:`~leadlab.kpi.stats.HierBeta`) with intervals from ``draws``
+    seeded posterior draws.
 
     >>> d = shrink([1, 30, 300], [2, 100, 1000])
     >>> bool(abs(d["shrunk"][0] - 0.3) < abs(d["raw"][0] - 0.3))
     True
     """
     x, n = np.asarray(x, float), np.asarray(n, float)
-    a, b = prior if prior is not None else fit_beta_prior(x, n)
-    pa, pb = a + x, b + (n - x)
-    lo, hi = beta_interval(pa, pb, level)
-    out = pd.DataFrame({"raw": safe_div(x, n) if len(x) else np.array([]), "shrunk": pa / (pa + pb),
-                        "low": lo, "high": hi})
-    out.attrs["prior"] = (a, b)
+    raw = safe_div(x, n) if len(x) else np.array([])
+    if prior is not None:
+        a, b = prior
+        pa, pb = a + x, b + (n - x)
+        lo, hi = beta_interval(pa, pb, level)
+        out = pd.DataFrame({"raw": raw, "shrunk": pa / (pa + pb), "low": lo, "high": hi})
+        out.attrs["prior"] = (a, b)
+        return out
+    fit = fit_hier_beta(x, n)
+    p, _, _ = fit.draws(np.random.default_rng(seed), draws)
+    lo, hi = np.quantile(p, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    out = pd.DataFrame({"raw": raw, "shrunk": fit.posterior_mean(), "low": lo, "high": hi})
+    out.attrs["fit"] = fit
     return out
+
+
+def rate_facts(fit: HierBeta, level: float = 0.95) -> dict:
+    """What the data say about the reps' spread on one rate: the pooled rate and its interval,
+    the team mean's posterior interval, the between-rep SD (posterior median and 95% upper
+    bound, rate scale), the chi-square test of equal rates, and ``indistinguishable`` (that
+    test's p ≥ 0.05: the spread between reps is no larger than chance)."""
+    x, n = fit.x[fit.n > 0], fit.n[fit.n > 0]
+    big_x, big_n = float(x.sum()), float(n.sum())
+    p = homogeneity_test(x, n)
+    mu_lo, mu_hi = fit.quantile(fit.mu, [(1 - level) / 2, (1 + level) / 2])
+    sd_med, sd_hi = fit.quantile(fit.spread, [0.5, 0.95])
+    pooled_lo, pooled_hi = jeffreys_interval(big_x, big_n, level)
+    return {"reps": int(len(n)), "pooled": safe_div(big_x, big_n), "pooled_low": pooled_lo, "pooled_high": pooled_hi,
+            "mean": float(fit.weight @ fit.mu), "mean_low": float(mu_lo), "mean_high": float(mu_hi),
+            "spread": float(sd_med), "spread_high": float(sd_hi), "homogeneity_p": p,
+            "indistinguishable": bool(not np.isfinite(p) or p >= 0.05)}
+
+
+def _p_text(p: float) -> str:
+    return "n/a" if not np.isfinite(p) else "p < 0.001" if p < 0.001 else f"p = {p:.2f}" if p >= 0.01 else f"p = {p:.3f}"
+
+
+#: the sentences of the scorecard notes (one place; facts are filled in)
+SENTENCES = {
+    "method": ("rates are shrunk towards the team average by a hierarchical beta-binomial model whose average and "
+               "spread between reps are estimated with their uncertainty; [ ] = 95% credible interval; "
+               "rank (a–b) = 90% interval of the rank; 'above / below average' only when the 90% interval of the "
+               "composite score excludes 0; ranks, scores and intervals come from the same seeded posterior draws"),
+    "same": ("{label}: the data cannot tell these reps apart: the spread between reps is no larger than chance "
+             "(test of equal rates {p}; true spread at most {spread_high} with 95% probability). Every rep is shown "
+             "near the team average {mean} [{mean_low}, {mean_high}]; the interval says how far a rep could still be from it"),
+    "differ": "{label}: reps differ ({p}); estimated spread between reps {spread} (SD of true rates, up to {spread_high})",
+    "few": "fewer than two reps active in the period: no comparison possible",
+}
+
+
+def rate_sentence(kpi: str, facts: dict) -> str:
+    """The plain-language note on one rate's spread between reps."""
+    pp = lambda v: "n/a" if not np.isfinite(v) else f"{v * 100:.1f} pp"  # noqa: E731
+    pct = lambda v: "n/a" if not np.isfinite(v) else f"{v:.1%}"  # noqa: E731
+    key = "same" if facts["indistinguishable"] else "differ"
+    return SENTENCES[key].format(label=RATES[kpi][2], p=_p_text(facts["homogeneity_p"]), spread=pp(facts["spread"]),
+                                 spread_high=pp(facts["spread_high"]), mean=pct(facts["mean"]),
+                                 mean_low=pct(facts["mean_low"]), mean_high=pct(facts["mean_high"]))
 
 
 class ScorecardResult(KpiResult):
@@ -137,30 +198,28 @@ def _rep_counts(data, per) -> pd.DataFrame:
 
 def score_reps(counts: pd.DataFrame, weights=None, level: float = 0.95, draws: int = 4000, seed: int = 0) -> pd.DataFrame:
     """Scorecard from per-rep counts (columns rep_id, dials, connected, conversations,
-    leads, sqls). Pure function: no data access."""
+    leads, sqls). Pure function: no data access. ``attrs["rates"]`` holds each rate's
+    :func:`rate_facts`."""
     w = parse_weights(weights)
     f = counts.reset_index(drop=True).copy()
     rng = np.random.default_rng(seed)
     z_draws = np.zeros((draws, len(f)))
-    z_mean = np.zeros(len(f))
     total_w = sum(w.values())
-    priors = {}
+    facts = {}
     for k, wk in w.items():
         xs, ns, _ = RATES[k]
         x, n = f[xs].to_numpy(float), f[ns].to_numpy(float)
-        s = shrink(x, n, level, None)
-        a, b = s.attrs["prior"]
-        priors[k] = (a, b)
-        for col in ("raw", "shrunk", "low", "high"):
-            f[f"{k}_{col}"] = s[col].to_numpy()
-        if wk == 0:
-            continue
-        mu = a / (a + b)
-        sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
-        z_mean += wk * (f[f"{k}_shrunk"].to_numpy() - mu) / sd
-        z_draws += wk * (rng.beta(a + x, b + n - x, size=(draws, len(f))) - mu) / sd
-    f["composite"] = z_mean / total_w
+        fit = fit_hier_beta(x, n)
+        p, mu, sd = fit.draws(rng, draws)
+        lo, hi = np.quantile(p, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        f[f"{k}_raw"] = safe_div(x, n) if len(x) else np.array([])
+        f[f"{k}_shrunk"], f[f"{k}_low"], f[f"{k}_high"] = fit.posterior_mean(), lo, hi
+        facts[k] = rate_facts(fit, level)
+        if wk > 0:
+            # each rep's true rate in SDs of true skill, draw by draw (finite even when the spread is tiny)
+            z_draws += wk * (p - mu[:, None]) / sd[:, None]
     z_draws /= total_w
+    f["composite"] = z_draws.mean(axis=0)
     f["composite_low"] = np.quantile(z_draws, 0.05, axis=0)
     f["composite_high"] = np.quantile(z_draws, 0.95, axis=0)
     ranks = (-z_draws).argsort(axis=1).argsort(axis=1) + 1
@@ -170,7 +229,7 @@ def score_reps(counts: pd.DataFrame, weights=None, level: float = 0.95, draws: i
     f["rank"] = np.arange(1, len(f) + 1)
     f["verdict"] = np.where(f["composite_low"] > 0, "above average",
                             np.where(f["composite_high"] < 0, "below average", "not distinguishable from average"))
-    f.attrs["priors"] = priors
+    f.attrs["rates"] = facts
     f.attrs["weights"] = w
     return f
 
@@ -182,16 +241,15 @@ def scorecard(data, period, team: str | None = None, weights=None, min_dials: in
     w = parse_weights(weights)
     counts = _rep_counts(data, per)
     counts = counts[(counts["dials"] >= min_dials) | (counts["leads"] > 0)]
-    notes = ["rates are empirical-Bayes (beta-binomial) shrunk towards the average of all reps shown; "
-             "[ ] = 95% credible interval; rank (a–b) = 90% interval of the rank from posterior draws; "
-             "'above / below average' only when the 90% interval of the composite score excludes 0",
+    notes = [SENTENCES["method"],
              "SQL rate = owned leads created in the period that reached SQL by the latest data; "
              "weights: " + ", ".join(f"{k} {v:g}" for k, v in w.items())]
     if len(counts) < 2:
         frame = score_reps(counts, w, seed=seed) if len(counts) else pd.DataFrame(
             columns=["rep_id", "team", "dials", "composite", "composite_low", "composite_high", "rank", "rank_low", "rank_high", "verdict"])
-        notes.insert(0, "fewer than two reps active in the period: no comparison possible")
+        notes.insert(0, SENTENCES["few"])
     else:
         frame = score_reps(counts, w, seed=seed)
+        notes[1:1] = [rate_sentence(k, v) for k, v in frame.attrs["rates"].items()]
     frame.attrs["weights"] = w
     return ScorecardResult("Rep scorecards", frame, per, data.team, notes)

@@ -1,0 +1,161 @@
+"""Issue 8 audit of the KPI engine's statistics: seeded simulations at demo sizes, before
+(the methods that were replaced, still importable) and after (the current ones).
+
+    .venv/bin/python benchmarks/kpi_audit.py            # all three sections
+    .venv/bin/python benchmarks/kpi_audit.py scorecard  # or: counts, cycle
+
+* scorecard: coverage of the reps' 95% intervals, 40 reps, demo-sized counts (dials 167–377,
+  connect 33%, conversation 94.3% of connects, 48–78 owned leads, SQL 8.5%), true rates
+  spread with SD 0 / 1 / 2 / 3 pp;
+* counts: false-positive rate of "significant change" (and of the control chart) on
+  stationary months of negative-binomial daily counts, dispersion 1.5 and 3;
+* cycle: median time to win among won deals, truth vs naive Kaplan–Meier (lost dropped)
+  vs Aalen–Johansen cumulative incidence.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+RATE_SIZES = {  # rate: (mean, n drawn how)
+    "connect_rate": 0.33, "conversation_rate": 0.943, "sql_rate": 0.085,
+}
+
+
+def logit_scale(mean: float, sd: float) -> float:
+    """SD ``s`` on the logit scale such that expit(logit(mean) + s·Z) has SD ``sd`` (Gauss–Hermite)."""
+    from scipy import optimize, special
+
+    z, w = np.polynomial.hermite_e.hermegauss(60)
+    w = w / w.sum()
+
+    def gap(s):
+        p = special.expit(special.logit(mean) + s * z)
+        return np.sqrt(w @ (p - w @ p) ** 2) - sd
+
+    return 0.0 if sd <= 0 else float(optimize.brentq(gap, 1e-9, 10.0))
+
+
+def simulate_reps(rng: np.random.Generator, spread: float, reps: int = 40, truth: str = "logit"):
+    """Demo-sized counts of ``reps`` reps. True rates spread with SD ``spread`` (rate scale):
+    ``truth="logit"``: rep effects normal on the logit scale, as the synthetic generator's;
+    ``"normal"``: normal on the rate scale, clipped to [0.002, 0.998]."""
+    from scipy import special
+
+    out = {}
+    dials = rng.integers(167, 378, reps).astype(float)
+    leads = rng.integers(48, 79, reps).astype(float)
+    z = {k: rng.standard_normal(reps) for k in RATE_SIZES}
+    if truth == "logit":
+        p = {k: special.expit(special.logit(m) + logit_scale(m, spread) * z[k]) for k, m in RATE_SIZES.items()}
+    else:
+        p = {k: np.clip(m + spread * z[k], 0.002, 0.998) for k, m in RATE_SIZES.items()}
+    connected = rng.binomial(dials.astype(int), p["connect_rate"]).astype(float)
+    out["connect_rate"] = (connected, dials, p["connect_rate"])
+    conv = rng.binomial(connected.astype(int), p["conversation_rate"]).astype(float)
+    out["conversation_rate"] = (conv, connected, p["conversation_rate"])
+    out["sql_rate"] = (rng.binomial(leads.astype(int), p["sql_rate"]).astype(float), leads, p["sql_rate"])
+    return out
+
+
+def scorecard_coverage(spread: float, sims: int, seed: int, method: str, truth: str = "logit") -> dict[str, float]:
+    """Share of reps whose 95% interval holds the true rate, per rate."""
+    from leadlab.kpi import stats
+
+    rng = np.random.default_rng(seed)
+    hits = {k: [] for k in RATE_SIZES}
+    zero_width = 0
+    for _ in range(sims):
+        for k, (x, n, p) in simulate_reps(rng, spread, truth=truth).items():
+            if method == "before":
+                a, b = stats.fit_beta_prior(x, n)
+                lo, hi = stats.beta_interval(a + x, b + n - x)
+            else:
+                fit = stats.fit_hier_beta(x, n)
+                draws, _, _ = fit.draws(rng, 4000)
+                lo, hi = np.quantile(draws, [0.025, 0.975], axis=0)
+            zero_width += int(np.any(hi - lo < 1e-3))
+            hits[k].append(np.mean((lo <= p) & (p <= hi)))
+    out = {k: float(np.mean(v)) for k, v in hits.items()}
+    out["runs with an interval < 0.1 pp wide"] = zero_width / (sims * len(RATE_SIZES))
+    return out
+
+
+def audit_scorecard(sims: int = 200) -> None:
+    print(f"scorecard coverage of 95% intervals, 40 reps, {sims} runs per cell")
+    cells = [(m, s, "logit") for m in ("before", "after") for s in (0.0, 0.01, 0.02, 0.03)]
+    cells += [("after", s, "normal") for s in (0.02, 0.03)]
+    for method, spread, truth in cells:
+        t = time.time()
+        cov = scorecard_coverage(spread, sims, seed=100 + int(spread * 1000), method=method, truth=truth)
+        print(f"  {method:6} spread {spread * 100:.0f} pp ({truth}): " + ", ".join(f"{k} {v:.3f}" for k, v in cov.items())
+              + f"  ({time.time() - t:.1f} s)")
+
+
+WEEKDAY = np.array([1.1, 1.0, 1.05, 0.9, 0.95])
+
+
+def simulate_months(rng: np.random.Generator, level: float, phi: float, months: int = 8):
+    """Stationary business-day counts (negative binomial, variance phi × mean, weekday
+    pattern ``WEEKDAY``) of ``months`` months of 21–23 business days: a list of
+    (counts, weekdays) per month, month 0 = the current one."""
+    out = []
+    for _ in range(months):
+        days = int(rng.integers(21, 24))
+        wd = (np.arange(days) + int(rng.integers(0, 5))) % 5
+        mean = level * WEEKDAY[wd]
+        y = rng.negative_binomial(mean / (phi - 1), 1 / phi) if phi > 1 else rng.poisson(mean)
+        out.append((y.astype(float), wd))
+    return out
+
+
+def count_false_positives(level: float, phi: float, sims: int, seed: int) -> dict[str, float]:
+    """Share of stationary month pairs flagged by the exact Poisson test per business day
+    (before), by the quasi-Poisson test with the trailing months' dispersion (after), and
+    by the 3-sigma u'-chart limits with that dispersion."""
+    from leadlab.kpi import stats
+
+    rng = np.random.default_rng(seed)
+    before = after = chart_before = chart_after = 0
+    for _ in range(sims):
+        m = simulate_months(rng, level, phi, 7)
+        cur, ref, hist = m[0], m[1], m[1:7]
+        before += stats.poisson_rate_test(cur[0].sum(), len(cur[0]), ref[0].sum(), len(ref[0])) < 0.05
+        y = np.concatenate([h[0] for h in hist])
+        grp = np.concatenate([np.full(len(h[0]), i) for i, h in enumerate(hist)])
+        wd = np.concatenate([h[1] for h in hist])
+        disp = stats.poisson_dispersion(y, grp, wd)
+        t = lambda mo: float(disp.weekday[mo[1]].sum())  # noqa: E731 - weekday-weighted exposure
+        after += stats.quasi_poisson_test(cur[0].sum(), t(cur), ref[0].sum(), t(ref), disp.used, disp.df) < 0.05
+        c_hist = [h[0].sum() for h in hist]
+        _, lo, hi = stats.u_chart_limits(c_hist, [len(h[0]) for h in hist], len(cur[0]))
+        chart_before += not lo <= cur[0].sum() <= hi
+        _, lo, hi = stats.u_chart_limits(c_hist, [t(h) for h in hist], t(cur), phi=disp.used)
+        chart_after += not lo <= cur[0].sum() <= hi
+    return {"test before": before / sims, "test after": after / sims,
+            "chart before": chart_before / sims, "chart after": chart_after / sims}
+
+
+def audit_counts(sims: int = 2000) -> None:
+    print(f"count KPIs on stationary months, false-positive rates at alpha 0.05 / 3 sigma, {sims} runs per cell")
+    for phi in (1.5, 3.0):
+        for level in (490.0, 100.0, 10.0, 2.0):
+            t = time.time()
+            r = count_false_positives(level, phi, sims, seed=int(level * 10 + phi * 100))
+            print(f"  dispersion {phi:.1f}, {level:g} per business day: " + ", ".join(f"{k} {v:.3f}" for k, v in r.items())
+                  + f"  ({time.time() - t:.1f} s)")
+
+
+def main(argv: list[str]) -> None:
+    parts = argv or ["scorecard", "counts", "cycle"]
+    if "scorecard" in parts:
+        audit_scorecard()
+    if "counts" in parts:
+        audit_counts()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
