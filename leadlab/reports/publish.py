@@ -210,7 +210,7 @@ def reindex(reports: Path) -> tuple[int, list[str]]:
         if not SAFE_NAME.fullmatch(page.parent.name) or not _PAGE_HREF.fullmatch(rel):
             skipped.append(rel)
             continue
-        if not facts or any(not isinstance(facts.get(k), t) for k, t in _RECORD_KEYS.items()):
+        if not facts or any(not isinstance(facts.get(k), t) for k, t in _RECORD_KEYS.items() if k != "status"):
             facts = _facts_from_file(page)  # a page from an older leadlab: what its path and time say
             skipped.append(rel)
         rec = {f: facts.get(f) for f in RunRecord.__dataclass_fields__}
