@@ -14,10 +14,42 @@ two in step.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.datatypes as dt
+
+#: Environment variable naming the business time zone; the default when it is unset.
+TZ_ENV = "LEADLAB_TZ"
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def business_timezone() -> str:
+    """The IANA name of the business time zone: ``$LEADLAB_TZ`` or ``Asia/Shanghai``.
+
+    Timestamps are stored as wall-clock times of this zone (no offset); ingest converts
+    cells with an offset (``+08:00``, ``Z``) into it and takes naive cells as already in it.
+    ConfigError for a name the time-zone database does not know.
+
+    >>> DEFAULT_TZ
+    'Asia/Shanghai'
+    """
+    import os
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from leadlab.errors import ConfigError
+
+    name = (os.environ.get(TZ_ENV) or DEFAULT_TZ).strip()
+    try:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*", name):
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ValueError, OSError, ZoneInfoNotFoundError):
+        raise ConfigError(f"${TZ_ENV}={name[:40]!r} is not a known IANA time zone name "
+                          "(e.g. Asia/Shanghai, Europe/Berlin, UTC)") from None
+    return name
+
 
 #: Call dispositions, and which of them count as connected / as a conversation.
 DISPOSITIONS: dict[str, tuple[bool, bool]] = {
@@ -247,6 +279,10 @@ def to_markdown() -> str:
         "was created; lifecycle timestamps in order (created_at ≤ mql_at ≤ sql_at ≤ opportunity_at ≤ won_at,",
         "and lost_at ≥ created_at); unique keys; non-negative durations and amounts; each unit in one arm",
         "per experiment.",
+        "",
+        f"Timestamps are wall-clock times of the business time zone (`${TZ_ENV}`, default `{DEFAULT_TZ}`),",
+        "stored without an offset: ingest converts a cell with an offset (`+08:00`, `Z`) into that zone",
+        "and takes a cell without one as already in it.",
         "",
         "Dispositions: " + ", ".join(
             f"`{d}`" + (" (connected" + (", conversation)" if v else ")") if c else "")

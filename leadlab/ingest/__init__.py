@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from leadlab.errors import LeadlabError
 from leadlab.ingest.context import StoreLink
+from leadlab.ingest.decode import clean_stale_temp
 from leadlab.ingest.load import diff, write
 from leadlab.ingest.mapping import ColumnMapping
 from leadlab.ingest.pseudonymize import Pseudonymizer
@@ -75,6 +76,7 @@ def ingest_file(
     Raises :class:`~leadlab.errors.DataError` (nothing written) when a rule is broken.
     """
     t0 = time.perf_counter()
+    clean_stale_temp()  # decoded copies left by a crash of an earlier version
     spec = get_table(table)
     path = Path(path)
     if isinstance(mapping, (str, Path)):
@@ -103,10 +105,8 @@ def ingest_file(
         try:
             stage = build_typed(link.db, raw, spec, columns, ignored)
         except duckdb.Error as exc:  # a CSV parse problem found only when every column is read
-            raw = recover(raw, exc, link.db)
-            columns, ignored = cmap.resolve(raw.columns)
-            check_columns(raw, spec, columns, mapping_used=bool(cmap.renames))
-            stage = build_typed(link.db, raw, spec, columns, ignored)
+            recover(raw, exc, link.db)
+            raise
         bar.update()
         bar.set_postfix_str("pseudonymize")
         pseudonymize(link.db, stage, Pseudonymizer(pii_key) if pii_key is not None else None)

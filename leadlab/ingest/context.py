@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import duckdb
 import ibis
+import sqlglot.expressions as sge
 
 from leadlab.errors import StoreError
 from leadlab.schema import get_table
@@ -29,8 +30,8 @@ def duck_type(table: str, column: str) -> str:
 
 
 def qi(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
+    """A quoted SQL identifier (sqlglot quoting: ``a"b`` → ``"a""b"``)."""
+    return sge.to_identifier(name, quoted=True).sql("duckdb")
 
 
 class StoreLink:

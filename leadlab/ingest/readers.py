@@ -5,164 +5,85 @@ becomes a finding with its row number rather than a crash), plus ``_row``: the
 1-based data row as in the file (the header is not counted; in a CSV without
 multi-line fields the line number is ``_row + 1``).
 
-Encodings: UTF-8, UTF-8 with BOM and GB18030/GBK are detected (BOM check, strict
-UTF-8, strict GB18030, then charset-normalizer on a sample) or given. Files that
-are not UTF-8 are transcoded to a temporary UTF-8 file in streaming chunks.
+Header names are kept in :attr:`RawFile.columns` exactly as the file has them
+(after the checks of :mod:`leadlab.ingest.headers`); in SQL the columns are
+``_c1``, ``_c2``, ... (:meth:`RawFile.ident`), so no header text is ever part
+of a SQL statement. File paths reach SQL as DuckDB parameters or sqlglot string
+literals.
+
+Encodings (CSV): see :mod:`leadlab.ingest.decode` — strict, whole-file, and
+no decoded copy on disk.
 
 >>> import duckdb, tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "reps.csv"
 >>> _ = p.write_bytes("rep_id,team\\nR001,北区\\n".encode("gb18030"))
 >>> raw = read_file(p, duckdb.connect())
->>> raw.encoding, raw.columns, raw.n_rows
-('gb18030', ['rep_id', 'team'], 1)
+>>> raw.encoding, raw.columns, raw.n_rows, raw.ident("team")
+('gb18030', ['rep_id', 'team'], 1, '_c2')
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
+import datetime as dt
 import io
-import os
+import math
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import sqlglot.expressions as sge
 
-from leadlab.errors import ConfigError, DataError
+from leadlab.errors import DataError
+from leadlab.ingest.context import qi
+from leadlab.ingest.decode import DecodedText, normalize_encoding, open_text
+from leadlab.ingest.headers import check_header, idents
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SUPPORTED = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
-SAMPLE_BYTES = 256 * 1024
-CHUNK_CHARS = 1 << 20
-
-#: Encoding names accepted by --encoding besides any Python codec name.
-ENCODING_ALIASES = {
-    "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf8-bom": "utf-8-sig",
-    "utf-8-bom": "utf-8-sig", "gbk": "gb18030", "gb2312": "gb18030", "gb18030": "gb18030",
-    "cp936": "gb18030",
-}
+DELIMITERS = (",", ";", "\t", "|")
 
 
 @dataclass
 class RawFile:
-    """A file loaded as text columns into a DuckDB temp table ``table``."""
+    """A file loaded as text columns (``_c1`` ...) plus ``_row`` into a DuckDB temp relation ``table``."""
 
     path: Path
     format: str  # csv | excel | parquet
     encoding: str | None
     table: str
-    columns: list[str]
+    columns: list[str]  # header names as in the file
     n_rows: int
-    line_offset: int | None = None  # line = _row + line_offset when exact (CSV), else None
+    line_offset: int | None = None  # CSV: line = _row + offset when exact; Excel: sheet row of the header
     notes: list[str] = field(default_factory=list)
     detected: bool = False  # the encoding was detected (not given)
     delim: str = ","
+    idents: list[str] = field(default_factory=list)  # SQL column names, parallel to columns
+
+    def ident(self, header: str) -> str:
+        """The SQL column name standing for the file column ``header``."""
+        return self.idents[self.columns.index(header)]
 
     def where(self, row: int) -> str:
         """``row 3 (line 4)`` / ``row 3 (sheet row 4)``: how a user finds a data row."""
         if self.format == "csv" and self.line_offset is not None:
             return f"row {row} (line {row + self.line_offset})"
         if self.format == "excel":
-            return f"row {row} (sheet row {row + 1})"
+            return f"row {row} (sheet row {row + (self.line_offset or 1)})"
         return f"row {row}"
 
 
-def normalize_encoding(name: str) -> str:
-    """The codec to use for a user-given encoding name; ConfigError when Python does not know it.
-
-    >>> normalize_encoding("GBK"), normalize_encoding("utf8")
-    ('gb18030', 'utf-8')
-    """
-    key = name.strip().lower().replace("_", "-")
-    if key in ENCODING_ALIASES:
-        return ENCODING_ALIASES[key]
-    try:
-        return codecs.lookup(key).name
-    except LookupError:
-        raise ConfigError(
-            f"unknown encoding {name!r} (--encoding); use utf-8, utf-8-sig, gb18030 (also for GBK/GB2312) "
-            "or another Python codec name"
-        ) from None
+def _lit(value: str) -> str:
+    """A SQL string literal (sqlglot quoting) for text that cannot be a parameter (a view body)."""
+    return sge.Literal.string(value).sql("duckdb")
 
 
-def _strict_ok(sample: bytes, encoding: str, final: bool) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    try:
-        decoder.decode(sample, final=final)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def detect_encoding(path: Path) -> str:
-    """utf-8-sig / utf-8 / gb18030 / a charset-normalizer guess; DataError when nothing fits."""
-    with open(path, "rb") as fh:
-        sample = fh.read(SAMPLE_BYTES)
-        final = len(sample) < SAMPLE_BYTES
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    tried = ["utf-8", "gb18030"]
-    if b"\x00" not in sample:
-        if _strict_ok(sample, "utf-8", final):
-            return "utf-8"
-        if _strict_ok(sample, "gb18030", final):
-            return "gb18030"
-        try:
-            from charset_normalizer import from_bytes
-
-            best = from_bytes(sample).best()
-        except Exception:  # pragma: no cover - detector failure is just "no guess"
-            best = None
-        if best is not None and best.encoding and best.chaos < 0.2:
-            return codecs.lookup(best.encoding).name
-        tried.append("charset-normalizer guess")
-    raise DataError(
-        f"{path.name}: cannot tell the file's encoding (tried {', '.join(tried)}); "
-        "it may not be a text export — give it with --encoding (e.g. --encoding gb18030)",
-        details=[f"file: {path}"],
-    )
-
-
-def transcode(path: Path, encoding: str, out_dir: Path) -> Path:
-    """Copy ``path`` to a UTF-8 file in ``out_dir``, decoding ``encoding`` in streaming chunks."""
-    out = out_dir / (path.stem + ".utf8.csv")
-    line = 1
-    with open(path, "r", encoding=encoding, errors="strict", newline="") as src, open(
-        out, "w", encoding="utf-8", newline=""
-    ) as dst:
-        while True:
-            try:
-                chunk = src.read(CHUNK_CHARS)
-            except UnicodeDecodeError as exc:
-                raise DataError(
-                    f"{path.name}: not valid {encoding} near line {line} (byte {exc.start} of a chunk): {exc.reason}; "
-                    "give the right encoding with --encoding",
-                    details=[f"file: {path}"],
-                ) from None
-            if not chunk:
-                break
-            line += chunk.count("\n")
-            dst.write(chunk)
-    return out
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-DELIMITERS = (",", ";", "\t", "|")
-
-
-def sniff_header(source: Path, path: Path, *, tsv: bool = False) -> tuple[str, list[str]]:
+def sniff_header(source: str | Path, path: Path, *, tsv: bool = False) -> tuple[str, list[str]]:
     """(delimiter, header names) of a UTF-8 CSV: the candidate delimiter giving the most header
-    fields. DataError for an empty or duplicated header name."""
+    fields; the names pass :func:`~leadlab.ingest.headers.check_header`."""
     with open(source, encoding="utf-8-sig", errors="replace", newline="") as fh:
         sample = fh.read(1 << 16)
     best: tuple[str, list[str]] = (",", [])
@@ -174,19 +95,10 @@ def sniff_header(source: Path, path: Path, *, tsv: bool = False) -> tuple[str, l
         if len(row) > len(best[1]):
             best = (d, row)
     delim, names = best
-    names = [n.strip() for n in names]
-    if not any(names):
+    if not any(n.strip() for n in names):
         raise DataError(f"{path.name}: the first line is empty; expected a header line with column names",
                         details=[f"file: {path}"])
-    seen: dict[str, int] = {}
-    for i, n in enumerate(names, start=1):
-        if not n:
-            names[i - 1] = n = f"_unnamed_{i}"
-        if n in seen:
-            raise DataError(f"{path.name}: column {n!r} appears twice in the header (columns {seen[n]} and {i}); "
-                            "rename or drop one", details=[f"file: {path}"])
-        seen[n] = i
-    return delim, names
+    return delim, check_header(names, path)
 
 
 def _csv_error(path: Path, message: str, n_fields: int, delim: str) -> str:
@@ -200,134 +112,159 @@ def _csv_error(path: Path, message: str, n_fields: int, delim: str) -> str:
                f" (separator {shown}; quote fields that contain it)")
     elif "unterminated quote" in message.lower():
         why = "a quoted field is not closed (a \" without its closing \")"
+    elif "unicode" in message.lower() or "utf-8" in message.lower() or "utf8" in message.lower():
+        why = "not valid UTF-8 (did the file change while it was read?)"
     else:
-        why = message.splitlines()[0]
+        why = message.splitlines()[0][:200] if message else "a malformed line"
     return f"{path.name}{where}: cannot be read as CSV: {why}"
 
 
-def _count_newlines(path: Path) -> int:
-    n = 0
-    last = b""
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 22):
-            n += block.count(b"\n")
-            last = block[-1:]
-    return n + (1 if last not in (b"\n", b"") else 0)
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {qi(table)}").fetchone()[0]
 
 
-def _finish(con: duckdb.DuckDBPyConnection, table: str, path: Path, fmt: str, encoding: str | None,
-            line_offset: int | None = None, n_rows: int | None = None) -> RawFile:
-    cols = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall() if r[0] != "_row"]
-    if n_rows is None:
-        n_rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-    if n_rows == 0:
-        raise DataError(f"{path.name} is empty: it has a header but no data rows", details=[f"file: {path}"])
-    return RawFile(path, fmt, encoding, table, cols, n_rows, line_offset)
+def _empty(path: Path) -> DataError:
+    return DataError(f"{path.name} is empty: it has a header but no data rows", details=[f"file: {path}"])
 
 
 def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, table: str, encoding: str | None) -> RawFile:
-    enc = normalize_encoding(encoding) if encoding else detect_encoding(path)
-    tmp_dir: Path | None = None
-    source = path
+    text: DecodedText = open_text(path, encoding)
     try:
-        if enc not in ("utf-8", "utf-8-sig"):
-            tmp_dir = Path(tempfile.mkdtemp(prefix="leadlab-ingest-"))
-            source = transcode(path, enc, tmp_dir)
-        elif encoding:  # given as UTF-8: check strictly so a wrong guess is reported clearly
-            with open(path, "rb") as fh:
-                if not _strict_ok(fh.read(SAMPLE_BYTES), "utf-8", final=os.path.getsize(path) <= SAMPLE_BYTES):
-                    raise DataError(f"{path.name}: not valid UTF-8; try --encoding gb18030", details=[f"file: {path}"])
-        delim, names = sniff_header(source, path, tsv=path.suffix.lower() == ".tsv")
-        struct = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+        delim, names = sniff_header(text.source, path, tsv=path.suffix.lower() == ".tsv")
+        cols = idents(len(names))
+        struct = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in cols) + "}"
         # A UTF-8 file is read through a view (parsed again when typed: cheaper than storing all
-        # text); a transcoded temp file is gone after this function, so it is materialized.
-        kind = "TABLE" if tmp_dir is not None else "VIEW"
+        # text); decoded text lives in an anonymous memory file closed below, so it is materialized.
+        kind = "VIEW" if text.source == str(path) else "TABLE"
         sql = (
-            f'CREATE OR REPLACE TEMP {kind} "{table}" AS SELECT * EXCLUDE (ordinality), '
-            f"CAST(ordinality AS BIGINT) AS _row FROM read_csv({_sql_str(str(source))}, auto_detect = false, "
-            f"header = true, delim = {_sql_str(delim)}, quote = '\"', escape = '\"', columns = {struct}) "
+            f"CREATE OR REPLACE TEMP {kind} {qi(table)} AS SELECT * EXCLUDE (ordinality), "
+            f"CAST(ordinality AS BIGINT) AS _row FROM read_csv({_lit(text.source)}, auto_detect = false, "
+            f"header = true, delim = {_lit(delim)}, quote = '\"', escape = '\"', columns = {struct}) "
             "WITH ORDINALITY"
         )
         try:
             con.execute(sql)
-            n_rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # parses: errors surface here
+            n_rows = _count(con, table)  # parses: errors surface here
         except duckdb.Error as exc:
-            full = str(exc)
-            low = full.lower()
-            if "unicode" in low or "utf-8" in low or "utf8" in low:
-                if encoding is None and enc == "utf-8":  # the sample was UTF-8, a later part is not
-                    return _read_csv(path, con, table, "gb18030")
-                raise DataError(f"{path.name}: not valid UTF-8 text; give the encoding with --encoding",
-                                details=[f"file: {path}"]) from None
-            raise DataError(_csv_error(path, full, len(names), delim), details=[f"file: {path}"]) from None
-        n_lines = _count_newlines(source)
-        # line = row + 1 holds when every record is one line (no quoted newlines) and no blank lines were skipped
-        line_offset = 1 if n_lines == n_rows + 1 else None
-        raw = _finish(con, table, path, "csv", enc, line_offset, n_rows)
-        raw.detected, raw.delim = encoding is None, delim
-        return raw
+            raise DataError(_csv_error(path, str(exc), len(names), delim), details=[f"file: {path}"]) from None
     finally:
-        if tmp_dir is not None:
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+        text.close()
+    if n_rows == 0:
+        raise _empty(path)
+    # line = row + 1 holds when every record is one line (no quoted newlines) and no blank lines were skipped
+    line_offset = 1 if text.n_lines == n_rows + 1 else None
+    return RawFile(path, "csv", text.encoding, table, names, n_rows, line_offset, detected=encoding is None,
+                   delim=delim, idents=cols)
+
+
+def cell_text(value: object) -> str | None:
+    """An Excel cell as the text a CSV export would hold (dates ISO, whole numbers without .0).
+
+    >>> cell_text(3.0), cell_text(2.5), cell_text(True), cell_text(dt.datetime(2026, 1, 31, 14, 5))
+    ('3', '2.5', 'true', '2026-01-31 14:05:00')
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
 
 
 def _read_excel(path: Path, con: duckdb.DuckDBPyConnection, table: str) -> RawFile:
-    import pandas as pd
+    import openpyxl
     import pyarrow as pa
 
     try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl")
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise DataError(f"{path.name}: cannot be read as an Excel workbook: {exc}", details=[f"file: {path}"]) from None
-    frame.columns = [str(c) for c in frame.columns]
-    frame = frame.dropna(how="all")
-    # pandas' row index is 0-based without the header: data row = index + 1
-    rows = pa.array((frame.index.to_numpy() + 1).astype("int64"))
-    arrow = pa.Table.from_pandas(frame.astype("string"), preserve_index=False).append_column("_row", rows)
+        raise DataError(f"{path.name}: cannot be read as an Excel workbook ({type(exc).__name__})",
+                        details=[f"file: {path}"]) from None
+    try:
+        sheet = book.worksheets[0]
+        first = sheet.min_row or 1
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        while header is not None and all(v is None for v in header):
+            header, first = next(rows, None), first + 1
+        if header is None:
+            raise DataError(f"{path.name}: the first sheet is empty; expected a header row and data rows",
+                            details=[f"file: {path}"])
+        names = check_header(list(header), path)
+        columns: list[list[str | None]] = [[] for _ in names]
+        numbers: list[int] = []
+        for offset, values in enumerate(rows, start=1):
+            if all(v is None for v in values):
+                continue  # an empty sheet row
+            if len(values) > len(names) and any(v is not None for v in values[len(names):]):
+                raise DataError(f"{path.name}, row {offset} (sheet row {first + offset}): a cell right of the last "
+                                "header column holds a value; give that column a header or clear it",
+                                details=[f"file: {path}"])
+            for i, column in enumerate(columns):
+                column.append(cell_text(values[i]) if i < len(values) else None)
+            numbers.append(offset)
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"{path.name}: cannot be read as an Excel workbook ({type(exc).__name__})",
+                        details=[f"file: {path}"]) from None
+    finally:
+        book.close()
+    if not numbers:
+        raise _empty(path)
+    cols = idents(len(names))
+    arrow = pa.table({**{c: pa.array(v, pa.string()) for c, v in zip(cols, columns)},
+                      "_row": pa.array(numbers, pa.int64())})
     con.register("_leadlab_excel_src", arrow)
     try:
-        casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in frame.columns)
-        con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT {casts}, _row FROM _leadlab_excel_src')
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {qi(table)} AS SELECT * FROM _leadlab_excel_src")
     finally:
         con.unregister("_leadlab_excel_src")
-    return _finish(con, table, path, "excel", None)
+    return RawFile(path, "excel", None, table, names, len(numbers), first, idents=cols)
 
 
 def _read_parquet(path: Path, con: duckdb.DuckDBPyConnection, table: str) -> RawFile:
+    import pyarrow.parquet as pq
+
     try:
-        names = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
-        casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in names)
-        con.execute(
-            f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT {casts}, CAST(ordinality AS BIGINT) AS _row '
-            "FROM read_parquet(?) WITH ORDINALITY",
-            [str(path)],
-        )
-    except duckdb.Error as exc:
-        raise DataError(f"{path.name}: cannot be read as Parquet: {str(exc).splitlines()[0]}",
+        schema = pq.read_schema(path)
+    except Exception as exc:
+        raise DataError(f"{path.name}: cannot be read as Parquet ({type(exc).__name__})",
                         details=[f"file: {path}"]) from None
-    return _finish(con, table, path, "parquet", None)
+    names = check_header(list(schema.names), path)
+    cols = idents(len(names))
+    casts = ", ".join(f"CAST(#{i} AS VARCHAR) AS {qi(c)}" for i, c in enumerate(cols, start=1))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {qi(table)} AS SELECT {casts}, CAST(ordinality AS BIGINT) AS _row "
+                    "FROM read_parquet(?) WITH ORDINALITY", [str(path)])
+    except duckdb.Error as exc:
+        raise DataError(f"{path.name}: cannot be read as Parquet ({type(exc).__name__})",
+                        details=[f"file: {path}"]) from None
+    n_rows = _count(con, table)
+    if n_rows == 0:
+        raise _empty(path)
+    return RawFile(path, "parquet", None, table, names, n_rows, idents=cols)
 
 
 def recover(raw: RawFile, exc: Exception, con: duckdb.DuckDBPyConnection) -> RawFile:
-    """A CSV read through a view is parsed again when typed; an error found only then (a non-UTF-8
-    byte after the sample, ...) is handled here: re-read as GB18030 when the encoding was
-    guessed, else a DataError naming the line."""
-    full = str(exc)
-    low = full.lower()
+    """A CSV read through a view is parsed again when typed; an error found only then becomes a
+    DataError naming the line (the file is never re-read in another encoding)."""
     if raw.format != "csv":
-        raise exc
-    if "unicode" in low or "utf-8" in low or "utf8" in low:
-        if raw.detected and raw.encoding == "utf-8":
-            con.execute(f'DROP VIEW IF EXISTS "{raw.table}"')
-            return read_file(raw.path, con, encoding="gb18030", table=raw.table)
-        raise DataError(f"{raw.path.name}: not valid UTF-8 text; give the encoding with --encoding",
+        raise DataError(f"{raw.path.name}: cannot be read as {raw.format} ({type(exc).__name__})",
                         details=[f"file: {raw.path}"]) from None
-    raise DataError(_csv_error(raw.path, full, len(raw.columns), raw.delim), details=[f"file: {raw.path}"]) from None
+    raise DataError(_csv_error(raw.path, str(exc), len(raw.columns), raw.delim), details=[f"file: {raw.path}"]) from None
 
 
 def read_file(path: str | Path, con: duckdb.DuckDBPyConnection, *, encoding: str | None = None,
               table: str = "_leadlab_raw") -> RawFile:
-    """Load ``path`` into the temp table ``table`` of ``con`` (text columns + ``_row``)."""
+    """Load ``path`` into the temp relation ``table`` of ``con`` (text columns + ``_row``)."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")

@@ -12,20 +12,28 @@ at most 20 rows and the total count.
 
 Row numbers are 1-based data rows as in the file (the header is not a row);
 for CSV the line number is shown too when it is exact.
+
+File columns are referred to by their SQL names (``_c1``, ...; see
+:meth:`~leadlab.ingest.readers.RawFile.ident`), never by their header text;
+literals go through sqlglot quoting. Timestamps with a UTC offset (``+08:00``,
+``Z``, ``UTC``) are converted to the business time zone
+(:func:`leadlab.schema.business_timezone`); naive ones are taken as local there.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
+import sqlglot.expressions as sge
 
 from leadlab.errors import DataError
 from leadlab.ingest.context import StoreLink, duck_type, qi
 from leadlab.ingest.pseudonymize import PII_KINDS, Pseudonymizer
 from leadlab.ingest.readers import RawFile
-from leadlab.schema import DISPOSITIONS, LIFECYCLE, TABLES, Table
+from leadlab.schema import DISPOSITIONS, LIFECYCLE, TABLES, Table, business_timezone
 
 MAX_ROWS = 20
 TYPED = "_leadlab_typed"
@@ -45,6 +53,15 @@ EXPECTED = {
     "float64": "a number",
     "boolean": "true/false (also yes/no, 1/0)",
 }
+#: C0 and C1 control characters except tab: refused in every loaded cell ...
+CONTROL_RE = r"[\x00-\x08\x0A-\x1F\x7F-\x9F]"
+#: ... except line breaks in free-text columns.
+FREE_TEXT = {("experiments", "description")}
+CONTROL_FREE_TEXT_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
+#: A time of day followed by something offset-like: such cells take the time-zone path.
+HAS_OFFSET_RE = r"(?i)\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?::\d\d)?\s*(?:z|utc|gmt|[+-]\d)"
+#: The offsets understood: Z, UTC, GMT, ±HH, ±HHMM, ±HH:MM after the time (anything else is unparseable).
+OFFSET_RE = r"(?i)^\s*(.*?\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(z|utc|gmt|[+-]\d\d(?::?\d\d)?)\s*$"
 
 
 @dataclass
@@ -86,7 +103,8 @@ class Stage:
 
 
 def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    """A SQL string literal (sqlglot quoting)."""
+    return sge.Literal.string(value).sql("duckdb")
 
 
 _WS_LIST = "(' ', chr(9), chr(10), chr(13), chr(160), chr(12288))"
@@ -97,27 +115,61 @@ def _trimmed(x: str) -> str:
     return f"NULLIF(trim({x}, {_WS}), '')"
 
 
-def _raw(header: str) -> str:
-    return f"CAST({qi(header)} AS VARCHAR)"
+def _cast(ident: str) -> str:
+    return f"CAST({qi(ident)} AS VARCHAR)"
 
 
-def _text(header: str) -> str:
-    """Trimmed text of a file column; trimming only runs on cells that start or end with space."""
-    x = _raw(header)
+def _text(x: str) -> str:
+    """Trimmed text of ``x``; trimming only runs on cells that start or end with space."""
     return f"CASE WHEN {x}[1] IN {_WS_LIST} OR {x}[-1] IN {_WS_LIST} THEN {_trimmed(x)} ELSE NULLIF({x}, '') END"
 
 
-def _typed_expr(header: str, dtype: str, allowed: tuple[str, ...] | None) -> str:
-    """The typed value of a file column: a fast cast of the raw text first, the tolerant forms
-    (trimmed, other date formats, 'No Answer' → no_answer) only for cells where it failed."""
-    x, t = _raw(header), _text(header)
+def _cells(ident: str, dtype: str) -> list[str]:
+    """The inner query's columns for one file column: raw text ``_raw_<id>``, trimmed text
+    ``_trim_<id>`` and, for dates and times, ``_off_<id>`` ({local, off} when the cell has a
+    UTC offset after its time, else NULL). The typed expressions refer to them by name, which
+    keeps them small (DuckDB's time grows faster than the expression size)."""
+    x = _cast(ident)
+    out = [f"{x} AS {qi('_raw' + ident)}", f"{_text(x)} AS {qi('_trim' + ident)}"]
+    if dtype in ("timestamp", "date"):
+        out.append(f"CASE WHEN regexp_matches({x}, {_lit(HAS_OFFSET_RE)}) THEN "
+                   f"regexp_extract({x}, {_lit(OFFSET_RE)}, ['local', 'off']) END AS {qi('_off' + ident)}")
+    return out
+
+
+def _naive_ts(x: str, t: str) -> str:
+    fmts = "[" + ", ".join(map(_lit, TS_FORMATS)) + "]"
+    return f"COALESCE(TRY_CAST({x} AS TIMESTAMP), TRY_CAST({t} AS TIMESTAMP), TRY_STRPTIME({t}, {fmts}))"
+
+
+def _offset_ts(ident: str) -> str:
+    """A cell with a UTC offset as a wall-clock time of the business time zone (NULL when the
+    offset is not one of :data:`OFFSET_RE`'s forms or out of range)."""
+    parts = qi("_off" + ident)
+    local, off = f"{parts}.local", f"upper({parts}.off)"
+    digits = f"replace({off}[2:], ':', '')"
+    hh = f"TRY_CAST({digits}[1:2] AS INTEGER)"
+    mm = f"(CASE WHEN length({digits}) = 4 THEN TRY_CAST({digits}[3:4] AS INTEGER) ELSE 0 END)"
+    minutes = (f"(CASE WHEN {off} IN ('Z', 'UTC', 'GMT') THEN 0 WHEN {hh} <= 14 AND {mm} < 60 THEN "
+               f"(CASE WHEN {off}[1] = '-' THEN -1 ELSE 1 END) * ({hh} * 60 + {mm}) END)")
+    utc = f"({_naive_ts(local, local)} - to_minutes({minutes}))"
+    return f"timezone({_lit(business_timezone())}, timezone('UTC', {utc}))"
+
+
+def _typed_expr(ident: str, dtype: str, allowed: tuple[str, ...] | None) -> str:
+    """The typed value of a file column (from the inner query's :func:`_cells`): a fast cast of
+    the raw text first, the tolerant forms (trimmed, other date formats, 'No Answer' →
+    no_answer) only for cells where it failed. Non-finite numbers become NULL (reported by
+    their own rule); timestamps with an offset are converted to the business time zone."""
+    x, t = qi("_raw" + ident), qi("_trim" + ident)
     if dtype == "string":
         if allowed:
             return (f"CASE WHEN {x} IN ({', '.join(map(_lit, allowed))}) THEN {x} "
                     f"ELSE lower(regexp_replace({t}, '[\\s\\-]+', '_', 'g')) END")
         return t
     if dtype == "float64":
-        return f"COALESCE(TRY_CAST({x} AS DOUBLE), TRY_CAST({t} AS DOUBLE))"
+        v = f"COALESCE(TRY_CAST({x} AS DOUBLE), TRY_CAST({t} AS DOUBLE))"
+        return f"(CASE WHEN isfinite({v}) THEN {v} END)"
     if dtype == "int64":
         def whole(v: str) -> str:
             d = f"TRY_CAST({v} AS DOUBLE)"
@@ -128,11 +180,13 @@ def _typed_expr(header: str, dtype: str, allowed: tuple[str, ...] | None) -> str
         no = ", ".join(map(_lit, FALSE_WORDS))
         return f"CASE WHEN lower({t}) IN ({yes}) THEN true WHEN lower({t}) IN ({no}) THEN false END"
     fmts = "[" + ", ".join(map(_lit, TS_FORMATS)) + "]"
+    has_offset = f"{qi('_off' + ident)} IS NOT NULL"
     if dtype == "timestamp":
-        return f"COALESCE(TRY_CAST({x} AS TIMESTAMP), TRY_CAST({t} AS TIMESTAMP), TRY_STRPTIME({t}, {fmts}))"
+        return f"(CASE WHEN {has_offset} THEN {_offset_ts(ident)} ELSE {_naive_ts(x, t)} END)"
     if dtype == "date":
-        return (f"COALESCE(TRY_CAST({x} AS DATE), TRY_CAST({t} AS DATE), CAST(TRY_CAST({t} AS TIMESTAMP) AS DATE), "
-                f"CAST(TRY_STRPTIME({t}, {fmts}) AS DATE))")
+        return (f"(CASE WHEN {has_offset} THEN CAST({_offset_ts(ident)} AS DATE) ELSE COALESCE(TRY_CAST({x} AS DATE), "
+                f"TRY_CAST({t} AS DATE), CAST(TRY_CAST({t} AS TIMESTAMP) AS DATE), "
+                f"CAST(TRY_STRPTIME({t}, {fmts}) AS DATE)) END)")
     raise ValueError(f"unsupported type {dtype}")
 
 
@@ -145,15 +199,20 @@ def build_typed(db: duckdb.DuckDBPyConnection, raw: RawFile, spec: Table, column
                 ignored: list[str]) -> Stage:
     """Create the temp table ``_leadlab_typed``: ``_row``, each canonical column typed, and
     ``_t_<col>`` (the raw text) for present non-text columns, for the parse checks."""
-    by_canon = {v: k for k, v in columns.items()}
+    by_canon = {v: raw.ident(k) for k, v in columns.items()}
     stage = Stage(spec, raw, columns, [c for c in spec.names if c in by_canon], ignored)
     selects = ["_row"]
+    inner = ["_row"]
+    control = []  # which loaded column holds a control character first, and its code point
     for col in spec.columns:
         if col.name in by_canon:
-            header = by_canon[col.name]
-            selects.append(f"{_typed_expr(header, col.dtype, col.allowed)} AS {qi(col.name)}")
+            ident = by_canon[col.name]
+            inner += _cells(ident, col.dtype)
+            selects.append(f"{_typed_expr(ident, col.dtype, col.allowed)} AS {qi(col.name)}")
             if col.dtype != "string" or col.allowed:  # raw text, for the parse checks and messages
-                selects.append(f"{_raw(header)} AS {qi('_t_' + col.name)}")
+                selects.append(f"{qi('_raw' + ident)} AS {qi('_t_' + col.name)}")
+            control.append((col.name, qi("_raw" + ident),
+                            _lit(CONTROL_FREE_TEXT_RE if (spec.name, col.name) in FREE_TEXT else CONTROL_RE)))
         elif col.derived and spec.name == "calls":
             continue  # filled below from the disposition
         else:
@@ -167,9 +226,15 @@ def build_typed(db: duckdb.DuckDBPyConnection, raw: RawFile, spec: Table, column
             else:
                 extra.append(f"{_derive_case(flag)} AS {qi(name)}")
                 stage.derived.append(name)
+    if control:
+        selects.append("CASE " + " ".join(f"WHEN regexp_matches({x}, {pattern}) THEN {_lit(name)}"
+                                          for name, x, pattern in control) + " END AS _ctl")
+        selects.append("CASE " + " ".join(f"WHEN regexp_matches({x}, {pattern}) THEN "
+                                          f"unicode(regexp_extract({x}, {pattern}))" for name, x, pattern in control)
+                       + " END AS _ctl_cp")
     star = f"* REPLACE ({', '.join(replace)})" if replace else "*"
     db.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS SELECT {', '.join([star, *extra])} FROM "
-               f"(SELECT {', '.join(selects)} FROM {qi(raw.table)})")
+               f"(SELECT {', '.join(selects)} FROM (SELECT {', '.join(inner)} FROM {qi(raw.table)}))")
     return stage
 
 
@@ -222,7 +287,19 @@ def _collect(db: duckdb.DuckDBPyConnection, rule: str, column: str, sql: str, hi
         f"SELECT count(*) OVER () AS n, _row, what FROM ({sql}) ORDER BY _row LIMIT {MAX_ROWS}").fetchall()
     if not rows:
         return None
-    return Finding(rule, column, int(rows[0][0]), [(int(r), str(w)) for _, r, w in rows], hint)
+    return Finding(rule, column, int(rows[0][0]), [(int(r), printable(str(w))) for _, r, w in rows], hint)
+
+
+_CONTROL = re.compile(CONTROL_RE)
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as ``?`` (messages go to a terminal).
+
+    >>> printable("12\x1b[31m")
+    '12?[31m'
+    """
+    return _CONTROL.sub("?", text)
 
 
 def _show(expr: str) -> str:
@@ -232,15 +309,34 @@ def _show(expr: str) -> str:
 def check_cells(db: duckdb.DuckDBPyConnection, stage: Stage) -> list[Finding]:
     """Per-cell rules: parseable, not missing, minimum, allowed values, derived flags consistent."""
     spec, out = stage.table, []
+    if stage.present and db.execute(f"SELECT bool_or(_ctl IS NOT NULL) FROM {TYPED}").fetchone()[0]:
+        for name in stage.present:
+            f = _collect(db, "control character", name,
+                         f"SELECT _row, 'holds the control character ' || format('U+{{:04X}}', _ctl_cp) AS what "
+                         f"FROM {TYPED} WHERE _ctl = {_lit(name)}",
+                         hint="cells must not hold control characters (NUL, escape, line breaks outside "
+                              "free text, ...; tab is allowed)")
+            out += [f] if f else []
     for col in spec.columns:
         name = col.name
         if name not in stage.present:
             continue
         c, t = qi(name), _trimmed(qi("_t_" + name))
+        finite = "true"
+        if col.dtype in ("float64", "int64"):
+            finite = f"coalesce(isfinite(TRY_CAST({t} AS DOUBLE)), true)"
+            f = _collect(db, "non-finite number", name,
+                         f"SELECT _row, {_show(t)} || ' is not a finite number' AS what "
+                         f"FROM {TYPED} WHERE NOT {finite}",
+                         hint="infinity and NaN are not values; leave the cell empty when the number is unknown")
+            out += [f] if f else []
         if col.dtype != "string":
+            expected = EXPECTED[col.dtype]
+            if col.dtype == "timestamp":
+                expected += f" (an offset like +08:00 or Z is converted to {business_timezone()})"
             f = _collect(db, f"unparseable {col.dtype}", name,
-                         f"SELECT _row, {_show(t)} || ' is not {EXPECTED[col.dtype]}' AS what "
-                         f"FROM {TYPED} WHERE {c} IS NULL AND {t} IS NOT NULL")
+                         f"SELECT _row, {_show(t)} || {_lit(' is not ' + expected)} AS what "
+                         f"FROM {TYPED} WHERE {c} IS NULL AND {t} IS NOT NULL AND {finite}")
             out += [f] if f else []
         if not col.nullable:
             f = _collect(db, "missing value", name,
@@ -315,7 +411,7 @@ def check_store(link: StoreLink, stage: Stage, target: str) -> list[Finding]:
                 f"SELECT count(DISTINCT v), list(DISTINCT v ORDER BY v)[1:10] FROM (SELECT f.{qi(col)} AS v "
                 f"FROM {STAGE} f WHERE f.{qi(col)} IS NOT NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM {qi(alias)} r WHERE r.{qi(rcol)} = f.{qi(col)}))").fetchone()
-            f.hint = (f"{n} distinct unknown {col} value(s): {', '.join(map(str, first))}"
+            f.hint = (f"{n} distinct unknown {col} value(s): {printable(', '.join(map(str, first)))}"
                       + (", ..." if n > len(first) else "") + "; " + f.hint)
             out.append(f)
 
