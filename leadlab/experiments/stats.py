@@ -279,6 +279,9 @@ def effect_from_arms(a, b, va, vb, cab=0.0, *, n_a, n_b, df=math.inf, alpha: flo
     lo, hi = _interval(eff, se, alpha, alternative, df)
     q = _ppf(1 - (alpha / 2 if alternative == "two-sided" else alpha), df)
     rlo, rhi = _ratio_interval(a, b, va, vb, cab, q, alternative != "less", alternative != "greater")
+    # no spread in either arm (e.g. no event at all): no interval rather than a zero-width one
+    flat = ~(se > 0)
+    lo, hi, rlo, rhi = (np.where(flat, np.nan, v) for v in (lo, hi, rlo, rhi))
     with np.errstate(divide="ignore", invalid="ignore"):
         ok = (a != 0) & ~np.isnan(a)
         rel = np.where(ok, b / np.where(ok, a, 1) - 1, np.nan)
