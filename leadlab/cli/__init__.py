@@ -7,8 +7,11 @@ print one ``error:`` line plus details and exit non-zero, without a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import sys
+import unicodedata
 
 import click
 
@@ -67,23 +70,59 @@ def cli() -> None:
     """
 
 
+def one_line(text: object) -> str:
+    """``text`` as one safe terminal line: control, format (bidi) and line-break characters
+    are shown as escapes, so a hostile value in a message cannot add lines or move the cursor.
+
+    >>> print(one_line("bad" + chr(10) + "row" + chr(27) + "[2J 张伟"))
+    bad\\nrow\\x1b[2J 张伟
+    """
+    out = []
+    for ch in str(text):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _error(message: object, details: list[str] | tuple[str, ...] = ()) -> None:
+    click.echo(f"error: {one_line(message)}", err=True)
+    for line in details:
+        click.echo(f"  {one_line(line)}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning LeadlabErrors into one clear line."""
+    """Entry point: run the CLI; a user mistake (a LeadlabError, a bad option or argument) prints
+    ``error: <one line>`` (plus indented details) on stderr and exits non-zero, never a traceback."""
     try:
         cli.main(args=argv, prog_name="leadlab", standalone_mode=False)
     except LeadlabError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        for line in exc.details:
-            click.echo(f"  {line}", err=True)
+        _error(exc.message, exc.details)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.UsageError as exc:  # bad option value, missing argument, unknown command
+        hint = [f"see: {exc.ctx.command_path} --help"] if exc.ctx is not None else []
+        _error(exc.format_message(), hint)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:  # e.g. a file click could not open
+        _error(exc.format_message())
+        sys.exit(exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except BrokenPipeError:  # `leadlab ... | head`: the reader left; not an error of ours
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except OSError as exc:  # the file system refused (permission, no space, missing folder): not a bug of ours
+        if os.environ.get("LEADLAB_DEBUG"):
+            raise
+        where = " ".join(str(f) for f in (exc.filename, exc.filename2) if f)
+        _error(f"{exc.strerror or type(exc).__name__}" + (f": {where}" if where else ""),
+               ["set LEADLAB_DEBUG=1 to see where it happened"])
+        sys.exit(2)
 
 
 db_option = click.option(

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from leadlab.cli import db_option
-from leadlab.cli.types import AS_OF, FINITE
+from leadlab.cli.types import AS_OF, FINITE, TABLE_FILE
 from leadlab.errors import ConfigError, DataError
 
 
@@ -254,7 +254,7 @@ def design_cmd(baseline, effect, relative, sd, alpha, power_target, arms, daily,
 @click.option("--column", default=None, help="Column holding the unit id (default: the first column).")
 @click.option("--encoding", default=None, metavar="NAME",
               help="Text encoding of a CSV (utf-8, utf-8-sig, gb18030/gbk); detected when omitted, as in `ingest`.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--output", type=TABLE_FILE, default=None,
               help="File to write: .csv (UTF-8 with BOM), .tsv or .xlsx (default: CSV on stdout).")
 def assign_cmd(units_file: Path, salt: str, arms: str, weights: str | None, column: str | None,
                encoding: str | None, output: Path | None) -> None:
@@ -278,6 +278,8 @@ def assign_cmd(units_file: Path, salt: str, arms: str, weights: str | None, colu
     if not salt.strip():
         raise ConfigError("option --salt: must not be empty (use the experiment id)")
     arm_names = [a.strip() for a in arms.split(",") if a.strip()]
+    if len(arm_names) < 2 or len(set(arm_names)) != len(arm_names):
+        raise ConfigError(f"option --arms: give two or more different arm names separated by commas, got {arms!r}")
     w = None
     if weights:
         try:

@@ -8,6 +8,7 @@ import math
 import click
 
 from leadlab.cli import db_option
+from leadlab.cli.types import PERIOD
 
 PERIOD_HELP = "Period: 2026-10, 2026-W46, 2026-Q4, 2026, last-month, last-week, last-quarter (relative to the latest call)."
 TEAM_HELP = "Only this team (calls by its reps, leads owned by its reps)."
@@ -55,7 +56,7 @@ def kpi() -> None:
 
 
 @kpi.command("show")
-@click.option("--period", default="last-month", show_default=True, help=PERIOD_HELP)
+@click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
 @click.option("--team", default=None, help=TEAM_HELP)
 @click.option("--compare-to", "compare_to", type=click.Choice(["previous", "last-year"]), default="previous", show_default=True,
               help="Comparison period: the previous period or the same period last year.")
@@ -115,7 +116,7 @@ def show(period, team, compare_to, by, as_json, db):
 
 
 @kpi.command("targets")
-@click.option("--period", default="last-month", show_default=True, help=PERIOD_HELP)
+@click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
 @click.option("--file", "path", default=None, type=click.Path(dir_okay=False),
               help="Targets YAML (default: data/targets.yml, else the packaged demo targets).")
 @click.option("--team", default=None, help=TEAM_HELP)
@@ -134,7 +135,7 @@ def targets(period, path, team, as_json, db):
 
 
 @kpi.command("scorecard")
-@click.option("--period", default="last-month", show_default=True, help=PERIOD_HELP)
+@click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
 @click.option("--team", default=None, help=TEAM_HELP)
 @click.option("--weights", default=None, help="Composite weights, e.g. connect_rate=1,conversation_rate=1,sql_rate=2 (the default).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -152,7 +153,7 @@ def scorecard(period, team, weights, as_json, db):
 
 
 @kpi.command("pool")
-@click.option("--period", default="last-month", show_default=True, help=PERIOD_HELP)
+@click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
 @click.option("--team", default=None, help=TEAM_HELP)
 @click.option("--stale-days", default=14, show_default=True, type=click.IntRange(1, None), help="Days without a touch that make an open lead stale.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -170,7 +171,7 @@ def pool(period, team, stale_days, as_json, db):
 
 
 @kpi.command("summary")
-@click.option("--period", default="last-month", show_default=True, help=PERIOD_HELP)
+@click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
 @click.option("--team", default=None, help=TEAM_HELP)
 @click.option("--compare-to", "compare_to", type=click.Choice(["previous", "last-year"]), default="previous", show_default=True)
 @click.option("--targets", "path", default=None, type=click.Path(dir_okay=False), help="Targets YAML (default as in `kpi targets`).")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from leadlab.cli import db_option
-from leadlab.cli.types import PERIOD
+from leadlab.cli.types import PERIOD, TABLE_FILE
 
 _data = click.option("--data", "data", default="store", show_default=True, metavar="store|FILE",
                      help="The store's leads table, or a CSV file (',' or ';' separated).")
@@ -216,7 +216,7 @@ def monitor(model_path, period, as_json, db) -> None:
 @click.option("--capacity-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV with columns rep_id,capacity (overrides --capacity; reps not listed get no list).")
 @click.option("--max-attempts", type=int, default=8, show_default=True, help="Skip leads already dialled this often.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--out", type=TABLE_FILE, default=None,
               help="Write the list to this file: .csv (UTF-8 with BOM), .tsv or .xlsx.")
 @_modelpath
 @_weak
@@ -242,7 +242,9 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_
 
     cap: int | dict = capacity
     if capacity_file is not None:
-        frame = pd.read_csv(capacity_file, sep=None, engine="python")
+        from leadlab.tabular import read_table
+
+        frame = read_table(capacity_file, option="--capacity-file")[0].reset_index(drop=True)  # as ingest reads files
         if not {"rep_id", "capacity"} <= set(frame.columns):
             raise ConfigError(f"{capacity_file}: needs columns rep_id and capacity; found {', '.join(frame.columns)}")
         numbers = pd.to_numeric(frame.capacity, errors="coerce")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from leadlab.cli import db_option
+from leadlab.errors import ConfigError
 
 
 @click.command("synth")
@@ -37,6 +38,11 @@ def synth(n_leads: int, seed: int, db: str | None, end: str, months: int, truth_
     from leadlab import store
     from leadlab.synth import synthesize
 
+    if truth_dir is not None:
+        try:
+            truth_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"option --truth-dir: cannot create the folder {truth_dir}: {exc.strerror}") from None
     url = store.resolve_url(db)
     truth = synthesize(n_leads, seed, url=url, truth_dir=truth_dir, end=end, months=months,
                        replace=replace, progress=not quiet)

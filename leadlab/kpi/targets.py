@@ -122,7 +122,11 @@ def load_targets(path: str | Path | None = None) -> list[Target]:
     p = Path(path) if path else default_targets_path()
     if not p.exists():
         raise ConfigError(f"targets file {p} does not exist")
-    return parse_targets_text(p.read_text(encoding="utf-8"), source=str(p))
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"targets file {p}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    return parse_targets_text(text, source=str(p))
 
 
 def check_names(targets: list[Target], data: KpiData) -> None:
