@@ -7,7 +7,8 @@ metric is SQLs per call (a ratio of sums over the reps of an arm); CUPED uses th
 pre-period rate. Both arms have the same rate distribution (A/A), so every rejection is a
 false positive and every interval should contain 0 (absolute) and 0 % (relative).
 
-Run ``python -m leadlab.experiments.simulate`` for the table in docs/experiments.md.
+Run ``python -m leadlab.experiments.simulate`` for the table in docs/experiments.md
+(``--before`` for the same simulation through the pre-issue-8 analysis).
 """
 
 from __future__ import annotations
@@ -101,19 +102,58 @@ def aa_sequential(seed: int, runs: int, reps_per_arm: int, icc: float, *, days: 
     return float(ever.mean())
 
 
-def main(runs: int = 4000, seed: int = 20260801) -> None:  # pragma: no cover - a report printer
-    print(f"A/A, SQLs per call, {runs:,} runs per cell (SE of a rate near 0.05: {np.sqrt(0.0475 / runs):.4f})")
+def _before_effect(f: RepFloor, r: int, y, d, cuped: bool):
+    """The pre-issue-8 analysis of run ``r``: per-arm CUPED variances with ``n - 1``, Welch df
+    ignoring the slope, delta-method lift on the normal distribution (still available as
+    :func:`stats.cuped_estimates` and :func:`stats.compare`)."""
+    a, b = ~f.arm[r], f.arm[r]
+    ma = S.ArmMoments.from_values(y[r, a], d[r, a], f.x[r, a])
+    mb = S.ArmMoments.from_values(y[r, b], d[r, b], f.x[r, b])
+    (ea, eb) = S.cuped_estimates([ma, mb])[0] if cuped else (S.ratio_estimate(ma), S.ratio_estimate(mb))
+    e = S.compare(ea, eb, welch_df=True)
+    rel_se = np.sqrt(eb.var / ea.value ** 2 + eb.value ** 2 * ea.var / ea.value ** 4)
+    return e, e.rel_effect - 1.959964 * rel_se, e.rel_effect + 1.959964 * rel_se, ma.n + mb.n
+
+
+def aa_fixed_before(seed: int, runs: int, reps_per_arm: int, icc: float, *, cuped: bool, base: float = 0.05) -> dict:
+    """:func:`aa_fixed` with the pre-issue-8 analysis (scalar loop, for the docs' "before")."""
+    f = rep_floor(seed, runs, reps_per_arm, icc, base=base)
+    out = np.array([(e.p_value < 0.05, e.ci_low <= 0 <= e.ci_high, lo <= 0 <= hi)
+                    for e, lo, hi, _ in (_before_effect(f, r, f.y, f.d, cuped) for r in range(runs))])
+    return _rates(out[:, 0], out[:, 1], out[:, 2])
+
+
+def aa_sequential_before(seed: int, runs: int, reps_per_arm: int, icc: float, *, days: int = 20,
+                         base: float = 0.05) -> float:
+    """:func:`aa_sequential` with the pre-issue-8 always-valid band (tuned at the reps)."""
+    f = rep_floor(seed, runs, reps_per_arm, icc, base=base)
+    ys, ds = daily_looks(f, days, seed + 1)
+    ever = np.zeros(runs, bool)
+    for t in range(days):
+        for r in np.flatnonzero(~ever):
+            e, _, _, n = _before_effect(f, r, ys[t], ds[t], True)
+            lo, hi = S.confidence_sequence(e.effect, e.se, n, tuning=n)
+            ever[r] = lo > 0 or hi < 0
+    return float(ever.mean())
+
+
+def main(runs: int = 4000, seed: int = 20260801, before: bool = False) -> None:  # pragma: no cover - a printer
+    fixed, seq = (aa_fixed_before, aa_sequential_before) if before else (aa_fixed, aa_sequential)
+    print(("BEFORE (pre-issue-8 analysis). " if before else "") +
+          f"A/A, SQLs per call, {runs:,} runs per cell (SE of a rate near 0.05: {np.sqrt(0.0475 / runs):.4f})")
     print(f"{'reps/arm':>8} {'ICC':>5} {'CUPED':>6} {'FPR':>7} {'cover abs':>10} {'cover rel':>10}")
     for n in (8, 20):
         for icc in (0.02, 0.05):
             for cuped in (False, True):
-                r = aa_fixed(seed + n * 100 + int(icc * 100) + cuped, runs, n, icc, cuped=cuped)
+                r = fixed(seed + n * 100 + int(icc * 100) + cuped, runs, n, icc, cuped=cuped)
                 print(f"{n:>8} {icc:>5} {str(cuped):>6} {r['fpr']:>7.4f} {r['cover_abs']:>10.4f} {r['cover_rel']:>10.4f}")
     print("sequential, a look every day for 20 days, CUPED:")
     for n in (8, 20):
         for icc in (0.02, 0.05):
-            print(f"{n:>8} {icc:>5} FPR {aa_sequential(seed + 7 + n + int(icc * 100), runs, n, icc):.4f}")
+            print(f"{n:>8} {icc:>5} FPR {seq(seed + 7 + n + int(icc * 100), runs, n, icc):.4f}")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    import sys
+
+    main(before="--before" in sys.argv)
