@@ -30,6 +30,22 @@ def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
+AUTO_CHECKS = ("check_no_attributes_set_in_init", "check_get_params_invariance", "check_set_params",
+               "check_dont_overwrite_parameters", "check_estimators_overwrite_params", "check_fit_idempotent",
+               "check_n_features_in", "check_fit_check_is_fitted", "check_classifiers_train",
+               "check_estimators_pickle", "check_classifiers_regression_target")
+
+
+@pytest.mark.parametrize("name", AUTO_CHECKS)
+def test_sklearn_contract_of_the_default_auto_kind(name):
+    """The default ``model_kind="auto"`` keeps the estimator contract (a chosen subset of the
+    checks above, which run the full list for the two fixed kinds; the full list for auto as well
+    would add about a minute to the suite)."""
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, name)("LeadScorer", LeadScorer(min_per_class=1, min_samples_leaf=5, max_iter=50))
+
+
 def make_leads(n: int = 6000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Leads with a known logistic truth: source dominates, page views and seniority help."""
     rng = np.random.default_rng(seed)
