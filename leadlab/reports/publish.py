@@ -236,12 +236,12 @@ _PAGE_HREF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*/[A-Za-z0-9][A-Za-z0-9._-]*\.
 
 
 def safe_label(label: str) -> str:
-    """``label`` usable as a file name (letters, digits, ``-``, ``_``, ``.``).
+    """``label`` usable as a file name and URL (ASCII letters, digits, ``-``, ``_``, ``.``).
 
     >>> safe_label("EXP/LEAD SCRIPT")
     'EXP-LEAD-SCRIPT'
     """
-    out = "".join(c if c.isalnum() or c in "-_." else "-" for c in str(label)).strip(".-")
+    out = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "-" for c in str(label)).strip(".-")
     return out or "run"
 
 

@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -95,7 +96,7 @@ def confine_paths(params: dict[str, Any], declared: dict[str, Param], root: Path
 def _slug(value: Any) -> tuple[str, bool]:
     """A file-name part for ``value`` and whether it is lossless (equals the value's text)."""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    slug = safe_label(text)[:40]
+    slug = safe_label(text)[:40] if re.search(r"[A-Za-z0-9]", text) else "x"
     return slug, slug == text
 
 
@@ -112,6 +113,8 @@ def run_label(spec: ReportSpec, declared: dict[str, Param], params: dict[str, An
     '2026-10_team-East'
     >>> run_label(ReportSpec("kpi_report", "KPI"), d, {"period": "2026-10", "team": "<East>"}, "2026-10")
     '2026-10_team-East_3c50593f'
+    >>> run_label(ReportSpec("kpi_report", "KPI"), d, {"period": "2026-10", "team": "华东"}, "2026-10")
+    '2026-10_team-x_6c44e798'
     """
     base_param = spec.label_param if spec.label_param in declared else ("period" if "period" in declared else None)
     parts, lossless = [], True
