@@ -80,7 +80,7 @@ def count_dispersion(daily: pd.DataFrame, col: str, hist_p: list[Period]) -> sta
     for p in hist_p:
         d = daily[(daily["day"] >= p.start) & (daily["day"] < p.end)]
         grp = d["day"].dt.strftime("%G-%V") if p.kind == "day" else pd.Series(p.label, index=d.index)
-        parts.append(pd.DataFrame({"y": d[col], "g": grp, "wd": d["day"].dt.dayofweek}))
+        parts.append(pd.DataFrame({"y": d[col], "g": grp, "wd": d["day"].dt.day_of_week}))
     if not parts:
         return stats.Dispersion(math.nan, 0.0, np.r_[np.ones(5), np.zeros(2)])
     f = pd.concat(parts, ignore_index=True)
@@ -93,7 +93,7 @@ def exposure(p: Period, disp: stats.Dispersion | None) -> float:
     if disp is None or not np.isfinite(disp.phi):
         return business_days(p)
     days = pd.date_range(p.start, p.end - pd.Timedelta(seconds=1), freq="D")
-    return float(disp.weekday[days.dayofweek].sum())
+    return float(disp.weekday[days.day_of_week].sum())
 
 
 def _test(k, cur: pd.Series, ref: pd.Series, days_cur: float, days_ref: float, disp: stats.Dispersion | None = None) -> float:

@@ -280,7 +280,9 @@ def _log_post(u: np.ndarray, lk: np.ndarray, x: np.ndarray, n: np.ndarray, scale
     mu = special.expit(u)[:, None]
     kappa = np.exp(lk)[None, :]
     a, b = mu * kappa, (1 - mu) * kappa
-    ll = special.betaln(a[..., None] + x, b[..., None] + (n - x)).sum(axis=-1) - len(x) * special.betaln(a, b)
+    gl = special.gammaln
+    ll = (gl(a[..., None] + x).sum(axis=-1) + gl(b[..., None] + (n - x)).sum(axis=-1)
+          - gl((a + b)[..., None] + n).sum(axis=-1) - len(x) * (gl(a) + gl(b) - gl(a + b)))
     sigma = np.sqrt(special.polygamma(1, a) + special.polygamma(1, b))
     dsig = kappa * (mu * special.polygamma(2, a) + (1 - mu) * special.polygamma(2, b)) / (2 * sigma)
     prior = np.log(sigma) - sigma / scale + np.log(np.abs(dsig)) + np.log(mu * (1 - mu))
