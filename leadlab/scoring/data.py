@@ -6,7 +6,7 @@ binary, or has a single class, is refused with a :class:`~leadlab.errors.DataErr
 
 >>> import pandas as pd
 >>> frame, y, info = prepare_target(pd.DataFrame({"y": ["yes", "no", None, "no"]}), "y")
->>> list(y), info.n_missing_target
+>>> y.tolist(), info.n_missing_target
 ([1, 0, 0], 1)
 """
 

@@ -248,9 +248,9 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
     >>> import pandas as pd
     >>> ff = FeatureFrame(categorical=["src"], numeric=["x"], min_category_count=1)
     >>> ff.fit(pd.DataFrame({"src": ["a", "b"], "x": [1, 2]})).transform(pd.DataFrame({"src": ["b", "zz"], "x": [3, None]}))
-       src    x
-    0  1.0  3.0
-    1  3.0  NaN
+         x  src
+    0  3.0  1.0
+    1  NaN  3.0
     """
 
     def __init__(self, numeric=None, categorical=None, boolean=None, timestamp=None,
