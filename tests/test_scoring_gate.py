@@ -99,6 +99,11 @@ def test_apply_refuses_the_weak_model_and_accepts_it_with_the_override(floor, ca
     code = run(["score", "call-list", "--db", url, "--model", good, "--capacity", "3"])
     err = capsys.readouterr().err
     assert code == 2 and f"lead_scores were written by model {version}" in err and "score apply" in err
+    # no model file to check the scores against: says which model wrote them and what is missing
+    code = run(["score", "call-list", "--db", url, "--model", str(floor["folder"] / "gone.skops")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"lead_scores come from model {version}: no model file at" in err
+    assert len(err.strip().splitlines()) == 1
     # the good model: applied and listed without any flag; the printed list shows rounded scores
     assert run(["score", "apply", "--db", url, "--model", good, "-q"]) == 0
     capsys.readouterr()

@@ -236,7 +236,8 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_
     import pandas as pd
 
     from leadlab.errors import ConfigError
-    from leadlab.scoring.apply import call_list, check_scores
+    from leadlab.errors import ModelError
+    from leadlab.scoring.apply import TEXT, call_list, check_scores
     from leadlab.scoring.persist import load_model
     from leadlab.store import connect
 
@@ -254,8 +255,11 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_
                               "calls, 0 or more")
         cap = dict(zip(frame.rep_id.astype(str), numbers.astype(int)))
     con = connect(db)
-    check_scores(con)  # before loading a model: "run score apply first" is the useful message
-    model = load_model(model_path)
+    versions = check_scores(con)  # before loading a model: "run score apply first" is the useful message
+    try:
+        model = load_model(model_path)
+    except ModelError as exc:
+        raise ModelError(TEXT["needs_model"].format(found=", ".join(versions) or "?", problem=exc.message)) from None
     lst = call_list(con, capacity=cap, max_attempts=max_attempts, model=model, allow_weak=allow_weak)
     if out:
         from leadlab.tabular import write_table

@@ -34,6 +34,8 @@ SCORE_DECIMALS = 1
 TEXT = {
     "no_scores": "no lead scores in the store (table lead_scores is {state}): run `leadlab score apply` first, "
                  "then `leadlab score call-list`",
+    "needs_model": "the call list uses only scores of a model fit for use, and lead_scores come from model "
+                   "{found}: {problem}",
     "stale": "lead_scores were written by model {found}, but the model file holds {expected}: run `leadlab score "
              "apply` again (or pass --model with the file of {found})",
 }
@@ -197,23 +199,24 @@ def _publish(con, staging: str, *, replace_all: bool) -> None:
     con.drop_table(staging, force=True)
 
 
-def check_scores(con, model=None, *, allow_weak: bool = False) -> None:
+def check_scores(con, model=None, *, allow_weak: bool = False) -> list[str]:
     """Refuse a call list without lead scores (StoreError: run ``score apply`` first); with
     ``model``, refuse scores written by another model version and a model not fit for use
-    (ModelError, unless ``allow_weak``)."""
+    (ModelError, unless ``allow_weak``). Returns the model versions found in lead_scores."""
     if not has_table(con, OUTPUT):
         raise StoreError(TEXT["no_scores"].format(state="missing"))
     scores = con.table(OUTPUT)
     if int(scores.count().to_pyarrow().as_py()) == 0:
         raise StoreError(TEXT["no_scores"].format(state="empty"))
-    if model is None:
-        return
     found = scores.select("model_version").distinct().to_pyarrow()["model_version"].to_pylist()
     versions = sorted(v for v in found if v is not None)
+    if model is None:
+        return versions
     stale = [v for v in versions if v != model.version]
     if stale:
         raise ModelError(TEXT["stale"].format(found=stale[0], expected=model.version))
     check_usable(model.meta, allow_weak=allow_weak, action="build a call list from its scores")
+    return versions
 
 
 def call_list(con, *, capacity: int | dict[str, int] = 40, as_of: pd.Timestamp | None = None,
