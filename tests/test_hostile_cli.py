@@ -411,3 +411,26 @@ def test_capacity_file_reads_like_ingest(scored_store, tmp_path, capsys):
     code, _, err = run(["score", "call-list", "--db", scored_store["url"], "--model", scored_store["model"],
                         "--capacity-file", empty], capsys)
     assert_one_line_error(code, err, "cap0.csv", "empty")
+
+
+STORE_MISTAKES = [
+    (["score", "evaluate", "--time-col", "nope"], ["--time-col", "'nope'", "no such column"]),
+    (["ab", "analyze", "--experiment", "EXP-NOPE"], ["experiment 'EXP-NOPE' is not in the store"]),
+    (["kpi", "show", "--period", "2026-10", "--team", "<script>"], ["team", "'<script>'"]),
+    (["score", "call-list", "--capacity", "0"], ["capacity", "at least 1"]),
+    (["ingest", "customers", "{d}/x.csv"], ["'customers' is not one of"]),
+    (["ingest", "reps", "{d}/x.csv", "--mapping", "{d}"], ["Is a directory", "{d}"]),
+]
+
+
+@pytest.mark.parametrize("args, fragments", STORE_MISTAKES, ids=[" ".join(a[:3]) for a, _ in STORE_MISTAKES])
+def test_store_mistakes_are_one_line(scored_store, tmp_path, capsys, args, fragments):
+    """Mistakes against a real store: unknown column, experiment, team, table; a folder as a file."""
+    _write(tmp_path, "x.csv", b"rep_id,team\nR1,East\n")
+    db = Path(scored_store["url"].removeprefix("duckdb://"))
+    stamp = db.stat().st_mtime_ns
+    args = [a.format(d=tmp_path) for a in args]
+    extra = ["--model", scored_store["model"]] if args[:2] == ["score", "call-list"] else []
+    code, _, err = run([*args, *extra, "--db", scored_store["url"]], capsys)
+    assert_one_line_error(code, err, *[f.format(d=tmp_path) for f in fragments])
+    assert db.stat().st_mtime_ns == stamp, "the store is unchanged"

@@ -342,6 +342,9 @@ def train_scorer(
         if isinstance(data, pd.DataFrame) or (data not in (None, "store")):
             notes.append(f"no column {time_col!r}: the time split uses row order (oldest rows first)")
             time_col = None
+        else:
+            raise ConfigError(f"time_col={time_col!r} (--time-col): {source} has no such column; columns are "
+                              f"{', '.join(map(str, frame.columns))}")
     if time_col is not None and not pd.api.types.is_datetime64_any_dtype(frame[time_col]):
         try:
             frame[time_col] = pd.to_datetime(frame[time_col])
