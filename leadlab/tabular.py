@@ -83,6 +83,8 @@ def neutralise(text: str) -> str:
 
 def _cell(value: object) -> object:
     """One cell as a spreadsheet should hold it: None (empty), a number, a date-time or neutralised text."""
+    if type(value) is str:  # the common case first
+        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
     if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -170,27 +172,37 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _OOXML_ESCAPE = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
 
 
+def _xlsx_text(value: str) -> str:
+    """A literal ``_xHHHH_`` escaped as Excel itself writes it (``_x005F_xHHHH_``): Excel decodes the
+    OOXML escape in strings, so ``_x003D_`` would otherwise show as ``=``."""
+    return _OOXML_ESCAPE.sub(r"_x005F\1", value) if "_x" in value else value
+
+
 def _write_xlsx(tmp: Path, header: list[str], rows: list[list[object]], name: str, sheet: str) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     for r, row in enumerate([header, *rows], start=1):  # refuse before a workbook exists
         for i, v in enumerate(row):
-            if isinstance(v, str) and (bad := _XML_ILLEGAL.search(v)):
+            if type(v) is str and (bad := _XML_ILLEGAL.search(v)):
                 raise DataError(TEXT["xlsx_char"].format(name=name, row=r, column=header[i],
                                                          char=f"U+{ord(bad.group()):04X}"))
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
 
-    def text(value: str, row: int, column: str) -> WriteOnlyCell:
-        # Excel decodes _xHHHH_ in a string (OOXML escape): escape a literal one, so "_x003D_..." stays that text
-        c = WriteOnlyCell(ws, value=_OOXML_ESCAPE.sub(r"_x005F\1", value))
-        c.data_type = "s"  # never a formula, whatever the text
+    def text(value: str) -> object:
+        # openpyxl stores a str as a string cell (data_type 's') unless it starts with "=": after
+        # neutralise() none does, but a formula cell is made impossible here, not just unlikely
+        value = _xlsx_text(value)
+        if not value.startswith("="):
+            return value
+        c = WriteOnlyCell(ws, value=value)  # pragma: no cover - neutralise() prefixes every "="
+        c.data_type = "s"
         return c
 
-    ws.append([text(h, 1, h) for h in header])
-    for r, row in enumerate(rows, start=2):
-        ws.append([text(v, r, header[i]) if isinstance(v, str) else v for i, v in enumerate(row)])
+    ws.append([text(h) for h in header])
+    for row in rows:
+        ws.append([text(v) if type(v) is str else v for v in row])
     wb.save(tmp)
 
 
@@ -216,6 +228,8 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, option: str = "--out",
 
 def _char(text: str) -> str | None:
     """The first control/format character of ``text`` as ``U+XXXX``, or None."""
+    if text.isprintable():  # fast path: no Cc/Cf/Zl/Zp character (isprintable is stricter, never looser)
+        return None
     for ch in text:
         if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
             return f"U+{ord(ch):04X}"
