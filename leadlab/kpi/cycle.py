@@ -185,7 +185,7 @@ class CycleResult(KpiResult):
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_xlabel("days since lead creation")
         ax.set_ylabel("share of opportunities")
-        ax.set_title("Sales cycle: won and lost by day (cumulative incidence, open deals censored)")
+        ax.set_title("Sales cycle: share won and lost by day")
         return ax
 
 
