@@ -26,11 +26,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import ibis
-import pandas as pd
 
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is used (keeps `leadlab ingest` startup short)
+    import pandas as pd
 from leadlab.errors import ConfigError, StoreError
 from leadlab.paths import default_db_path
 from leadlab.schema import TABLES, get_table
@@ -47,7 +49,14 @@ def resolve_url(url: str | None = None) -> str:
     return f"duckdb://{default_db_path()}"
 
 
-_OPTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+#: Query keys shown by name in redacted URLs and messages (any other key may itself be a
+#: secret, e.g. ``?<token>``, and is shown as ``***``).
+SHOWN_KEYS = frozenset({
+    "read_only", "threads", "memory_limit", "token", "password", "passwd", "pwd", "secret", "key", "api_key",
+    "access_token", "auth", "user", "username", "host", "port", "dbname", "database", "schema", "sslmode",
+    "sslpassword", "sslcert", "sslkey", "sslrootcert", "application_name", "connect_timeout", "options", "mode",
+    "motherduck_token", "warehouse", "role",
+})
 #: The options a DuckDB store URL may carry, and the rule each value must follow.
 DUCKDB_OPTIONS: dict[str, tuple[re.Pattern, str]] = {
     "read_only": (re.compile(r"(?i)true|false|1|0"), "true or false"),
@@ -58,8 +67,8 @@ DUCKDB_OPTIONS: dict[str, tuple[re.Pattern, str]] = {
 
 
 def _shown_key(key: str) -> str:
-    """A query key as shown: itself when it looks like an option name, else ``***``."""
-    return key if _OPTION_NAME.fullmatch(key) else "***"
+    """A query key as shown: itself when it is a well-known option name, else ``***``."""
+    return key if key.lower() in SHOWN_KEYS else "***"
 
 
 def redact_url(url: str) -> str:
@@ -155,7 +164,7 @@ def parse_duckdb_url(url: str) -> DuckDBURL:
     known = ", ".join(sorted(DUCKDB_OPTIONS))
     for key, value in parse_qsl(query, keep_blank_values=True):
         if key not in DUCKDB_OPTIONS:
-            name = f"{key!r}" if _OPTION_NAME.fullmatch(key) else "(a name that is not an option name)"
+            name = f"{key!r}" if key.lower() in SHOWN_KEYS else "(its name is not shown)"
             raise ConfigError(f"store URL {shown}: unknown option {name} for a DuckDB store (known: {known}); "
                               "values are not shown")
         if key in config or (key == "read_only" and read_only):
@@ -226,7 +235,7 @@ def ensure_tables(con: ibis.BaseBackend, names: tuple[str, ...] | None = None) -
             con.create_table(name, schema=get_table(name).ibis_schema)
 
 
-def write_table(con: ibis.BaseBackend, name: str, df: pd.DataFrame, *, overwrite: bool = False) -> None:
+def write_table(con: ibis.BaseBackend, name: str, df: "pd.DataFrame", *, overwrite: bool = False) -> None:
     """Append (or replace) ``df`` into the canonical table ``name``, casting to canonical types."""
     spec = get_table(name)
     frame = df.reindex(columns=spec.names)
@@ -255,6 +264,8 @@ def as_table(data: "ibis.Table | pd.DataFrame | str", con: ibis.BaseBackend | No
         return data
     if isinstance(data, str):
         return table(con or connect(), data)
+    import pandas as pd
+
     if isinstance(data, pd.DataFrame):
         backend = memory_backend()
         name = f"_df_{id(data):x}"

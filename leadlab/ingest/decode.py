@@ -74,6 +74,7 @@ class BadBytes(Exception):
     offset: int
     line: int
     reason: str
+    text_before: bool = False  # non-ASCII text decoded cleanly before the bad byte
 
     def where(self) -> str:
         """``row 3 (line 4), byte offset 120``: a data row counts from 1 after the header line."""
@@ -90,6 +91,7 @@ def scan(path: Path, encoding: str, sink=None) -> int:
     given. Returns the number of lines; raises BadBytes at the first byte that does not decode."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     consumed = newlines = 0
+    non_ascii = False
     last = b""
     with open(path, "rb") as fh:
         while True:
@@ -100,9 +102,13 @@ def scan(path: Path, encoding: str, sink=None) -> int:
             except UnicodeDecodeError as exc:
                 bad = consumed - pending + exc.start  # absolute offset of the first bad byte
                 inside = max(0, bad - consumed)  # a byte sequence cut by the block end holds no newline
-                raise BadBytes(encoding, bad, newlines + block[:inside].count(b"\n") + 1, exc.reason) from None
-            if text and sink is not None:
-                sink.write(text.encode("utf-8"))
+                before = bytes(exc.object[:exc.start])
+                raise BadBytes(encoding, bad, newlines + block[:inside].count(b"\n") + 1, exc.reason,
+                               non_ascii or not before.isascii()) from None
+            if text:
+                non_ascii = non_ascii or not text.isascii()
+                if sink is not None:
+                    sink.write(text.encode("utf-8"))
             if not block:
                 break
             consumed += len(block)
@@ -246,6 +252,9 @@ def open_text(path: Path, encoding: str | None) -> DecodedText:
     try:
         return _decode_to_memory(path, "gb18030")
     except BadBytes as bad:
+        if bad.text_before:  # Chinese text decoded fine up to here: a GB18030 file with a broken row
+            raise _refuse(path, bad, "the text before it is GB18030, so this row is damaged or in another "
+                                     "encoding; fix or re-export it") from None
         other = _guess(path)
         if other is None:
             raise DataError(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -57,8 +59,10 @@ class IngestResult:
             lines.append("  dry run: nothing was written")
         return "\n".join(lines)
 
-    def to_pandas(self) -> pd.DataFrame:
+    def to_pandas(self) -> "pd.DataFrame":
         """One row per outcome (inserted / updated / unchanged) with its row count."""
+        import pandas as pd
+
         return pd.DataFrame({
             "table": [self.table] * 3,
             "file": [self.path.name] * 3,
