@@ -97,3 +97,11 @@ def test_kpi_table_reports_the_dispersion_of_count_kpis(small_store):
     assert f.loc[counts, "dispersion"].notna().all() and (f.loc[counts, "dispersion"] > 0).all()
     assert f.loc[["connect_rate"], "dispersion"].isna().all()
     assert "quasi-Poisson" in t.notes[0] and "weekday-adjusted" in t.notes[0]
+    # the daily counts behind the dispersion add up to the period's KPI values
+    from leadlab.kpi.compare import daily_counts
+
+    per = t.period
+    daily = daily_counts(KpiData.from_store(small_store.url), per.start, per.end)
+    assert len(daily) == 31
+    for kpi, col in (("dials", "dials"), ("new_leads", "new_leads"), ("sql", "sqls"), ("won", "won")):
+        assert daily[col].sum() == f.loc[kpi, "value"], kpi

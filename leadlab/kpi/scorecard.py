@@ -20,7 +20,6 @@ interval and the rank interval come from the same seeded posterior draws.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
