@@ -434,3 +434,19 @@ def test_store_mistakes_are_one_line(scored_store, tmp_path, capsys, args, fragm
     code, _, err = run([*args, *extra, "--db", scored_store["url"]], capsys)
     assert_one_line_error(code, err, *[f.format(d=tmp_path) for f in fragments])
     assert db.stat().st_mtime_ns == stamp, "the store is unchanged"
+
+
+def test_xlsx_keeps_a_literal_ooxml_escape_literal(tmp_path):
+    """Excel decodes _xHHHH_ inside strings: "_x003D_1+1" would show as "=1+1"; it is escaped as Excel does."""
+    p = write_table(pd.DataFrame({"id": ["_x003D_1+1", "a_b"]}), tmp_path / "e.xlsx")
+    rows = read_xlsx_cells(p)
+    assert [c.value for c in (rows[1][0], rows[2][0])] == ["_x005F_x003D_1+1", "a_b"]
+
+
+@pytest.mark.parametrize("module", ["leadlab.tabular", "leadlab.cli.types", "leadlab.cli"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(module))
+    assert res.attempted > 0 and res.failed == 0

@@ -7,7 +7,6 @@ print one ``error:`` line plus details and exit non-zero, without a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import sys
@@ -110,13 +109,10 @@ def main(argv: list[str] | None = None) -> None:
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("aborted", err=True)
         sys.exit(130)
-    except BrokenPipeError:  # `leadlab ... | head`: the reader left; not an error of ours
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(141)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except OSError as exc:  # the file system refused (permission, no space, missing folder): not a bug of ours
+    except OSError as exc:  # the file system refused (permission, no space, a folder): not a bug of ours
+        # (a closed stdout pipe, `leadlab ... | head`, is handled by click: silent, exit 1)
         if os.environ.get("LEADLAB_DEBUG"):
             raise
         where = " ".join(str(f) for f in (exc.filename, exc.filename2) if f)

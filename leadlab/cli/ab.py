@@ -11,7 +11,7 @@ import click
 
 from leadlab.cli import db_option
 from leadlab.cli.types import AS_OF, FINITE, TABLE_FILE
-from leadlab.errors import ConfigError, DataError
+from leadlab.errors import ConfigError
 
 
 @click.group("ab")
