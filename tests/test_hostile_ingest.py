@@ -509,12 +509,17 @@ def test_stale_temp_folders_are_removed_on_the_next_start(store, tmp_path, capsy
     import tempfile
 
     tmp = tmp_path / "tmpdir"
-    stale = tmp / "leadlab-ingest-abc123"
+    stale = tmp / "leadlab-ingest-ab_12xyz"
     stale.mkdir(parents=True)
     (stale / "leads.utf8.csv").write_text("lead_id,phone\nL1,13900001111\n")
+    others = [tmp / "leadlab-ingest-bench-q1w2e3r4", tmp / "leadlab-ingest-zz99zz99"]  # not ours to remove
+    others[0].mkdir()
+    (others[0] / "store.duckdb").write_text("x")
+    others[1].mkdir()
+    (others[1] / "notes.txt").write_text("x")
     monkeypatch.setenv("TMPDIR", str(tmp))
     monkeypatch.setattr(tempfile, "tempdir", None)
     f = write_csv(tmp_path / "leads_s.csv", LEADS_HEADER, [["L50", "2026-02-01 09:00:00", "web_form"]], "gb18030")
     code, _, err = cli(["ingest", "leads", str(f), "--db", f"duckdb://{store}"], capsys)
     assert code == 0, err
-    assert not stale.exists() and list(tmp.iterdir()) == []
+    assert not stale.exists() and sorted(tmp.iterdir()) == sorted(others)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import codecs
 import os
-import shutil
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -252,7 +252,7 @@ def open_text(path: Path, encoding: str | None) -> DecodedText:
     try:
         return _decode_to_memory(path, "gb18030")
     except BadBytes as bad:
-        if bad.text_before:  # Chinese text decoded fine up to here: a GB18030 file with a broken row
+        if bad.text_before and bad.line >= 3:  # whole rows of Chinese text decoded: a broken GB18030 file
             raise _refuse(path, bad, "the text before it is GB18030, so this row is damaged or in another "
                                      "encoding; fix or re-export it") from None
         other = _guess(path)
@@ -268,22 +268,32 @@ def open_text(path: Path, encoding: str | None) -> DecodedText:
                                  "--encoding") from None
 
 
+#: The folders earlier versions created: ``tempfile.mkdtemp(prefix="leadlab-ingest-")`` (8 random
+#: characters) holding one ``<name>.utf8.csv``. Nothing else is touched (``leadlab-ingest-bench-*``, ...).
+_STALE_NAME = re.compile(r"leadlab-ingest-[a-z0-9_]{8}")
+
+
 def clean_stale_temp() -> list[Path]:
-    """Remove ``leadlab-ingest-*`` folders of this user in the temp folder (left by a crash of an
-    earlier version, which decoded into named temporary files). Returns what was removed."""
+    """Remove the decoded copies an earlier version left in the temp folder after a crash: folders
+    of this user named exactly like its temporary folders and holding only ``*.utf8.csv`` files.
+    Returns what was removed."""
     removed: list[Path] = []
     base = Path(tempfile.gettempdir())
     try:
-        entries = list(base.glob(TEMP_PREFIX + "*"))
+        entries = [e for e in base.iterdir() if _STALE_NAME.fullmatch(e.name)]
     except OSError:
         return removed
     uid = os.getuid() if hasattr(os, "getuid") else None
     for entry in entries:
         try:
-            st = entry.lstat()
-            if entry.is_symlink() or not entry.is_dir() or (uid is not None and st.st_uid != uid):
+            if entry.is_symlink() or not entry.is_dir() or (uid is not None and entry.lstat().st_uid != uid):
                 continue
-            shutil.rmtree(entry)
+            files = list(entry.iterdir())
+            if not all(f.name.endswith(".utf8.csv") and f.is_file() and not f.is_symlink() for f in files):
+                continue
+            for f in files:
+                f.unlink()
+            entry.rmdir()
             removed.append(entry)
         except OSError:
             continue
