@@ -34,7 +34,7 @@ def floor(small_store, tmp_path_factory):
     shutil.copy(small_store.path, db)
     url = f"duckdb://{db}"
     con = connect(url)
-    good = train_scorer("store", con=con, n_boot=50)
+    good = train_scorer("store", con=con, n_boot=20)
     frame, y, _ = load_store_leads(con)
     con.disconnect()
     shuffled = frame.assign(converted=np.random.default_rng(11).permutation(y))
