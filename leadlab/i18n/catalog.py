@@ -223,33 +223,37 @@ def check_calls(root: Path = PROJECT_DIR) -> list[str]:
 
 # ---------------------------------------------------------------- reading and compiling
 
-def _catalog_files(lang: str) -> list[tuple[str, object]]:
-    """``(area, traversable)`` of the ``.po`` files of ``lang`` (empty for English)."""
+def _catalog_files(lang: str, locale_dir: Path | None = None) -> list[tuple[str, object]]:
+    """``(area, traversable)`` of the ``.po`` files of ``lang`` (empty for English).
+
+    ``locale_dir`` None: the installed package's ``locale/`` (works from a wheel too).
+    """
     folder = CATALOG_FOLDERS.get(lang)
     if folder is None:
         return []
-    base = resources.files("leadlab") / "locale" / folder / "LC_MESSAGES"
+    base = (locale_dir or resources.files("leadlab") / "locale") / folder / "LC_MESSAGES"
     if not base.is_dir():
         return []
     return sorted((item.name[:-3], item) for item in base.iterdir() if item.name.endswith(".po"))
 
 
-def read_catalogs(lang: str) -> dict[str, "babel.messages.catalog.Catalog"]:  # noqa: F821
+def read_catalogs(lang: str, locale_dir: Path | None = None) -> dict[str, "babel.messages.catalog.Catalog"]:  # noqa: F821
     """The ``.po`` files of ``lang`` as Babel catalogs, by area. ConfigError for a broken file."""
     from babel.messages.pofile import PoFileError, read_po
 
     out = {}
-    for area, item in _catalog_files(lang):
+    for area, item in _catalog_files(lang, locale_dir):
         try:
             out[area] = read_po(BytesIO(item.read_bytes()), locale=BABEL_LOCALES[lang], domain=DOMAIN,
                                 abort_invalid=True)
         except (PoFileError, ValueError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"message catalog {folder_of(lang)}/{area}.po: {exc}") from None
+            raise ConfigError(f"message catalog {folder_of(lang, locale_dir)}/{area}.po: {exc}") from None
     return out
 
 
-def folder_of(lang: str) -> str:
-    return f"leadlab/locale/{CATALOG_FOLDERS.get(lang, lang)}/LC_MESSAGES"
+def folder_of(lang: str, locale_dir: Path | None = None) -> str:
+    """The catalog folder of ``lang`` as shown in messages."""
+    return f"{locale_dir or 'leadlab/locale'}/{CATALOG_FOLDERS.get(lang, lang)}/LC_MESSAGES"
 
 
 def _complete(message) -> bool:
@@ -284,14 +288,14 @@ def reload() -> None:
 
 # ---------------------------------------------------------------- checks
 
-def problems(lang: str = "zh", root: Path = PROJECT_DIR) -> list[str]:
+def problems(lang: str = "zh", root: Path = PROJECT_DIR, locale_dir: Path | None = None) -> list[str]:
     """Everything that keeps ``lang`` from being complete and correct; empty when all is well.
 
     Checks every extracted message has a non-empty, non-fuzzy translation in exactly
     one file, with the same ``{placeholders}`` as its id, plus :func:`check_calls`.
     """
     out = check_calls(root)
-    catalogs = read_catalogs(lang)
+    catalogs = read_catalogs(lang, locale_dir)
     where: dict[tuple[str | None, str], list[str]] = {}
     for area, catalog in catalogs.items():
         for m in catalog:
@@ -306,7 +310,7 @@ def problems(lang: str = "zh", root: Path = PROJECT_DIR) -> list[str]:
         if len(areas) > 1:
             out.append(f"{label} is in several files: {', '.join(a + '.po' for a in areas)}")
         entry = catalogs[areas[0]].get(msg.msgid, context=msg.context)
-        file = f"{folder_of(lang)}/{areas[0]}.po"
+        file = f"{folder_of(lang, locale_dir)}/{areas[0]}.po"
         strings = entry.string if isinstance(entry.string, (tuple, list)) else (entry.string,)
         if (msg.plural is None) != (not isinstance(entry.id, (tuple, list))):
             out.append(f"{file}: {msg.msgid!r} is used {'with' if msg.plural else 'without'} a plural form; "
@@ -329,10 +333,10 @@ def problems(lang: str = "zh", root: Path = PROJECT_DIR) -> list[str]:
     return out
 
 
-def coverage(lang: str = "zh", root: Path = PROJECT_DIR) -> tuple[int, int]:
+def coverage(lang: str = "zh", root: Path = PROJECT_DIR, locale_dir: Path | None = None) -> tuple[int, int]:
     """``(translated, total)``: extracted ids with a complete (non-empty, non-fuzzy) entry."""
     done = {(m.context, m.id if isinstance(m.id, str) else m.id[0])
-            for catalog in read_catalogs(lang).values() for m in catalog if _complete(m)}
+            for catalog in read_catalogs(lang, locale_dir).values() for m in catalog if _complete(m)}
     keys = [m.key for m in extract_entries(root)]
     return sum(k in done for k in keys), len(keys)
 
@@ -369,7 +373,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def update(areas: Iterable[str] | None = None, lang: str = "zh", root: Path = PROJECT_DIR) -> list[Path]:
+def update(areas: Iterable[str] | None = None, lang: str = "zh", root: Path = PROJECT_DIR,
+           locale_dir: Path = LOCALE_DIR) -> list[Path]:
     """Merge the extracted message ids into the ``.po`` files of ``lang``; return the files changed.
 
     Translations are kept; a new id lands in the file of the area where it is first used
@@ -379,7 +384,7 @@ def update(areas: Iterable[str] | None = None, lang: str = "zh", root: Path = PR
     from babel.messages.catalog import Catalog
 
     wanted_areas = set(areas) if areas else None
-    existing = read_catalogs(lang)
+    existing = read_catalogs(lang, locale_dir)
     owner = {}
     for area, catalog in existing.items():
         for m in catalog:
@@ -389,7 +394,7 @@ def update(areas: Iterable[str] | None = None, lang: str = "zh", root: Path = PR
     for msg in extract_entries(root):
         by_area.setdefault(owner.get(msg.key) or area_of(msg.locations[0][0]), []).append(msg)
     changed = []
-    folder = LOCALE_DIR / CATALOG_FOLDERS[lang] / "LC_MESSAGES"
+    folder = locale_dir / CATALOG_FOLDERS[lang] / "LC_MESSAGES"
     for area, messages in sorted(by_area.items()):
         if wanted_areas is not None and area not in wanted_areas:
             continue

@@ -98,11 +98,11 @@ def get_lang() -> str:
     return _block_lang.get() or _process_lang or resolve_lang(None)
 
 
-def set_lang(lang: str | None) -> str:
-    """Fix the language for this process (``None``: back to env/config); returns it."""
+def set_lang(lang: str | None) -> str | None:
+    """Fix the language for this process and return it normalized (``None``: back to env/config)."""
     global _process_lang
     _process_lang = None if lang is None else normalize_lang(lang, "set_lang")
-    return get_lang()
+    return _process_lang
 
 
 @contextmanager
