@@ -235,8 +235,7 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_
     """
     import pandas as pd
 
-    from leadlab.errors import ConfigError
-    from leadlab.errors import ModelError
+    from leadlab.errors import ConfigError, ModelError
     from leadlab.scoring.apply import TEXT, call_list, check_scores
     from leadlab.scoring.persist import load_model
     from leadlab.store import connect
