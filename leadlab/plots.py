@@ -48,13 +48,16 @@ COLORS: dict[str, str] = {
 FIGSIZE = (9.0, 4.2)
 
 
-def apply_style(context: str = "notebook") -> None:
+def apply_style(context: str = "notebook", lang: str | None = None) -> None:
     """Set the leadlab seaborn theme: white grid, the leadlab palette, readable fonts.
 
-    >>> apply_style()
+    The CJK font (Noto Sans CJK SC, :mod:`leadlab.i18n.fonts`) comes first in every
+    language, so Chinese labels and team names draw; ``lang`` is checked ("en"/"zh").
+
+    >>> apply_style(lang="zh")
     >>> import matplotlib.pyplot as plt
-    >>> plt.rcParams["axes.spines.top"]
-    False
+    >>> plt.rcParams["axes.spines.top"], plt.rcParams["font.family"][0]
+    (False, 'Noto Sans CJK SC')
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
@@ -82,6 +85,9 @@ def apply_style(context: str = "notebook") -> None:
     # labels come from data (team, source, arm names): a "$" must not start mathtext
     # (a parse error would fail the report), so text is always drawn literally
     plt.rcParams["text.parse_math"] = False
+    from leadlab.i18n.fonts import font_rc  # after set_theme, which resets font.family
+
+    plt.rcParams.update(font_rc(lang))
 
 
 def _axes(ax: "Axes | None", figsize: tuple[float, float] | None = None) -> "Axes":

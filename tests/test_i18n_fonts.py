@@ -90,3 +90,21 @@ def test_missing_font_package_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(fonts, "FONT_PACKAGE", "no_such_font_package_xyz")
     with pytest.raises(ConfigError, match="no_such_font_package_xyz is not installed"):
         fonts.cjk_font_path()
+
+
+def test_apply_style_draws_chinese_in_leadlab_charts():
+    import pandas as pd
+
+    from leadlab import plots
+
+    with plt.rc_context():
+        plots.apply_style(lang="zh")
+        assert plt.rcParams["font.family"][0] == "Noto Sans CJK SC"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ax = plots.funnel_chart(pd.DataFrame({"stage": ["线索", "已拨打", "已接通", "赢单"], "count": [1000, 800, 420, 40]}))
+            ax.set_title("销售漏斗（2026年10月）")
+            ax.figure.savefig(io.BytesIO(), format="png")
+            plt.close(ax.figure)
+        with pytest.raises(Exception, match="not a supported language"):
+            plots.apply_style(lang="fr")

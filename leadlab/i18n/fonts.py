@@ -59,9 +59,10 @@ def font_rc(lang: str | None = None) -> dict:
     """
     import matplotlib
 
-    from leadlab.i18n.lang import get_lang, normalize_lang
+    from leadlab.i18n.lang import normalize_lang
 
-    normalize_lang(lang if lang is not None else get_lang(), "font_rc lang")
+    if lang is not None:
+        normalize_lang(lang, "font_rc lang")
     family = register_cjk_font()
     rest = [f for f in matplotlib.rcParams["font.sans-serif"] if f not in (family, FALLBACK_FAMILY)]
     return {
