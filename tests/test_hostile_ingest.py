@@ -227,6 +227,23 @@ def test_blank_header_is_an_ignored_unnamed_column(header, store, tmp_path, caps
     assert "ignored (not canonical columns): _unnamed_4" in out
 
 
+@pytest.mark.parametrize("name,decoy", [
+    ("leads*.csv", "leads_decoy.csv"), ("leads?.csv", "leadsX.csv"), ("lea'ds; --.csv", None),
+    ("leads[1].parquet", "leads1.parquet"), ("leads*.xlsx", "leads_decoy.xlsx"),
+], ids=["star", "question-mark", "quote-semicolon", "brackets-parquet", "star-xlsx"])
+def test_hostile_file_name_reads_that_file_only(name, decoy, store, tmp_path, capsys):
+    """DuckDB expands * ? [ ] in a path as a glob: the file is handed over by descriptor, so a
+    decoy that matches the pattern is never read."""
+    fmt = name.rsplit(".", 1)[1]
+    f = WRITERS[fmt](tmp_path / name, LEADS_HEADER, [["L15", "2026-02-01 09:00:00", "web_form"]])
+    if decoy:
+        WRITERS[fmt](tmp_path / decoy, LEADS_HEADER, [["L99", "2026-02-01 09:00:00", "decoy"]])
+    code, out, err = cli(["ingest", "leads", str(f), "--db", f"duckdb://{store}"], capsys)
+    assert code == 0, err
+    assert "1 inserted" in out
+    assert rows(store, "SELECT lead_id FROM leads WHERE lead_id IN ('L15', 'L99')") == [("L15",)]
+
+
 # ---------------------------------------------------------------------------------------------
 # class 5: cells and encodings
 

@@ -95,6 +95,7 @@ def ingest_file(
         backend = connect(store_url)
     link = StoreLink(backend)
     bar = tqdm(total=6, desc=f"ingest {table}", unit="step", disable=not progress, leave=False)
+    raw = None
     try:
         bar.set_postfix_str("read")
         raw = read_file(path, link.db, encoding=encoding, table=RAW)
@@ -137,6 +138,8 @@ def ingest_file(
     finally:
         bar.close()
         link.cleanup([RAW, TYPED, STAGE, "_leadlab_changed"])
+        if raw is not None:
+            raw.close()
         if own:
             try:
                 backend.disconnect()

@@ -167,11 +167,29 @@ def _guess(path: Path) -> str | None:
     return None
 
 
-class DecodedText:
-    """A CSV export as UTF-8 text DuckDB can read at ``source``; close (or ``with``) to free it."""
+def fd_path(fd: int) -> str:
+    """A path naming the open file ``fd`` (``/proc/self/fd/N``, else ``/dev/fd/N``)."""
+    return f"/proc/self/fd/{fd}" if os.path.isdir("/proc/self/fd") else f"/dev/fd/{fd}"
 
-    def __init__(self, path: Path, encoding: str, source: str, n_lines: int, fd: int | None = None):
+
+def open_source(path: Path) -> tuple[int | None, str]:
+    """(fd, path DuckDB should read) for ``path``: the open file's ``/proc/self/fd/N`` where the
+    system has it, because DuckDB expands ``*``, ``?`` and ``[...]`` in a path as a glob (a file
+    named ``leads*.csv`` would read every matching file); elsewhere the path itself."""
+    if not (os.path.isdir("/proc/self/fd") or os.path.isdir("/dev/fd")):  # pragma: no cover - Windows
+        return None, str(path)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    return fd, fd_path(fd)
+
+
+class DecodedText:
+    """A CSV export as UTF-8 text DuckDB can read at ``source`` (an open file descriptor's path);
+    close (or ``with``) to free it. ``in_memory``: decoded into an anonymous memory file."""
+
+    def __init__(self, path: Path, encoding: str, source: str, n_lines: int, fd: int | None = None,
+                 in_memory: bool = False):
         self.path, self.encoding, self.source, self.n_lines, self._fd = path, encoding, source, n_lines, fd
+        self.in_memory = in_memory
 
     def close(self) -> None:
         if self._fd is not None:
@@ -189,11 +207,11 @@ def _anonymous_file() -> tuple[int, str]:
     """(fd, path DuckDB can open) of a file that has no name on disk."""
     if hasattr(os, "memfd_create"):
         fd = os.memfd_create(TEMP_PREFIX.rstrip("-"), os.MFD_CLOEXEC)
-        return fd, f"/proc/self/fd/{fd}"
+        return fd, fd_path(fd)
     handle = tempfile.TemporaryFile()  # POSIX: unlinked as soon as it is created
     fd = os.dup(handle.fileno())
     handle.close()
-    return fd, f"/dev/fd/{fd}"
+    return fd, fd_path(fd)
 
 
 def _decode_to_memory(path: Path, encoding: str) -> DecodedText:
@@ -204,6 +222,13 @@ def _decode_to_memory(path: Path, encoding: str) -> DecodedText:
     except BaseException:
         os.close(fd)
         raise
+    return DecodedText(path, encoding, source, n_lines, fd, in_memory=True)
+
+
+def _as_is(path: Path, encoding: str) -> DecodedText:
+    """A UTF-8 file checked whole, handed to DuckDB through its open descriptor."""
+    n_lines = scan(path, encoding)
+    fd, source = open_source(path)
     return DecodedText(path, encoding, source, n_lines, fd)
 
 
@@ -220,7 +245,7 @@ def open_text(path: Path, encoding: str | None) -> DecodedText:
         enc = normalize_encoding(encoding)
         try:
             if enc in UTF8:
-                return DecodedText(path, enc, str(path), scan(path, enc))
+                return _as_is(path, enc)
             return _decode_to_memory(path, enc)
         except BadBytes as bad:
             raise _refuse(path, bad, "the file is not in the encoding given (--encoding or the mapping's "
@@ -234,13 +259,13 @@ def open_text(path: Path, encoding: str | None) -> DecodedText:
     if enc is not None:  # a byte-order mark says it
         try:
             if enc in UTF8:
-                return DecodedText(path, enc, str(path), scan(path, enc))
+                return _as_is(path, enc)
             return _decode_to_memory(path, enc)
         except BadBytes as bad:
             raise _refuse(path, bad, "the file starts with a byte-order mark of this encoding but does not "
                                      "decode; fix that row or re-export the file") from None
     try:
-        return DecodedText(path, "utf-8", str(path), scan(path, "utf-8"))
+        return _as_is(path, "utf-8")
     except BadBytes as bad:
         valid, broken = utf8_evidence(path)
         if valid >= broken:

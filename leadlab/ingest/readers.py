@@ -20,6 +20,7 @@ no decoded copy on disk.
 >>> raw = read_file(p, duckdb.connect())
 >>> raw.encoding, raw.columns, raw.n_rows, raw.ident("team")
 ('gb18030', ['rep_id', 'team'], 1, '_c2')
+>>> raw.close()
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import csv
 import datetime as dt
 import io
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +39,7 @@ import sqlglot.expressions as sge
 
 from leadlab.errors import DataError
 from leadlab.ingest.context import qi
-from leadlab.ingest.decode import DecodedText, normalize_encoding, open_text
+from leadlab.ingest.decode import DecodedText, normalize_encoding, open_source, open_text
 from leadlab.ingest.headers import check_header, idents
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -62,6 +64,13 @@ class RawFile:
     detected: bool = False  # the encoding was detected (not given)
     delim: str = ","
     idents: list[str] = field(default_factory=list)  # SQL column names, parallel to columns
+    handle: DecodedText | None = None  # keeps the file a view reads open
+
+    def close(self) -> None:
+        """Release the file a CSV view reads (call when the relation is no longer used)."""
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
 
     def ident(self, header: str) -> str:
         """The SQL column name standing for the file column ``header``."""
@@ -129,13 +138,14 @@ def _empty(path: Path) -> DataError:
 
 def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, table: str, encoding: str | None) -> RawFile:
     text: DecodedText = open_text(path, encoding)
+    keep = False
     try:
         delim, names = sniff_header(text.source, path, tsv=path.suffix.lower() == ".tsv")
         cols = idents(len(names))
         struct = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in cols) + "}"
         # A UTF-8 file is read through a view (parsed again when typed: cheaper than storing all
         # text); decoded text lives in an anonymous memory file closed below, so it is materialized.
-        kind = "VIEW" if text.source == str(path) else "TABLE"
+        kind = "TABLE" if text.in_memory else "VIEW"
         sql = (
             f"CREATE OR REPLACE TEMP {kind} {qi(table)} AS SELECT * EXCLUDE (ordinality), "
             f"CAST(ordinality AS BIGINT) AS _row FROM read_csv({_lit(text.source)}, auto_detect = false, "
@@ -147,14 +157,16 @@ def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, table: str, encoding: 
             n_rows = _count(con, table)  # parses: errors surface here
         except duckdb.Error as exc:
             raise DataError(_csv_error(path, str(exc), len(names), delim), details=[f"file: {path}"]) from None
+        if n_rows == 0:
+            raise _empty(path)
+        keep = kind == "VIEW"  # the view reads the file again: keep it open until the ingest ends
     finally:
-        text.close()
-    if n_rows == 0:
-        raise _empty(path)
+        if not keep:
+            text.close()
     # line = row + 1 holds when every record is one line (no quoted newlines) and no blank lines were skipped
     line_offset = 1 if text.n_lines == n_rows + 1 else None
     return RawFile(path, "csv", text.encoding, table, names, n_rows, line_offset, detected=encoding is None,
-                   delim=delim, idents=cols)
+                   delim=delim, idents=cols, handle=text if keep else None)
 
 
 def cell_text(value: object) -> str | None:
@@ -241,12 +253,16 @@ def _read_parquet(path: Path, con: duckdb.DuckDBPyConnection, table: str) -> Raw
     names = check_header(list(schema.names), path)
     cols = idents(len(names))
     casts = ", ".join(f"CAST(#{i} AS VARCHAR) AS {qi(c)}" for i, c in enumerate(cols, start=1))
+    fd, source = open_source(path)  # not the path: DuckDB would expand * ? [ ] in it
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {qi(table)} AS SELECT {casts}, CAST(ordinality AS BIGINT) AS _row "
-                    "FROM read_parquet(?) WITH ORDINALITY", [str(path)])
+                    "FROM read_parquet(?) WITH ORDINALITY", [source])
     except duckdb.Error as exc:
         raise DataError(f"{path.name}: cannot be read as Parquet ({type(exc).__name__})",
                         details=[f"file: {path}"]) from None
+    finally:
+        if fd is not None:
+            os.close(fd)
     n_rows = _count(con, table)
     if n_rows == 0:
         raise _empty(path)

@@ -476,10 +476,10 @@ def check_store(link: StoreLink, stage: Stage, target: str) -> list[Finding]:
         out += [f] if f else []
         for unit_type, utable in (("lead", "leads"), ("rep", "reps")):
             alias = link.expose(utable, [f"{unit_type}_id"], filter_col=f"{unit_type}_id",
-                                keys_sql=f"SELECT DISTINCT unit_id FROM {STAGE} WHERE unit_type = '{unit_type}'")
+                                keys_sql=f"SELECT DISTINCT unit_id FROM {STAGE} WHERE unit_type = {_lit(unit_type)}")
             f = _collect(db, f"unknown {unit_type}", "unit_id",
-                         f"SELECT _row, {unit_type!r} || ' ' || unit_id || ' is not in the store''s {utable}' AS what "
-                         f"FROM {STAGE} f WHERE unit_type = '{unit_type}' AND NOT EXISTS "
+                         f"SELECT _row, {_lit(unit_type + ' ')} || unit_id || {_lit(' is not in the store' + chr(39) + 's ' + utable)} "
+                         f"AS what FROM {STAGE} f WHERE unit_type = {_lit(unit_type)} AND NOT EXISTS "
                          f"(SELECT 1 FROM {qi(alias)} r WHERE r.{unit_type}_id = f.unit_id)",
                          hint=f"load {utable} first (`leadlab ingest {utable} FILE`)")
             out += [f] if f else []
