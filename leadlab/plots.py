@@ -51,8 +51,8 @@ FIGSIZE = (9.0, 4.2)
 def apply_style(context: str = "notebook", lang: str | None = None) -> None:
     """Set the leadlab seaborn theme: white grid, the leadlab palette, readable fonts.
 
-    The CJK font (Noto Sans CJK SC, :mod:`leadlab.i18n.fonts`) comes first in every
-    language, so Chinese labels and team names draw; ``lang`` is checked ("en"/"zh").
+    Registers the CJK font (:mod:`leadlab.i18n.fonts`): first for ``lang="zh"``, the
+    fallback after DejaVu Sans for English, so Chinese labels and team names always draw.
 
     >>> apply_style(lang="zh")
     >>> import matplotlib.pyplot as plt

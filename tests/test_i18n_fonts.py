@@ -59,12 +59,14 @@ def test_font_file_is_found_without_network(no_network):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_chinese_figure_draws_every_glyph(lang, no_network):
+def test_chinese_figure_draws_every_glyph(lang, no_network, caplog):
     rc = fonts.font_rc(lang)
-    assert rc["font.family"][0] == "Noto Sans CJK SC" and rc["axes.unicode_minus"] is False
+    assert rc["font.family"] == (["Noto Sans CJK SC", "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans", "Noto Sans CJK SC"])
+    assert rc["axes.unicode_minus"] is False
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any warning fails, missing glyphs included
-        assert _render(rc) == []
+        assert _render({**rc, "axes.titleweight": "bold"}) == []
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]  # no bold-face notice in reports
 
 
 def test_without_the_cjk_font_the_glyphs_are_missing():

@@ -3,20 +3,24 @@
 matplotlib falls back to DejaVu Sans, which has no Chinese glyphs, and draws 拨打量 as
 empty boxes. :func:`register_cjk_font` adds the ``.otf`` file that ``mplfonts`` installs
 (found with :mod:`importlib.resources`; nothing is downloaded, mplfonts' own commands are
-not used) and :func:`font_rc` gives the rcParams that put it first, in both languages, so
-Chinese team and arm names draw in English reports too. DejaVu Sans stays in the family
-list as the per-glyph fallback.
+not used). :func:`font_rc` puts both fonts in ``font.family``, which matplotlib uses
+glyph by glyph: Chinese figures use Noto Sans CJK SC first; English figures keep DejaVu
+Sans first (their look, bold titles included, is unchanged) and take Chinese team and
+arm names from the CJK font.
+
+The package has the Regular weight only: Chinese text in a bold title draws at regular
+weight (matplotlib's notice about the missing bold face is silenced for this font only).
 
 >>> register_cjk_font()
 'Noto Sans CJK SC'
->>> rc = font_rc("zh")
->>> rc["font.family"][0], rc["axes.unicode_minus"]
-('Noto Sans CJK SC', False)
+>>> font_rc("zh")["font.family"], font_rc("en")["font.family"]
+(['Noto Sans CJK SC', 'DejaVu Sans'], ['DejaVu Sans', 'Noto Sans CJK SC'])
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from importlib import resources
 from pathlib import Path
 
@@ -24,7 +28,7 @@ from leadlab.errors import ConfigError
 
 FONT_PACKAGE = "mplfonts"
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
-FALLBACK_FAMILY = "DejaVu Sans"  # ships with matplotlib
+FALLBACK_FAMILY = "DejaVu Sans"  # matplotlib's own font: Latin, Greek, Cyrillic, symbols, bold
 
 
 def cjk_font_path() -> Path:
@@ -39,6 +43,18 @@ def cjk_font_path() -> Path:
     return Path(str(path))
 
 
+class _NoBoldNotice(logging.Filter):
+    """Drop matplotlib's "Failed to find font weight bold for <CJK font>" notice (no bold face exists)."""
+
+    def __init__(self, family: str):
+        super().__init__()
+        self.family = family
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (str(record.msg).startswith("findfont: Failed to find font weight")
+                    and self.family in record.getMessage())
+
+
 @functools.cache
 def register_cjk_font() -> str:
     """Add the CJK font to matplotlib's font manager (once per process); return its family name."""
@@ -47,29 +63,26 @@ def register_cjk_font() -> str:
     path = str(cjk_font_path())
     if not any(entry.fname == path for entry in font_manager.fontManager.ttflist):
         font_manager.fontManager.addfont(path)
-    return font_manager.FontProperties(fname=path).get_name()
+    family = font_manager.FontProperties(fname=path).get_name()
+    logging.getLogger("matplotlib.font_manager").addFilter(_NoBoldNotice(family))
+    return family
 
 
 def font_rc(lang: str | None = None) -> dict:
-    """The rcParams that make figures draw Chinese: the CJK family first, then DejaVu Sans.
+    """The rcParams that make figures draw Chinese (``lang`` None: the current language).
 
-    The same for ``"en"`` and ``"zh"`` today (Chinese names appear in English reports);
-    ``lang`` is accepted so callers need not change if the languages ever differ.
-    Apply after ``seaborn.set_theme`` (which resets ``font.family``).
+    ``zh``: Noto Sans CJK SC, then DejaVu Sans; ``en``: DejaVu Sans, then Noto Sans CJK SC
+    for the glyphs DejaVu lacks. Apply after ``seaborn.set_theme`` (it resets ``font.family``).
     """
     import matplotlib
 
-    from leadlab.i18n.lang import normalize_lang
+    from leadlab.i18n.lang import lang_or_en, normalize_lang
 
-    if lang is not None:
-        normalize_lang(lang, "font_rc lang")
-    family = register_cjk_font()
-    rest = [f for f in matplotlib.rcParams["font.sans-serif"] if f not in (family, FALLBACK_FAMILY)]
-    return {
-        "font.family": [family, FALLBACK_FAMILY],
-        "font.sans-serif": [family, FALLBACK_FAMILY, *rest],
-        "axes.unicode_minus": False,
-    }
+    lang = normalize_lang(lang, "font_rc lang") if lang is not None else lang_or_en()
+    cjk = register_cjk_font()
+    order = [cjk, FALLBACK_FAMILY] if lang == "zh" else [FALLBACK_FAMILY, cjk]
+    rest = [f for f in matplotlib.rcParams["font.sans-serif"] if f not in order]
+    return {"font.family": order, "font.sans-serif": [*order, *rest], "axes.unicode_minus": False}
 
 
 def apply_fonts(lang: str | None = None) -> None:
