@@ -18,6 +18,19 @@ from leadlab.errors import (
 )
 from leadlab.store import as_table, connect
 
+_SUBPACKAGES = frozenset({"cli", "experiments", "i18n", "ingest", "kpi", "plots", "presentation",
+                          "reports", "safehtml", "scoring", "synth"})
+
+
+def __getattr__(name: str):
+    """``leadlab.i18n``, ``leadlab.plots`` … imported on first use, so ``import leadlab`` stays fast."""
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"leadlab.{name}")
+    raise AttributeError(f"module 'leadlab' has no attribute {name!r}")
+
+
 try:
     __version__ = version("leadlab")
 except PackageNotFoundError:  # pragma: no cover
