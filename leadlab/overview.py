@@ -1,8 +1,10 @@
 """The data overview: what is in the store, is it sound, and what happened in a period.
 
 Everything is computed as Ibis aggregations in the store; only counts and dates reach
-Python. :func:`overview` returns an :class:`Overview` result with ``summary()``,
-``to_pandas()``, ``_repr_html_``, ``plot()`` and ``verdict()``.
+Python. :func:`overview` returns an :class:`Overview` result (a
+:class:`leadlab.presentation.Result`) holding facts only — counts, shares, check codes,
+column names; every sentence, header and chart label is written at render time in the
+current language (:mod:`leadlab.i18n`).
 
 It also holds the two helpers every period report needs: :func:`store_as_of` (the
 latest activity in the store: max ``calls.started_at``, falling back to today) and
@@ -21,19 +23,21 @@ latest activity in the store: max ``calls.started_at``, falling back to today) a
 >>> ov.funnel["count"].tolist()[:3]
 [2, 1, 1]
 >>> print(ov.verdict())  # doctest: +ELLIPSIS
-Data for 2026-10: 2 leads created, 0 calls made. 1 problem(s) need fixing ... table reps is missing ...
+Data for October 2026: 2 leads created, 0 calls made. 1 problem needs fixing ... table reps is missing ...
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import ibis
 import pandas as pd
 
+from leadlab import safehtml
+from leadlab.i18n import _, fmt, ngettext, pgettext
 from leadlab.periods import Period, parse_period
-from leadlab.schema import CONNECTED_DISPOSITIONS, CONVERSATION_DISPOSITIONS, TABLES
+from leadlab.presentation import Result, _width, html_table, in_period
+from leadlab.schema import CONNECTED_DISPOSITIONS, CONVERSATION_DISPOSITIONS, TABLES, table_label
 from leadlab.store import has_table
 
 #: The timestamp/date column that places each table's rows in time.
@@ -58,6 +62,10 @@ FUNNEL_STAGES = ("leads", "called", "connected", "conversation", "SQL", "opportu
 SEVERITY_ORDER = {"problem": 0, "warning": 1, "note": 2, "ok": 3}
 #: Share above which an empty optional column or never-called leads become a warning.
 WARN_SHARE = 0.05
+#: The columns of :attr:`Overview.findings_facts` (``columns``/``column_shares``: tuples).
+FINDING_COLUMNS = ["severity", "check", "table", "count", "share", "tokens", "columns", "column_shares"]
+#: Report sections (the data_overview notebook's headings and explanations): see :func:`section`.
+SECTIONS = ("summary", "store", "quality", "funnel", "calls_per_day", "how_to_read")
 
 
 # ---------------------------------------------------------------- periods
@@ -82,13 +90,182 @@ def resolve_period(period: "str | Period", con: ibis.BaseBackend | None = None, 
     return parse_period(period, as_of=as_of)
 
 
+# ---------------------------------------------------------------- words (current language)
+def severity_name(severity: str) -> str:
+    """``problem`` / ``warning`` / ``note`` / ``ok`` in the current language."""
+    names = {"problem": pgettext("data check severity", "problem"),
+             "warning": pgettext("data check severity", "warning"),
+             "note": pgettext("data check severity", "note"),
+             "ok": pgettext("data check severity", "ok")}
+    return names.get(severity, severity)
+
+
+def check_name(check: str) -> str:
+    """A data-quality check code (``"duplicate keys"``) as a short name in the current language."""
+    names = {
+        "table missing": pgettext("data check", "table missing"),
+        "table empty": pgettext("data check", "table empty"),
+        "duplicate keys": pgettext("data check", "duplicate keys"),
+        "leads never called": pgettext("data check", "leads never called"),
+        "calls of unknown leads": pgettext("data check", "calls of unknown leads"),
+        "calls before lead creation": pgettext("data check", "calls before lead creation"),
+        "lifecycle order": pgettext("data check", "lifecycle order"),
+        "duplicate phones": pgettext("data check", "duplicate phones"),
+        "zero talk time on connected calls": pgettext("data check", "zero talk time on connected calls"),
+        "optional columns not provided": pgettext("data check", "optional columns not provided"),
+        "optional columns partly empty": pgettext("data check", "optional columns partly empty"),
+    }
+    return names.get(check, check)
+
+
+def stage_name(stage: str) -> str:
+    """A funnel stage id of :data:`FUNNEL_STAGES` in the current language."""
+    names = {
+        "leads": pgettext("funnel stage", "leads"),
+        "called": pgettext("funnel stage", "called"),
+        "connected": pgettext("funnel stage", "connected"),
+        "conversation": pgettext("funnel stage", "conversation"),
+        "SQL": pgettext("funnel stage", "SQL"),
+        "opportunity": pgettext("funnel stage", "opportunity"),
+        "won": pgettext("funnel stage", "won"),
+    }
+    return names.get(stage, stage)
+
+
+def _join(items, sep: str = "list") -> str:
+    """Items joined with the language's list separator (``, `` / ``、``) or clause separator (``; `` / ``；``)."""
+    glue = pgettext("list separator", ", ") if sep == "list" else pgettext("clause separator", "; ")
+    return glue.join(str(i) for i in items)
+
+
+def finding_message(f) -> str:
+    """One finding (a row of :attr:`Overview.findings_facts`) as a sentence in the current language."""
+    n, table, check, ok = int(f.count), f.table, f.check, f.severity == "ok"
+    count = fmt.number(n)
+    share = fmt.percent(f.share) if f.share is not None and not pd.isna(f.share) else fmt.na()
+    cols = tuple(f.columns or ())
+    if check == "table missing":
+        if f.severity == "problem":
+            return _("table {table} is missing from the store; reports that need it cannot run", table=table)
+        return _("table {table} is missing from the store; the parts of reports that use it stay empty", table=table)
+    if check == "table empty":
+        return _("table {table} exists but holds no rows", table=table)
+    if check == "duplicate keys":
+        key = cols[0] if cols else "?"
+        if ok:
+            return _("every {key} in {table} is unique", key=key, table=table)
+        return ngettext("{n} duplicate {key} value in {table}", "{n} duplicate {key} values in {table}", n,
+                        n=count, key=key, table=table)
+    if check == "leads never called":
+        if ok:
+            return _("every lead was called at least once")
+        return ngettext("{n} lead ({share}) was never called", "{n} leads ({share}) were never called", n,
+                        n=count, share=share)
+    if check == "calls of unknown leads":
+        if ok:
+            return _("every call belongs to a known lead")
+        return ngettext("{n} call refers to a lead_id that is not in leads",
+                        "{n} calls refer to a lead_id that is not in leads", n, n=count)
+    if check == "calls before lead creation":
+        if ok:
+            return _("no call started before its lead was created")
+        return ngettext("{n} call started before its lead was created",
+                        "{n} calls started before their lead was created", n, n=count)
+    if check == "lifecycle order":
+        if ok:
+            return _("lifecycle dates are in order (created ≤ MQL ≤ SQL ≤ opportunity ≤ won)")
+        return ngettext("{n} lead has lifecycle dates out of order (e.g. SQL before creation)",
+                        "{n} leads have lifecycle dates out of order (e.g. SQL before creation)", n, n=count)
+    if check == "duplicate phones":
+        if ok:
+            return _("no two leads share a phone number")
+        tokens = int(f.tokens or 0)
+        phones = ngettext("{n} phone number", "{n} phone numbers", tokens, n=fmt.number(tokens))
+        return ngettext("{n} lead ({share}) shares a phone with another lead ({phones}); "
+                        "they may be the same person entered twice",
+                        "{n} leads ({share}) share a phone with another lead ({phones}); "
+                        "they may be the same person entered twice", n, n=count, share=share, phones=phones)
+    if check == "zero talk time on connected calls":
+        if ok:
+            return _("every connected call has talk time")
+        return ngettext("{n} connected call ({share} of connected) has zero talk time; check the dialer export",
+                        "{n} connected calls ({share} of connected) have zero talk time; check the dialer export",
+                        n, n=count, share=share)
+    if check == "optional columns not provided":
+        return ngettext("{table}: {n} optional column is never filled ({columns}); report parts that use it stay empty",
+                        "{table}: {n} optional columns are never filled ({columns}); report parts that use them stay empty",
+                        n, table=table, n=count, columns=_join(cols))
+    if check == "optional columns partly empty":
+        if ok:
+            return _("every provided optional column is at least {share} filled", share=fmt.percent(1 - WARN_SHARE, 0))
+        parts = [_("{column} {share}", column=c, share=fmt.percent(s, 0)) for c, s in zip(cols, f.column_shares)]
+        return ngettext("{table}: {n} optional column is partly empty ({columns})",
+                        "{table}: {n} optional columns are partly empty ({columns})", n,
+                        table=table, n=count, columns=_join(parts))
+    return check
+
+
+def section(name: str, ov: "Overview | None" = None) -> str:
+    """The heading (``## …``) and explanation of a report section, as escaped Markdown in the
+    current language; ``name`` is one of :data:`SECTIONS` (``"title"`` needs ``ov``).
+
+    >>> print(section("quality").splitlines()[0])
+    ## Data quality
+    """
+    if name == "title":
+        if ov is None:
+            raise ValueError("section('title') needs the overview")
+        head = f"# {safehtml.md(ov.title())}"
+        intro = _("What is in the leadlab store, whether it can be trusted, and what happened in {period} "
+                  "({span}). The store holds activity up to {as_of}; times are {tz}.",
+                  period=fmt.period_label(ov.period.label), span=ov.period_span,
+                  as_of=fmt.datetime(ov.as_of), tz=fmt.tz_label(ov.as_of))
+        return f"{head}\n\n{safehtml.md(intro)}"
+    texts = {
+        "summary": (_("In one paragraph"), ""),
+        "store": (_("What is in the store"),
+                  _("Rows per table and the dates they cover. Rows in the period count the rows dated inside "
+                    "the report period (leads by creation, calls by start time, spend by day). A missing table "
+                    "means that part of the operation was never loaded.")),
+        "quality": (_("Data quality"),
+                    _("Each line is one automatic check over the whole store. Problem: numbers in other reports "
+                      "are wrong until it is fixed. Warning: worth a look, numbers are usable. Note: for "
+                      "information. OK: the check passed.")),
+        "funnel": (_("Funnel of the period's leads"),
+                   _("How far the leads created in the period got: called at least once, reached a person "
+                     "(connected), had a real conversation, became sales-qualified (SQL), an opportunity, and a "
+                     "won deal. Leads created near the end of the period are still being worked, so their later "
+                     "stages fill in over the following weeks.")),
+        "calls_per_day": (_("Calls per day"),
+                          _("All dial attempts per day and those where a person answered, for the report period "
+                            "(shaded) and the weeks before it. Thin lines are single days (the dips are weekends "
+                            "and holidays), thick lines the 7-day average. A sudden drop on working days points "
+                            "to a dialer export that is missing days.")),
+        "how_to_read": (_("How to read this report"),
+                        _("The overview is regenerated every month by leadlab report all. Fix problem lines at the "
+                          "source (the CRM or dialer export) and reload with leadlab ingest; the other reports "
+                          "(KPIs, experiments, lead scoring) use the same store.")),
+    }
+    if name not in texts:
+        from leadlab.errors import ConfigError
+
+        raise ConfigError(_("parameter {name}: unknown section {value}; valid: {valid}",
+                            name="section", value=repr(name), valid=", ".join(("title",) + SECTIONS)))
+    head, body = texts[name]
+    return f"## {safehtml.md(head)}" + (f"\n\n{safehtml.md(body)}" if body else "")
+
+
 # ---------------------------------------------------------------- result
-@dataclass
-class Overview:
-    """What :func:`overview` found. DataFrames are small aggregates:
+_BADGE = {"problem": "#D55E00", "warning": "#E69F00", "note": "#56B4E9", "ok": "#009E73"}
+
+
+@dataclass(repr=False)
+class Overview(Result):
+    """What :func:`overview` found. DataFrames are small aggregates (facts, no sentences):
 
     - ``tables``: table, present, rows, rows_in_period, date_column, first, last
-    - ``findings``: severity (problem/warning/note/ok), check, table, count, share, message
+    - ``findings_facts``: severity (problem/warning/note/ok), check (code), table, count, share,
+      tokens, columns, column_shares; :attr:`findings` adds ``message`` in the current language
     - ``missing``: table, column, missing, rows, share (optional columns only)
     - ``funnel``: stage, count, share_of_leads, step_rate (leads created in the period)
     - ``calls_per_day``: date, calls, connected, conversations (a window ending with the period)
@@ -97,13 +274,22 @@ class Overview:
     period: Period
     as_of: pd.Timestamp
     tables: pd.DataFrame
-    findings: pd.DataFrame
+    findings_facts: pd.DataFrame
     missing: pd.DataFrame
     funnel: pd.DataFrame
     calls_per_day: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"Overview(period={self.period.label!r}, as_of={self.as_of!s}, findings={len(self.findings_facts)})"
 
     # -- facts
+    @property
+    def findings(self) -> pd.DataFrame:
+        """The findings with a ``message`` column written in the current language."""
+        f = self.findings_facts.copy()
+        f["message"] = [finding_message(r) for r in f.itertuples()]
+        return f
+
     @property
     def leads_in_period(self) -> int:
         return int(self.funnel["count"].iloc[0]) if len(self.funnel) else 0
@@ -115,9 +301,9 @@ class Overview:
 
     @property
     def period_span(self) -> str:
-        """The period's first and last day, e.g. '1 Oct 2026 to 31 Oct 2026'."""
+        """The period's first and last day, e.g. 'Oct 1, 2026 to Oct 31, 2026' / '2026年10月1日至2026年10月31日'."""
         last = self.period.end - pd.Timedelta(days=1)
-        return f"{self.period.start.day} {self.period.start:%b %Y} to {last.day} {last:%b %Y}"
+        return _("{first} to {last}", first=fmt.date(self.period.start), last=fmt.date(last))
 
     @property
     def has_data(self) -> bool:
@@ -139,80 +325,187 @@ class Overview:
         prev_p = self.period.previous()
 
         def per_day(p: Period) -> tuple[float | None, int]:
-            part = cpd[(cpd.date >= p.start) & (cpd.date < p.end)]
+            part = cpd[in_period(cpd.date, p)]
             active = part[part.calls > 0]
             return (float(active.calls.mean()) if len(active) else None), len(part)
 
-        now, _ = per_day(self.period)
+        now, _n = per_day(self.period)
         before, n_prev = per_day(prev_p)
         if n_prev != round(prev_p.days):
             before = None
         change = (now / before - 1) if (now is not None and before) else None
         return {"per_day": now or 0.0, "previous_per_day": before, "change": change, "previous_label": prev_p.label}
 
-    def call_volume_sentence(self) -> str:
-        """E.g. 'In 2026-10 reps made 480 calls per working day, 6% more than in 2026-09 (452).'"""
-        v = self.call_volume()
-        if not v["per_day"]:
-            return f"No calls were made in {self.period.label}."
-        text = f"In {self.period.label} reps made {v['per_day']:,.0f} calls per working day (days with any call)"
-        if v["change"] is not None and abs(v["change"]) < 0.005:
-            text += f", about the same as in {v['previous_label']} ({v['previous_per_day']:,.0f} a day)"
-        elif v["change"] is not None:
-            word = "more" if v["change"] >= 0 else "fewer"
-            text += f", {abs(v['change']):.0%} {word} than in {v['previous_label']} ({v['previous_per_day']:,.0f} a day)"
-        return text + "."
-
     def counts(self) -> dict[str, int]:
         """Findings per severity."""
-        c = self.findings["severity"].value_counts()
+        c = self.findings_facts["severity"].value_counts()
         return {s: int(c.get(s, 0)) for s in SEVERITY_ORDER}
 
-    # -- words
+    # -- words (rendered now, in the current language)
+    def title(self) -> str:
+        return _("Data overview — {period}", period=fmt.period_label(self.period.label))
+
+    def call_volume_sentence(self) -> str:
+        """E.g. 'In October 2026 reps made 480 calls per working day …, 6% more than in September 2026 (452 a day).'"""
+        v = self.call_volume()
+        period = fmt.period_label(self.period.label)
+        if not v["per_day"]:
+            return _("No calls were made in {period}.", period=period)
+        fields = {"period": period, "per_day": fmt.number(v["per_day"]),
+                  "previous": fmt.period_label(v["previous_label"]),
+                  "previous_per_day": fmt.number(v["previous_per_day"]),
+                  "change": fmt.percent(abs(v["change"] or 0.0), 0)}
+        if v["change"] is None:
+            return _("In {period} reps made {per_day} calls per working day (days with any call).", **fields)
+        if abs(v["change"]) < 0.005:
+            return _("In {period} reps made {per_day} calls per working day (days with any call), about the same "
+                     "as in {previous} ({previous_per_day} a day).", **fields)
+        if v["change"] > 0:
+            return _("In {period} reps made {per_day} calls per working day (days with any call), {change} more "
+                     "than in {previous} ({previous_per_day} a day).", **fields)
+        return _("In {period} reps made {per_day} calls per working day (days with any call), {change} fewer "
+                 "than in {previous} ({previous_per_day} a day).", **fields)
+
     def no_data_message(self) -> str:
         """The sentence shown when the period is empty (empty string when it is not)."""
         if self.has_data:
             return ""
         first, last = self.data_range
-        span = f" The store holds activity from {first:%Y-%m-%d} to {last:%Y-%m-%d}." if first is not None else " The store holds no leads or calls at all."
-        return f"No leads were created and no calls were made in {self.period.label}.{span} Pick a period inside that range."
+        period = fmt.period_label(self.period.label)
+        if first is None:
+            return _("No leads were created and no calls were made in {period}. The store holds no leads or "
+                     "calls at all.", period=period)
+        return _("No leads were created and no calls were made in {period}. The store holds activity from "
+                 "{first} to {last}. Pick a period inside that range.",
+                 period=period, first=fmt.date(first), last=fmt.date(last))
+
+    def no_funnel_message(self) -> str:
+        """Said instead of the funnel when no lead was created in the period."""
+        return _("No leads were created in {period}, so there is no funnel to show.",
+                 period=fmt.period_label(self.period.label))
 
     def quality_sentence(self) -> str:
         """What the data-quality checks say, in one or two sentences."""
         c = self.counts()
+        f = self.findings
         if c["problem"]:
-            return (f"{c['problem']} problem(s) need fixing before the numbers in other reports can be trusted: "
-                    + "; ".join(self.findings.loc[self.findings.severity == "problem", "message"].head(3)) + ".")
+            top = _join(f.loc[f.severity == "problem", "message"].head(3), sep="clause")
+            return ngettext("{n} problem needs fixing before the numbers in other reports can be trusted: {list}.",
+                            "{n} problems need fixing before the numbers in other reports can be trusted: {list}.",
+                            c["problem"], n=fmt.number(c["problem"]), list=top)
         if c["warning"]:
-            return (f"No blocking problems; {c['warning']} warning(s) worth a look: "
-                    + "; ".join(self.findings.loc[self.findings.severity == "warning", "message"].head(3)) + ".")
-        return f"All {c['ok'] + c['note']} data-quality checks passed; the numbers can be trusted."
+            top = _join(f.loc[f.severity == "warning", "message"].head(3), sep="clause")
+            return ngettext("No blocking problems; {n} warning worth a look: {list}.",
+                            "No blocking problems; {n} warnings worth a look: {list}.",
+                            c["warning"], n=fmt.number(c["warning"]), list=top)
+        n = c["ok"] + c["note"]
+        return ngettext("The {n} data-quality check passed; the numbers can be trusted.",
+                        "All {n} data-quality checks passed; the numbers can be trusted.", n, n=fmt.number(n))
 
     def verdict(self) -> str:
         """One plain-language paragraph a manager can act on."""
-        head = f"Data for {self.period.label}: {self.leads_in_period:,} leads created, {self.calls_in_period:,} calls made."
-        if not self.has_data:
-            head += " " + self.no_data_message()
-        return f"{head} {self.quality_sentence()}"
+        leads = ngettext("{n} lead created", "{n} leads created", self.leads_in_period,
+                         n=fmt.number(self.leads_in_period))
+        calls = ngettext("{n} call made", "{n} calls made", self.calls_in_period, n=fmt.number(self.calls_in_period))
+        head = _("Data for {period}: {leads}, {calls}.", period=fmt.period_label(self.period.label),
+                 leads=leads, calls=calls)
+        parts = [head] + ([self.no_data_message()] if not self.has_data else []) + [self.quality_sentence()]
+        text = parts[0]
+        for part in parts[1:]:
+            text = _("{sentence} {next_sentence}", sentence=text, next_sentence=part)  # zh: no space
+        return text
+
+    def notes(self) -> list[str]:
+        return [self.no_data_message()] if not self.has_data else []
+
+    # -- tables for people
+    def tables_frame(self) -> pd.DataFrame:
+        """Rows and date ranges per table, headers and cells in the current language."""
+        rows = []
+        for r in self.tables.itertuples():
+            status = severity_name("problem" if r.table in CORE_TABLES else "note")
+            if not r.present:
+                rows.append([r.table, table_label(r.table), _("missing ({status})", status=status), "", "", ""])
+                continue
+            rng = "" if r.first is None or pd.isna(r.first) else _(
+                "{first} → {last}", first=fmt.date(r.first), last=fmt.date(r.last))
+            inp = "" if pd.isna(r.rows_in_period) else fmt.number(int(r.rows_in_period))
+            rows.append([r.table, table_label(r.table), fmt.number(int(r.rows)), inp, rng, r.date_column or ""])
+        header = [pgettext("overview column", "table"), pgettext("overview column", "contents"),
+                  pgettext("overview column", "rows"),
+                  _("rows in {period}", period=fmt.period_label(self.period.label)),
+                  pgettext("overview column", "date range"), pgettext("overview column", "dated by")]
+        return pd.DataFrame(rows, columns=header)
+
+    def findings_frame(self) -> pd.DataFrame:
+        """The findings: status, check and finding, problems first."""
+        f = self.findings
+        return pd.DataFrame({pgettext("overview column", "status"): [severity_name(s) for s in f.severity],
+                             pgettext("overview column", "check"): [check_name(c) for c in f.check],
+                             pgettext("overview column", "finding"): f.message.tolist()})
+
+    def funnel_frame(self) -> pd.DataFrame:
+        """The funnel of the period's leads: stage, leads, share of leads, step rate."""
+        fn = self.funnel
+        return pd.DataFrame({
+            pgettext("overview column", "stage"): [stage_name(s) for s in fn.stage],
+            pgettext("overview column", "leads"): [fmt.number(c) for c in fn["count"]],
+            pgettext("overview column", "share of leads"): [fmt.percent(s) for s in fn.share_of_leads],
+            pgettext("overview column", "from previous stage"): ["" if pd.isna(s) else fmt.percent(s)
+                                                                 for s in fn.step_rate],
+        })
+
+    def display_frame(self) -> pd.DataFrame:
+        return self.findings_frame()
+
+    def tables_html(self) -> str:
+        """Row counts and date ranges per table, as an HTML table."""
+        df = self.tables_frame()
+        right = {c: "right" for c in df.columns[2:4]}
+        return html_table(df, align={c: right.get(c, "left") for c in df.columns})
+
+    def findings_html(self) -> str:
+        """Data-quality findings with coloured severity labels, problems first (every cell escaped)."""
+        df = self.findings_frame()
+        out = html_table(df, align={c: "left" for c in df.columns})
+        for sev, color in _BADGE.items():  # the first cell of a row is ours (a severity word), never data
+            cell = f"<tr><td style='text-align:left'>{safehtml.text(severity_name(sev))}</td>"
+            out = out.replace(cell, f"<tr><td style='text-align:left'><span style='background:{color};color:white;"
+                                    "border-radius:3px;padding:1px 6px;font-size:0.85em;font-weight:600'>"
+                                    f"{safehtml.text(severity_name(sev))}</span></td>")
+        return out
+
+    def funnel_html(self) -> str:
+        df = self.funnel_frame()
+        return html_table(df, align={c: ("left" if i == 0 else "right") for i, c in enumerate(df.columns)})
 
     def summary(self) -> str:
-        """A text summary for a terminal."""
-        lines = [f"Data overview {self.period.label} (store activity up to {self.as_of:%Y-%m-%d %H:%M})", ""]
-        t = self.tables.copy()
-        for col in ("first", "last"):
-            t[col] = t[col].map(lambda v: "" if v is None or pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}")
-        lines.append(t.to_string(index=False))
-        lines += ["", "Findings:"]
+        """A text summary for a terminal, in the current language."""
+        lines = [self.title(), "=" * _width(self.title()),
+                 _("Store activity up to {as_of}; times are {tz}.", as_of=fmt.datetime(self.as_of), tz=fmt.tz_label(self.as_of)),
+                 "", self.tables_frame().to_string(index=False), "", _("Findings:")]
         for f in self.findings.itertuples():
-            lines.append(f"  [{f.severity}] {f.message}")
-        lines += ["", "Funnel (leads created in the period):"]
-        for f in self.funnel.itertuples():
-            lines.append(f"  {f.stage:<13} {f.count:>9,}  {f.share_of_leads:7.1%}")
-        lines += ["", self.verdict()]
+            lines.append(f"  [{severity_name(f.severity)}] {f.message}")
+        lines += ["", _("Funnel (leads created in the period):"), self.funnel_frame().to_string(index=False),
+                  "", self.verdict()]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _repr_html_(self) -> str:
+        msg = self.no_data_message()
+        heads = [safehtml.text(h) for h in (_("Tables"), _("Data quality"), _("Funnel"))]
+        return (f"<div class='leadlab-overview'><p><b>{safehtml.text(self.verdict())}</b></p>"
+                + (f"<p>{safehtml.text(msg)}</p>" if msg else "")
+                + f"<h4>{heads[0]}</h4>" + self.tables_html()
+                + f"<h4>{heads[1]}</h4>" + self.findings_html()
+                + f"<h4>{heads[2]}</h4>" + self.funnel_html() + "</div>")
+
+    def no_data_html(self) -> str:
+        """The highlighted "no data for this period" box (escaped HTML; empty when there is data)."""
+        if self.has_data:
+            return ""
+        head = _("No data for this period.")
+        return ("<div style='background:#fff4e5;border-left:4px solid #E69F00;padding:8px 12px'>"
+                f"<b>{safehtml.text(head)}</b> {safehtml.text(self.no_data_message())}</div>")
 
     def to_pandas(self, part: str = "tables") -> pd.DataFrame:
         """One of the result tables: tables, findings, missing, funnel, calls_per_day."""
@@ -221,42 +514,9 @@ class Overview:
         if part not in parts:
             from leadlab.errors import ConfigError
 
-            raise ConfigError(f"parameter part: unknown {part!r}; valid: {', '.join(parts)}")
+            raise ConfigError(_("parameter {name}: unknown {value}; valid: {valid}",
+                                name="part", value=repr(part), valid=", ".join(parts)))
         return parts[part].copy()
-
-    # -- html
-    def tables_html(self) -> str:
-        """Row counts and date ranges per table, as an HTML table."""
-        rows = []
-        for r in self.tables.itertuples():
-            if not r.present:
-                rows.append([r.table, badge("missing", "problem" if r.table in CORE_TABLES else "note"), "", "", ""])
-                continue
-            rng = "" if r.first is None or pd.isna(r.first) else f"{pd.Timestamp(r.first):%Y-%m-%d} → {pd.Timestamp(r.last):%Y-%m-%d}"
-            inp = "" if pd.isna(r.rows_in_period) else f"{int(r.rows_in_period):,}"
-            rows.append([r.table, f"{int(r.rows):,}", inp, rng, r.date_column or ""])
-        return html_table(["table", "rows", f"rows in {self.period.label}", "date range", "dated by"], rows,
-                          align=["left", "right", "right", "left", "left"])
-
-    def findings_html(self) -> str:
-        """Data-quality findings with severity badges, problems first."""
-        rows = [[badge(f.severity, f.severity), html.escape(f.check), html.escape(f.message)]
-                for f in self.findings.itertuples()]
-        return html_table(["status", "check", "finding"], rows, escape=False)
-
-    def funnel_html(self) -> str:
-        rows = [[f.stage, f"{f.count:,}", f"{f.share_of_leads:.1%}", "" if pd.isna(f.step_rate) else f"{f.step_rate:.1%}"]
-                for f in self.funnel.itertuples()]
-        return html_table(["stage", "leads", "share of leads", "from previous stage"], rows,
-                          align=["left", "right", "right", "right"])
-
-    def _repr_html_(self) -> str:
-        msg = self.no_data_message()
-        return (f"<div class='leadlab-overview'><p><b>{html.escape(self.verdict())}</b></p>"
-                + (f"<p>{html.escape(msg)}</p>" if msg else "")
-                + "<h4>Tables</h4>" + self.tables_html()
-                + "<h4>Data quality</h4>" + self.findings_html()
-                + "<h4>Funnel</h4>" + self.funnel_html() + "</div>")
 
     # -- figures
     def plot(self, kind: str = "funnel", ax=None):
@@ -264,56 +524,28 @@ class Overview:
         ``"calls_per_day"`` (calls and connected calls per day, the period shaded)."""
         from leadlab import plots
 
+        period = fmt.period_label(self.period.label)
         if kind == "funnel":
-            ax = plots.funnel_chart(self.funnel, ax=ax, title=f"Funnel of leads created in {self.period.label}")
-            ax.set_xlabel("leads")
+            df = self.funnel.assign(stage=[stage_name(s) for s in self.funnel.stage])
+            ax = plots.funnel_chart(df, ax=ax, title=_("Funnel of leads created in {period}", period=period))
+            ax.set_xlabel(pgettext("axis", "leads"))
             return ax
         if kind == "calls_per_day":
-            df = self.calls_per_day.melt(id_vars="date", value_vars=["calls", "connected"], var_name="series", value_name="per day")
-            return plots.time_series(df, x="date", y="per day", hue="series", ax=ax, ylabel="calls per day",
-                                     title="Calls per day (the report period is shaded)", rolling=7,
-                                     rolling_label="7-day average",
+            names = {"calls": pgettext("chart series", "calls"), "connected": pgettext("chart series", "connected")}
+            df = self.calls_per_day.melt(id_vars="date", value_vars=["calls", "connected"], var_name="series",
+                                         value_name="per_day")
+            df["series"] = df["series"].map(names)
+            return plots.time_series(df, x="date", y="per_day", hue="series", ax=ax, ylabel=_("calls per day"),
+                                     title=_("Calls per day (the report period is shaded)"), rolling=7,
+                                     rolling_label=_("7-day average"),
                                      shade=(self.period.start, self.period.end))
         from leadlab.errors import ConfigError
 
-        raise ConfigError(f"parameter kind: unknown plot {kind!r}; valid: funnel, calls_per_day")
-
-
-# ---------------------------------------------------------------- html helpers
-_BADGE = {"problem": "#D55E00", "warning": "#E69F00", "note": "#56B4E9", "ok": "#009E73", "failed": "#D55E00", "missing": "#D55E00"}
-
-
-def badge(text: str, kind: str) -> str:
-    """A small coloured label (inline styles, so it survives any HTML export)."""
-    color = _BADGE.get(kind, "#7F7F7F")
-    return (f"<span style='background:{color};color:white;border-radius:3px;padding:1px 6px;"
-            f"font-size:0.85em;font-weight:600'>{html.escape(text)}</span>")
-
-
-def html_table(header: list[str], rows: list[list], *, align: list[str] | None = None, escape: bool = True) -> str:
-    """A plain, deterministic HTML table (no random ids, so notebook outputs are stable)."""
-    align = align or ["left"] * len(header)
-    head = "".join(f"<th style='text-align:{a}'>{html.escape(h)}</th>" for h, a in zip(header, align))
-    body = []
-    for row in rows:
-        cells = "".join(
-            f"<td style='text-align:{a}'>{html.escape(str(v)) if escape and not str(v).startswith('<span') else v}</td>"
-            for v, a in zip(row, align)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table class='leadlab-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        raise ConfigError(_("parameter {name}: unknown plot {value}; valid: {valid}",
+                            name="kind", value=repr(kind), valid="funnel, calls_per_day"))
 
 
 # ---------------------------------------------------------------- engine
-def _scalar(expr) -> object:
-    value = expr.execute()
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
-
-
-def _in_period(col, period: Period):
-    return (col >= period.start.to_pydatetime()) & (col < period.end.to_pydatetime())
-
-
 def _table_facts(con: ibis.BaseBackend, period: Period) -> pd.DataFrame:
     rows = []
     for name in TABLES:
@@ -327,7 +559,7 @@ def _table_facts(con: ibis.BaseBackend, period: Period) -> pd.DataFrame:
             col = t[date_col]
             ts = col.cast("timestamp") if t.schema()[date_col].is_date() else col
             agg = t.aggregate(rows=t.count(), first=col.min(), last=col.max(),
-                              in_period=_in_period(ts, period).cast("int64").sum()).execute().iloc[0]
+                              in_period=in_period(ts, period).cast("int64").sum()).execute().iloc[0]
             rows.append({"table": name, "present": True, "rows": int(agg["rows"]),
                          "rows_in_period": int(agg["in_period"]) if not pd.isna(agg["in_period"]) else 0,
                          "date_column": date_col,
@@ -360,9 +592,10 @@ def _missing(con: ibis.BaseBackend) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["table", "column", "missing", "rows", "share"])
 
 
-def _finding(severity: str, check: str, table: str, count: int, share: float | None, message: str) -> dict:
-    return {"severity": severity, "check": check, "table": table, "count": int(count),
-            "share": share, "message": message}
+def _finding(severity: str, check: str, table: str, count: int, share: float | None = None, *,
+             tokens: int | None = None, columns: tuple = (), column_shares: tuple = ()) -> dict:
+    return {"severity": severity, "check": check, "table": table, "count": int(count), "share": share,
+            "tokens": tokens, "columns": tuple(columns), "column_shares": tuple(column_shares)}
 
 
 def _findings(con: ibis.BaseBackend, tables: pd.DataFrame, missing: pd.DataFrame) -> list[dict]:
@@ -370,20 +603,16 @@ def _findings(con: ibis.BaseBackend, tables: pd.DataFrame, missing: pd.DataFrame
     present = set(tables.loc[tables.present, "table"])
     for name in TABLES:
         if name not in present:
-            sev = "problem" if name in CORE_TABLES else "note"
-            why = "reports that need it cannot run" if name in CORE_TABLES else "the parts of reports that use it stay empty"
-            f.append(_finding(sev, "table missing", name, 1, None, f"table {name} is missing from the store; {why}"))
+            f.append(_finding("problem" if name in CORE_TABLES else "note", "table missing", name, 1))
     for r in tables[tables.present & (tables.rows == 0)].itertuples():
-        sev = "problem" if r.table in CORE_TABLES else "note"
-        f.append(_finding(sev, "table empty", r.table, 0, None, f"table {r.table} exists but holds no rows"))
+        f.append(_finding("problem" if r.table in CORE_TABLES else "note", "table empty", r.table, 0))
     # duplicate keys
     for name in ("leads", "calls", "reps"):
         if name in present:
             t = con.table(name)
             key = TABLES[name].key[0]
             dup = int(t.count().execute()) - int(t[key].nunique().execute())
-            f.append(_finding("problem" if dup else "ok", "duplicate keys", name, dup, None,
-                              f"{dup:,} duplicate {key} value(s) in {name}" if dup else f"every {key} in {name} is unique"))
+            f.append(_finding("problem" if dup else "ok", "duplicate keys", name, dup, columns=(key,)))
     if "leads" in present:
         leads = con.table("leads")
         n_leads = int(leads.count().execute())
@@ -393,15 +622,12 @@ def _findings(con: ibis.BaseBackend, tables: pd.DataFrame, missing: pd.DataFrame
             never = int(leads.anti_join(called, "lead_id").count().execute())
             share = never / n_leads if n_leads else 0.0
             sev = "warning" if share > WARN_SHARE else ("note" if never else "ok")
-            f.append(_finding(sev, "leads never called", "leads", never, share,
-                              f"{never:,} leads ({share:.1%}) were never called" if never else "every lead was called at least once"))
+            f.append(_finding(sev, "leads never called", "leads", never, share))
             orphans = int(calls.anti_join(leads.select("lead_id"), "lead_id").count().execute())
-            f.append(_finding("problem" if orphans else "ok", "calls of unknown leads", "calls", orphans, None,
-                              f"{orphans:,} calls refer to a lead_id that is not in leads" if orphans else "every call belongs to a known lead"))
+            f.append(_finding("problem" if orphans else "ok", "calls of unknown leads", "calls", orphans))
             j = calls.select("lead_id", "started_at").join(leads.select("lead_id", "created_at"), "lead_id")
             early = int(j.filter(j.started_at < j.created_at).count().execute())
-            f.append(_finding("problem" if early else "ok", "calls before lead creation", "calls", early, None,
-                              f"{early:,} calls started before their lead was created" if early else "no call started before its lead was created"))
+            f.append(_finding("problem" if early else "ok", "calls before lead creation", "calls", early))
         # lifecycle order
         order = [c for c in ("created_at", "mql_at", "sql_at", "opportunity_at", "won_at") if c in leads.columns]
         conds = [leads[b] < leads[a] for i, a in enumerate(order) for b in order[i + 1:]]
@@ -410,9 +636,7 @@ def _findings(con: ibis.BaseBackend, tables: pd.DataFrame, missing: pd.DataFrame
         if conds:
             bad = ibis.or_(*conds).fill_null(False)
             n_bad = int(leads.filter(bad).count().execute())
-            f.append(_finding("problem" if n_bad else "ok", "lifecycle order", "leads", n_bad, None,
-                              f"{n_bad:,} leads have lifecycle dates out of order (e.g. SQL before creation)" if n_bad
-                              else "lifecycle dates are in order (created ≤ MQL ≤ SQL ≤ opportunity ≤ won)"))
+            f.append(_finding("problem" if n_bad else "ok", "lifecycle order", "leads", n_bad))
         # duplicates by phone token
         if "phone" in leads.columns:
             g = leads.filter(leads.phone.notnull()).group_by("phone").aggregate(n=lambda t: t.count())
@@ -422,39 +646,29 @@ def _findings(con: ibis.BaseBackend, tables: pd.DataFrame, missing: pd.DataFrame
             dup_leads = 0 if pd.isna(agg["leads"]) else int(agg["leads"])
             share = dup_leads / n_leads if n_leads else 0.0
             sev = "warning" if share > WARN_SHARE else ("note" if tokens else "ok")
-            f.append(_finding(sev, "duplicate phones", "leads", dup_leads, share,
-                              f"{dup_leads:,} leads ({share:.1%}) share a phone with another lead ({tokens:,} phone number(s)); "
-                              "they may be the same person entered twice" if tokens else "no two leads share a phone number"))
+            f.append(_finding(sev, "duplicate phones", "leads", dup_leads, share, tokens=tokens))
     if "calls" in present:
         calls = con.table("calls")
         agg = calls.aggregate(
             connected=calls.disposition.isin(CONNECTED_DISPOSITIONS).cast("int64").sum(),
             zero=(calls.disposition.isin(CONNECTED_DISPOSITIONS) & (calls.talk_seconds.fill_null(0) <= 0)).cast("int64").sum(),
-            unknown=(~calls.disposition.isin(list(CONNECTED_DISPOSITIONS) + [d for d in
-                     ("no_answer", "busy", "voicemail")])).cast("int64").sum(),
         ).execute().iloc[0]
         conn = int(agg["connected"] or 0)
         zero = int(agg["zero"] or 0)
         share = zero / conn if conn else 0.0
         sev = "warning" if share > 0.01 else ("note" if zero else "ok")
-        f.append(_finding(sev, "zero talk time on connected calls", "calls", zero, share,
-                          f"{zero:,} connected calls ({share:.1%} of connected) have zero talk time; check the dialer export"
-                          if zero else "every connected call has talk time"))
+        f.append(_finding(sev, "zero talk time on connected calls", "calls", zero, share))
     # missing optional fields: one line per table for never-filled and for partly-filled columns
     for name, part in missing.groupby("table", sort=False):
         never = part[part.share >= 1.0]
         partly = part[(part.share > WARN_SHARE) & (part.share < 1.0)].sort_values("share", ascending=False)
         if len(never):
-            f.append(_finding("note", "optional columns not provided", name, len(never), None,
-                              f"{name}: {len(never)} optional column(s) are never filled ({', '.join(never.column)}); "
-                              "report parts that use them stay empty"))
+            f.append(_finding("note", "optional columns not provided", name, len(never), columns=tuple(never.column)))
         if len(partly):
-            cols = ", ".join(f"{r.column} {r.share:.0%}" for r in partly.itertuples())
             f.append(_finding("warning", "optional columns partly empty", name, len(partly), float(partly.share.max()),
-                              f"{name}: {len(partly)} optional column(s) are partly empty ({cols})"))
+                              columns=tuple(partly.column), column_shares=tuple(float(s) for s in partly.share)))
     if len(missing) and not ((missing.share > WARN_SHARE) & (missing.share < 1.0)).any():
-        f.append(_finding("ok", "optional columns partly empty", "all", 0, 0.0,
-                          f"every provided optional column is at least {1 - WARN_SHARE:.0%} filled"))
+        f.append(_finding("ok", "optional columns partly empty", "all", 0, 0.0))
     return f
 
 
@@ -462,7 +676,7 @@ def _funnel(con: ibis.BaseBackend, period: Period) -> pd.DataFrame:
     counts = dict.fromkeys(FUNNEL_STAGES, 0)
     if has_table(con, "leads"):
         leads = con.table("leads")
-        leads = leads.filter(_in_period(leads.created_at, period))
+        leads = leads.filter(in_period(leads.created_at, period))
         metrics = {"leads": leads.count()}
         for stage, col in (("SQL", "sql_at"), ("opportunity", "opportunity_at"), ("won", "won_at")):
             if col in leads.columns:
@@ -523,11 +737,11 @@ def overview(con: ibis.BaseBackend | None = None, period: "str | Period" = "last
     p = resolve_period(period, con, as_of=as_of)
     tables = _table_facts(con, p)
     missing = _missing(con)
-    findings = pd.DataFrame(_findings(con, tables, missing),
-                            columns=["severity", "check", "table", "count", "share", "message"])
+    findings = pd.DataFrame(_findings(con, tables, missing), columns=FINDING_COLUMNS)
     findings = findings.sort_values("severity", key=lambda s: s.map(SEVERITY_ORDER), kind="stable").reset_index(drop=True)
-    return Overview(period=p, as_of=as_of, tables=tables, findings=findings, missing=missing,
+    return Overview(period=p, as_of=as_of, tables=tables, findings_facts=findings, missing=missing,
                     funnel=_funnel(con, p), calls_per_day=_calls_per_day(con, p, context_days))
 
 
-__all__ = ["Overview", "badge", "html_table", "overview", "resolve_period", "store_as_of"]
+__all__ = ["Overview", "check_name", "finding_message", "overview", "resolve_period", "section", "severity_name",
+           "stage_name", "store_as_of"]

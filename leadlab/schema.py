@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.datatypes as dt
 
+from leadlab.i18n import N_, translate
+
 #: Environment variable naming the business time zone; the default when it is unset.
 TZ_ENV = "LEADLAB_TZ"
 DEFAULT_TZ = "Asia/Shanghai"
@@ -46,8 +48,10 @@ def business_timezone() -> str:
             raise ValueError(name)
         ZoneInfo(name)
     except (ValueError, OSError, ZoneInfoNotFoundError):
-        raise ConfigError(f"${TZ_ENV}={name[:40]!r} is not a known IANA time zone name "
-                          "(e.g. Asia/Shanghai, Europe/Berlin, UTC)") from None
+        from leadlab.i18n import _
+
+        raise ConfigError(_("${variable}={value} is not a known IANA time zone name "
+                            "(e.g. Asia/Shanghai, Europe/Berlin, UTC)", variable=TZ_ENV, value=repr(name[:40]))) from None
     return name
 
 
@@ -91,6 +95,10 @@ class Column:
     def ibis_type(self) -> dt.DataType:
         return dt.dtype(self.dtype)
 
+    def description(self) -> str:
+        """What the column holds, in the current language (``meaning`` is the English id)."""
+        return translate(self.meaning)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -112,6 +120,14 @@ class Table:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def label(self) -> str:
+        """A short name for people (``Leads`` / ``线索``), in the current language."""
+        return table_label(self.name)
+
+    def text(self) -> str:
+        """The description (``description`` is the English id), in the current language."""
+        return translate(self.description)
+
     @property
     def required(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
@@ -127,31 +143,31 @@ def _c(name: str, dtype: str, meaning: str, **kw) -> Column:
 
 LEADS = Table(
     "leads",
-    "One row per lead (a prospect a rep may call), with its lifecycle.",
+    N_("One row per lead (a prospect a rep may call), with its lifecycle."),
     (
-        _c("lead_id", "string", "Unique lead key from the CRM.", required=True, nullable=False),
-        _c("created_at", "timestamp", "When the lead entered the CRM.", required=True, nullable=False),
-        _c("source", "string", "Acquisition source (web_form, paid_search, referral, list_purchase, event, ...).", required=True, nullable=False),
-        _c("campaign", "string", "Marketing campaign that produced the lead."),
-        _c("region", "string", "Sales region of the lead."),
-        _c("rep_id", "string", "Owner rep (reps.rep_id)."),
-        _c("company_size", "int64", "Employees at the lead's company.", min_value=0),
-        _c("industry", "string", "Industry of the lead's company."),
-        _c("job_title", "string", "Seniority of the contact (e.g. c_level, manager, staff)."),
-        _c("page_views", "int64", "Web pages viewed before creation.", min_value=0),
-        _c("downloads", "int64", "Content downloads before creation.", min_value=0),
-        _c("webinar_attended", "boolean", "Attended a webinar before creation."),
-        _c("email_opens", "int64", "Marketing e-mails opened before creation.", min_value=0),
-        _c("prior_score", "float64", "Score from an earlier system, known at creation (a pre-period covariate).", min_value=0),
-        _c("mql_at", "timestamp", "Became a marketing-qualified lead."),
-        _c("sql_at", "timestamp", "Became a sales-qualified lead."),
-        _c("opportunity_at", "timestamp", "Became an opportunity."),
-        _c("won_at", "timestamp", "Deal won."),
-        _c("lost_at", "timestamp", "Closed as lost (not before created_at)."),
-        _c("revenue", "float64", "Revenue of the won deal.", min_value=0),
-        _c("phone", "string", "Contact phone, pseudonymized (keyed hash) at ingest.", pii=True),
-        _c("email", "string", "Contact e-mail, pseudonymized (keyed hash) at ingest.", pii=True),
-        _c("contact_name", "string", "Contact name, pseudonymized (keyed hash) at ingest.", pii=True),
+        _c("lead_id", "string", N_("Unique lead key from the CRM."), required=True, nullable=False),
+        _c("created_at", "timestamp", N_("When the lead entered the CRM."), required=True, nullable=False),
+        _c("source", "string", N_("Acquisition source (web_form, paid_search, referral, list_purchase, event, ...)."), required=True, nullable=False),
+        _c("campaign", "string", N_("Marketing campaign that produced the lead.")),
+        _c("region", "string", N_("Sales region of the lead.")),
+        _c("rep_id", "string", N_("Owner rep (reps.rep_id).")),
+        _c("company_size", "int64", N_("Employees at the lead's company."), min_value=0),
+        _c("industry", "string", N_("Industry of the lead's company.")),
+        _c("job_title", "string", N_("Seniority of the contact (e.g. c_level, manager, staff).")),
+        _c("page_views", "int64", N_("Web pages viewed before creation."), min_value=0),
+        _c("downloads", "int64", N_("Content downloads before creation."), min_value=0),
+        _c("webinar_attended", "boolean", N_("Attended a webinar before creation.")),
+        _c("email_opens", "int64", N_("Marketing e-mails opened before creation."), min_value=0),
+        _c("prior_score", "float64", N_("Score from an earlier system, known at creation (a pre-period covariate)."), min_value=0),
+        _c("mql_at", "timestamp", N_("Became a marketing-qualified lead.")),
+        _c("sql_at", "timestamp", N_("Became a sales-qualified lead.")),
+        _c("opportunity_at", "timestamp", N_("Became an opportunity.")),
+        _c("won_at", "timestamp", N_("Deal won.")),
+        _c("lost_at", "timestamp", N_("Closed as lost (not before created_at).")),
+        _c("revenue", "float64", N_("Revenue of the won deal."), min_value=0),
+        _c("phone", "string", N_("Contact phone, pseudonymized (keyed hash) at ingest."), pii=True),
+        _c("email", "string", N_("Contact e-mail, pseudonymized (keyed hash) at ingest."), pii=True),
+        _c("contact_name", "string", N_("Contact name, pseudonymized (keyed hash) at ingest."), pii=True),
     ),
     key=("lead_id",),
     references={"rep_id": "reps.rep_id"},
@@ -159,20 +175,20 @@ LEADS = Table(
 
 CALLS = Table(
     "calls",
-    "One row per dial attempt.",
+    N_("One row per dial attempt."),
     (
-        _c("call_id", "string", "Unique call key from the dialer.", required=True, nullable=False),
-        _c("lead_id", "string", "The lead dialled (leads.lead_id).", required=True, nullable=False),
-        _c("rep_id", "string", "The rep who dialled (reps.rep_id).", required=True, nullable=False),
-        _c("started_at", "timestamp", "When the dial started; not before the lead's created_at.", required=True, nullable=False),
-        _c("ring_seconds", "float64", "Seconds ringing.", min_value=0),
-        _c("talk_seconds", "float64", "Seconds talking.", required=True, min_value=0),
-        _c("hold_seconds", "float64", "Seconds on hold.", min_value=0),
-        _c("wrap_seconds", "float64", "After-call work seconds.", min_value=0),
-        _c("disposition", "string", "Outcome of the dial.", required=True, nullable=False, allowed=tuple(DISPOSITIONS)),
-        _c("connected", "boolean", "A person answered; derived from disposition.", derived=True),
-        _c("conversation", "boolean", "A real conversation took place; derived from disposition.", derived=True),
-        _c("script", "string", "Call script used."),
+        _c("call_id", "string", N_("Unique call key from the dialer."), required=True, nullable=False),
+        _c("lead_id", "string", N_("The lead dialled (leads.lead_id)."), required=True, nullable=False),
+        _c("rep_id", "string", N_("The rep who dialled (reps.rep_id)."), required=True, nullable=False),
+        _c("started_at", "timestamp", N_("When the dial started; not before the lead's created_at."), required=True, nullable=False),
+        _c("ring_seconds", "float64", N_("Seconds ringing."), min_value=0),
+        _c("talk_seconds", "float64", N_("Seconds talking."), required=True, min_value=0),
+        _c("hold_seconds", "float64", N_("Seconds on hold."), min_value=0),
+        _c("wrap_seconds", "float64", N_("After-call work seconds."), min_value=0),
+        _c("disposition", "string", N_("Outcome of the dial."), required=True, nullable=False, allowed=tuple(DISPOSITIONS)),
+        _c("connected", "boolean", N_("A person answered; derived from disposition."), derived=True),
+        _c("conversation", "boolean", N_("A real conversation took place; derived from disposition."), derived=True),
+        _c("script", "string", N_("Call script used.")),
     ),
     key=("call_id",),
     references={"lead_id": "leads.lead_id", "rep_id": "reps.rep_id"},
@@ -180,68 +196,68 @@ CALLS = Table(
 
 REPS = Table(
     "reps",
-    "One row per sales rep.",
+    N_("One row per sales rep."),
     (
-        _c("rep_id", "string", "Unique rep key.", required=True, nullable=False),
-        _c("rep_name", "string", "Rep's name, pseudonymized (keyed hash) at ingest.", pii=True),
-        _c("team", "string", "Team the rep belongs to.", required=True, nullable=False),
-        _c("hired_at", "date", "Hire date."),
-        _c("hourly_cost", "float64", "Fully loaded cost per worked hour.", min_value=0),
+        _c("rep_id", "string", N_("Unique rep key."), required=True, nullable=False),
+        _c("rep_name", "string", N_("Rep's name, pseudonymized (keyed hash) at ingest."), pii=True),
+        _c("team", "string", N_("Team the rep belongs to."), required=True, nullable=False),
+        _c("hired_at", "date", N_("Hire date.")),
+        _c("hourly_cost", "float64", N_("Fully loaded cost per worked hour."), min_value=0),
     ),
     key=("rep_id",),
 )
 
 ASSIGNMENTS = Table(
     "assignments",
-    "Which arm of an experiment each unit (lead or rep) was assigned to.",
+    N_("Which arm of an experiment each unit (lead or rep) was assigned to."),
     (
-        _c("experiment_id", "string", "Experiment key.", required=True, nullable=False),
-        _c("unit_type", "string", "Randomization unit: lead or rep.", required=True, nullable=False, allowed=UNIT_TYPES),
-        _c("unit_id", "string", "leads.lead_id or reps.rep_id, by unit_type.", required=True, nullable=False),
-        _c("arm", "string", "Arm name (e.g. A, B).", required=True, nullable=False),
-        _c("assigned_at", "timestamp", "When the unit entered the experiment.", required=True, nullable=False),
+        _c("experiment_id", "string", N_("Experiment key."), required=True, nullable=False),
+        _c("unit_type", "string", N_("Randomization unit: lead or rep."), required=True, nullable=False, allowed=UNIT_TYPES),
+        _c("unit_id", "string", N_("leads.lead_id or reps.rep_id, by unit_type."), required=True, nullable=False),
+        _c("arm", "string", N_("Arm name (e.g. A, B)."), required=True, nullable=False),
+        _c("assigned_at", "timestamp", N_("When the unit entered the experiment."), required=True, nullable=False),
     ),
     key=("experiment_id", "unit_id"),
 )
 
 EXPERIMENTS = Table(
     "experiments",
-    "Optional description of each experiment.",
+    N_("Optional description of each experiment."),
     (
-        _c("experiment_id", "string", "Experiment key.", required=True, nullable=False),
-        _c("name", "string", "Human-readable name."),
-        _c("unit_type", "string", "Randomization unit: lead or rep.", required=True, nullable=False, allowed=UNIT_TYPES),
-        _c("control_arm", "string", "Name of the control arm.", required=True, nullable=False),
-        _c("primary_metric", "string", "Decision metric (e.g. sql_rate)."),
-        _c("started_at", "timestamp", "Start of the experiment."),
-        _c("ended_at", "timestamp", "End of the experiment (empty while running)."),
-        _c("description", "string", "What is tested."),
+        _c("experiment_id", "string", N_("Experiment key."), required=True, nullable=False),
+        _c("name", "string", N_("Human-readable name.")),
+        _c("unit_type", "string", N_("Randomization unit: lead or rep."), required=True, nullable=False, allowed=UNIT_TYPES),
+        _c("control_arm", "string", N_("Name of the control arm."), required=True, nullable=False),
+        _c("primary_metric", "string", N_("Decision metric (e.g. sql_rate).")),
+        _c("started_at", "timestamp", N_("Start of the experiment.")),
+        _c("ended_at", "timestamp", N_("End of the experiment (empty while running).")),
+        _c("description", "string", N_("What is tested.")),
     ),
     key=("experiment_id",),
 )
 
 SPEND = Table(
     "spend",
-    "Marketing spend per day, source and campaign.",
+    N_("Marketing spend per day, source and campaign."),
     (
-        _c("date", "date", "Day of the spend.", required=True, nullable=False),
-        _c("source", "string", "Acquisition source, as in leads.source.", required=True, nullable=False),
-        _c("campaign", "string", "Campaign, as in leads.campaign.", required=True, nullable=False),
-        _c("amount", "float64", "Amount spent.", required=True, nullable=False, min_value=0),
+        _c("date", "date", N_("Day of the spend."), required=True, nullable=False),
+        _c("source", "string", N_("Acquisition source, as in leads.source."), required=True, nullable=False),
+        _c("campaign", "string", N_("Campaign, as in leads.campaign."), required=True, nullable=False),
+        _c("amount", "float64", N_("Amount spent."), required=True, nullable=False, min_value=0),
     ),
     key=("date", "source", "campaign"),
 )
 
 LEAD_SCORES = Table(
     "lead_scores",
-    "Scores written back by `leadlab score apply` (one row per lead, latest model).",
+    N_("Scores written back by `leadlab score apply` (one row per lead, latest model)."),
     (
-        _c("lead_id", "string", "The lead scored (leads.lead_id).", required=True, nullable=False),
-        _c("score", "float64", "Score 0-100 (calibrated probability x 100).", required=True, nullable=False, min_value=0),
-        _c("grade", "string", "Grade A-D from the configured score bands.", required=True, nullable=False),
-        _c("priority", "int64", "Priority quartile, 1 = call first.", min_value=1),
-        _c("model_version", "string", "Version id of the model that scored the lead.", required=True, nullable=False),
-        _c("scored_at", "timestamp", "When the score was written.", required=True, nullable=False),
+        _c("lead_id", "string", N_("The lead scored (leads.lead_id)."), required=True, nullable=False),
+        _c("score", "float64", N_("Score 0-100 (calibrated probability x 100)."), required=True, nullable=False, min_value=0),
+        _c("grade", "string", N_("Grade A-D from the configured score bands."), required=True, nullable=False),
+        _c("priority", "int64", N_("Priority quartile, 1 = call first."), min_value=1),
+        _c("model_version", "string", N_("Version id of the model that scored the lead."), required=True, nullable=False),
+        _c("scored_at", "timestamp", N_("When the score was written."), required=True, nullable=False),
     ),
     key=("lead_id",),
 )
@@ -249,6 +265,29 @@ LEAD_SCORES = Table(
 TABLES: dict[str, Table] = {
     t.name: t for t in (LEADS, CALLS, REPS, ASSIGNMENTS, EXPERIMENTS, SPEND, LEAD_SCORES)
 }
+
+#: Short names of the tables for people (the table ids stay the ones typed on the command line).
+TABLE_LABELS: dict[str, str] = {
+    "leads": N_("Leads"),
+    "calls": N_("Calls (dial attempts)"),
+    "reps": N_("Sales reps"),
+    "assignments": N_("Experiment assignments"),
+    "experiments": N_("Experiments"),
+    "spend": N_("Marketing spend"),
+    "lead_scores": N_("Lead scores"),
+}
+
+
+def table_label(name: str) -> str:
+    """The short name of table ``name`` in the current language (the id itself when unknown).
+
+    >>> from leadlab.i18n import use_lang
+    >>> with use_lang("zh"):
+    ...     table_label("calls"), TABLES["calls"].column("talk_seconds").description()
+    ('通话（拨打记录）', '通话时长（秒）。')
+    """
+    return translate(TABLE_LABELS[name]) if name in TABLE_LABELS else name
+
 
 #: Order in which tables must be loaded so references resolve.
 LOAD_ORDER = ("reps", "leads", "calls", "experiments", "assignments", "spend")
@@ -261,9 +300,10 @@ def get_table(name: str) -> Table:
     try:
         return TABLES[name]
     except KeyError:
-        raise ConfigError(
-            f"unknown table {name!r}; valid tables: {', '.join(TABLES)}"
-        ) from None
+        from leadlab.i18n import _
+
+        raise ConfigError(_("unknown table {name}; valid tables: {valid}", name=repr(name),
+                            valid=", ".join(TABLES))) from None
 
 
 def to_markdown() -> str:

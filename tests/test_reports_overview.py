@@ -108,7 +108,7 @@ def test_findings_problems_on_a_broken_store(tmp_path):
     assert f.loc["calls before lead creation", "count"] == 1
     problems = ov.findings[ov.findings.severity == "problem"]
     assert "reps" in set(problems.table)  # core table missing is a problem
-    assert "problem(s) need fixing" in ov.verdict()
+    assert "4 problems need fixing" in ov.verdict()
 
 
 def test_partly_empty_optional_column_is_a_warning(tmp_path):
@@ -130,8 +130,8 @@ def test_empty_period_is_said_clearly(tiny):
     ov = overview(tiny, "2025-01")
     assert not ov.has_data and ov.leads_in_period == 0
     msg = ov.no_data_message()
-    assert "No leads were created and no calls were made in 2025-01" in msg
-    assert "2026-09-01" in msg and "2026-11-19" in msg
+    assert "No leads were created and no calls were made in January 2025" in msg
+    assert "Sep 1, 2026" in msg and "Nov 19, 2026" in msg
     assert msg in ov.verdict()
     assert ov.calls_per_day.calls.sum() == 0
     assert "No leads were created" in ov._repr_html_()
@@ -151,13 +151,13 @@ def test_calls_per_day_and_volume(tiny):
     sep = calls[(calls.started_at >= "2026-09-01") & (calls.started_at < "2026-10-01")]
     assert v["previous_per_day"] == pytest.approx(len(sep) / sep.started_at.dt.date.nunique())
     assert v["change"] == pytest.approx(v["per_day"] / v["previous_per_day"] - 1)
-    assert "2026-09" in ov.call_volume_sentence()
+    assert "September 2026" in ov.call_volume_sentence()
 
 
 def test_result_object_interface(tiny):
     ov = overview(tiny, "2026-10")
     text = ov.summary()
-    assert "Data overview 2026-10" in text and "Funnel" in text
+    assert "Data overview — October 2026" in text and "Funnel" in text
     assert list(ov.to_pandas("funnel").stage) == ["leads", "called", "connected", "conversation", "SQL", "opportunity", "won"]
     with pytest.raises(ConfigError, match="valid: tables, findings"):
         ov.to_pandas("nope")
