@@ -273,7 +273,7 @@ def translations(lang: str) -> gettext.NullTranslations:
     merged = Catalog(locale=BABEL_LOCALES[lang], domain=DOMAIN, fuzzy=False)
     for catalog in files.values():
         for m in catalog:
-            if _complete(m) and (m.id, m.context) not in merged:
+            if _complete(m) and merged.get(m.id, context=m.context) is None:  # `in` ignores the context
                 merged.add(m.id, m.string, context=m.context)
     buf = BytesIO()
     write_mo(buf, merged, use_fuzzy=False)
