@@ -118,9 +118,9 @@ def analyze_cmd(experiment_id, metrics, alpha, alternative, as_of, analysis_unit
     boundary over the planned looks; lead tests use the always-valid interval when monitored.
 
     \b
-    Metrics: sql_rate, connect_rate, conversation_rate, opportunity_rate, win_rate,
-    revenue_per_lead, sqls_per_call, talk_seconds_per_call, complaints_per_1000_calls,
-    dnc_per_1000_calls.
+    Metrics: sql_rate, lead_reach_rate, lead_conversation_rate, lead_opportunity_rate,
+    lead_conversion_rate, revenue_per_lead, sqls_per_call, talk_seconds_per_call,
+    complaints_per_1000, dnc_per_1000 (`leadlab kpi list` defines them).
     \b
     Examples:
       leadlab ab analyze --experiment EXP-LEAD-SCRIPT

@@ -4,17 +4,26 @@ Every metric is ``sum(numerator) / sum(denominator)`` over the analysis units. W
 denominator of 1 per unit it is a plain mean (a proportion when the numerator is 0/1);
 otherwise it is a ratio metric whose variance comes from the delta method over units.
 
+The store's metrics (:data:`STORE_METRICS`) are the entries of the one metric vocabulary
+(:mod:`leadlab.vocabulary`) that have a per-unit formula: their names, direction,
+guardrail margin and formula come from there.
+
 >>> STORE_METRICS["sql_rate"].numerator, STORE_METRICS["sqls_per_call"].denominator
 ('sql', 'calls')
+>>> STORE_METRICS["lead_reach_rate"].title
+'Reach rate'
 >>> Metric("y").kind()
 'mean'
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from leadlab.errors import ConfigError
+from leadlab.vocabulary import ALIASES, EXPERIMENT_RENAMES, METRICS, Entry, stages
+from leadlab.vocabulary import metrics as _vocabulary_metrics
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,7 @@ class Metric:
     ``margin`` makes it a guardrail: the treatment must be non-inferior within that
     relative margin (e.g. 0.10 = at most 10% worse). ``naive_sq`` names the column holding
     the row-grain sum of squares of the numerator (for the naive per-row analysis).
+    ``label``: a display name for a metric the vocabulary does not know.
     """
 
     name: str
@@ -45,6 +55,9 @@ class Metric:
 
     @property
     def title(self) -> str:
+        """The display name in the current language (the vocabulary's name of a store metric)."""
+        if self.name in METRICS:
+            return METRICS[self.name].name()
         return self.label or self.name.replace("_", " ")
 
     @property
@@ -59,39 +72,48 @@ class Metric:
         return "ratio"
 
 
-def _m(name, num, den, **kw) -> Metric:
-    return Metric(name, num, den, **kw)
+def from_entry(entry: Entry) -> Metric:
+    """The :class:`Metric` of a vocabulary entry with a per-unit formula."""
+    u = entry.per_unit
+    if u is None:
+        raise ConfigError(f"metric {entry.id!r} is not an experiment metric (it has no per-unit formula); "
+                          f"experiment metrics: {', '.join(STORE_METRICS)}")
+    return Metric(entry.id, u.num, u.den, binary=u.binary, higher_is_better=entry.higher_is_better,
+                  margin=u.margin, scale=u.scale, percent=entry.unit == "rate", naive_sq=u.naive_sq)
 
 
 #: The metrics of store experiments (names used by the CLI, the notebook and ground truth).
 #: Columns refer to the per-unit table built by :mod:`leadlab.experiments.queries`.
-STORE_METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in (
-        _m("sql_rate", "sql", "n_leads", binary=True, label="SQL rate", percent=True, naive_sq="sql"),
-        _m("connect_rate", "connected", "n_leads", binary=True, label="connect rate (leads reached)", percent=True, naive_sq="connected"),
-        _m("conversation_rate", "conversation", "n_leads", binary=True, label="conversation rate", percent=True, naive_sq="conversation"),
-        _m("opportunity_rate", "opportunity", "n_leads", binary=True, label="opportunity rate", percent=True, naive_sq="opportunity"),
-        _m("win_rate", "won", "n_leads", binary=True, label="win rate", percent=True, naive_sq="won"),
-        _m("revenue_per_lead", "revenue", "n_leads", label="revenue per lead", naive_sq="revenue_sq"),
-        _m("sqls_per_call", "sql", "calls", label="SQLs per call"),
-        _m("talk_seconds_per_call", "talk_seconds", "calls", label="talk seconds per call", naive_sq="talk_sq"),
-        _m("complaints_per_1000_calls", "complaints", "calls", label="complaints per 1,000 calls",
-           higher_is_better=False, margin=0.25, scale=1000.0, naive_sq="complaints"),
-        _m("dnc_per_1000_calls", "dnc", "calls", label="do-not-call requests per 1,000 calls",
-           higher_is_better=False, margin=0.25, scale=1000.0, naive_sq="dnc"),
-    )
-}
+STORE_METRICS: dict[str, Metric] = {}
+_ORDER = ("sql_rate", "lead_reach_rate", "lead_conversation_rate", "lead_opportunity_rate", "lead_conversion_rate",
+          "revenue_per_lead", "sqls_per_call", "talk_seconds_per_call", "complaints_per_1000", "dnc_per_1000")
+_ENTRIES = {e.id: e for e in _vocabulary_metrics(engine="experiments")}
+STORE_METRICS.update({i: from_entry(_ENTRIES[i]) for i in sorted(_ENTRIES, key=lambda i: (_ORDER + (i,)).index(i))})
 
 #: Defaults analysed when no metric is named: the decision metric first, then guardrails.
-DEFAULT_METRICS = ("sql_rate", "connect_rate", "conversation_rate", "opportunity_rate",
+DEFAULT_METRICS = ("sql_rate", "lead_reach_rate", "lead_conversation_rate", "lead_opportunity_rate",
                    "revenue_per_lead", "sqls_per_call", "talk_seconds_per_call",
-                   "complaints_per_1000_calls", "dnc_per_1000_calls")
+                   "complaints_per_1000", "dnc_per_1000")
 
-#: Funnel stages per lead (column of the unit table, label).
-FUNNEL_STAGES = (("n_leads", "leads"), ("dialed", "dialed"), ("connected", "connected"),
-                 ("conversation", "conversation"), ("sql", "SQL"), ("opportunity", "opportunity"),
-                 ("won", "won"))
+#: Funnel stages per lead (column of the unit table, stage id of :data:`leadlab.vocabulary.FUNNEL`).
+FUNNEL_STAGES: tuple[tuple[str, str], ...] = tuple((s.lead_column, s.id) for s in stages("lead"))
+
+
+def store_metric(name: str, available: dict[str, Metric] | None = None) -> Metric:
+    """The store metric ``name``; an old id still works when its meaning did not change (with a
+    DeprecationWarning); ConfigError naming the new id of a renamed one, or the valid metrics."""
+    available = STORE_METRICS if available is None else available
+    if name in available:
+        return available[name]
+    if available is STORE_METRICS and name in EXPERIMENT_RENAMES:
+        new = EXPERIMENT_RENAMES[name]
+        kpi = name if name in METRICS else ALIASES.get(name)
+        raise ConfigError(f"metric {name!r} (parameter metrics) was renamed: for {METRICS[new].formula_text()} use "
+                          f"{new!r}" + (f"; {kpi!r} is the KPI {METRICS[kpi].formula_text()}" if kpi else ""))
+    if ALIASES.get(name) in available:
+        warnings.warn(f"metric {name!r} is deprecated; use {ALIASES[name]!r}", DeprecationWarning, stacklevel=3)
+        return available[ALIASES[name]]
+    raise ConfigError(f"unknown metric {name!r} (parameter metrics); valid metrics: {', '.join(available)}")
 
 
 def resolve_metrics(names: "str | list[str] | tuple[str, ...] | None", available: dict[str, Metric] | None = None) -> list[Metric]:
@@ -101,12 +123,4 @@ def resolve_metrics(names: "str | list[str] | tuple[str, ...] | None", available
         return [available[n] for n in DEFAULT_METRICS if n in available]
     if isinstance(names, str):
         names = [n.strip() for n in names.split(",") if n.strip()]
-    out = []
-    for n in names:
-        if isinstance(n, Metric):
-            out.append(n)
-            continue
-        if n not in available:
-            raise ConfigError(f"unknown metric {n!r} (parameter metrics); valid metrics: {', '.join(available)}")
-        out.append(available[n])
-    return out
+    return [n if isinstance(n, Metric) else store_metric(n, available) for n in names]

@@ -9,8 +9,8 @@ the parameter's type (``None`` accepts anything).
 0.1
 >>> check_value(Param("budget", "float", "100.0", ""), 1)  # an int is a fine float
 1.0
->>> convert(Param("metrics", "list", '["sql_rate"]', ""), "sql_rate,connect_rate")
-['sql_rate', 'connect_rate']
+>>> convert(Param("metrics", "list", '["sql_rate"]', ""), "sql_rate,lead_reach_rate")
+['sql_rate', 'lead_reach_rate']
 >>> looks_like_credential("db", "postgres://ann:pw@host/db")
 True
 >>> convert(p, "nan")
