@@ -44,6 +44,11 @@ def ingest(table: str, file: str, mapping: str | None, encoding: str | None, dry
     nothing (exit code 2). Phone numbers, e-mails and names are replaced by keyed
     tokens (key: $LEADLAB_PII_KEY or ~/.config/leadlab/pii.key). Rows are upserted
     by key in one transaction: re-ingesting a file changes nothing.
+
+    A file must decode cleanly as a whole (the first bad byte is named by row and
+    offset); control characters and inf/NaN numbers are refused. Timestamps with an
+    offset (+08:00, Z) are converted to the business time zone ($LEADLAB_TZ, default
+    Asia/Shanghai); timestamps without one are taken as local there.
     """
     from leadlab.ingest import ingest_file
 

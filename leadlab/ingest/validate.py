@@ -226,12 +226,18 @@ def build_typed(db: duckdb.DuckDBPyConnection, raw: RawFile, spec: Table, column
             else:
                 extra.append(f"{_derive_case(flag)} AS {qi(name)}")
                 stage.derived.append(name)
-    if control:
-        selects.append("CASE " + " ".join(f"WHEN regexp_matches({x}, {pattern}) THEN {_lit(name)}"
-                                          for name, x, pattern in control) + " END AS _ctl")
-        selects.append("CASE " + " ".join(f"WHEN regexp_matches({x}, {pattern}) THEN "
-                                          f"unicode(regexp_extract({x}, {pattern}))" for name, x, pattern in control)
-                       + " END AS _ctl_cp")
+    if control:  # one regular expression per row on the joined cells; per cell only where it matched
+        strict = [x for _, x, pattern in control if pattern == _lit(CONTROL_RE)]
+        loose = [x for _, x, pattern in control if pattern != _lit(CONTROL_RE)]
+        any_ctl = " OR ".join(
+            [f"regexp_matches(concat({', '.join(strict)}), {_lit(CONTROL_RE)})"] * bool(strict)
+            + [f"regexp_matches({x}, {_lit(CONTROL_FREE_TEXT_RE)})" for x in loose])
+        which = "CASE " + " ".join(f"WHEN regexp_matches({x}, {pattern}) THEN {_lit(name)}"
+                                   for name, x, pattern in control) + " END"
+        point = "CASE " + " ".join(f"WHEN regexp_matches({x}, {pattern}) THEN unicode(regexp_extract({x}, {pattern}))"
+                                   for name, x, pattern in control) + " END"
+        selects.append(f"CASE WHEN {any_ctl} THEN {which} END AS _ctl")
+        selects.append(f"CASE WHEN {any_ctl} THEN {point} END AS _ctl_cp")
     star = f"* REPLACE ({', '.join(replace)})" if replace else "*"
     db.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS SELECT {', '.join([star, *extra])} FROM "
                f"(SELECT {', '.join(selects)} FROM (SELECT {', '.join(inner)} FROM {qi(raw.table)}))")
@@ -307,16 +313,17 @@ def _show(expr: str) -> str:
 
 
 def check_cells(db: duckdb.DuckDBPyConnection, stage: Stage) -> list[Finding]:
-    """Per-cell rules: parseable, not missing, minimum, allowed values, derived flags consistent."""
-    spec, out = stage.table, []
-    if stage.present and db.execute(f"SELECT bool_or(_ctl IS NOT NULL) FROM {TYPED}").fetchone()[0]:
-        for name in stage.present:
-            f = _collect(db, "control character", name,
-                         f"SELECT _row, 'holds the control character ' || format('U+{{:04X}}', _ctl_cp) AS what "
-                         f"FROM {TYPED} WHERE _ctl = {_lit(name)}",
-                         hint="cells must not hold control characters (NUL, escape, line breaks outside "
-                              "free text, ...; tab is allowed)")
-            out += [f] if f else []
+    """Per-cell rules: no control characters, finite numbers, parseable, not missing, minimum,
+    allowed values, derived flags consistent. One scan counts every rule's offending rows; only
+    the rules that are broken are queried for their rows."""
+    spec = stage.table
+    rules: list[tuple[str, str, str, str, str]] = []  # (rule, column, condition, what, hint)
+    survey: dict[int, str] = {}  # a cheaper condition to count with, for rules whose own is costly
+    for name in stage.present:
+        rules.append(("control character", name, f"_ctl = {_lit(name)}",
+                      "'holds the control character ' || format('U+{:04X}', _ctl_cp)",
+                      "cells must not hold control characters (NUL, escape, line breaks outside free text, ...; "
+                      "tab is allowed)"))
     for col in spec.columns:
         name = col.name
         if name not in stage.present:
@@ -325,47 +332,47 @@ def check_cells(db: duckdb.DuckDBPyConnection, stage: Stage) -> list[Finding]:
         finite = "true"
         if col.dtype in ("float64", "int64"):
             finite = f"coalesce(isfinite(TRY_CAST({t} AS DOUBLE)), true)"
-            f = _collect(db, "non-finite number", name,
-                         f"SELECT _row, {_show(t)} || ' is not a finite number' AS what "
-                         f"FROM {TYPED} WHERE NOT {finite}",
-                         hint="infinity and NaN are not values; leave the cell empty when the number is unknown")
-            out += [f] if f else []
+            survey[len(rules)] = f"{c} IS NULL AND {qi('_t_' + name)} IS NOT NULL"
+            rules.append(("non-finite number", name, f"{c} IS NULL AND NOT {finite}",
+                          f"{_show(t)} || ' is not a finite number'",
+                          "infinity and NaN are not values; leave the cell empty when the number is unknown"))
         if col.dtype != "string":
             expected = EXPECTED[col.dtype]
             if col.dtype == "timestamp":
                 expected += f" (an offset like +08:00 or Z is converted to {business_timezone()})"
-            f = _collect(db, f"unparseable {col.dtype}", name,
-                         f"SELECT _row, {_show(t)} || {_lit(' is not ' + expected)} AS what "
-                         f"FROM {TYPED} WHERE {c} IS NULL AND {t} IS NOT NULL AND {finite}")
-            out += [f] if f else []
+            survey[len(rules)] = f"{c} IS NULL AND {qi('_t_' + name)} IS NOT NULL"
+            rules.append((f"unparseable {col.dtype}", name, f"{c} IS NULL AND {t} IS NOT NULL AND {finite}",
+                          f"{_show(t)} || {_lit(' is not ' + expected)}", ""))
         if not col.nullable:
-            f = _collect(db, "missing value", name,
-                         f"SELECT _row, 'empty, but {name} is required' AS what FROM {TYPED} WHERE {c} IS NULL"
-                         + (f" AND {t} IS NULL" if col.dtype != "string" or col.allowed else ""))
-            out += [f] if f else []
+            rules.append(("missing value", name, f"{c} IS NULL" + (
+                f" AND {t} IS NULL" if col.dtype != "string" or col.allowed else ""),
+                _lit(f"empty, but {name} is required"), ""))
         if col.min_value is not None:
-            f = _collect(db, f"below minimum {col.min_value:g}", name,
-                         f"SELECT _row, {_show(t)} || ' is below the minimum {col.min_value:g}' AS what "
-                         f"FROM {TYPED} WHERE {c} < {col.min_value}")
-            out += [f] if f else []
+            rules.append((f"below minimum {col.min_value:g}", name, f"{c} < {col.min_value}",
+                          f"{_show(t)} || {_lit(f' is below the minimum {col.min_value:g}')}", ""))
         if col.allowed:
-            valid = ", ".join(col.allowed)
-            f = _collect(db, "unknown value", name,
-                         f"SELECT _row, {_show(t)} || ' is not a valid {name}' AS what FROM {TYPED} "
-                         f"WHERE {c} IS NOT NULL AND {c} NOT IN ({', '.join(map(_lit, col.allowed))})",
-                         hint=f"valid {name} values: {valid}")
-            out += [f] if f else []
+            rules.append(("unknown value", name, f"{c} IS NOT NULL AND {c} NOT IN ({', '.join(map(_lit, col.allowed))})",
+                          f"{_show(t)} || {_lit(f' is not a valid {name}')}",
+                          f"valid {name} values: {', '.join(col.allowed)}"))
     if spec.name == "calls":
         for flag, name in ((0, "connected"), (1, "conversation")):
             if name in stage.present:
-                g = qi("_given_" + name)
-                f = _collect(db, "inconsistent with disposition", name,
-                             f"SELECT _row, '{name}=' || CAST({g} AS VARCHAR) || ' but disposition ' || "
-                             f"disposition || ' means {name}=' || CAST({_derive_case(flag)} AS VARCHAR) AS what "
-                             f"FROM {TYPED} WHERE {g} IS NOT NULL AND {_derive_case(flag)} IS NOT NULL "
-                             f"AND {g} <> {_derive_case(flag)}",
-                             hint="fix the flag or drop the column (it is derived from disposition)")
-                out += [f] if f else []
+                g, derived = qi("_given_" + name), _derive_case(flag)
+                rules.append(("inconsistent with disposition", name,
+                              f"{g} IS NOT NULL AND {derived} IS NOT NULL AND {g} <> {derived}",
+                              f"'{name}=' || CAST({g} AS VARCHAR) || ' but disposition ' || disposition || "
+                              f"' means {name}=' || CAST({derived} AS VARCHAR)",
+                              "fix the flag or drop the column (it is derived from disposition)"))
+    if not rules:
+        return []
+    conds = [survey.get(i, cond) for i, (_, _, cond, _, _) in enumerate(rules)]
+    counts = db.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {cond})" for cond in conds)
+                        + f" FROM {TYPED}").fetchone()
+    out = []
+    for (rule, column, cond, what, hint), n in zip(rules, counts):
+        if n:
+            f = _collect(db, rule, column, f"SELECT _row, {what} AS what FROM {TYPED} WHERE {cond}", hint)
+            out += [f] if f else []
     return out
 
 
