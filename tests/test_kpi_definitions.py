@@ -109,13 +109,13 @@ def test_family_results_have_the_contract(data):
 def test_funnel_by_hand(data):
     f = funnel(data, "2026-10").to_pandas().set_index("stage")
     assert list(f["count"]) == [7, 5, 3, 2, 2, 1]
-    assert f.loc["connects", "step_conversion"] == pytest.approx(5 / 7)
-    assert f.loc["SQLs", "step_conversion"] == pytest.approx(2 / 3)
+    assert f.loc["connected", "step_conversion"] == pytest.approx(5 / 7)
+    assert f.loc["sql", "step_conversion"] == pytest.approx(2 / 3)
     # September: dials 1, connects 1, conversations 1, SQL 1, opportunities 0
-    assert f.loc["connects", "previous_step_conversion"] == 1.0
-    assert f.loc["conversations", "step_change_pp"] == pytest.approx(3 / 5 - 1)
+    assert f.loc["connected", "previous_step_conversion"] == 1.0
+    assert f.loc["conversation", "step_change_pp"] == pytest.approx(3 / 5 - 1)
     # bottleneck = largest relative drop: conversations (0.6 vs 1.0: -40%) beats connects (-28.6%) and SQLs (-33%)
-    assert funnel(data, "2026-10").bottleneck == "conversations"
+    assert funnel(data, "2026-10").bottleneck == "conversation"
 
 
 def test_speed_bands_by_hand(data):

@@ -1,10 +1,16 @@
-"""The funnel (dial → connect → conversation → SQL → opportunity → won) and the
+"""The KPI funnel (dialled → connected → conversation → SQL → opportunity → won) and the
 quality KPIs (MQLs, SQLs, stage-to-stage conversion).
 
-Calls stages count calls started in the period; lead stages count leads reaching
-the stage in the period, so each step rate is "events of this stage per event of
-the previous stage" in the same period.
+Stages, their order and their measures come from the one funnel of
+:mod:`leadlab.vocabulary.funnel` (the ``event`` grain): call stages count calls started in
+the period; lead stages count leads reaching the stage in the period, so each step rate
+is "events of this stage per event of the previous stage" in the same period — the
+vocabulary's step KPI (dialled → connected is the connect rate, 接通率).
 
+>>> import pandas as pd
+>>> t = stage_table(pd.Series({"dials": 200.0, "connected": 50.0, "conversations": 40.0, "sqls": 4.0}))
+>>> t["stage"].tolist()[:3], t["step_conversion"].tolist()[1]
+(['dialed', 'connected', 'conversation'], 0.25)
 >>> from leadlab.kpi.funnel import funnel  # doctest: +SKIP
 >>> funnel(con, "2026-10").plot()  # doctest: +SKIP
 """
@@ -14,14 +20,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from leadlab.i18n import N_, fmt, translate
 from leadlab.kpi.family import FamilyResult, family_result, resolve
 from leadlab.kpi.measures import measures
-from leadlab.kpi.results import KpiResult
+from leadlab.kpi.results import KpiResult, no_activity_note
 from leadlab.kpi.stats import safe_div
+from leadlab.vocabulary import stage_name, stages
+from leadlab.vocabulary.funnel import COLUMNS, GRAIN_NOTES
 
-#: Funnel stages: (stage label, base measure).
-STAGES = (("dials", "dials"), ("connects", "connected"), ("conversations", "conversations"),
-          ("SQLs", "sqls"), ("opportunities", "opportunities"), ("won", "won"))
+#: Funnel stages of the KPI engine: (stage id, base measure), in order.
+STAGES = tuple((s.id, s.event_measure) for s in stages("event"))
 
 
 def stage_table(m: pd.Series) -> pd.DataFrame:
@@ -37,27 +45,43 @@ def stage_table(m: pd.Series) -> pd.DataFrame:
 
 
 class FunnelResult(KpiResult):
+    """Facts: ``frame`` (stage id, count, step_conversion, of_first and the previous period's
+    values and change), ``no_activity``."""
+
+    def __init__(self, title, frame, period=None, team=None, notes=None, *, no_activity: bool = False):
+        super().__init__(title, frame, period, team, notes)
+        self.no_activity = no_activity
+
+    def notes(self) -> list[str]:
+        out = super().notes()
+        if self.no_activity and self.period is not None:
+            out.insert(0, no_activity_note(self.period))
+        return out + [translate(GRAIN_NOTES["event"])]
+
     def display_frame(self) -> pd.DataFrame:
-        d = self.frame.copy()
-        d = d.drop(columns=["step_change_rel"], errors="ignore")
-        d["count"] = [f"{v:,.0f}" for v in d["count"]]
-        if "previous_count" in d:
-            d["previous_count"] = [f"{v:,.0f}" for v in d["previous_count"]]
-        for c in ("step_conversion", "of_first", "previous_step_conversion"):
-            if c in d:
-                d[c] = ["n/a" if not np.isfinite(v) else f"{v:.2%}" for v in d[c].astype(float)]
-        if "step_change_pp" in d:
-            d["step_change_pp"] = ["n/a" if not np.isfinite(v) else f"{v * 100:+.2f} pp" for v in d["step_change_pp"].astype(float)]
-        return d
+        d = self.frame.drop(columns=["step_change_rel"], errors="ignore")
+        out = pd.DataFrame(index=d.index)
+        for c in d.columns:
+            if c == "stage":
+                v = [stage_name(s) for s in d[c]]
+            elif c in ("count", "previous_count"):
+                v = [fmt.number(x) for x in d[c]]
+            elif c == "step_change_pp":
+                v = [fmt.pp(x, 2) if np.isfinite(x) else fmt.na() for x in d[c].astype(float)]
+            else:
+                v = [fmt.percent(x, 2) if np.isfinite(x) else fmt.na() for x in d[c].astype(float)]
+            out[translate(COLUMNS[c]) if c in COLUMNS else c] = v
+        return out.reset_index(drop=True)
 
     def _plot(self, ax):
         from leadlab import plots
 
-        return plots.funnel_chart(self.frame, "stage", "count", ax=ax, title=f"Funnel {self.period.label if self.period else ''}".strip())
+        d = self.frame.assign(stage=[stage_name(s) for s in self.frame["stage"]])
+        return plots.funnel_chart(d, "stage", "count", ax=ax, title=self.title())
 
     @property
     def bottleneck(self) -> str | None:
-        """The step whose conversion fell most against the previous period (relative)."""
+        """The stage id whose step conversion fell most against the previous period (relative)."""
         if "step_change_rel" not in self.frame:
             return None
         d = self.frame.dropna(subset=["step_change_rel"])
@@ -77,11 +101,7 @@ def funnel(data, period, team: str | None = None) -> FunnelResult:
     cur["previous_step_conversion"] = prev["step_conversion"]
     cur["step_change_pp"] = cur["step_conversion"] - prev["step_conversion"]
     cur["step_change_rel"] = safe_div(cur["step_change_pp"].to_numpy(), prev["step_conversion"].to_numpy())
-    notes = ["dials, connects and conversations are calls; SQLs, opportunities and won are leads reaching "
-             "the stage in the period; step conversion = this stage / previous stage"]
-    if cur["count"].sum() == 0:
-        notes.insert(0, f"no activity in {per.label}")
-    return FunnelResult("Funnel", cur, per, data.team, notes)
+    return FunnelResult(N_("Funnel"), cur, per, data.team, no_activity=bool(cur["count"].sum() == 0))
 
 
 def quality(data, period, team: str | None = None, by=None) -> FamilyResult:

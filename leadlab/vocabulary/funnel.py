@@ -54,6 +54,26 @@ _STAGES = (
     Stage("won", N_("Won"), "won", "won", "win_rate"),
 )
 
+#: what the counts of each grain are (a note shown under a funnel)
+GRAIN_NOTES: dict[str, str] = {
+    "event": N_("Dialled, connected and conversation count calls; SQL, opportunity and won count leads reaching "
+                "the stage in the period; step conversion = this stage ÷ the previous stage."),
+    "lead": N_("Each stage counts the leads of the cohort that reached it; step conversion = this stage ÷ the "
+               "previous stage."),
+}
+#: the columns of a funnel table → header (an English message id)
+COLUMNS: dict[str, str] = {
+    "stage": N_("Stage"),
+    "count": N_("Count"),
+    "step_conversion": N_("Step conversion"),
+    "of_first": N_("Share of the first stage"),
+    "previous_count": N_("Previous count"),
+    "previous_step_conversion": N_("Previous step conversion"),
+    "step_change_pp": N_("Change of step conversion"),
+    "share_of_leads": N_("Share of leads"),
+    "step_rate": N_("From the previous stage"),
+}
+
 #: stage ids, in order
 FUNNEL: tuple[str, ...] = tuple(s.id for s in _STAGES)
 #: stage id → :class:`Stage`
