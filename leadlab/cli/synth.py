@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from leadlab.cli import db_option
-from leadlab.errors import ConfigError
 
 
 @click.command("synth")
@@ -36,13 +35,11 @@ def synth(n_leads: int, seed: int, db: str | None, end: str, months: int, truth_
       leadlab synth --leads 2000000 --seed 7 --db duckdb:///data/big.duckdb
     """
     from leadlab import store
-    from leadlab.synth import synthesize
+    from leadlab.synth import make_truth_dir, synthesize
+    from leadlab.synth.summary import summary_lines
 
     if truth_dir is not None:
-        try:
-            truth_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"option --truth-dir: cannot create the folder {truth_dir}: {exc.strerror}") from None
+        make_truth_dir(truth_dir)
     url = store.resolve_url(db)
     truth = synthesize(n_leads, seed, url=url, truth_dir=truth_dir, end=end, months=months,
                        replace=replace, progress=not quiet)
@@ -51,13 +48,6 @@ def synth(n_leads: int, seed: int, db: str | None, end: str, months: int, truth_
         counts = {name: con.table(name).count().execute() for name in ("reps", "leads", "calls", "experiments", "assignments", "spend")}
     finally:
         con.disconnect()
-    o = truth["oracle"]
-    click.echo(f"wrote a synthetic operation to {store.redact_url(url)} in {truth['seconds']:.1f} s (seed {seed})")
-    click.echo(f"  leads created {truth['start']} .. {truth['end']}; experiments started {truth['experiments']['EXP-LEAD-SCRIPT']['started_at'][:10]}")
-    for name, n in counts.items():
-        click.echo(f"  {name:<12}{n:>12,}")
-    click.echo(f"  SQL rate {o['sql_rate_observed']:.1%}; oracle AUC of the true probability {o.get('auc_p_sql', float('nan')):.3f}")
-    click.echo(f"ground truth: {truth['paths']['ground_truth']}")
-    click.echo(f"              {truth['paths']['ground_truth_leads']}")
     db_hint = "" if db is None else f" --db {store.redact_url(url)}"
-    click.echo(f"next: leadlab report all --period last-month{db_hint}")
+    for line in summary_lines(truth, counts, store.redact_url(url), seed, db_hint):
+        click.echo(line)

@@ -26,6 +26,7 @@ import pandas as pd
 
 from leadlab import paths, store
 from leadlab.errors import ConfigError
+from leadlab.i18n import _
 from leadlab.synth import model as M
 from leadlab.synth.clock import DAY, add_months, from_seconds, sample_creation_times, to_seconds
 from leadlab.synth.generate import BLOCK, Context, generate_block
@@ -33,7 +34,7 @@ from leadlab.synth.reps import make_reps
 from leadlab.synth.truth import experiment_effects, lead_frame, lead_model_description, oracle
 from leadlab.synth.writer import DuckDBSink, store_has_data
 
-__all__ = ["synthesize", "MIN_LEADS"]
+__all__ = ["synthesize", "make_truth_dir", "MIN_LEADS"]
 
 MIN_LEADS = 500
 
@@ -41,28 +42,39 @@ MIN_LEADS = 500
 def _duckdb_path(url: str) -> Path:
     if not url.startswith("duckdb://"):
         raise ConfigError(
-            f"leadlab synth writes a DuckDB file store; got {store.redact_url(url)}",
-            details=["generate into a DuckDB file (e.g. --db duckdb://data/leadlab.duckdb) and load other backends from it"],
+            _("leadlab synth writes a DuckDB file store; got {url}", url=store.redact_url(url)),
+            details=[_("generate into a DuckDB file (e.g. --db duckdb://data/leadlab.duckdb) and load other backends from it")],
         )
     path = url[len("duckdb://"):]
     if path in ("", ":memory:"):
-        raise ConfigError("leadlab synth needs a DuckDB file, not an in-memory database (--db duckdb:///path/leadlab.duckdb)")
+        raise ConfigError(_("leadlab synth needs a DuckDB file, not an in-memory database (--db duckdb:///path/leadlab.duckdb)"))
     return Path(path)
+
+
+def make_truth_dir(folder: Path) -> None:
+    """Create the ground-truth folder given with ``--truth-dir``; ConfigError when the system refuses."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(_("option --truth-dir: cannot create the folder {folder}: {reason}",
+                            folder=str(folder), reason=exc.strerror or type(exc).__name__)) from None
 
 
 def _check(n_leads: int, seed: int, end: str, months: int, chunk_leads: int) -> _dt.date:
     if not isinstance(n_leads, (int, np.integer)) or n_leads < MIN_LEADS:
-        raise ConfigError(f"--leads must be an integer of at least {MIN_LEADS} (got {n_leads!r}): smaller operations leave teams and experiment arms empty")
+        raise ConfigError(_("--leads must be an integer of at least {minimum} (got {value}): smaller operations leave "
+                            "teams and experiment arms empty", minimum=str(MIN_LEADS), value=repr(n_leads)))
     if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ConfigError(f"--seed must be a non-negative integer (got {seed!r})")
+        raise ConfigError(_("--seed must be a non-negative integer (got {value})", value=repr(seed)))
     if not isinstance(months, (int, np.integer)) or not 6 <= months <= 60:
-        raise ConfigError(f"--months must be between 6 and 60 (got {months!r}): the experiments start {M.EXPERIMENT_MONTHS} months before the end")
+        raise ConfigError(_("--months must be between 6 and 60 (got {value}): the experiments start {n} months before "
+                            "the end", value=repr(months), n=str(M.EXPERIMENT_MONTHS)))
     if not isinstance(chunk_leads, (int, np.integer)) or chunk_leads < 1:
-        raise ConfigError(f"chunk_leads must be a positive integer (got {chunk_leads!r})")
+        raise ConfigError(_("chunk_leads must be a positive integer (got {value})", value=repr(chunk_leads)))
     try:
         return _dt.date.fromisoformat(str(end))
     except ValueError:
-        raise ConfigError(f"--end must be a date like 2026-11-20 (got {end!r})") from None
+        raise ConfigError(_("--end must be a date like 2026-11-20 (got {value})", value=repr(end))) from None
 
 
 def synthesize(
@@ -96,8 +108,9 @@ def synthesize(
     truth_dir = Path(truth_dir) if truth_dir is not None else path.parent
     if not replace and store_has_data(path):
         raise ConfigError(
-            f"the store already holds data ({store.redact_url(url)}); pass --replace (replace=True) to overwrite it",
-            details=["nothing was written"],
+            _("the store already holds data ({url}); pass --replace (replace=True) to overwrite it",
+              url=store.redact_url(url)),
+            details=[_("nothing was written")],
         )
     t0 = time.perf_counter()
     end_s = to_seconds(end_date + _dt.timedelta(days=1))

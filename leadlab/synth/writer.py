@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from leadlab import store
 from leadlab.errors import StoreError
+from leadlab.i18n import _
 from leadlab.schema import DISPOSITIONS
 from leadlab.synth import model as M
 from leadlab.synth.generate import SCRIPTS
@@ -206,7 +207,8 @@ def store_has_data(path: Path) -> bool:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except Exception as exc:
-        raise StoreError(f"cannot open store {path}: {str(exc).splitlines()[0]}") from None
+        raise StoreError(_("cannot open store {path}: {reason}", path=str(path),
+                           reason=str(exc).splitlines()[0])) from None
     try:
         tables = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
