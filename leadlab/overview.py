@@ -39,6 +39,8 @@ from leadlab.periods import Period, parse_period
 from leadlab.presentation import Result, _width, html_table, in_period
 from leadlab.schema import CONNECTED_DISPOSITIONS, CONVERSATION_DISPOSITIONS, TABLES, table_label
 from leadlab.store import has_table
+from leadlab.vocabulary import FUNNEL
+from leadlab.vocabulary import stage_name as _stage_name
 
 #: The timestamp/date column that places each table's rows in time.
 DATE_COLUMNS: dict[str, str] = {
@@ -58,7 +60,8 @@ MEANINGFUL_NULLS = {
     "experiments": {"ended_at"},
     "calls": {"script"},  # only calls inside a script experiment carry one
 }
-FUNNEL_STAGES = ("leads", "called", "connected", "conversation", "SQL", "opportunity", "won")
+#: The one funnel (:data:`leadlab.vocabulary.FUNNEL`): stage ids in order, counted per lead of the period.
+FUNNEL_STAGES = FUNNEL
 SEVERITY_ORDER = {"problem": 0, "warning": 1, "note": 2, "ok": 3}
 #: Share above which an empty optional column or never-called leads become a warning.
 WARN_SHARE = 0.05
@@ -119,17 +122,8 @@ def check_name(check: str) -> str:
 
 
 def stage_name(stage: str) -> str:
-    """A funnel stage id of :data:`FUNNEL_STAGES` in the current language."""
-    names = {
-        "leads": pgettext("funnel stage", "leads"),
-        "called": pgettext("funnel stage", "called"),
-        "connected": pgettext("funnel stage", "connected"),
-        "conversation": pgettext("funnel stage", "conversation"),
-        "SQL": pgettext("funnel stage", "SQL"),
-        "opportunity": pgettext("funnel stage", "opportunity"),
-        "won": pgettext("funnel stage", "won"),
-    }
-    return names.get(stage, stage)
+    """A funnel stage id of :data:`FUNNEL_STAGES` in the current language (the vocabulary's name)."""
+    return _stage_name(stage) if stage in FUNNEL else stage
 
 
 def _join(items, sep: str = "list") -> str:
@@ -678,7 +672,7 @@ def _funnel(con: ibis.BaseBackend, period: Period) -> pd.DataFrame:
         leads = con.table("leads")
         leads = leads.filter(in_period(leads.created_at, period))
         metrics = {"leads": leads.count()}
-        for stage, col in (("SQL", "sql_at"), ("opportunity", "opportunity_at"), ("won", "won_at")):
+        for stage, col in (("sql", "sql_at"), ("opportunity", "opportunity_at"), ("won", "won_at")):
             if col in leads.columns:
                 metrics[stage] = leads[col].notnull().cast("int64").sum()
         if has_table(con, "calls"):
@@ -688,9 +682,9 @@ def _funnel(con: ibis.BaseBackend, period: Period) -> pd.DataFrame:
                 conversation=calls.disposition.isin(CONVERSATION_DISPOSITIONS).max(),
             )
             j = leads.select("lead_id").join(per_lead, "lead_id")
-            c = j.aggregate(called=j.count(), connected=j.connected.cast("int64").sum(),
+            c = j.aggregate(dialed=j.count(), connected=j.connected.cast("int64").sum(),
                             conversation=j.conversation.cast("int64").sum()).execute().iloc[0]
-            for k in ("called", "connected", "conversation"):
+            for k in ("dialed", "connected", "conversation"):
                 counts[k] = 0 if pd.isna(c[k]) else int(c[k])
         agg = leads.aggregate(**metrics).execute().iloc[0]
         for k in metrics:

@@ -158,14 +158,14 @@ def test_result_object_interface(tiny):
     ov = overview(tiny, "2026-10")
     text = ov.summary()
     assert "Data overview — October 2026" in text and "Funnel" in text
-    assert list(ov.to_pandas("funnel").stage) == ["leads", "called", "connected", "conversation", "SQL", "opportunity", "won"]
+    assert list(ov.to_pandas("funnel").stage) == ["leads", "dialed", "connected", "conversation", "sql", "opportunity", "won"]
     with pytest.raises(ConfigError, match="valid: tables, findings"):
         ov.to_pandas("nope")
     html = ov._repr_html_()
     assert "<table" in html and "Data quality" in html
     assert ov._repr_html_() == html  # deterministic (stable for nbval)
     ax = ov.plot("funnel")
-    assert [t.get_text() for t in ax.get_yticklabels()][0] == "leads"
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Leads"
     ax = ov.plot("calls_per_day")
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"calls, 7-day average", "connected, 7-day average"}
     with pytest.raises(ConfigError, match="unknown plot"):
