@@ -201,7 +201,9 @@ def _read_excel(path: Path, con: duckdb.DuckDBPyConnection, table: str) -> RawFi
                         details=[f"file: {path}"]) from None
     try:
         sheet = book.worksheets[0]
-        first = sheet.min_row or 1
+        if hasattr(sheet, "reset_dimensions"):  # some writers declare a wrong used range (e.g. A1:A1)
+            sheet.reset_dimensions()
+        first = 1
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         while header is not None and all(v is None for v in header):
