@@ -512,3 +512,13 @@ def test_sqlite_write_is_one_transaction(tmp_path, monkeypatch):
         ingest_file("reps", path, url=url)
     t = ibis.sqlite.connect(f"{tmp_path}/s.sqlite").table("reps").execute()
     assert len(t) == 6 and t.set_index("rep_id").loc["R001", "team"] == "north"
+
+
+@pytest.mark.parametrize("name", ["decode", "headers", "readers", "validate", "mapping", "pseudonymize", "result"])
+def test_ingest_doctests(name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"leadlab.ingest.{name}")
+    result = doctest.testmod(module)
+    assert result.failed == 0 and result.attempted > 0

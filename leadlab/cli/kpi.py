@@ -197,17 +197,16 @@ def summary(period, team, compare_to, path, db):
 
 
 @kpi.command("list")
-def list_kpis():
-    """The KPI catalogue: name, family, formula.
+@click.option("--family", default=None, help="Only this family: activity, quality, outcomes, speed or cost.")
+def list_kpis(family):
+    """Every KPI and experiment metric of the one vocabulary: id, name, formula, definition,
+    unit, direction and where it is used (in the --lang language).
 
     \b
-    Example:
+    Examples:
       leadlab kpi list
+      leadlab --lang zh kpi list --family activity
     """
-    from leadlab.kpi.definitions import KPI_LIST
+    from leadlab.vocabulary.render import catalogue_text
 
-    for fam in ("activity", "quality", "outcomes", "speed", "cost"):
-        click.echo(fam)
-        for k in KPI_LIST:
-            if k.family == fam:
-                click.echo(f"  {k.name:<24} {k.formula}")
+    click.echo(catalogue_text(family=family))
