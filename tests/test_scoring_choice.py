@@ -13,6 +13,7 @@ from leadlab.scoring import persist
 from leadlab.scoring.model import LeadScorer, choose_kind
 from leadlab.scoring.quality import assess, check_usable
 from leadlab.scoring.train import train_scorer
+from leadlab.scoring.text import validation
 
 
 def additive(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -54,7 +55,8 @@ def test_auto_keeps_logistic_on_an_additive_truth_and_boosting_on_an_interaction
     assert s.model_kind == "auto" and s.kind_ == "logistic"  # the parameter is kept (scikit-learn contract)
     assert set(s.candidates_) == {"logistic", "hgb"}
     assert s.validation_["n_validation"] == 1200 and s.validation_["n_fit"] == 4800
-    assert "most recent 20%" in s.validation_["how"] and "created_at" in s.validation_["how"]
+    assert s.validation_["how"] == "time" and s.validation_["time_col"] == "created_at"
+    assert validation(s.validation_) == "the most recent 20% of the training rows by created_at"
     assert s.linear_terms() is not None  # the winner is a real logistic model
     X, y = interaction(6000, 3)
     s = LeadScorer().fit(X, y)
@@ -70,10 +72,10 @@ def test_validation_fold_is_the_most_recent_rows_or_stratified_random():
     assert X.created_at.iloc[val].min() > X.created_at.iloc[fit].max()
     assert len(val) == 600 and len(np.intersect1d(fit, val)) == 0
     fit, val, how = LeadScorer(validation="random")._validation_rows(X, y)
-    assert "stratified random" in how
+    assert how["how"] == "random" and "stratified random 20%" in validation(how)
     assert abs(y[val].mean() - y.mean()) < 1 / len(val) + 1e-12  # stratified
     fit, val, how = LeadScorer()._validation_rows(X, y)  # no time column: row order
-    assert list(val) == list(range(2400, 3000)) and "row order" in how
+    assert list(val) == list(range(2400, 3000)) and how["how"] == "row_order" and "row order" in validation(how)
     with pytest.raises(ConfigError, match="validation='weekly'"):
         LeadScorer(validation="weekly").fit(X, y)
 
@@ -84,7 +86,8 @@ def test_auto_with_too_little_data_uses_logistic_and_says_so():
     y[[3, 17]] = 1  # two positives: no 8-row validation fold holds both outcomes with both left to fit on
     s = LeadScorer(min_per_class=1).fit(X[["x1", "x2"]], y)
     assert s.kind_ == "logistic" and s.candidates_ == {}
-    assert s.validation_["how"].startswith("too few rows of each outcome to compare candidates")
+    assert s.validation_["how"] == "too_few"
+    assert validation(s.validation_).startswith("too few rows of each outcome to compare candidates")
 
 
 def test_choice_in_training_result_json_and_model_card(tmp_path):
@@ -94,14 +97,17 @@ def test_choice_in_training_result_json_and_model_card(tmp_path):
     choice = res.to_dict()["model_choice"]
     assert choice["requested"] == "auto" and choice["chosen"] == res.model_kind == "logistic"
     assert set(choice["candidates"]) == {"logistic", "hgb"}
-    assert "by created_at" in choice["validation"]["how"]
+    assert choice["validation"]["time_col"] == "created_at"
     text = res.summary()
-    assert "model choice: logistic, chosen automatically" in text and "hgb 0." in text
+    assert "Model choice: logistic regression, chosen automatically" in text and "gradient boosting 0." in text
+    assert "by created_at" in text
     assert res.scorer.kind_ == "logistic" and res.scorer.model_kind == "logistic"  # refit: the chosen kind only
     model = persist.from_training(res)
     path = persist.save_model(model, tmp_path / "m.skops")
     card = (tmp_path / "m.card.md").read_text()
-    assert "## Model choice" in card and "| hgb |" in card and "| logistic |" in card
+    assert "## Model choice" in card and "| gradient boosting |" in card and "| logistic regression |" in card
+    zh = (tmp_path / "m.card.zh.md").read_text()  # the same facts in Chinese
+    assert "## 模型选择" in zh and "| 梯度提升 |" in zh and "| 逻辑回归 |" in zh
     assert "## Fitness for use" in card and "fit for use" in card
     import json
 
@@ -119,17 +125,17 @@ def test_choice_in_training_result_json_and_model_card(tmp_path):
     ({"roc_auc": 0.62, "lift_top_decile": 1.0}, None, 0.55, False, "bar", "no better than calling at random"),
     ({"roc_auc": 0.53, "lift_top_decile": 1.2}, {"roc_auc": (0.49, 0.57)}, 0.45, False, "worse than random",
      "includes 0.5"),
-    ({"roc_auc": 0.70, "lift_top_decile": 2.0}, None, 0.72, False, "bar", "does not beat the src-only baseline"),
+    ({"roc_auc": 0.70, "lift_top_decile": 2.0}, None, 0.72, False, "bar", "does not beat the src only baseline"),
     ({"roc_auc": 0.70, "lift_top_decile": 2.0}, None, 0.313, True, "worse than random", ""),
     ({"roc_auc": 0.70, "lift_top_decile": 2.0}, None, 0.5, True, "random", ""),
 ])
 def test_fitness_rules_on_fixed_numbers(metrics, ci, baseline, usable, status, needle):
-    q = assess(metrics, {"roc_auc": baseline}, "src-only", ci)
+    q = assess(metrics, {"roc_auc": baseline}, "src", ci)
     assert (q.usable, q.baseline_status) == (usable, status)
-    assert needle in "; ".join(q.problems)
+    assert needle in "; ".join(q.problem_texts())
     if status == "worse than random":
         assert "worse than random" in q.baseline_note and "no bar to beat" in q.baseline_note
-    meta = {"model_version": "v1", "metrics": metrics, "baseline": {"name": "src-only", "roc_auc": baseline},
+    meta = {"model_version": "v1", "metrics": metrics, "baseline": {"name": "src", "roc_auc": baseline},
             "ci95": ci or {}}
     if usable:
         assert check_usable(meta).usable

@@ -10,6 +10,7 @@ from leadlab.errors import DataError, InsufficientDataError
 from leadlab.scoring.data import prepare_target, read_csv
 from leadlab.scoring.features import FeatureFrame, leakage_guard, plan_features
 from leadlab.scoring.train import train_scorer
+from leadlab.scoring.text import reason
 
 
 def frame(n: int = 2000, seed: int = 0) -> pd.DataFrame:
@@ -71,9 +72,9 @@ def test_missing_target_column():
 def test_empty_feature_column_excluded_with_reason():
     df = frame(500).assign(notes=None).drop(columns="converted")
     plan = plan_features(df, time_col="created_at")
-    assert plan.excluded["notes"] == "entirely empty"
-    assert plan.excluded["email"].startswith("personal data")
-    assert plan.excluded["lead_id"].startswith("identifier")
+    assert plan.excluded["notes"] == {"code": "empty"} and reason(plan.excluded["notes"]) == "entirely empty"
+    assert reason(plan.excluded["email"]).startswith("personal data")
+    assert plan.excluded["lead_id"]["code"] == "identifier" and reason(plan.excluded["lead_id"]).startswith("identifier")
     assert plan.categorical == ["source"] and plan.numeric == ["views"] and plan.boolean == ["webinar"]
     assert plan.timestamp == ["created_at"]
     with pytest.raises(DataError, match="column notes: entirely empty, but named in the include list"):
@@ -96,9 +97,11 @@ def test_leakage_guard_flags_post_outcome_columns():
     )
     plan = plan_features(X, time_col="created_at")
     assert "closed_at" in plan.leakage  # a lifecycle name
-    assert "recorded after created_at" in plan.leakage["followup_at"]
+    assert plan.leakage["followup_at"]["code"] == "after_time" and plan.leakage["followup_at"]["time_col"] == "created_at"
+    assert "recorded after created_at" in reason(plan.leakage["followup_at"])
     leakage_guard(X, y, plan, auc_threshold=0.8)
-    assert "call_minutes" in plan.leakage and "single-feature AUC" in plan.leakage["call_minutes"]
+    assert "call_minutes" in plan.leakage and plan.leakage["call_minutes"]["auc"] >= 0.8
+    assert "single-feature AUC" in reason(plan.leakage["call_minutes"])
     assert "source" in plan.features and "views" in plan.features
     plan2 = plan_features(X.drop(columns=["closed_at", "followup_at"]), time_col="created_at")
     leakage_guard(X, y, plan2, auc_threshold=1.0)  # threshold is configurable
@@ -112,7 +115,8 @@ def test_outcome_time_rule():
     X = X.assign(demo_at=pd.Series(np.where(y == 1, X.created_at + pd.Timedelta(days=5), pd.NaT), index=X.index))
     plan = plan_features(X.drop(columns="created_at"))
     leakage_guard(X.drop(columns="created_at"), y, plan, outcome_time=outcome)
-    assert plan.leakage["demo_at"] == "recorded at or after the outcome time on most converted leads"
+    assert plan.leakage["demo_at"] == {"code": "after_outcome"}
+    assert reason(plan.leakage["demo_at"]) == "recorded at or after the outcome time on most converted leads"
 
 
 def test_unseen_categories_counted_at_scoring():
@@ -154,4 +158,5 @@ def test_time_split_without_time_column_uses_row_order():
     res = train_scorer(df, target="converted", time_col="created_at", model_kind="logistic", n_boot=10)
     assert res.time_col is None and res.split == "time"
     assert res.test_index.tolist() == list(range(1600, 2000))
-    assert any("row order" in n for n in res.notes)
+    assert [n["code"] for n in res.split_notes] == ["no_time_col", "row_order"]
+    assert any("row order" in n for n in res.notes())

@@ -11,7 +11,8 @@ import pytest
 MODULES = ["leadlab.scoring", "leadlab.scoring.apply", "leadlab.scoring.card", "leadlab.scoring.data",
            "leadlab.scoring.evaluate", "leadlab.scoring.explain", "leadlab.scoring.features", "leadlab.scoring.grades",
            "leadlab.scoring.model", "leadlab.scoring.monitor", "leadlab.scoring.persist", "leadlab.scoring.quality",
-           "leadlab.scoring.train"]
+           "leadlab.scoring.train", "leadlab.scoring.text", "leadlab.scoring.prepare", "leadlab.scoring.choice",
+           "leadlab.scoring.fitting", "leadlab.scoring.holdout", "leadlab.scoring.result", "leadlab.scoring.pages"]
 
 
 @pytest.mark.parametrize("name", MODULES)

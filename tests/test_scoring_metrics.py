@@ -11,6 +11,7 @@ from leadlab.scoring import evaluate as ev
 from leadlab.scoring.grades import bands_from_scores, grade, parse_bands, priority, quartile_cuts
 from leadlab.scoring.monitor import CalibrationDrift, calibration_drift, level, profile_column, psi, psi_table, recommend
 from leadlab.errors import ConfigError
+from leadlab.scoring.text import monitor_reason
 
 Y = np.array([0, 0, 1, 1, 0, 1, 0, 0, 1, 0])
 P = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.7, 0.05, 0.3, 0.9, 0.6])
@@ -104,7 +105,8 @@ def test_recommendation_rules():
     assert recommend(moderate, None)[0] == "watch"
     major = pd.DataFrame({"feature": ["x", "score"], "psi": [0.01, 0.4], "level": ["stable", "major"]})
     action, why = recommend(major, None)
-    assert action == "retrain" and "score" in why[0]
+    assert action == "retrain" and why[0]["code"] == "major" and why[0]["feature"] == "score"
+    assert monitor_reason(why[0]) == "the score shifted majorly (PSI 0.40 ≥ 0.25)"
     cal = calibration_drift(np.r_[np.ones(300), np.zeros(700)], np.full(1000, 0.15), "2026-09")
     assert cal.level == "major" and recommend(stable, cal)[0] == "retrain"
     ok = calibration_drift(np.r_[np.ones(150), np.zeros(850)], np.full(1000, 0.15), "2026-09")

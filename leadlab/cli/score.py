@@ -60,12 +60,13 @@ def score() -> None:
 
 
 def _common(data, target, time_col, db):
+    from leadlab.scoring import text
     from leadlab.store import connect
 
     is_store = data == "store"
     target = target or ("sql" if is_store else None)
     if target is None:
-        raise click.UsageError("--target COL is required with --data FILE")
+        raise click.UsageError(text.cli_target_required())
     if is_store and time_col is None:
         time_col = "created_at"
     con = connect(db) if is_store else None
@@ -139,21 +140,27 @@ def train(data, target, time_col, split, holdout_share, model_kind, exclude, inc
       leadlab score train --data ../shared/data/bank-full.csv --target y --split random --out bank.skops
       leadlab score train --data leads.csv --target converted --time-col created_at --out models/s.skops
     """
-    from leadlab.scoring.persist import card_paths, from_training, save_model
+    from leadlab.i18n import get_lang
+    from leadlab.scoring import text
+    from leadlab.scoring.data import STORE_SOURCE
+    from leadlab.scoring.persist import card_markdown_paths, card_paths, from_training, save_model
 
     res = _train(data, target, time_col, split, holdout_share, model_kind, exclude, include, leakage_auc,
                  maturity_days, min_per_class, seed, db, bands=bands)
-    model = from_training(res, data_label="store table leads" if data == "store" else str(data))
+    model = from_training(res, data_label=STORE_SOURCE if data == "store" else str(data))
     path = save_model(model, out)
     if as_json:
         click.echo(json.dumps({**res.to_dict(), "model_path": str(path), "model_version": model.version}, default=str))
         return
     if not quiet:
         click.echo(res.summary() + "\n")
-    cj, cm = card_paths(path)
-    click.echo(f"saved model {model.version} to {path}\n  model card: {cm} (and {cj.name})")
+    cj, _cm = card_paths(path)
+    cards = card_markdown_paths(path)
+    click.echo(text.cli_saved(model.version, str(path)))
+    others = [p.name for lang, p in cards.items() if lang != get_lang()] + [cj.name]
+    click.echo("  " + text.cli_card(str(cards[get_lang()]), ", ".join(others)))
     if res.quality is not None and not res.quality.usable:
-        click.echo("  this model is flagged: `score apply` and `score call-list` refuse it without --allow-weak-model")
+        click.echo("  " + text.cli_flagged())
 
 
 @score.command("apply")
@@ -175,6 +182,7 @@ def apply(model_path, chunk_rows, only_open, quiet, allow_weak, db) -> None:
       leadlab score apply
       leadlab score apply --only-open --chunk-rows 50000 --model data/models/lead_scorer.skops
     """
+    from leadlab.scoring import text
     from leadlab.scoring.apply import apply_scores
     from leadlab.scoring.persist import load_model
     from leadlab.store import connect, redact_url, resolve_url
@@ -184,7 +192,7 @@ def apply(model_path, chunk_rows, only_open, quiet, allow_weak, db) -> None:
     res = apply_scores(model, con, chunk_rows=chunk_rows, only_open=only_open,
                        progress=not quiet and sys.stderr.isatty(), allow_weak=allow_weak)
     click.echo(res.summary())
-    click.echo(f"  store: {redact_url(resolve_url(db))}")
+    click.echo("  " + text.cli_store(redact_url(resolve_url(db))))
 
 
 @score.command("monitor")
@@ -236,7 +244,8 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_
     import pandas as pd
 
     from leadlab.errors import ConfigError, ModelError
-    from leadlab.scoring.apply import TEXT, call_list, check_scores
+    from leadlab.scoring import text
+    from leadlab.scoring.apply import call_list, call_list_display, check_scores, needs_model_error
     from leadlab.scoring.persist import load_model
     from leadlab.store import connect
 
@@ -246,29 +255,27 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_
 
         frame = read_table(capacity_file, option="--capacity-file")[0].reset_index(drop=True)  # as ingest reads files
         if not {"rep_id", "capacity"} <= set(frame.columns):
-            raise ConfigError(f"{capacity_file}: needs columns rep_id and capacity; found {', '.join(frame.columns)}")
+            raise ConfigError(text.cli_capacity_columns(str(capacity_file), list(map(str, frame.columns))))
         numbers = pd.to_numeric(frame.capacity, errors="coerce")
         bad = frame.index[numbers.isna() | (numbers < 0) | (numbers % 1 != 0)]
         if len(bad):
-            raise ConfigError(f"{capacity_file}, row {int(bad[0]) + 2}, column capacity: must be a whole number of "
-                              "calls, 0 or more")
+            raise ConfigError(text.cli_capacity_row(str(capacity_file), int(bad[0]) + 2))
         cap = dict(zip(frame.rep_id.astype(str), numbers.astype(int)))
     con = connect(db)
     versions = check_scores(con)  # before loading a model: "run score apply first" is the useful message
     try:
         model = load_model(model_path)
     except ModelError as exc:
-        raise ModelError(TEXT["needs_model"].format(found=", ".join(versions) or "?", problem=exc.message)) from None
+        raise ModelError(needs_model_error(", ".join(versions) or "?", exc.message)) from None
     lst = call_list(con, capacity=cap, max_attempts=max_attempts, model=model, allow_weak=allow_weak)
     if out:
         from leadlab.tabular import write_table
 
-        write_table(lst, out, option="--out", sheet="call_list")
-        click.echo(f"wrote {len(lst):,} calls for {lst.rep_id.nunique()} reps to {out}")
+        write_table(call_list_display(lst), out, option="--out", sheet="call_list")
+        click.echo(text.cli_wrote(len(lst), lst.rep_id.nunique(), str(out)))
     elif lst.empty:
-        click.echo("no open leads to call: every scored lead is converted, lost, blocked or dialled "
-                   f"{max_attempts} times already")
+        click.echo(text.cli_nothing_to_call(max_attempts))
     else:
-        with pd.option_context("display.width", 140, "display.max_rows", 60):
-            click.echo(lst.head(50).to_string(index=False))
-        click.echo(f"... {len(lst):,} calls for {lst.rep_id.nunique()} reps (use --out FILE for the full list)")
+        with pd.option_context("display.width", 160, "display.max_rows", 60, "display.unicode.east_asian_width", True):
+            click.echo(call_list_display(lst.head(50)).to_string(index=False))
+        click.echo(text.cli_more(len(lst), lst.rep_id.nunique()))

@@ -21,6 +21,9 @@ import pandas as pd
 import pyarrow as pa
 
 from leadlab.errors import ConfigError, DataError, ModelError, StoreError
+from leadlab.i18n import N_, _, fmt, ngettext, pgettext, translate
+from leadlab.presentation import Result
+from leadlab.scoring import text
 from leadlab.scoring.grades import priority
 from leadlab.scoring.quality import check_usable
 from leadlab.schema import LEAD_SCORES
@@ -30,19 +33,47 @@ OUTPUT = "lead_scores"
 #: Decimals of the score in the call list (people read it; the ranking uses the full score).
 SCORE_DECIMALS = 1
 
-#: The sentences of this module, filled from facts.
-TEXT = {
-    "no_scores": "no lead scores in the store (table lead_scores is {state}): run `leadlab score apply` first, "
-                 "then `leadlab score call-list`",
-    "needs_model": "the call list uses only scores of a model fit for use, and lead_scores come from model "
-                   "{found}: {problem}",
-    "stale": "lead_scores were written by model {found}, but the model file holds {expected}: run `leadlab score "
-             "apply` again (or pass --model with the file of {found})",
+#: Columns of the call list (facts) and their headers for people (a rep reads them).
+CALL_LIST_HEADERS = {
+    "rep_id": N_("Rep"), "rank": N_("Rank"), "lead_id": N_("Lead ID"), "score": N_("Score"), "grade": N_("Grade"),
+    "priority": N_("Priority"), "source": N_("Lead source"), "created_at": N_("Created"),
+    "attempts": N_("Call attempts"), "last_call": N_("Last call"),
 }
 
 
+def no_scores_error(state: str) -> str:
+    """``state``: ``missing`` or ``empty``."""
+    if state == "missing":
+        return _("no lead scores in the store (table lead_scores is missing): run `leadlab score apply` first, then "
+                 "`leadlab score call-list`")
+    return _("no lead scores in the store (table lead_scores is empty): run `leadlab score apply` first, then "
+             "`leadlab score call-list`")
+
+
+def needs_model_error(found: str, problem: str) -> str:
+    return _("the call list uses only scores of a model fit for use, and lead_scores come from model {found}: {problem}",
+             found=found, problem=problem)
+
+
+def stale_error(found: str, expected: str) -> str:
+    return _("lead_scores were written by model {found}, but the model file holds {expected}: run `leadlab score "
+             "apply` again (or pass --model with the file of {found})", found=found, expected=expected)
+
+
+def call_list_display(lst: pd.DataFrame) -> pd.DataFrame:
+    """The call list for people: headers in the current language, scores with one decimal, times
+    as the business time zone's wall clock. The facts (``call_list``) keep their column ids."""
+    out = lst.copy()
+    for col in ("created_at", "last_call"):
+        if col in out:
+            out[col] = [fmt.datetime(v) if not fmt.missing(v) else "" for v in out[col]]
+    if "score" in out:
+        out["score"] = [fmt.number(v, SCORE_DECIMALS) for v in out["score"]]
+    return out.rename(columns={c: translate(h) for c, h in CALL_LIST_HEADERS.items()})
+
+
 @dataclass
-class ApplyResult:
+class ApplyResult(Result):
     """What ``leadlab score apply`` did."""
 
     model_version: str
@@ -53,14 +84,27 @@ class ApplyResult:
     unseen: dict[str, int] = field(default_factory=dict)
     table: str = OUTPUT
 
-    def summary(self) -> str:
-        g = ", ".join(f"{k} {v:,}" for k, v in sorted(self.grades.items()))
-        lines = [f"scored {self.rows:,} leads in {self.chunks} chunks ({self.seconds:.1f} s) with model "
-                 f"{self.model_version} → table {self.table}", f"  grades: {g}"]
-        if self.unseen:
-            lines.append("  categories never seen in training (scored as '(other)'): "
-                         + ", ".join(f"{c} {n:,} rows" for c, n in self.unseen.items()))
-        return "\n".join(lines)
+    def title(self) -> str:
+        return ngettext("Scored {n} lead in {chunks} chunks ({seconds}) with model {version} → table {table}",
+                        "Scored {n} leads in {chunks} chunks ({seconds}) with model {version} → table {table}",
+                        self.rows, n=fmt.number(self.rows), chunks=fmt.number(self.chunks),
+                        seconds=fmt.seconds(self.seconds) if self.seconds >= 1 else _("under a second"),
+                        version=self.model_version, table=self.table)
+
+    def to_pandas(self) -> pd.DataFrame:
+        return pd.DataFrame({"grade": list(self.grades), "leads": list(self.grades.values())})
+
+    def display_frame(self) -> pd.DataFrame:
+        g = sorted(self.grades.items())
+        return pd.DataFrame({pgettext("grades table", "Grade"): [k for k, _v in g],
+                             pgettext("grades table", "Leads"): [fmt.number(v) for _k, v in g]})
+
+    def notes(self) -> list[str]:
+        if not self.unseen:
+            return []
+        return [_("Categories never seen in training (scored as '(other)'): {items}", items=text.listing(
+            ngettext("{column} {n} row", "{column} {n} rows", n, column=c, n=fmt.number(n))
+            for c, n in self.unseen.items()))]
 
 
 def _constant(value: str, n: int) -> pa.Array:
@@ -109,18 +153,15 @@ def apply_scores(model, con, *, source_table: str = "leads", chunk_rows: int = 2
     import time
 
     if chunk_rows < 1:
-        raise ConfigError(f"chunk_rows={chunk_rows}: must be at least 1")
-    check_usable(model.meta, allow_weak=allow_weak, action="score leads with it")
+        raise ConfigError(_("chunk_rows={value}: must be at least 1", value=str(chunk_rows)))
+    check_usable(model.meta, allow_weak=allow_weak, action="apply")
     t0 = time.perf_counter()
     leads = store_table(con, source_table)
     missing = [c for c in model.features if c not in leads.columns]
     if missing:
-        raise DataError(
-            f"store table {source_table}: missing feature column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(map(repr, missing))} that model {model.version} was trained on"
-        )
+        raise DataError(text.missing_columns(_("store table {table}", table=source_table), missing, model.version))
     if "lead_id" not in leads.columns:
-        raise DataError(f"store table {source_table}: no lead_id column")
+        raise DataError(_("store table {table}: no lead_id column", table=source_table))
     cols = ["lead_id"] + [c for c in model.input_columns if c in leads.columns]
     expr = leads
     if only_open:
@@ -204,18 +245,18 @@ def check_scores(con, model=None, *, allow_weak: bool = False) -> list[str]:
     ``model``, refuse scores written by another model version and a model not fit for use
     (ModelError, unless ``allow_weak``). Returns the model versions found in lead_scores."""
     if not has_table(con, OUTPUT):
-        raise StoreError(TEXT["no_scores"].format(state="missing"))
+        raise StoreError(no_scores_error("missing"))
     scores = con.table(OUTPUT)
     if int(scores.count().to_pyarrow().as_py()) == 0:
-        raise StoreError(TEXT["no_scores"].format(state="empty"))
+        raise StoreError(no_scores_error("empty"))
     found = scores.select("model_version").distinct().to_pyarrow()["model_version"].to_pylist()
     versions = sorted(v for v in found if v is not None)
     if model is None:
         return versions
     stale = [v for v in versions if v != model.version]
     if stale:
-        raise ModelError(TEXT["stale"].format(found=stale[0], expected=model.version))
-    check_usable(model.meta, allow_weak=allow_weak, action="build a call list from its scores")
+        raise ModelError(stale_error(stale[0], model.version))
+    check_usable(model.meta, allow_weak=allow_weak, action="call_list")
     return versions
 
 
@@ -231,9 +272,9 @@ def call_list(con, *, capacity: int | dict[str, int] = 40, as_of: pd.Timestamp |
     ``score apply`` first; ``model`` / ``allow_weak``: see :func:`check_scores`."""
     if isinstance(capacity, int):
         if capacity < 1:
-            raise ConfigError(f"capacity={capacity}: must be at least 1 call per rep per day")
+            raise ConfigError(_("capacity={value}: must be at least 1 call per rep per day", value=str(capacity)))
     elif not capacity or any(int(v) < 0 for v in capacity.values()):
-        raise ConfigError("capacity: give a non-negative number of calls per rep")
+        raise ConfigError(_("capacity: give a non-negative number of calls per rep"))
     check_scores(con, model, allow_weak=allow_weak)
     scores = store_table(con, OUTPUT)
     leads = store_table(con, "leads")

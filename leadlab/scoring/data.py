@@ -20,10 +20,14 @@ import numpy as np
 import pandas as pd
 
 from leadlab.errors import DataError, InsufficientDataError
+from leadlab.i18n import N_, _, fmt, ngettext
+from leadlab.scoring import text
 
 POSITIVE = {"1", "1.0", "yes", "y", "true", "t", "won", "converted"}
 NEGATIVE = {"0", "0.0", "no", "n", "false", "f", "lost", "not_converted"}
 
+#: How the store's leads are named as a data source (translated where it is shown: ``text.source``).
+STORE_SOURCE = N_("store table leads")
 #: Store target names -> the lifecycle column whose presence is the outcome.
 STORE_TARGETS = {"sql": "sql_at", "mql": "mql_at", "opportunity": "opportunity_at", "won": "won_at"}
 
@@ -42,18 +46,18 @@ class TargetInfo:
     positives: int = 0
     negatives: int = 0
     outcome_time_col: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)  # facts with a "code" (rendered by text.note)
 
 
 def read_csv(path: str | Path) -> pd.DataFrame:
     """Read a CSV whose delimiter is ``,`` or ``;`` (sniffed from the first lines)."""
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path}: file not found")
+        raise DataError(_("{path}: file not found", path=str(path)))
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
         head = fh.read(64_000)
     if not head.strip():
-        raise DataError(f"{path}: the file is empty")
+        raise DataError(_("{path}: the file is empty", path=str(path)))
     first = head.splitlines()[0]
     try:
         sep = csv.Sniffer().sniff(head, delimiters=",;").delimiter
@@ -64,7 +68,8 @@ def read_csv(path: str | Path) -> pd.DataFrame:
     try:
         df = pd.read_csv(path, sep=sep, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot parse as CSV ({str(exc).splitlines()[0]})") from None
+        raise DataError(_("{path}: cannot parse as CSV ({problem})", path=str(path),
+                          problem=str(exc).splitlines()[0])) from None
     df.attrs["source"] = str(path)
     df.attrs["delimiter"] = sep
     return df
@@ -78,23 +83,25 @@ def _as_binary(values: pd.Series, name: str, source: str) -> pd.Series:
         distinct = set(pd.unique(values.dropna()))
         if distinct <= {0, 1}:
             return values.astype("float64")
-        shown = ", ".join(map(str, sorted(distinct)[:6]))
-        raise DataError(
-            f"{source}, column {name}: the target must be binary (0/1, yes/no, true/false); found values {shown}"
-        )
-    text = values.astype("string").str.strip().str.lower()
-    text = text.mask(text == "")
+        raise DataError(_("{source}, column {column}: the target must be binary (0/1, yes/no, true/false); found "
+                          "values {values}", source=source, column=str(name),
+                          values=text.listing(map(str, sorted(distinct)[:6]))))
+    values_text = values.astype("string").str.strip().str.lower()
+    values_text = values_text.mask(values_text == "")
     mapped = pd.Series(np.nan, index=values.index, dtype="float64")
-    mapped[text.isin(POSITIVE).fillna(False).to_numpy(bool)] = 1.0
-    mapped[text.isin(NEGATIVE).fillna(False).to_numpy(bool)] = 0.0
-    bad = text.notna() & mapped.isna()
+    mapped[values_text.isin(POSITIVE).fillna(False).to_numpy(bool)] = 1.0
+    mapped[values_text.isin(NEGATIVE).fillna(False).to_numpy(bool)] = 0.0
+    bad = values_text.notna() & mapped.isna()
     if bad.any():
         first = bad.to_numpy().nonzero()[0][:3]
-        shown = ", ".join(repr(str(text.iloc[i])) for i in first)
-        raise DataError(
-            f"{source}, column {name}: the target must be binary (0/1, yes/no, true/false); "
-            f"{int(bad.sum())} rows hold other values, e.g. {shown} (rows {', '.join(str(i + 2) for i in first)} of the file)"
-        )
+        raise DataError(ngettext(
+            "{source}, column {column}: the target must be binary (0/1, yes/no, true/false); {n} row holds another "
+            "value, e.g. {values} (rows {rows} of the file)",
+            "{source}, column {column}: the target must be binary (0/1, yes/no, true/false); {n} rows hold other "
+            "values, e.g. {values} (rows {rows} of the file)", int(bad.sum()),
+            source=source, column=str(name), n=fmt.number(int(bad.sum())),
+            values=text.listing(repr(str(values_text.iloc[i])) for i in first),
+            rows=text.listing(str(i + 2) for i in first)))
     return mapped
 
 
@@ -106,26 +113,24 @@ def prepare_target(
     Returns ``(features, y, info)``. Raises DataError when the column is missing or not
     binary, and InsufficientDataError when only one class is left.
     """
-    source = source or frame.attrs.get("source", "data")
+    raw_source = source or frame.attrs.get("source", "data")
+    source = text.source(raw_source)
     if target not in frame.columns:
-        raise DataError(
-            f"{source}: no target column {target!r}; columns are {', '.join(map(str, frame.columns[:30]))}"
-        )
+        raise DataError(_("{source}: no target column {target}; columns are {columns}", source=source,
+                          target=repr(target), columns=text.listing(map(str, frame.columns[:30]))))
     y = _as_binary(frame[target], target, source)
     missing = y.isna().to_numpy()
-    info = TargetInfo(name=target, source=source, n_rows=len(frame), n_missing_target=int(missing.sum()))
+    info = TargetInfo(name=target, source=raw_source, n_rows=len(frame), n_missing_target=int(missing.sum()))
     if info.n_missing_target:
-        info.notes.append(f"{info.n_missing_target} rows without a value in {target} were excluded")
+        info.notes.append({"code": "missing_target", "n": info.n_missing_target, "target": str(target)})
     keep = ~missing
     features = frame.loc[keep].drop(columns=[target])
     yy = y.to_numpy()[keep].astype(np.int64)
     info.positives, info.negatives = int(yy.sum()), int(len(yy) - yy.sum())
     if info.positives == 0 or info.negatives == 0:
-        only = "1 (positive)" if info.negatives == 0 else "0 (negative)"
-        raise InsufficientDataError(
-            f"{source}, column {target}: every row with a target has the class {only}; "
-            "a scorer needs both outcomes"
-        )
+        only = _("1 (positive)") if info.negatives == 0 else _("0 (negative)")
+        raise InsufficientDataError(_("{source}, column {column}: every row with a target has the class {only}; a "
+                                      "scorer needs both outcomes", source=source, column=str(target), only=only))
     features.attrs.update(frame.attrs)
     return features, yy, info
 
@@ -145,36 +150,36 @@ def load_store_leads(
     if target not in STORE_TARGETS:
         from leadlab.errors import ConfigError
 
-        raise ConfigError(f"unknown store target {target!r}; choose one of {', '.join(STORE_TARGETS)}")
+        raise ConfigError(_("unknown store target {target}; choose one of {choices}", target=repr(target),
+                            choices=text.listing(STORE_TARGETS)))
     con = con or connect()
     leads = table(con, "leads")
     if as_of is None:
         as_of = store_as_of(con)
     df = leads.to_pandas()
     if df.empty:
-        raise InsufficientDataError("the store's leads table is empty; run `leadlab synth` or `leadlab ingest leads FILE`")
+        raise InsufficientDataError(_("the store's leads table is empty; run `leadlab synth` or `leadlab ingest leads "
+                                      "FILE`"))
     outcome = STORE_TARGETS[target]
     df["created_at"] = pd.to_datetime(df["created_at"])
     cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=maturity_days)
     mature = (df["created_at"] <= cutoff).to_numpy()
     y = df[outcome].notna().to_numpy().astype(np.int64)
     info = TargetInfo(
-        name=target, source="store table leads", n_rows=len(df), n_immature=int((~mature).sum()),
+        name=target, source=STORE_SOURCE, n_rows=len(df), n_immature=int((~mature).sum()),
         maturity_days=maturity_days, as_of=str(pd.Timestamp(as_of)), outcome_time_col=outcome,
     )
     if info.n_immature:
-        info.notes.append(
-            f"{info.n_immature} leads created after {cutoff:%Y-%m-%d} (less than {maturity_days} days before "
-            f"{pd.Timestamp(as_of):%Y-%m-%d}) were left out: they have not had time to reach {outcome}"
-        )
+        info.notes.append({"code": "immature", "n": info.n_immature, "cutoff": f"{cutoff:%Y-%m-%d}",
+                           "maturity_days": int(maturity_days), "as_of": f"{pd.Timestamp(as_of):%Y-%m-%d}",
+                           "outcome": outcome})
     df, y = df.loc[mature].reset_index(drop=True), y[mature]
     info.positives, info.negatives = int(y.sum()), int(len(y) - y.sum())
     if info.positives == 0 or info.negatives == 0:
-        raise InsufficientDataError(
-            f"store table leads: among {len(y)} mature leads every one has target {target} = "
-            f"{'1' if info.negatives == 0 else '0'}; a scorer needs both outcomes"
-        )
-    df.attrs["source"] = "store table leads"
+        raise InsufficientDataError(_("store table leads: among {n} mature leads every one has target {target} = "
+                                      "{value}; a scorer needs both outcomes", n=fmt.number(len(y)), target=target,
+                                      value="1" if info.negatives == 0 else "0"))
+    df.attrs["source"] = STORE_SOURCE
     df.attrs["outcome_time_col"] = outcome
     return df, y, info
 

@@ -25,6 +25,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import check_is_fitted
 
 from leadlab.errors import ConfigError, DataError
+from leadlab.i18n import _
+from leadlab.scoring import text
 
 #: Columns holding personal data: never features.
 PII_NAMES = {"phone", "email", "contact_name", "name", "rep_name", "first_name", "last_name", "address"}
@@ -46,8 +48,8 @@ class FeaturePlan:
     categorical: list[str] = field(default_factory=list)
     boolean: list[str] = field(default_factory=list)
     timestamp: list[str] = field(default_factory=list)
-    excluded: dict[str, str] = field(default_factory=dict)
-    leakage: dict[str, str] = field(default_factory=dict)
+    excluded: dict[str, dict] = field(default_factory=dict)  # column -> reason facts ({"code": ...})
+    leakage: dict[str, dict] = field(default_factory=dict)
     single_auc: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -97,56 +99,56 @@ def plan_features(
     ``exclude`` removes more. The time column itself is only used through its parts
     (hour, weekday, month)."""
     plan = FeaturePlan()
-    source = frame.attrs.get("source", "data")
+    source = text.source(frame.attrs.get("source", "data"))
     missing = [c for c in (include or []) + list(exclude) if c not in frame.columns]
     if missing:
-        raise DataError(
-            f"{source}: no column {', '.join(map(repr, missing))} (named in include/exclude); "
-            f"columns are {', '.join(map(str, frame.columns[:30]))}"
-        )
+        raise DataError(_("{source}: no column {missing} (named in include/exclude); columns are {columns}",
+                          source=source, missing=text.listing(map(repr, missing)),
+                          columns=text.listing(map(str, frame.columns[:30]))))
     n = len(frame)
     for col in frame.columns:
         s = frame[col]
         lname = str(col).lower()
         if include is not None and col not in include:
-            plan.excluded[col] = "not in the include list"
+            plan.excluded[col] = {"code": "not_included"}
             continue
         if col in exclude:
-            plan.excluded[col] = "excluded by the user"
+            plan.excluded[col] = {"code": "user"}
             continue
         if lname in PII_NAMES:
-            plan.excluded[col] = "personal data (identifier, never a feature)"
+            plan.excluded[col] = {"code": "pii"}
             continue
         if lname in POST_OUTCOME_NAMES:
-            plan.excluded[col] = "known only after the outcome (lifecycle or deal column)"
+            plan.excluded[col] = {"code": "post_outcome"}
             plan.leakage[col] = plan.excluded[col]
             continue
         if s.isna().all():
             if include is not None:
-                raise DataError(f"{source}, column {col}: entirely empty, but named in the include list")
-            plan.excluded[col] = "entirely empty"
+                raise DataError(_("{source}, column {column}: entirely empty, but named in the include list",
+                                   source=source, column=str(col)))
+            plan.excluded[col] = {"code": "empty"}
             continue
         kind = column_kind(s)
         if kind == "categorical":
             nunique = s.nunique()
             if (lname == "id" or lname.endswith("_id") or lname.endswith("id")) and nunique > 0.5 * n:
-                plan.excluded[col] = "identifier (a distinct value on most rows)"
+                plan.excluded[col] = {"code": "identifier"}
                 continue
             if nunique > 0.9 * n and n > 20:
-                plan.excluded[col] = "identifier-like text (a distinct value on most rows)"
+                plan.excluded[col] = {"code": "identifier_text"}
                 continue
         if s.nunique(dropna=False) <= 1:
-            plan.excluded[col] = "constant (one value on every row)"
+            plan.excluded[col] = {"code": "constant"}
             continue
         if kind == "timestamp" and col != time_col and time_col is not None and time_col in frame.columns:
             after = (s > frame[time_col]).sum() / max(s.notna().sum(), 1)
             if after >= 0.5:
-                plan.excluded[col] = f"recorded after {time_col} on {after:.0%} of its rows (not known when the lead is scored)"
+                plan.excluded[col] = {"code": "after_time", "time_col": str(time_col), "share": float(after)}
                 plan.leakage[col] = plan.excluded[col]
                 continue
         getattr(plan, kind).append(col)
     if not plan.features:
-        raise DataError(f"{source}: no usable feature columns left", details=[f"{c}: {r}" for c, r in plan.excluded.items()])
+        raise DataError(_("{source}: no usable feature columns left", source=source), details=text.reasons_lines(plan.excluded))
     return plan
 
 
@@ -213,21 +215,20 @@ def leakage_guard(
                 if ot is not None:
                     both = sub[col].notna() & ot.notna()
                     if both.sum() and ((sub[col] >= ot) & both).sum() / both.sum() >= 0.5:
-                        reason = "recorded at or after the outcome time on most converted leads"
+                        reason = {"code": "after_outcome"}
             if reason is None:
                 auc = _single_auc(sub[col], ys, kind, seed)
                 plan.single_auc[col] = auc
                 if auc >= auc_threshold:
-                    reason = (f"suspiciously predictive on its own (single-feature AUC {auc:.3f} ≥ threshold "
-                              f"{auc_threshold:.2f}); probably known only after the outcome")
+                    reason = {"code": "single_auc", "auc": float(auc), "threshold": float(auc_threshold)}
             if reason:
                 getattr(plan, kind).remove(col)
                 plan.excluded[col] = reason
                 plan.leakage[col] = reason
     if not plan.features:
         raise DataError(
-            f"{frame.attrs.get('source', 'data')}: every feature was flagged as leakage",
-            details=[f"{c}: {r}" for c, r in plan.leakage.items()],
+            _("{source}: every feature was flagged as leakage", source=text.source(frame.attrs.get("source", "data"))),
+            details=text.reasons_lines(plan.leakage),
         )
     return plan
 
@@ -281,10 +282,7 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
     def _check_columns(self, df: pd.DataFrame) -> None:
         missing = [c for c in self.input_columns_ if c not in df.columns]
         if missing:
-            raise DataError(
-                f"{df.attrs.get('source', 'scoring data')}: missing feature column"
-                f"{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} that the model was trained on"
-            )
+            raise DataError(text.missing_columns(text.source(df.attrs.get("source", "scoring data")), missing))
 
     # -- sklearn API -------------------------------------------------------
     def fit(self, X, y=None):
@@ -310,8 +308,8 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
         self.business_hours_ = None if self.business_hours is None else tuple(int(h) for h in self.business_hours)
         if self.business_hours_ is not None and not (len(self.business_hours_) == 2
                                                      and 0 <= self.business_hours_[0] < self.business_hours_[1] <= 24):
-            raise ConfigError(f"business_hours={self.business_hours!r}: give (start hour, end hour) with "
-                              "0 <= start < end <= 24")
+            raise ConfigError(_("business_hours={value}: give (start hour, end hour) with 0 <= start < end <= 24",
+                                value=repr(self.business_hours)))
         flags = [f"{c}_business_hours" for c in ts] if self.business_hours_ is not None else []
         self.feature_names_out_ = (num + cat + boo + [f"{c}_{p}" for c in ts for p in TIME_PARTS] + flags)
         self.categorical_out_ = cat + [f"{c}_{p}" for c in ts for p in TIME_PARTS]

@@ -378,9 +378,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.base_rate_ = float(yb.mean())
         return self
 
-    def _validation_rows(self, X: pd.DataFrame, yb: np.ndarray) -> tuple[np.ndarray, np.ndarray, str] | None:
-        """Rows to fit the candidates on and rows to compare them on (``validation``), or None
-        when the data are too small for a fold holding both outcomes."""
+    def _validation_rows(self, X: pd.DataFrame, yb: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict] | None:
+        """Rows to fit the candidates on, rows to compare them on and how that fold was drawn
+        (facts: ``how`` code ``time`` / ``row_order`` / ``random`` / ``random_single_class``, ``share``,
+        ``time_col``), or None when the data are too small for a fold holding both outcomes."""
         idx = np.arange(len(yb))
         n_val = int(round(len(idx) * self.validation_share))
 
@@ -392,10 +393,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         if self.validation == "time":
             if self.time_col is not None and self.time_col in X.columns:
                 order = np.argsort(pd.to_datetime(X[self.time_col]).to_numpy(), kind="stable")
-                how = f"the most recent {self.validation_share:.0%} of the training rows by {self.time_col}"
+                how = {"how": "time", "share": self.validation_share, "time_col": self.time_col}
             else:
                 order = idx
-                how = f"the last {self.validation_share:.0%} of the training rows (row order)"
+                how = {"how": "row_order", "share": self.validation_share}
             fit, val = np.sort(order[:-n_val]), np.sort(order[-n_val:])
             if both(fit) and both(val):
                 return fit, val, how
@@ -403,9 +404,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             fit, val = train_test_split(idx, test_size=n_val, random_state=self.random_state, stratify=yb)
         except ValueError:
             return None
-        how = f"a stratified random {self.validation_share:.0%} of the training rows"
-        if self.validation == "time":
-            how += " (the most recent rows hold a single outcome)"
+        how = {"how": "random_single_class" if self.validation == "time" else "random",
+               "share": self.validation_share}
         return (np.sort(fit), np.sort(val), how) if both(fit) and both(val) else None
 
     def _select_kind(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> tuple[str, dict, dict]:
@@ -416,8 +416,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         yb = (y == self.classes_[1]).astype(np.int64)
         rows = self._validation_rows(X, yb)
         if rows is None:
-            return CANDIDATES[0], {}, {"how": "too few rows of each outcome to compare candidates; "
-                                               f"{CANDIDATES[0]} used", "n_fit": 0, "n_validation": 0}
+            return CANDIDATES[0], {}, {"how": "too_few", "fallback": CANDIDATES[0], "n_fit": 0, "n_validation": 0}
         fit, val, how = rows
         scores = {}
         for kind in CANDIDATES:
@@ -427,7 +426,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             scores[kind] = cand.raw_proba(X.iloc[val])
         winner, aucs, se = choose_kind(yb[val], scores, seed=self.random_state)
         candidates = {k: {"roc_auc": float(a)} for k, a in aucs.items()}
-        return winner, candidates, {"how": how, "n_fit": int(len(fit)), "n_validation": int(len(val)),
+        return winner, candidates, {**how, "n_fit": int(len(fit)), "n_validation": int(len(val)),
                                     "se_difference": float(se)}
 
     def _reference_row(self, Xt: pd.DataFrame) -> dict[str, float]:

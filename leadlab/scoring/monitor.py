@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from leadlab.i18n import _, fmt, ngettext, pgettext
+from leadlab.presentation import Result
+from leadlab.scoring import text
+
 MODERATE, MAJOR = 0.10, 0.25
 FLOOR = 1e-4
 
@@ -118,7 +122,7 @@ class CalibrationDrift:
     observed_rate: float
     ece: float
     z: float
-    note: str = ""
+    note: dict | None = None  # why another window was checked (facts; text.calibration_note)
 
     @property
     def relative_gap(self) -> float:
@@ -132,7 +136,7 @@ class CalibrationDrift:
         return "major" if gap >= 0.25 else "moderate" if gap >= 0.10 else "stable"
 
 
-def calibration_drift(y: np.ndarray, p: np.ndarray, window: str, note: str = "") -> CalibrationDrift:
+def calibration_drift(y: np.ndarray, p: np.ndarray, window: str, note: dict | None = None) -> CalibrationDrift:
     from leadlab.scoring.evaluate import ece
 
     y, p = np.asarray(y, float), np.asarray(p, float)
@@ -143,39 +147,41 @@ def calibration_drift(y: np.ndarray, p: np.ndarray, window: str, note: str = "")
     return CalibrationDrift(window, len(y), float(p.mean()), float(y.mean()), ece(y, p), float(z), note)
 
 
-def recommend(psis: pd.DataFrame, calib: CalibrationDrift | None, top_features: list[str] | None = None) -> tuple[str, list[str]]:
-    """``retrain`` / ``watch`` / ``no action`` and the reasons, from PSI levels and calibration drift.
+def recommend(psis: pd.DataFrame, calib: CalibrationDrift | None, top_features: list[str] | None = None) -> tuple[str, list[dict]]:
+    """``retrain`` / ``watch`` / ``no action`` and the reasons (facts with a ``code``; words from
+    :func:`leadlab.scoring.text.monitor_reason`), from PSI levels and calibration drift.
 
     Retrain when the score's PSI or a top feature's PSI is major, or calibration drifted majorly;
     watch on any moderate signal (or a major shift in a minor feature)."""
-    reasons: list[str] = []
+    reasons: list[dict] = []
     action = "no action"
-    score = psis[psis.feature == "score"]
     top = set(top_features or psis.feature)
-    for _, r in psis.iterrows():
+    for r in psis.itertuples():
         if r.level == "major" and (r.feature == "score" or r.feature in top):
             action = "retrain"
-            reasons.append(f"{'the score' if r.feature == 'score' else r.feature} shifted majorly (PSI {r.psi:.2f} ≥ {MAJOR})")
+            reasons.append({"code": "major", "feature": r.feature, "psi": float(r.psi), "bar": MAJOR})
     if calib is not None and calib.level == "major":
         action = "retrain"
-        reasons.append(f"calibration drifted: observed {calib.observed_rate:.1%} vs predicted {calib.predicted_rate:.1%} ({calib.window})")
+        reasons.append({"code": "calibration_major", "observed": calib.observed_rate,
+                        "predicted": calib.predicted_rate, "window": calib.window})
     if action != "retrain":
-        moderate = [r for _, r in psis.iterrows() if r.level in ("moderate", "major")]
+        moderate = [r for r in psis.itertuples() if r.level in ("moderate", "major")]
         if moderate or (calib is not None and calib.level == "moderate"):
             action = "watch"
-            reasons += [f"{r.feature} shifted ({r.level}, PSI {r.psi:.2f})" for r in moderate[:5]]
+            reasons += [{"code": "moderate", "feature": r.feature, "level": r.level, "psi": float(r.psi)}
+                        for r in moderate[:5]]
             if calib is not None and calib.level == "moderate":
-                reasons.append(f"calibration moved: observed {calib.observed_rate:.1%} vs predicted {calib.predicted_rate:.1%}")
+                reasons.append({"code": "calibration_moderate", "observed": calib.observed_rate,
+                                "predicted": calib.predicted_rate})
     if not reasons:
         worst = float(psis.psi.max()) if len(psis) else 0.0
-        reasons.append(f"every PSI below {MODERATE} (largest {worst:.3f}) and calibration holds")
-    _ = score
+        reasons.append({"code": "stable", "bar": MODERATE, "worst": worst})
     return action, reasons
 
 
 @dataclass
-class MonitorResult:
-    """Drift of a model between its training window and a recent period."""
+class MonitorResult(Result):
+    """Drift of a model between its training window and a recent period (facts; words at render time)."""
 
     model_version: str
     period: str
@@ -184,45 +190,57 @@ class MonitorResult:
     psi: pd.DataFrame
     calibration: CalibrationDrift | None
     action: str
-    reasons: list[str]
+    reasons: list[dict]
     score_shares: pd.DataFrame
     unseen: dict[str, int] = field(default_factory=dict)
 
+    def title(self) -> str:
+        return _("Scorer {version}: drift in {period}", version=self.model_version,
+                 period=fmt.period_label(self.period))
+
+    def headline(self) -> str:
+        """What was compared with what, in one sentence."""
+        if self.training_window:
+            return _("Model {version} checked against the {n} leads created in {period}, compared with its training "
+                     "window {start} – {end}.", version=self.model_version, n=fmt.number(self.leads),
+                     period=fmt.period_label(self.period), start=fmt.date(self.training_window[0]),
+                     end=fmt.date(self.training_window[1]))
+        return _("Model {version} checked against the {n} leads created in {period}.", version=self.model_version,
+                 n=fmt.number(self.leads), period=fmt.period_label(self.period))
+
     def verdict(self) -> str:
-        head = {"retrain": "Retrain the scorer now.", "watch": "Keep using the scorer, but watch it.",
-                "no action": "The scorer is stable: no action needed."}[self.action]
-        why = "; ".join(self.reasons)
-        return f"{head} {why[:1].upper()}{why[1:]}."
+        return _("{recommendation} {reasons}.", recommendation=text.recommendation(self.action),
+                 reasons=_("; ").join(text.monitor_reason(r) for r in self.reasons))
+
+    def calibration_sentence(self) -> str:
+        """Predicted vs observed conversions of the mature window ("" when there is none)."""
+        c = self.calibration
+        if c is None or not c.leads:
+            return ""
+        return _("In {window} ({n} mature leads) the model predicted {predicted} conversions and {observed} happened "
+                 "(z = {z}; calibration error {ece}): {level}.", window=fmt.period_label(c.window),
+                 n=fmt.number(c.leads), predicted=fmt.percent(c.predicted_rate), observed=fmt.percent(c.observed_rate),
+                 z=("+" if c.z > 0 else "") + fmt.number(c.z, 1), ece=text.auc(c.ece), level=text.level_label(c.level))
+
+    def unseen_lines(self) -> list[str]:
+        return [ngettext("{column}: {n} lead with a value never seen in training",
+                         "{column}: {n} leads with a value never seen in training", v, column=str(k), n=fmt.number(v))
+                for k, v in self.unseen.items()]
+
+    def notes(self) -> list[str]:
+        out = [self.headline()]
+        if cal := self.calibration_sentence():
+            out.append(cal)
+        if self.calibration is not None and self.calibration.note:
+            out.append(text.calibration_note(self.calibration.note))
+        out += self.unseen_lines()
+        return out
 
     def to_pandas(self) -> pd.DataFrame:
         return self.psi.copy()
 
-    def summary(self) -> str:
-        lines = [f"Scorer {self.model_version}: drift in {self.period} ({self.leads:,} leads) vs the training window"
-                 + (f" {self.training_window[0]} – {self.training_window[1]}" if self.training_window else "")]
-        for r in self.psi.itertuples():
-            lines.append(f"  {r.feature:<24} PSI {r.psi:6.3f}  {r.level}")
-        c = self.calibration
-        if c is not None and c.leads:
-            lines.append(f"  calibration ({c.window}, {c.leads:,} mature leads): predicted {c.predicted_rate:.1%}, "
-                         f"observed {c.observed_rate:.1%} (z = {c.z:+.1f}, ECE {c.ece:.3f}) → {c.level}")
-            if c.note:
-                lines.append(f"  note: {c.note}")
-        if self.unseen:
-            lines.append("  categories never seen in training: " + ", ".join(f"{k} {v:,} rows" for k, v in self.unseen.items()))
-        lines.append(f"  recommendation: {self.action.upper()} — " + "; ".join(self.reasons))
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        import html
-
-        from leadlab.safehtml import safe_style
-
-        styled = safe_style(self.psi, "scoring_monitor", {"psi": "{:.3f}"}).to_html()
-        return f"<h4>Drift in {html.escape(self.period)}</h4>{styled}<p><b>{html.escape(self.verdict())}</b></p>"
+    def display_frame(self) -> pd.DataFrame:
+        return psi_display(self.psi)
 
     def to_dict(self) -> dict:
         c = self.calibration
@@ -230,7 +248,8 @@ class MonitorResult:
             "model_version": self.model_version, "period": self.period, "leads": self.leads,
             "psi": {r.feature: round(r.psi, 4) for r in self.psi.itertuples()},
             "calibration": None if c is None else {"window": c.window, "leads": c.leads, "predicted_rate": c.predicted_rate,
-                                                   "observed_rate": c.observed_rate, "ece": c.ece, "z": c.z, "level": c.level},
+                                                   "observed_rate": c.observed_rate, "ece": c.ece, "z": c.z, "level": c.level,
+                                                   "note": c.note or None},
             "action": self.action, "reasons": self.reasons, "unseen_categories": self.unseen,
         }
 
@@ -241,24 +260,34 @@ class MonitorResult:
         from leadlab.plots import COLORS
 
         if axes is None:
-            _, axes = plt.subplots(1, 2, figsize=(13, max(3.5, 0.3 * len(self.psi))))
+            _fig, axes = plt.subplots(1, 2, figsize=(13, max(3.5, 0.3 * len(self.psi))))
         ax1, ax2 = axes
         d = self.psi.iloc[::-1]
-        psi_bars(ax1, d, xlabel="PSI (population stability index)", title="Drift per feature")
+        psi_bars(ax1, d, xlabel=_("PSI (population stability index)"), title=_("Drift per input"))
         s = self.score_shares
         x = np.arange(len(s))
-        ax2.bar(x - 0.2, s.training, width=0.4, color=COLORS["neutral"], label="training window")
-        ax2.bar(x + 0.2, s.current, width=0.4, color=COLORS["primary"], label=self.period)
+        ax2.bar(x - 0.2, s.training, width=0.4, color=COLORS["neutral"], label=_("training window"))
+        ax2.bar(x + 0.2, s.current, width=0.4, color=COLORS["primary"], label=fmt.period_label(self.period))
         ax2.set_xticks(x, s.bin, rotation=45, ha="right")
-        ax2.set(ylabel="share of leads", title="Score distribution (training deciles)")
+        ax2.set(ylabel=_("share of leads"), title=_("Score distribution (training deciles)"))
         ax2.set_ylim(0, 1.3 * max(s.training.max(), s.current.max()))
         ax2.legend(loc="upper center", ncols=2)
         return axes
 
 
+def psi_display(table: pd.DataFrame) -> pd.DataFrame:
+    """A PSI table (feature, psi, level) for people: localized headers, formatted numbers and levels."""
+    return pd.DataFrame({
+        pgettext("psi table", "Input"): [_("score") if f == "score" else str(f) for f in table.feature],
+        pgettext("psi table", "PSI"): [text.psi(v, 3) for v in table.psi],
+        pgettext("psi table", "Level"): [text.level_label(v) for v in table.level],
+    })
+
+
 def _score_shares(profile: dict, scores: np.ndarray) -> pd.DataFrame:
     edges = profile["edges"]
-    labels = [f"< {edges[0]:.3g}"] + [f"{a:.3g}–{b:.3g}" for a, b in zip(edges[:-1], edges[1:])] + [f"≥ {edges[-1]:.3g}", "missing"]
+    labels = ([f"< {edges[0]:.3g}"] + [f"{a:.3g}–{b:.3g}" for a, b in zip(edges[:-1], edges[1:])]
+              + [f"≥ {edges[-1]:.3g}", "missing"])  # score bins: numbers only, the same in every language
     cur = current_shares(profile, scores)
     out = pd.DataFrame({"bin": labels, "training": profile["shares"], "current": cur})
     return out[out.bin != "missing"].reset_index(drop=True)
@@ -282,7 +311,9 @@ def monitor_store(model, con=None, *, period: str = "last-month", as_of=None, to
     cols = list(dict.fromkeys(["lead_id", "created_at", outcome] + model.input_columns))
     cur = leads.filter((leads.created_at >= p.start) & (leads.created_at < p.end)).select(*cols).to_pandas()
     if cur.empty:
-        raise InsufficientDataError(f"no leads created in {p.label} ({p.start:%Y-%m-%d} – {p.end:%Y-%m-%d}); pick another --period")
+        raise InsufficientDataError(_("no leads created in {period} ({start} – {end}); pick another --period",
+                                      period=fmt.period_label(p.label), start=fmt.date(p.start),
+                                      end=fmt.date(p.end - pd.Timedelta(days=1))))
     ref = model.meta["reference"]
     ff = model.scorer.features_
     X = ff.transform(cur[model.input_columns])
@@ -291,12 +322,12 @@ def monitor_store(model, con=None, *, period: str = "last-month", as_of=None, to
     table_ = psi_table(ref["features"], X, scores, ref["score"])
     # calibration on the latest mature window of the same kind
     maturity = pd.Timedelta(days=model.meta.get("maturity_days") or 30)
-    w, note = p, ""
+    w, note = p, None
     while w.end > as_of - maturity:
         w = w.previous()
     if w != p:
-        note = (f"{p.label} is too recent for outcomes (maturity {maturity.days} days before {as_of:%Y-%m-%d}); "
-                f"calibration is checked on {w.label} instead")
+        note = {"code": "too_recent", "period": p.label, "maturity_days": maturity.days,
+                "as_of": f"{as_of:%Y-%m-%d}", "window": w.label}
     cal_rows = leads.filter((leads.created_at >= w.start) & (leads.created_at < w.end)).select(*cols).to_pandas()
     calib = None
     if len(cal_rows):

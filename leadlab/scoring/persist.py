@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from leadlab.errors import DataError, ModelError
+from leadlab.i18n import _
+from leadlab.scoring import text
 from leadlab.paths import models_dir
 from leadlab.scoring.grades import grade, priority
 
@@ -77,7 +79,8 @@ def model_file(name: str | Path | None, *, parameter: str = "model_path") -> Pat
     folder = models_dir().resolve()
     path = (project_root() / str(name)).resolve()
     if not path.is_relative_to(folder) or path == folder:
-        raise ConfigError(f"{parameter}: must name a model file inside data/models/ (e.g. data/models/lead_scorer.skops)")
+        raise ConfigError(_("{parameter}: must name a model file inside data/models/ (e.g. "
+                            "data/models/lead_scorer.skops)", parameter=parameter))
     return path
 
 
@@ -115,10 +118,7 @@ class ScorerModel:
     def check_columns(self, frame: pd.DataFrame, source: str = "scoring data") -> None:
         missing = [c for c in self.features if c not in frame.columns]
         if missing:
-            raise DataError(
-                f"{source}: missing feature column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(map(repr, missing))} that model {self.version} was trained on"
-            )
+            raise DataError(text.missing_columns(text.source(source), missing, self.version))
 
     def score(self, frame: pd.DataFrame, source: str = "scoring data") -> pd.DataFrame:
         """Scores 0–100, grades and priorities for ``frame`` (same index)."""
@@ -140,42 +140,25 @@ def from_training(result, *, data_label: str = "") -> ScorerModel:
     trained_at = datetime.now(timezone.utc).replace(microsecond=0)
     digest = hashlib.sha1(json.dumps(result.to_dict(), sort_keys=True, default=str).encode()).hexdigest()[:8]
     meta = {
+        **result.card_facts(),  # the facts the card renders (one source with the training result)
         "format": FORMAT,
         "model_version": f"{result.model_kind}-{trained_at:%Y%m%d%H%M%S}-{digest}",
         "trained_at": trained_at.isoformat(),
-        "model_kind": result.model_kind,
-        "data": data_label or result.target.source,
-        "target": result.target.name,
         "outcome_time_col": result.target.outcome_time_col,
         "maturity_days": result.target.maturity_days,
         "as_of": result.target.as_of,
         "time_col": result.time_col,
-        "split": result.split,
-        "holdout_share": result.holdout_share,
-        "train_window": result.train_window,
-        "test_window": result.test_window,
-        "n_train": result.n_train,
-        "n_test": result.n_test,
         "n_refit": int(result.scorer.n_fit_ + result.scorer.n_calibration_),
-        "features": result.plan.to_dict(),
-        "excluded": result.plan.excluded,
-        "excluded_leakage": result.plan.leakage,
-        "metrics": result.metrics,
-        "ci95": {k: list(v) for k, v in result.ci.items()},
-        "baseline": {"name": result.baseline_name, **result.baseline},
-        "drift_train_test": {r.feature: r.psi for r in result.drift.itertuples()},
         "bands": result.bands,
         "priority_cuts": result.priority_cuts,
         "reference": result.reference,
-        "notes": result.target.notes + result.notes,
-        "model_choice": result.model_choice,
         "quality": result.quality.to_dict() if result.quality else None,
-        "deciles": result.deciles.to_dict(orient="records"),
-        "calibration_curve": result.calibration.to_dict(orient="records"),
         "gains": result.gains.iloc[::5].to_dict(orient="list"),
         "importance_logodds": _importance(result),
         "versions": _versions(),
     }
+    if data_label:
+        meta["data"] = data_label
     # monitoring reads the inputs by influence (most influential first) to weigh drift
     meta["importance"] = [r["feature"] for r in meta["importance_logodds"]]
     return ScorerModel(result.scorer, json.loads(json.dumps(meta, default=_jsonable)))
@@ -200,63 +183,29 @@ def _jsonable(o):
 
 
 def card_paths(path: Path) -> tuple[Path, Path]:
+    """The model card's facts (``.card.json``) and its English Markdown (``.card.md``)."""
     path = Path(path)
     stem = path.with_suffix("")
     return stem.with_name(stem.name + ".card.json"), stem.with_name(stem.name + ".card.md")
 
 
-def card_markdown(meta: dict) -> str:
-    """The model card as Markdown."""
-    m, b = meta["metrics"], meta["baseline"]
-    ci = meta.get("ci95", {})
-    lines = [
-        f"# Model card: lead scorer `{meta['model_version']}`", "",
-        f"- Model: {meta['model_kind']} (calibrated), trained {meta['trained_at']} with leadlab {meta['versions']['leadlab']}",
-        f"- Data: {meta['data']}; target `{meta['target']}`"
-        + (f" (reached `{meta['outcome_time_col']}`)" if meta.get("outcome_time_col") else ""),
-        f"- Evaluation: {meta['split']} split, holdout {meta['holdout_share']:.0%}: {meta['n_train']:,} training rows, {meta['n_test']:,} test rows",
-    ]
-    if meta.get("train_window"):
-        lines.append(f"- Data window: training {meta['train_window'][0]} – {meta['train_window'][1]}, "
-                     f"test {meta['test_window'][0]} – {meta['test_window'][1]}")
-    if meta.get("maturity_days") is not None:
-        lines.append(f"- Maturity: leads younger than {meta['maturity_days']} days at {meta['as_of']} were left out")
-    lines.append(f"- The model in the file was refit on all {meta['n_refit']:,} rows after evaluation")
-    for note in meta.get("notes", []):
-        lines.append(f"- Note: {note}")
-    f = meta["features"]
-    lines += ["", "## Features used", ""]
-    for kind in ("numeric", "categorical", "boolean", "timestamp"):
-        if f[kind]:
-            extra = " (as hour, weekday, month)" if kind == "timestamp" else ""
-            lines.append(f"- {kind}{extra}: " + ", ".join(f"`{c}`" for c in f[kind]))
-    lines += ["", "## Features excluded", "", "| column | why |", "|---|---|"]
-    for c, r in meta["excluded"].items():
-        lines.append(f"| `{c}` | {'**leakage**: ' if c in meta['excluded_leakage'] else ''}{r} |")
-    lines += ["", "## Holdout metrics", "", "| metric | model | 95% CI | baseline |", "|---|---|---|---|"]
-    for k in ("roc_auc", "pr_auc", "brier", "brier_skill", "log_loss", "ece", "ks", "lift_top_decile"):
-        c = ci.get(k)
-        lines.append(f"| {k} | {m[k]:.3f} | {f'{c[0]:.3f}–{c[1]:.3f}' if c else ''} | {b.get(k, float('nan')):.3f} |")
-    lines.append(f"\nBaseline: {b['name']}.")
-    from leadlab.scoring.quality import of_meta
-    from leadlab.scoring.train import choice_sentence
+def card_markdown_paths(path: Path) -> dict[str, Path]:
+    """The model card's Markdown per language: ``.card.md`` (English) and ``.card.zh.md`` (Chinese)."""
+    from leadlab.i18n import LANGS
 
-    q = of_meta(meta)
-    lines += ["", "## Model choice", "", choice_sentence(meta.get("model_choice") or {}) + "."]
-    cands = (meta.get("model_choice") or {}).get("candidates") or {}
-    if cands:
-        lines += ["", "| candidate | validation ROC AUC | chosen |", "|---|---|---|"]
-        for k, v in cands.items():
-            lines.append(f"| {k} | {v['roc_auc']:.3f} | {'yes' if k == meta['model_kind'] else ''} |")
-    lines += ["", "## Fitness for use", "", f"This model is {q.sentence()}.", "", f"Baseline: {q.baseline_note}."]
-    if not q.usable:
-        lines.append("`leadlab score apply` and `leadlab score call-list` refuse it unless `--allow-weak-model` is given.")
-    bands = meta["bands"]
-    lines += ["", "## Grades", "",
-              f"A: score ≥ {bands['A']:.1f}; B: ≥ {bands['B']:.1f}; C: ≥ {bands['C']:.1f}; D: below. "
-              f"Priority quartile cut points (training scores): {', '.join(f'{v:.1f}' for v in meta['priority_cuts'])}."]
-    lines += ["", "## Library versions", "", ", ".join(f"{k} {v}" for k, v in meta["versions"].items()), ""]
-    return "\n".join(lines)
+    en = card_paths(path)[1]
+    return {lang: en if lang == "en" else en.with_name(en.name[: -len(".md")] + f".{lang}.md") for lang in LANGS}
+
+
+def card_markdown(meta: dict, lang: str | None = None) -> str:
+    """The model card as Markdown, in ``lang`` (default: the current language)."""
+    from leadlab.i18n import use_lang
+    from leadlab.scoring.card import card_markdown as render
+
+    if lang is None:
+        return render(meta)
+    with use_lang(lang):
+        return render(meta)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -287,7 +236,8 @@ def save_model(model: ScorerModel, path: str | Path | None = None) -> Path:
     card_json, card_md = card_paths(path)
     card = {k: v for k, v in model.meta.items() if k != "reference"}
     _atomic_write(card_json, json.dumps(card, indent=1, default=_jsonable).encode())
-    _atomic_write(card_md, card_markdown(model.meta).encode())
+    for lang, md_path in card_markdown_paths(path).items():
+        _atomic_write(md_path, card_markdown(model.meta, lang).encode())
     return path
 
 
@@ -295,14 +245,16 @@ def read_header(path: str | Path) -> dict:
     """The ``leadlab.json`` entry of a model file (nothing is unpickled or constructed)."""
     path = Path(path)
     if not path.exists():
-        raise ModelError(f"no model file at {path}; train one first: `leadlab score train`")
+        raise ModelError(_("no model file at {path}; train one first: `leadlab score train`", path=str(path)))
     try:
         with zipfile.ZipFile(path) as zf:
             if META_ENTRY not in zf.namelist():
-                raise ModelError(f"{path}: not a leadlab model file (no {META_ENTRY} entry); refusing to load it")
+                raise ModelError(_("{path}: not a leadlab model file (no {entry} entry); refusing to load it",
+                                   path=str(path), entry=META_ENTRY))
             return json.loads(zf.read(META_ENTRY))
     except (zipfile.BadZipFile, json.JSONDecodeError):
-        raise ModelError(f"{path}: not a leadlab model file (not a skops archive); refusing to load it") from None
+        raise ModelError(_("{path}: not a leadlab model file (not a skops archive); refusing to load it",
+                           path=str(path))) from None
 
 
 def load_model(path: str | Path | None = None) -> ScorerModel:
@@ -312,33 +264,37 @@ def load_model(path: str | Path | None = None) -> ScorerModel:
     path = Path(path) if path else default_model_path()
     head = read_header(path)
     if head.get("format") != FORMAT:
-        raise ModelError(f"{path}: model file format {head.get('format')} is not the supported format {FORMAT}; retrain with `leadlab score train`")
+        raise ModelError(_("{path}: model file format {found} is not the supported format {supported}; retrain with "
+                           "`leadlab score train`", path=str(path), found=str(head.get("format")), supported=str(FORMAT)))
     if head.get("leadlab_version") != leadlab_version():
-        raise ModelError(
-            f"{path}: written by leadlab {head.get('leadlab_version')}, this is leadlab {leadlab_version()}; "
-            "model files are only loaded by the version that wrote them — retrain with `leadlab score train`"
-        )
+        raise ModelError(_("{path}: written by leadlab {found}, this is leadlab {current}; model files are only loaded "
+                           "by the version that wrote them — retrain with `leadlab score train`", path=str(path),
+                           found=str(head.get("leadlab_version")), current=leadlab_version()))
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
-        raise ModelError(f"{path}: cannot read the model file ({type(exc).__name__}: {exc})") from None
+        raise ModelError(_("{path}: cannot read the model file ({problem})", path=str(path),
+                           problem=f"{type(exc).__name__}: {exc}")) from None
     unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if unexpected:
         raise ModelError(
-            f"{path}: refusing to load: the file contains types outside leadlab's trusted list "
-            f"({', '.join(unexpected)}); it was tampered with or not written by leadlab",
-            details=[f"untrusted type: {t}" for t in unexpected],
+            _("{path}: refusing to load: the file contains types outside leadlab's trusted list ({types}); it was "
+              "tampered with or not written by leadlab", path=str(path), types=", ".join(unexpected)),
+            details=[_("untrusted type: {type}", type=t) for t in unexpected],
         )
     try:
         obj = sio.load(path, trusted=TRUSTED_TYPES)
     except Exception as exc:
-        raise ModelError(f"{path}: cannot load the model ({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise ModelError(_("{path}: cannot load the model ({problem})", path=str(path),
+                           problem=f"{type(exc).__name__}: {str(exc)[:200]}")) from None
     if not isinstance(obj, dict) or "scorer" not in obj or "meta" not in obj:
-        raise ModelError(f"{path}: not a leadlab model file (unexpected content)")
+        raise ModelError(_("{path}: not a leadlab model file (unexpected content)", path=str(path)))
     if obj.get("leadlab_version") != head.get("leadlab_version"):
-        raise ModelError(f"{path}: the header and the content disagree about the leadlab version; the file was tampered with")
+        raise ModelError(_("{path}: the header and the content disagree about the leadlab version; the file was "
+                           "tampered with", path=str(path)))
     from leadlab.scoring.model import LeadScorer
 
     if not isinstance(obj["scorer"], LeadScorer):
-        raise ModelError(f"{path}: the file holds a {type(obj['scorer']).__name__}, not a LeadScorer")
+        raise ModelError(_("{path}: the file holds a {kind}, not a LeadScorer", path=str(path),
+                           kind=type(obj["scorer"]).__name__))
     return ScorerModel(obj["scorer"], json.loads(obj["meta"]))

@@ -11,10 +11,12 @@ overrides explicitly. A baseline whose AUC is below 0.5 ranks worse than random 
 
 The checks read only the stored holdout metrics, so they apply to any saved model card.
 
->>> q = assess({"roc_auc": 0.49, "lift_top_decile": 0.9}, {"roc_auc": 0.31}, "source-only")
->>> q.usable, q.baseline_status
-(False, 'worse than random')
->>> assess({"roc_auc": 0.8, "lift_top_decile": 4.2}, {"roc_auc": 0.7}, "source-only").usable
+>>> q = assess({"roc_auc": 0.49, "lift_top_decile": 0.9}, {"roc_auc": 0.31}, "source")
+>>> q.usable, q.baseline_status, [p["code"] for p in q.problems]
+(False, 'worse than random', ['auc', 'lift'])
+>>> q.sentence()
+'NOT fit for use: holdout ROC AUC 0.490 is not above 0.5 (a random order of leads); the best-scored 10% of test leads convert at 0.90× the average rate (not above 1: no better than calling at random)'
+>>> assess({"roc_auc": 0.8, "lift_top_decile": 4.2}, {"roc_auc": 0.7}, "source").usable
 True
 """
 
@@ -23,44 +25,35 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from leadlab.errors import ModelError
+from leadlab.scoring import text
 
 #: The ROC AUC and top-decile lift of a random order of leads.
 RANDOM_AUC = 0.5
 RANDOM_LIFT = 1.0
 
-#: Every sentence this module writes, filled from facts.
-TEXT = {
-    "auc": "holdout ROC AUC {auc:.3f} is not above {bar:.1f} (a random order of leads)",
-    "auc_ci": "the 95% interval of its holdout ROC AUC ({low:.3f}–{high:.3f}) includes {bar:.1f}: not shown to "
-              "beat a random order",
-    "lift": "the best-scored 10% of test leads convert at {lift:.2f}× the average rate (not above 1: no better "
-            "than calling at random)",
-    "baseline": "holdout ROC AUC {auc:.3f} does not beat the {name} baseline ({base:.3f})",
-    "base_bar": "the {name} baseline (ROC AUC {base:.3f}) is the bar to beat",
-    "base_worse": "the {name} baseline ranks worse than random on the test rows (ROC AUC {base:.3f} < 0.5: the "
-                  "pattern it learnt reversed between training and test), so it is no bar to beat; the model is "
-                  "compared with a random order instead",
-    "base_random": "the {name} baseline ranks no better than random (ROC AUC {base:.3f})",
-    "ok": "fit for use: it beats a random order of leads{and_base}",
-    "weak": "NOT fit for use: {problems}",
-    "refuse": "model {version} is not fit for use: {problems}; retrain it (`leadlab score train`, more data or "
-              "other features) or pass --allow-weak-model to {action} anyway",
-}
-
-
 @dataclass
 class Quality:
-    """Whether a scorer is fit for use, the problems found and what its baseline is."""
+    """Whether a scorer is fit for use: the problems found (facts with a ``code``), what its
+    baseline is (``baseline_status``: ``bar``, ``worse than random`` or ``random``) and the
+    baseline's column and ROC AUC. Sentences come from :mod:`leadlab.scoring.text`."""
 
     usable: bool
-    problems: list[str] = field(default_factory=list)
-    baseline_status: str = "bar"  # "bar", "worse than random" or "random"
-    baseline_note: str = ""
+    problems: list[dict] = field(default_factory=list)
+    baseline_status: str = "bar"
+    baseline_name: str = ""
+    baseline_auc: float = float("nan")
+
+    @property
+    def baseline_note(self) -> str:
+        """What the baseline is, in the current language."""
+        return text.baseline_note(self.baseline_status, self.baseline_name, self.baseline_auc)
+
+    def problem_texts(self) -> list[str]:
+        return [text.problem(p) for p in self.problems]
 
     def sentence(self) -> str:
-        if self.usable:
-            return TEXT["ok"].format(and_base=" and its baseline" if self.baseline_status == "bar" else "")
-        return TEXT["weak"].format(problems="; ".join(self.problems))
+        """``fit for use: …`` / ``NOT fit for use: …`` in the current language."""
+        return text.fitness(self.usable, self.baseline_status, self.problems)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,26 +61,28 @@ class Quality:
 
 def assess(metrics: dict, baseline: dict, baseline_name: str, ci: dict | None = None) -> Quality:
     """The fitness of a scorer from its holdout ``metrics``, their 95 % intervals ``ci`` (optional;
-    ``{"roc_auc": (low, high)}``) and its ``baseline``'s metrics."""
+    ``{"roc_auc": (low, high)}``) and its ``baseline``'s metrics (``baseline_name``: the column the
+    baseline uses)."""
     auc, lift = float(metrics["roc_auc"]), float(metrics["lift_top_decile"])
     base = float(baseline.get("roc_auc", float("nan")))
-    problems = []
+    problems: list[dict] = []
     if not auc > RANDOM_AUC:
-        problems.append(TEXT["auc"].format(auc=auc, bar=RANDOM_AUC))
+        problems.append({"code": "auc", "auc": auc, "bar": RANDOM_AUC})
     elif ci and ci.get("roc_auc") is not None and not float(ci["roc_auc"][0]) > RANDOM_AUC:
         low, high = map(float, ci["roc_auc"])
-        problems.append(TEXT["auc_ci"].format(low=low, high=high, bar=RANDOM_AUC))
+        problems.append({"code": "auc_ci", "low": low, "high": high, "bar": RANDOM_AUC})
     if not lift > RANDOM_LIFT:
-        problems.append(TEXT["lift"].format(lift=lift))
+        problems.append({"code": "lift", "lift": lift})
     if base > RANDOM_AUC:
-        status, note = "bar", TEXT["base_bar"].format(name=baseline_name, base=base)
+        status = "bar"
         if not auc > base:
-            problems.append(TEXT["baseline"].format(auc=auc, name=baseline_name, base=base))
+            problems.append({"code": "baseline", "auc": auc, "name": baseline_name, "base": base})
     elif base < RANDOM_AUC:
-        status, note = "worse than random", TEXT["base_worse"].format(name=baseline_name, base=base)
+        status = "worse than random"
     else:
-        status, note = "random", TEXT["base_random"].format(name=baseline_name, base=base)
-    return Quality(usable=not problems, problems=problems, baseline_status=status, baseline_note=note)
+        status = "random"
+    return Quality(usable=not problems, problems=problems, baseline_status=status, baseline_name=baseline_name,
+                   baseline_auc=base)
 
 
 def of_meta(meta: dict) -> Quality:
@@ -96,13 +91,13 @@ def of_meta(meta: dict) -> Quality:
     return assess(meta["metrics"], base, str(base.get("name", "baseline")), meta.get("ci95"))
 
 
-def check_usable(meta: dict, *, allow_weak: bool = False, action: str = "use it") -> Quality:
+def check_usable(meta: dict, *, allow_weak: bool = False, action: str = "use") -> Quality:
     """Raise :class:`ModelError` (one line) when the model of ``meta`` is not fit for use and
-    ``allow_weak`` is false; return its :class:`Quality` otherwise."""
+    ``allow_weak`` is false; return its :class:`Quality` otherwise. ``action``: ``apply``,
+    ``call_list`` or ``use`` (what the message says the override allows)."""
     q = of_meta(meta)
     if not q.usable and not allow_weak:
-        raise ModelError(TEXT["refuse"].format(version=meta.get("model_version", "?"),
-                                               problems="; ".join(q.problems), action=action))
+        raise ModelError(text.refusal(meta.get("model_version", "?"), q.problems, action))
     return q
 
 
