@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from leadlab.errors import ConfigError, DataError, ModelError, StoreError
-from leadlab.i18n import N_, _, fmt, ngettext, pgettext, translate
+from leadlab.i18n import _, fmt, ngettext, pgettext
 from leadlab.presentation import Result
 from leadlab.scoring import text
 from leadlab.scoring.grades import priority
@@ -33,12 +33,15 @@ OUTPUT = "lead_scores"
 #: Decimals of the score in the call list (people read it; the ranking uses the full score).
 SCORE_DECIMALS = 1
 
-#: Columns of the call list (facts) and their headers for people (a rep reads them).
-CALL_LIST_HEADERS = {
-    "rep_id": N_("Rep"), "rank": N_("Rank"), "lead_id": N_("Lead ID"), "score": N_("Score"), "grade": N_("Grade"),
-    "priority": N_("Priority"), "source": N_("Lead source"), "created_at": N_("Created"),
-    "attempts": N_("Call attempts"), "last_call": N_("Last call"),
-}
+def call_list_headers() -> dict[str, str]:
+    """Columns of the call list (facts) → their headers for people (a rep reads them), current language."""
+    return {
+        "rep_id": pgettext("call list", "Rep"), "rank": pgettext("call list", "Rank"),
+        "lead_id": pgettext("call list", "Lead ID"), "score": pgettext("call list", "Score"),
+        "grade": pgettext("call list", "Grade"), "priority": pgettext("call list", "Priority"),
+        "source": pgettext("call list", "Lead source"), "created_at": pgettext("call list", "Created"),
+        "attempts": pgettext("call list", "Call attempts"), "last_call": pgettext("call list", "Last call"),
+    }
 
 
 def no_scores_error(state: str) -> str:
@@ -69,7 +72,7 @@ def call_list_display(lst: pd.DataFrame) -> pd.DataFrame:
             out[col] = [fmt.datetime(v) if not fmt.missing(v) else "" for v in out[col]]
     if "score" in out:
         out["score"] = [fmt.number(v, SCORE_DECIMALS) for v in out["score"]]
-    return out.rename(columns={c: translate(h) for c, h in CALL_LIST_HEADERS.items()})
+    return out.rename(columns=call_list_headers())
 
 
 @dataclass

@@ -72,17 +72,17 @@ def verdict(meta: dict) -> str:
     major = drift[drift.level == "major"].feature.head(4).tolist()
     if major:
         parts.append(text.drift_sentence([_("score") if f == "score" else f for f in major]))
-    return " ".join(parts)
+    return text.sentences(parts)
 
 
 def fitness_paragraph(meta: dict) -> str:
     """Fitness for use, what the baseline is, and what the CLI does with a flagged model."""
     q = of_meta(meta)
-    out = _("This model is {fitness}. Baseline: {baseline}.", fitness=q.sentence(), baseline=q.baseline_note)
+    parts = [_("This model is {fitness}. Baseline: {baseline}.", fitness=q.sentence(), baseline=q.baseline_note)]
     if not q.usable:
-        out += " " + _("`leadlab score apply` and `leadlab score call-list` refuse it unless `--allow-weak-model` is "
-                       "given.")
-    return out
+        parts.append(_("`leadlab score apply` and `leadlab score call-list` refuse it unless `--allow-weak-model` is "
+                       "given."))
+    return text.sentences(parts)
 
 
 def choice_sentence(meta: dict) -> str:
@@ -273,7 +273,8 @@ def card_markdown(meta: dict) -> str:
     lines += ["", _("## Features used"), ""]
     for kind in ("numeric", "categorical", "boolean", "timestamp"):
         if f[kind]:
-            lines.append(f"- {text.feature_kind_label(kind)}: " + text.listing(md_code(c) for c in f[kind]))
+            lines.append("- " + _("{kind}: {columns}", kind=text.feature_kind_label(kind),
+                                  columns=text.listing(md_code(c) for c in f[kind])))
     lines += ["", _("## Features excluded"), ""] + _md_table(features_table(meta).iloc[:len(meta.get("excluded") or {})], escape=(0, 2))
     lines += ["", _("## Holdout metrics"), ""] + _md_table(metrics_table(meta))
     lines += ["", _("Baseline: {name}.", name=md(text.baseline_label((meta.get("baseline") or {}).get("name", ""))))]

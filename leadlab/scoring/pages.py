@@ -122,12 +122,11 @@ def notes_markdown(meta: dict) -> list[str]:
 
 def fitness_markdown(meta: dict) -> str:
     q = of_meta(meta)
-    out = "**" + _("Fitness for use:") + "** " + md(_("This model is {fitness}. Baseline: {baseline}.",
-                                                      fitness=q.sentence(), baseline=q.baseline_note))
+    parts = [md(_("This model is {fitness}. Baseline: {baseline}.", fitness=q.sentence(), baseline=q.baseline_note))]
     if not q.usable:
-        out += " " + _("`leadlab score apply` and `leadlab score call-list` refuse it unless `--allow-weak-model` is "
-                       "given.")
-    return out
+        parts.append(_("`leadlab score apply` and `leadlab score call-list` refuse it unless `--allow-weak-model` is "
+                       "given."))
+    return "**" + _("Fitness for use:") + "** " + text.sentences(parts)
 
 
 def saved_model_markdown(meta: dict, file_name: str) -> str:
@@ -233,18 +232,16 @@ def nothing_to_check() -> str:
 
 
 def monitor_paragraph(mon) -> str:
-    return md(mon.headline()) + " **" + md(text.recommendation(mon.action)) + "** " + md(
-        _("; ").join(text.monitor_reason(r) for r in mon.reasons)) + md(_("."))
+    reasons = md(_("; ").join(text.monitor_reason(r) for r in mon.reasons)) + md(_("."))
+    return text.sentences([md(mon.headline()), f"**{md(text.recommendation(mon.action))}**", reasons])
 
 
 def calibration_markdown(mon) -> str:
     c = mon.calibration
     if c is None or not c.leads:
         return _("No leads mature enough to check calibration yet.")
-    out = md(mon.calibration_sentence())
-    if c.note:
-        out += " *" + md(text.calibration_note(c.note)) + "*"
-    return out
+    note = f"*{md(text.calibration_note(c.note))}*" if c.note else ""
+    return text.sentences([md(mon.calibration_sentence()), note])
 
 
 def unseen_markdown(mon) -> str:

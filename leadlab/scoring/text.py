@@ -16,6 +16,7 @@ through :mod:`leadlab.i18n` (message catalog ``scoring.po``) and :mod:`leadlab.i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from leadlab.i18n import N_, _, fmt, ngettext, translate
@@ -89,6 +90,16 @@ def lift(x: float, digits: int = 1) -> str:
 
 def psi(x: float, digits: int = 2) -> str:
     return fmt.number(x, digits)
+
+
+def sentences(parts: Iterable[str]) -> str:
+    """Sentences joined into a paragraph: a space after Latin punctuation, none after the full-width
+    punctuation that ends a Chinese sentence (a rule of the script, not of a language's grammar).
+
+    >>> sentences(["好。", "再见。"]), sentences(["Fine.", "Bye."])
+    ('好。再见。', 'Fine. Bye.')
+    """
+    return re.sub(r"(?<=[。！？；）])\s+", "", " ".join(p for p in parts if p))
 
 
 def listing(items: Iterable[object]) -> str:
@@ -331,7 +342,7 @@ def calibration_note(n: Mapping | str | None) -> str:
 __all__ = ["METRICS", "action_label", "auc", "baseline_label", "baseline_note", "calibration_note",
            "calibration_sentence", "choice", "drift_sentence", "feature_kind_label", "fitness", "kind_label",
            "level_label", "lift", "listing", "metric_label", "monitor_reason", "note", "problem", "problems", "psi",
-           "reason", "reasons_lines", "recommendation", "refusal", "split_label", "validation"]
+           "reason", "reasons_lines", "recommendation", "refusal", "sentences", "split_label", "validation"]
 
 
 def missing_columns(source: str, missing: list[str], version: str | None = None) -> str:
