@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 RATE_SIZES = {  # rate: (mean, n drawn how)
-    "connect_rate": 0.33, "conversation_rate": 0.943, "sql_rate": 0.085,
+    "call_connect_rate": 0.33, "conversation_rate": 0.943, "sql_rate": 0.085,
 }
 
 
@@ -53,8 +53,8 @@ def simulate_reps(rng: np.random.Generator, spread: float, reps: int = 40, truth
         p = {k: special.expit(special.logit(m) + logit_scale(m, spread) * z[k]) for k, m in RATE_SIZES.items()}
     else:
         p = {k: np.clip(m + spread * z[k], 0.002, 0.998) for k, m in RATE_SIZES.items()}
-    connected = rng.binomial(dials.astype(int), p["connect_rate"]).astype(float)
-    out["connect_rate"] = (connected, dials, p["connect_rate"])
+    connected = rng.binomial(dials.astype(int), p["call_connect_rate"]).astype(float)
+    out["call_connect_rate"] = (connected, dials, p["call_connect_rate"])
     conv = rng.binomial(connected.astype(int), p["conversation_rate"]).astype(float)
     out["conversation_rate"] = (conv, connected, p["conversation_rate"])
     out["sql_rate"] = (rng.binomial(leads.astype(int), p["sql_rate"]).astype(float), leads, p["sql_rate"])

@@ -31,10 +31,10 @@ def test_small_sample_rep_is_not_ranked_first_on_noise():
     x = np.r_[rng.binomial(n[:20], p[:20]), 10]
     counts = pd.DataFrame({"rep_id": [f"R{i:02d}" for i in range(21)], "dials": n, "connected": x,
                            "conversations": x, "leads": n, "sqls": x})
-    sc = score_reps(counts, {"connect_rate": 1}, seed=1)
+    sc = score_reps(counts, {"call_connect_rate": 1}, seed=1)
     lucky = sc.set_index("rep_id").loc["R20"]
-    assert lucky["connect_rate_raw"] == pytest.approx(10 / 12)
-    assert lucky["connect_rate_shrunk"] < 0.45  # pulled most of the way to the ~30% average
+    assert lucky["call_connect_rate_raw"] == pytest.approx(10 / 12)
+    assert lucky["call_connect_rate_shrunk"] < 0.45  # pulled most of the way to the ~30% average
     assert lucky["rank_high"] - lucky["rank_low"] >= 5  # its rank is very uncertain
 
 
@@ -85,7 +85,7 @@ def test_scorecard_result_contract_and_verdicts(small_store):
     assert (f["composite_low"] <= f["composite"]).all() and (f["composite"] <= f["composite_high"]).all()
     assert ((f["rank_low"] <= f["rank"]) | (f["rank_high"] >= f["rank"])).all()
     assert set(f["verdict"]) <= {"above average", "below average", "not distinguishable from average"}
-    assert (f["connect_rate_low"] <= f["connect_rate_shrunk"]).all()
+    assert (f["call_connect_rate_low"] <= f["call_connect_rate_shrunk"]).all()
     assert "Rep scorecards" in res.summary() and "<table" in res._repr_html_() and res.plot() is not None
     # deterministic with a seed
     again = scorecard(KpiData.from_store(small_store.url), "2026-10").to_pandas()
@@ -93,8 +93,8 @@ def test_scorecard_result_contract_and_verdicts(small_store):
 
 
 def test_weights_are_configurable_and_checked():
-    assert parse_weights("connect_rate=1, sql_rate=3") == {"connect_rate": 1.0, "sql_rate": 3.0}
-    with pytest.raises(ConfigError, match="valid: connect_rate, conversation_rate, sql_rate"):
+    assert parse_weights("call_connect_rate=1, sql_rate=3") == {"call_connect_rate": 1.0, "sql_rate": 3.0}
+    with pytest.raises(ConfigError, match="valid: call_connect_rate, conversation_rate, sql_rate"):
         parse_weights({"talk_time": 1})
     with pytest.raises(ConfigError, match=">= 0"):
         parse_weights("sql_rate=-1")
@@ -103,11 +103,11 @@ def test_weights_are_configurable_and_checked():
     with pytest.raises(ConfigError, match="at least one"):
         parse_weights("sql_rate=0")
     data = KpiData.from_frames(**tiny_frames())
-    only_connect = scorecard(data, "2026-10", weights="connect_rate=1").to_pandas()
+    only_connect = scorecard(data, "2026-10", weights="call_connect_rate=1").to_pandas()
     assert "sql_rate_shrunk" not in only_connect.columns
 
 
 def test_scorecard_on_empty_period():
     data = KpiData.from_frames(**tiny_frames())
     res = scorecard(data, "2025-10")
-    assert res.to_pandas().empty and "fewer than two reps" in res.summary()
+    assert res.to_pandas().empty and "Fewer than two reps" in res.summary()

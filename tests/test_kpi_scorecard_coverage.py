@@ -21,7 +21,7 @@ CONV = [102, 72, 103, 75, 108, 63, 90, 90, 78, 89, 92, 117, 78, 100, 96, 70, 76,
         86, 66, 82, 77, 71, 86, 93, 69, 113, 71, 80, 59, 86, 77]
 CONN = [108, 80, 110, 79, 114, 71, 93, 94, 81, 97, 95, 124, 81, 105, 102, 74, 82, 75, 76, 90, 85, 72, 70, 113, 83, 88,
         93, 69, 87, 86, 74, 92, 97, 77, 120, 73, 84, 65, 87, 80]
-MEANS = {"connect_rate": 0.33, "conversation_rate": 0.943, "sql_rate": 0.085}
+MEANS = {"call_connect_rate": 0.33, "conversation_rate": 0.943, "sql_rate": 0.085}
 
 
 def _logit_scale(mean: float, sd: float) -> float:
@@ -39,8 +39,8 @@ def _simulate(rng, spread: float, reps: int = 40):
     dials = rng.integers(167, 378, reps)
     leads = rng.integers(48, 79, reps)
     p = {k: special.expit(special.logit(m) + _logit_scale(m, spread) * rng.standard_normal(reps)) for k, m in MEANS.items()}
-    connected = rng.binomial(dials, p["connect_rate"])
-    return {"connect_rate": (connected, dials, p["connect_rate"]),
+    connected = rng.binomial(dials, p["call_connect_rate"])
+    return {"call_connect_rate": (connected, dials, p["call_connect_rate"]),
             "conversation_rate": (rng.binomial(connected, p["conversation_rate"]), connected, p["conversation_rate"]),
             "sql_rate": (rng.binomial(leads, p["sql_rate"]), leads, p["sql_rate"])}
 
@@ -94,13 +94,13 @@ def test_reps_that_differ_are_told_apart_and_ranked_by_the_same_draws():
     x = rng.binomial(n, p)
     counts = pd.DataFrame({"rep_id": [f"R{i:02d}" for i in range(40)], "dials": n, "connected": x,
                            "conversations": x, "leads": n, "sqls": x})
-    sc = score_reps(counts, {"connect_rate": 1.0}, seed=1)
-    facts = sc.attrs["rates"]["connect_rate"]
+    sc = score_reps(counts, {"call_connect_rate": 1.0}, seed=1)
+    facts = sc.attrs["rates"]["call_connect_rate"]
     assert not facts["indistinguishable"] and 0.05 < facts["spread"] < 0.10
-    assert "reps differ" in rate_sentence("connect_rate", facts)
+    assert "reps differ" in rate_sentence("call_connect_rate", facts)
     good = sc["rep_id"].str[1:].astype(int) >= 20
     assert sc.loc[good, "composite"].min() > sc.loc[~good, "composite"].max()
     assert (sc.loc[good, "verdict"] == "above average").mean() > 0.8
     # ranks follow the composite; the same seed gives the same scorecard
     assert sc["composite"].is_monotonic_decreasing
-    pd.testing.assert_frame_equal(sc, score_reps(counts, {"connect_rate": 1.0}, seed=1))
+    pd.testing.assert_frame_equal(sc, score_reps(counts, {"call_connect_rate": 1.0}, seed=1))
