@@ -49,7 +49,7 @@ def kpi() -> None:
       leadlab kpi show --period 2026-Q4 --by team --json
       leadlab kpi show --period 2026-10 --by week
       leadlab kpi targets --period 2026-Q4 --file data/targets.yml
-      leadlab kpi scorecard --period 2026-10 --weights connect_rate=1,sql_rate=3
+      leadlab kpi scorecard --period 2026-10 --weights call_connect_rate=1,sql_rate=3
       leadlab kpi pool --period last-month
       leadlab kpi list
     """
@@ -137,7 +137,7 @@ def targets(period, path, team, as_json, db):
 @kpi.command("scorecard")
 @click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
 @click.option("--team", default=None, help=TEAM_HELP)
-@click.option("--weights", default=None, help="Composite weights, e.g. connect_rate=1,conversation_rate=1,sql_rate=2 (the default).")
+@click.option("--weights", default=None, help="Composite weights, e.g. call_connect_rate=1,conversation_rate=1,sql_rate=2 (the default).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @db_option
 def scorecard(period, team, weights, as_json, db):
