@@ -112,7 +112,7 @@ def test_sales_cycle_on_the_store_shows_both_curves(small_store):
     assert (f["cif_won_low"] <= f["cif_won"] + 1e-12).all() and (f["cif_won"] <= f["cif_won_high"] + 1e-12).all()
     assert s["median"] >= s["naive_median_won"] and s["km_median_lost_dropped"] >= s["median"]
     text = res.summary()
-    assert "median days to win, among won deals" in text and "e+" not in text and "e-0" not in text
-    assert any("competing risks" in n for n in res.notes) and any("overstates" in n for n in res.notes)
+    assert "Median days to win, among won deals" in text and "e+" not in text and "e-0" not in text
+    assert any("competing risks" in n for n in res.notes()) and any("overstates" in n for n in res.notes())
     ax = res.plot()
     assert {t.get_text() for t in ax.get_legend().get_texts()} >= {"won by day t", "lost by day t"}

@@ -95,8 +95,8 @@ def test_kpi_table_reports_the_dispersion_of_count_kpis(small_store):
     f = t.frame.set_index("kpi")
     counts = [k for k in ("dials", "new_leads", "sql", "won") if k in f.index]
     assert f.loc[counts, "dispersion"].notna().all() and (f.loc[counts, "dispersion"] > 0).all()
-    assert f.loc[["connect_rate"], "dispersion"].isna().all()
-    assert "quasi-Poisson" in t.notes[0] and "weekday-adjusted" in t.notes[0]
+    assert f.loc[["call_connect_rate"], "dispersion"].isna().all()
+    assert "quasi-Poisson" in t.notes()[0] and "weekday-adjusted" in t.notes()[0]
     # the daily counts behind the dispersion add up to the period's KPI values
     from leadlab.kpi.compare import daily_counts
 

@@ -62,7 +62,7 @@ def test_team_breakdown_adds_up_to_company(store_data):
 def test_full_report_bundle(store_data):
     rep = kpi_report(store_data, "last-month")
     assert rep.period.label == "2026-10" and rep.has_data
-    assert rep.summary.sentences[0].startswith("October 2026:")
+    assert rep.summary.sentences()[0].startswith("October 2026:")
     for part in (rep.table, rep.funnel, rep.targets, rep.scorecard, rep.speed, rep.cycle, rep.pool):
         assert isinstance(part.to_pandas(), pd.DataFrame) and part.summary() and part._repr_html_()
     t = rep.table.to_pandas()
@@ -73,7 +73,7 @@ def test_full_report_bundle(store_data):
     m = measures(store_data, [rep.period, rep.period.previous()]).set_index("period")
     x = [m.loc["2026-10", "connected"], m.loc["2026-09", "connected"]]
     n = [m.loc["2026-10", "dials"], m.loc["2026-09", "dials"]]
-    assert rep.table.row("connect_rate")["p_value"] == pytest.approx(proportions_ztest(x, n)[1], abs=1e-8)
+    assert rep.table.row("call_connect_rate")["p_value"] == pytest.approx(proportions_ztest(x, n)[1], abs=1e-8)
     # Kaplan–Meier: the KM median is at least the naive median over already won deals
     assert rep.cycle.stats["events"] > 0 and rep.cycle.stats["median"] >= rep.cycle.stats["naive_median_won"]
 
@@ -105,7 +105,7 @@ def test_cli_commands(cli_db, capsys):
     db = ["--db", cli_db]
     main(["kpi", "show", "--period", "2026-10", *db])
     out = capsys.readouterr().out
-    assert "KPIs · 2026-10" in out and "Connect rate" in out and "signal" in out
+    assert "KPIs · October 2026" in out and "Connect rate" in out and "Signal" in out
     main(["kpi", "show", "--period", "2026-Q3", "--by", "team", "--json", *db])
     payload = json.loads(capsys.readouterr().out)
     assert payload["period"] == "2026-Q3" and len(payload["rows"]) >= 2

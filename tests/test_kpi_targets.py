@@ -40,7 +40,7 @@ def test_parse_valid_file():
   value: 0.25
 """)
     assert [(x.scope, x.name, x.kpi, x.period.label, x.value) for x in t] == [
-        ("team", "East", "sql", "2026-Q4", 200.0), ("company", None, "connect_rate", "2026-10", 0.25)]
+        ("team", "East", "sql", "2026-Q4", 200.0), ("company", None, "call_connect_rate", "2026-10", 0.25)]  # old id accepted
     assert t[1].where == "targets.yml, entry 2 (line 3)"
 
 
@@ -104,7 +104,7 @@ def test_pacing_by_hand(data):
     assert row["actual"] == 7 and row["elapsed"] == pytest.approx(elapsed)
     assert row["projection"] == pytest.approx(7 / elapsed)  # ≈ 39.5 -> on track against 30
     assert row["status"] == "on track" and not row["final"]
-    east = f.loc[("team East", "2026-10", "connect_rate")]
+    east = f.loc[("team East", "2026-10", "call_connect_rate")]
     assert east["actual"] == pytest.approx(3 / 4) and east["projection"] == pytest.approx(0.75)
     assert east["status"] == "at risk"  # 0.75 / 0.8 = 93.75%
     r2 = f.loc[("rep R2", "2026-10", "dials")]
@@ -124,13 +124,13 @@ def test_report_alerts_and_team_scope(tmp_path, data):
 """)
     res = targets_report(data, "2026-10", targets_path=p)
     assert len(res.to_pandas()) == 4
-    assert any(a.startswith("company: SQLs 2026-10 at 2") and "behind" in a for a in res.alerts)
-    assert all("East" not in a for a in res.alerts)
+    assert any(a.startswith("company: SQLs October 2026 at 2 with") and "behind" in a for a in res.alerts())
+    assert all("East" not in a for a in res.alerts())
     east = targets_report(data, "2026-10", targets_path=p, team="East").to_pandas()
     assert sorted(east["who"]) == ["rep R1", "team East"]
-    assert "<table" in res._repr_html_() and res.plot() is not None and "alerts:" in res.summary()
+    assert "<table" in res._repr_html_() and res.plot() is not None and "Alerts:" in res.summary()
     none = targets_report(data, "2025-10", targets_path=p)
-    assert none.to_pandas().empty and "no targets set for 2025-10" in none.summary()
+    assert none.to_pandas().empty and "No targets set for October 2025." in none.summary()
 
 
 def test_demo_targets_parse_and_mix_statuses(demo_store):

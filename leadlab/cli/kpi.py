@@ -22,14 +22,15 @@ def _data(db):
 
 
 def _emit(result, as_json: bool) -> None:
+    """A result as text (current language) or JSON (facts, plus title and notes in the current language)."""
     if as_json:
         df = result.to_pandas()
         records = json.loads(df.to_json(orient="records", date_format="iso", default_handler=str))
-        payload = {"title": result.title, "period": result.period.label if result.period else None,
-                   "team": result.team, "notes": result.notes, "rows": records}
+        payload = {"title": result.title(), "period": result.period.label if result.period else None,
+                   "team": result.team, "notes": result.notes(), "rows": records}
         if hasattr(result, "alerts"):
-            payload["alerts"] = result.alerts
-        click.echo(json.dumps(payload, indent=2, allow_nan=False, default=_nan_none))
+            payload["alerts"] = result.alerts()
+        click.echo(json.dumps(payload, indent=2, allow_nan=False, ensure_ascii=False, default=_nan_none))
     else:
         click.echo(result.summary())
 
@@ -72,47 +73,28 @@ def show(period, team, compare_to, by, as_json, db):
       leadlab kpi show --period 2026-10 --team East
     """
     from leadlab.kpi import kpi_table
-    from leadlab.kpi.definitions import REPORT_KPIS, compute
-    from leadlab.kpi.family import FamilyResult, resolve
-    from leadlab.kpi.measures import check_by, measures
+    from leadlab.kpi.definitions import REPORT_KPIS
 
     data = _data(db)
     if by in ("day", "week", "month", "quarter"):
         from leadlab.kpi.trend import trend
 
         res = trend(data, period, by, team=team, kpis=REPORT_KPIS)
-        if as_json:
-            _emit(res, True)
-        else:
-            disp = res.display_frame().drop(columns=["start"]).set_index("period").T
-            click.echo(res.heading + "\n" + disp.to_string())
-            for n in res.notes:
-                click.echo(f"note: {n}")
-        return
-    if by:
+    elif by:
         from leadlab.errors import ConfigError
+        from leadlab.kpi.family import breakdown
         from leadlab.kpi.measures import DIMENSIONS
 
         if by not in DIMENSIONS:
             raise ConfigError(f"option --by: unknown dimension {by!r}; valid: {', '.join(DIMENSIONS)}, "
                               "or over time: day, week, month, quarter")
-        dims = check_by(by)
-        d, per = resolve(data, period, team)
-        m = measures(d, [per], dims)
-        frame = compute(m, REPORT_KPIS)[[*dims, *REPORT_KPIS]].sort_values(dims).reset_index(drop=True)
-        notes = ["n/a = not computable (zero denominator or missing data)"]
-        if not m.attrs.get("has_spend"):
-            notes.append("marketing spend unavailable: spend-based cost KPIs are n/a")
-        res = FamilyResult(f"KPIs by {', '.join(dims)}", frame, per, d.team, notes)
-        if not as_json:
-            disp = res.display_frame().set_index(dims).T
-            click.echo(res.heading + "\n" + disp.to_string())
-            for n in notes:
-                click.echo(f"note: {n}")
-            return
-        _emit(res, True)
+        res = breakdown(data, period, team, by, REPORT_KPIS)
+    else:
+        res = kpi_table(data, period, team=team, compare_to=compare_to)
+    if by and not as_json:
+        click.echo(res.transposed_summary())
         return
-    _emit(kpi_table(data, period, team=team, compare_to=compare_to), as_json)
+    _emit(res, as_json)
 
 
 @kpi.command("targets")

@@ -13,4 +13,4 @@ from leadlab.kpi.family import FamilyResult, family_result
 def activity(data, period, team: str | None = None, by=None) -> FamilyResult:
     """Activity KPIs of ``period`` (optionally one ``team``, broken down ``by`` a
     dimension: team, rep_id, source, campaign, region)."""
-    return family_result(data, period, team, by, "activity", "Activity", "connect_rate")
+    return family_result(data, period, team, by, "activity", "Activity", "call_connect_rate")

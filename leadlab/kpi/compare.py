@@ -25,12 +25,15 @@ import numpy as np
 import pandas as pd
 
 from leadlab.errors import ConfigError
-from leadlab.kpi.definitions import KPIS, REPORT_KPIS, compute, format_value, get_kpi
+from leadlab.i18n import N_, _, fmt
+from leadlab.kpi import labels
+from leadlab.kpi.definitions import KPIS, REPORT_KPIS, compute, get_kpi
 from leadlab.kpi.family import resolve
 from leadlab.kpi.measures import measures
-from leadlab.kpi.results import KpiResult
+from leadlab.kpi.results import KpiResult, na_note, no_activity_note, no_spend_note
 from leadlab.kpi import stats
 from leadlab.periods import Period
+from leadlab.presentation import in_period
 
 COMPARE_TO = ("previous", "last-year")
 #: trailing periods used for control-chart limits, per period kind
@@ -78,7 +81,7 @@ def count_dispersion(daily: pd.DataFrame, col: str, hist_p: list[Period]) -> sta
     (one level per period; per ISO week when the periods are days)."""
     parts = []
     for p in hist_p:
-        d = daily[(daily["day"] >= p.start) & (daily["day"] < p.end)]
+        d = daily[in_period(daily["day"], p)]
         grp = d["day"].dt.strftime("%G-%V") if p.kind == "day" else pd.Series(p.label, index=d.index)
         parts.append(pd.DataFrame({"y": d[col], "g": grp, "wd": d["day"].dt.day_of_week}))
     if not parts:
@@ -120,33 +123,76 @@ def _chart(k, cur: pd.Series, hist: pd.DataFrame, days_cur: float, hist_days: np
     return (math.nan,) * 3
 
 
+#: colours of the signal column (by code)
+SIGNAL_STYLE = {"outside normal variation": "color:#D55E00;font-weight:bold",
+                "significant change": "color:#E69F00;font-weight:bold"}
+
+
 class KpiTable(KpiResult):
-    """KPI values of a period against a comparison period, with flags."""
+    """KPI values of a period against a comparison period, with flags.
+
+    Facts: ``frame`` (one row per KPI id: value, comparison, change, p-value, limits,
+    ``signal`` code), ``comparison_period``, ``compare_to``, ``alpha``, ``trailing_used``."""
+
+    def __init__(self, frame, period, team, *, comparison_period, compare_to="previous", alpha=0.05, trailing_used=0):
+        super().__init__(N_("KPIs"), frame, period, team)
+        self.comparison_period, self.compare_to = comparison_period, compare_to
+        self.alpha, self.trailing_used = alpha, trailing_used
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.frame.attrs.get("has_data", True))
 
     def display_frame(self) -> pd.DataFrame:
         rows = []
+        cur = labels.period_text(self.period)
+        ref = labels.period_text(self.comparison_period)
         for r in self.frame.itertuples(index=False):
-            k = KPIS[r.kpi]
-            if k.unit == "rate":
-                change = "n/a" if not np.isfinite(r.change) else f"{r.change * 100:+.1f} pp"
+            if KPIS[r.kpi].unit == "rate":
+                change = fmt.pp(r.change) if np.isfinite(r.change) else fmt.na()
             else:
-                change = "n/a" if not np.isfinite(r.change_rel) else f"{r.change_rel:+.1%}"
-            rows.append({
-                "KPI": k.label, self.frame.attrs.get("period_label", "value"): format_value(r.value, k.unit),
-                self.frame.attrs.get("compare_label", "comparison"): format_value(r.comparison, k.unit),
-                "change": change, "signal": r.signal,
-            })
+                change = fmt.signed_percent(r.change_rel) if np.isfinite(r.change_rel) else fmt.na()
+            rows.append({_("KPI"): labels.kpi_name(r.kpi), cur: labels.kpi_value(r.kpi, r.value),
+                         ref: labels.kpi_value(r.kpi, r.comparison), _("Change"): change,
+                         _("Signal"): labels.signal_text(r.signal)})
         return pd.DataFrame(rows)
 
     def _repr_html_(self) -> str:
-        disp = self.display_frame()
         from leadlab.safehtml import safe_style, text
 
-        sty = safe_style(disp, "kpi-table")
-        sty = sty.map(lambda v: "color:#D55E00;font-weight:bold" if v == "outside normal variation"
-                      else ("color:#E69F00;font-weight:bold" if v == "significant change" else ""), subset=["signal"])
-        notes = "".join(f"<p style='color:#555;font-size:90%'>{text(n)}</p>" for n in self.notes)
-        return f"<h4>{text(self.heading)}</h4>" + sty.to_html() + notes
+        disp = self.display_frame()
+        if disp.empty:
+            return super()._repr_html_()
+        codes = self.frame["signal"].tolist()
+        col = disp.columns[-1]
+
+        def colour(frame):
+            out = pd.DataFrame("", index=frame.index, columns=frame.columns)
+            out[col] = [SIGNAL_STYLE.get(c, "") for c in codes]
+            return out
+
+        sty = safe_style(disp, "kpi-table").apply(colour, axis=None)
+        notes = "".join(f"<p class='leadlab-note'>{text(n)}</p>" for n in self.notes())
+        return f"<div class='leadlab-result'><h4>{text(self.title())}</h4>{sty.to_html()}{notes}</div>"
+
+    def notes(self) -> list[str]:
+        per = self.period
+        if self.compare_to == "previous":
+            ref = _("compared with {period}, the previous period", period=labels.period_text(self.comparison_period))
+        else:
+            ref = _("compared with {period}, the same period last year", period=labels.period_text(self.comparison_period))
+        method = _("{reference}. Significant change: p < {alpha} (two-proportion z-test for rates; for counts a "
+                   "quasi-Poisson test per business day whose variance is the overdispersion of the daily counts in the "
+                   "preceding periods, weekday-adjusted; Welch t-test for averages). Outside normal variation: beyond "
+                   "3-sigma control limits (Laney p′/u′ charts, counts with the same dispersion) from the {n} preceding "
+                   "periods ({kind}).", reference=ref, alpha=fmt.number(self.alpha, 2), n=fmt.number(self.trailing_used),
+                   kind=period_kind_text(per.kind))
+        out = [method, na_note()]
+        if not self.has_data:
+            out.insert(0, no_activity_note(per))
+        if not self.frame.attrs.get("has_spend", True):
+            out.append(no_spend_note())
+        return out
 
     def significant(self) -> pd.DataFrame:
         """Rows whose change is significant or outside normal variation."""
@@ -159,13 +205,20 @@ class KpiTable(KpiResult):
         from leadlab import plots
 
         d = self.frame[self.frame["kpi"].map(lambda n: KPIS[n].unit == "rate")].copy()
-        d["label"] = d["kpi"].map(lambda n: KPIS[n].label)
+        d["label"] = d["kpi"].map(labels.kpi_name)
         d = d.dropna(subset=["change"])
         d["estimate"] = d["change"]
         d["lower"] = d["change"]
         d["upper"] = d["change"]
-        return plots.forest_plot(d, ax=ax, percent=True, title="Change of rates against the comparison period",
-                                 xlabel="change (percentage points)")
+        return plots.forest_plot(d, ax=ax, percent=True, title=_("Change of rates against {period}",
+                                                                    period=labels.period_text(self.comparison_period)),
+                                 xlabel=_("change (percentage points)"))
+
+
+def period_kind_text(kind: str) -> str:
+    """The period kind as a word: days, weeks, months, quarters, years."""
+    return {"day": _("days"), "week": _("weeks"), "month": _("months"), "quarter": _("quarters"),
+            "year": _("years")}.get(kind, kind)
 
 
 def kpi_table(data, period, team: str | None = None, compare_to: str = "previous", kpis=None,
@@ -213,7 +266,7 @@ def kpi_table(data, period, team: str | None = None, compare_to: str = "previous
         else:
             signal = "normal variation"
         change = v - r
-        rows.append({"kpi": n, "label": k.label, "unit": k.unit, "value": v, "comparison": r, "change": change,
+        rows.append({"kpi": n, "unit": k.unit, "value": v, "comparison": r, "change": change,
                      "change_rel": stats.safe_div(change, abs(r)) if np.isfinite(r) else math.nan,
                      "p_value": p, "dispersion": disp.phi if disp is not None else math.nan, "centre": centre, "lower_limit": lo, "upper_limit": hi,
                      "outside_limits": outside, "signal": signal,
@@ -222,16 +275,5 @@ def kpi_table(data, period, team: str | None = None, compare_to: str = "previous
     frame = pd.DataFrame(rows)
     frame.attrs.update(period_label=per.label, compare_label=ref_p.label, has_data=bool(cur["dials"] + cur["new_leads"] > 0),
                        has_spend=bool(m.attrs.get("has_spend")))
-    notes = [f"compared with {ref_p.label} ({'previous period' if compare_to == 'previous' else 'same period last year'}); "
-             f"'significant change': p < {alpha:g} (two-proportion z-test for rates; for counts a quasi-Poisson test per "
-             f"business day whose variance is the daily counts' overdispersion in the preceding {per.kind}s, weekday-adjusted; "
-             f"Welch t-test for averages); 'outside normal variation': beyond 3-sigma control limits (Laney p′/u′ charts, "
-             f"counts with the same dispersion) from the {len(hist)} preceding {per.kind}s; "
-             f"n/a = not computable (zero denominator or missing data)"]
-    if not frame.attrs["has_data"]:
-        notes.insert(0, f"no activity in {per.label}: the store has no calls or new leads in this period")
-    if not frame.attrs["has_spend"]:
-        notes.append("marketing spend unavailable (the store has no spend table): spend-based cost KPIs are n/a")
-    t = KpiTable("KPIs", frame, per, data.team, notes)
-    t.comparison_period = ref_p
-    return t
+    return KpiTable(frame, per, data.team, comparison_period=ref_p, compare_to=compare_to, alpha=alpha,
+                    trailing_used=len(hist))

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from leadlab.i18n import N_, _, fmt
 from leadlab.kpi.family import resolve
 from leadlab.kpi.results import KpiResult
 
@@ -127,43 +128,57 @@ def cycle_stats(table: pd.DataFrame) -> dict:
             "half_won_day": _first_reaching(t, won, 0.5)}
 
 
-#: the sentences of the sales-cycle notes (one place; facts are filled in)
-SENTENCES = {
-    "cohort": ("cohort: opportunities created in the {lookback} days before {end}; won and lost deals are the two "
-               "outcomes (competing risks), deals still open are censored at that date; curves: Aalen–Johansen "
-               "cumulative incidence with 95% bands"),
-    "explain": ("the naive Kaplan–Meier median ({km}) drops lost deals but keeps open deals, some of which will be lost, "
-                "as if they would all win, so it overstates the cycle; the naive median over deals already won ({naive}) "
-                "leaves out slow deals still open, so it understates it. The median among won deals ({median}) counts "
-                "both: {won_share} of opportunities are won and {lost_share} lost by the end of follow-up"),
-    "half": "fewer than half of the opportunities are ever won, so there is no day by which half are won; "
-            "the median is among won deals",
-    "no_wins": "no won deals in the cohort: the sales cycle cannot be estimated (n/a)",
-}
-
-
 class CycleResult(KpiResult):
-    """``frame``: the cumulative incidence of winning and losing by day; ``stats``: figures."""
+    """``frame``: the cumulative incidence of winning and losing by day; ``stats``: figures
+    (facts: counts, shares, medians in days, ``end`` of follow-up, ``lookback`` days)."""
 
-    stats: dict
+    def __init__(self, frame, period, team, *, stats: dict):
+        super().__init__(N_("Sales cycle"), frame, period, team)
+        self.stats = stats
 
     def display_frame(self) -> pd.DataFrame:
         s = self.stats
         rows = [
-            ("opportunities in the cohort", f"{s['n']:,.0f}"),
-            ("won", f"{s['events']:,.0f}"),
-            ("lost", f"{s['lost']:,.0f}"),
-            ("still open (censored)", f"{s['censored']:,.0f}"),
-            ("share ever won (cumulative incidence)", _share(s["p_won"])),
-            ("share ever lost (cumulative incidence)", _share(s["p_lost"])),
-            ("median days to win, among won deals", _days(s["median"])),
-            ("75th percentile days to win, among won deals", _days(s["p75"])),
-            ("day by which half of all opportunities are won", _days(s["half_won_day"])),
-            ("naive: Kaplan–Meier median, lost deals dropped", _days(s["km_median_lost_dropped"])),
-            ("naive: median over deals already won", _days(s["naive_median_won"])),
-            ("naive: average over deals already won", _days(s["naive_mean_won"])),
+            (_("Opportunities in the cohort"), fmt.number(s["n"])),
+            (_("Won"), fmt.number(s["events"])),
+            (_("Lost"), fmt.number(s["lost"])),
+            (_("Still open (censored)"), fmt.number(s["censored"])),
+            (_("Share ever won (cumulative incidence)"), fmt.percent(s["p_won"])),
+            (_("Share ever lost (cumulative incidence)"), fmt.percent(s["p_lost"])),
+            (_("Median days to win, among won deals"), _days(s["median"])),
+            (_("75th percentile of days to win, among won deals"), _days(s["p75"])),
+            (_("Day by which half of all opportunities are won"), _days(s["half_won_day"])),
+            (_("Naive: Kaplan–Meier median, lost deals dropped"), _days(s["km_median_lost_dropped"])),
+            (_("Naive: median over deals already won"), _days(s["naive_median_won"])),
+            (_("Naive: average over deals already won"), _days(s["naive_mean_won"])),
         ]
-        return pd.DataFrame(rows, columns=["measure", "value"])
+        return pd.DataFrame(rows, columns=[_("Measure"), _("Value")])
+
+    def verdict(self) -> str:
+        s = self.stats
+        if not s["events"]:
+            return ""
+        return _("Half of the deals that are won close within {median}; {won_share} of opportunities end up won.",
+                 median=_days(s["median"]), won_share=fmt.percent(s["p_won"]))
+
+    def notes(self) -> list[str]:
+        s = self.stats
+        out = [_("Cohort: opportunities created in the {lookback} days before {end}; won and lost deals are the two "
+                 "outcomes (competing risks), deals still open are censored at that date; curves: Aalen–Johansen "
+                 "cumulative incidence with 95% bands.", lookback=fmt.number(s["lookback"]), end=fmt.date(s["end"]))]
+        if not s["events"]:
+            out.insert(0, _("No won deals in the cohort: the sales cycle cannot be estimated (n/a)."))
+            return out
+        out.append(_("The naive Kaplan–Meier median ({km}) drops lost deals but keeps open deals, some of which will be "
+                     "lost, as if they would all win, so it overstates the cycle; the naive median over deals already "
+                     "won ({naive}) leaves out slow deals still open, so it understates it. The median among won deals "
+                     "({median}) counts both: {won_share} of opportunities are won and {lost_share} lost by the end of "
+                     "follow-up.", km=_days(s["km_median_lost_dropped"]), naive=_days(s["naive_median_won"]),
+                     median=_days(s["median"]), won_share=fmt.percent(s["p_won"]), lost_share=fmt.percent(s["p_lost"])))
+        if not np.isfinite(s["half_won_day"]):
+            out.append(_("Fewer than half of the opportunities are ever won, so there is no day by which half are won; "
+                         "the median is among won deals."))
+        return out
 
     def _plot(self, ax):
         import matplotlib.pyplot as plt
@@ -172,29 +187,25 @@ class CycleResult(KpiResult):
         from leadlab.plots import COLORS
 
         if ax is None:
-            _, ax = plt.subplots()
+            _fig, ax = plt.subplots()
         f = self.frame
         if len(f):
-            for k, color, label in (("won", COLORS["good"], "won by day t"), ("lost", COLORS["bad"], "lost by day t")):
+            for k, color, label in (("won", COLORS["good"], _("won by day t")), ("lost", COLORS["bad"], _("lost by day t"))):
                 ax.step(f["days"], f[f"cif_{k}"], where="post", color=color, linewidth=2, label=label)
                 ax.fill_between(f["days"], f[f"cif_{k}_low"], f[f"cif_{k}_high"], step="post", alpha=0.2, color=color)
             if np.isfinite(self.stats["median"]):
                 ax.axvline(self.stats["median"], color=COLORS["neutral"], linestyle="--", linewidth=1,
-                           label="median days to win (won deals)")
+                           label=_("median days to win (won deals)"))
             ax.legend(loc="upper left")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_xlabel("days since lead creation")
-        ax.set_ylabel("share of opportunities")
-        ax.set_title("Sales cycle: share won and lost by day")
+        ax.set_xlabel(_("days since lead creation"))
+        ax.set_ylabel(_("share of opportunities"))
+        ax.set_title(_("Sales cycle: share won and lost by day"))
         return ax
 
 
 def _days(v) -> str:
-    return "n/a" if v is None or not np.isfinite(v) else f"{v:,.0f} days"
-
-
-def _share(v) -> str:
-    return "n/a" if v is None or not np.isfinite(v) else f"{v:.1%}"
+    return fmt.na() if v is None or not np.isfinite(v) else fmt.days(v, 0)
 
 
 def cycle_counts(data, end: pd.Timestamp, lookback_days: int = 365) -> pd.DataFrame:
@@ -255,15 +266,5 @@ def sales_cycle(data, period, team: str | None = None, lookback_days: int = 365)
     else:
         st.update(cycle_stats(pd.DataFrame()))
     st.update(naive_figures(agg) if len(agg) else naive_figures(pd.DataFrame(columns=["days", "cause", "n"])))
-    notes = [SENTENCES["cohort"].format(lookback=lookback_days, end=f"{pd.Timestamp(end):%Y-%m-%d}")]
-    if st["events"] == 0:
-        notes.insert(0, SENTENCES["no_wins"])
-    else:
-        notes.append(SENTENCES["explain"].format(km=_days(st["km_median_lost_dropped"]), naive=_days(st["naive_median_won"]),
-                                                 median=_days(st["median"]), won_share=_share(st["p_won"]),
-                                                 lost_share=_share(st["p_lost"])))
-        if not np.isfinite(st["half_won_day"]):
-            notes.append(SENTENCES["half"])
-    res = CycleResult("Sales cycle", frame, per, data.team, notes)
-    res.stats = st
-    return res
+    st.update(end=pd.Timestamp(end), lookback=lookback_days)
+    return CycleResult(frame, per, data.team, stats=st)

@@ -29,6 +29,13 @@ from leadlab.schema import CONNECTED_DISPOSITIONS, CONVERSATION_DISPOSITIONS, TA
 from leadlab.store import as_table, connect, has_table, table
 
 
+def business_now() -> pd.Timestamp:
+    """Now as a wall-clock time of the business time zone (naive, like stored timestamps)."""
+    from leadlab.schema import business_timezone
+
+    return pd.Timestamp.now(tz=business_timezone()).tz_localize(None)
+
+
 def _complete(t: ibis.Table, name: str) -> ibis.Table:
     """Add missing optional canonical columns as typed NULLs (and derive connected /
     conversation from the disposition when absent), so hand-made frames work."""
@@ -142,7 +149,10 @@ class KpiData:
 
     @property
     def as_of(self) -> pd.Timestamp | None:
-        """Latest activity in the store: max(calls.started_at), else max(leads.created_at)."""
+        """The KPI engine's one "as of": the latest activity in the store, max(calls.started_at),
+        else max(leads.created_at) — a wall-clock time of the business time zone
+        (:func:`leadlab.schema.business_timezone`, like every stored timestamp). Relative
+        periods, target pacing, the pool snapshot and "SQL status as of" all use it."""
         if self._as_of is None:
             v = self.calls.started_at.max().to_pyarrow().as_py()
             if v is None:
@@ -162,8 +172,9 @@ class KpiData:
         return max(vals) if vals else None
 
     def period(self, text: str | Period) -> Period:
-        """Parse a period; ``last-*`` is relative to the latest activity (:attr:`as_of`)."""
-        return parse_period(text, as_of=self.as_of)
+        """Parse a period; ``last-*`` is relative to the latest activity (:attr:`as_of`), or to
+        the current time in the business time zone when the store has no activity."""
+        return parse_period(text, as_of=self.as_of if self.as_of is not None else business_now())
 
     def for_team(self, team: str | None) -> "KpiData":
         """A copy restricted to ``team``; None or "" keeps the current scope (see

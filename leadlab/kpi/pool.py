@@ -4,8 +4,8 @@ bottleneck (the step whose conversion dropped most against the previous period).
 
 An **open** lead was created before the period end and is neither won nor lost by then.
 
->>> AGE_BUCKETS[0]
-('0–7 days', 0, 7)
+>>> AGE_BUCKETS[0], age_text("0-7"), age_text(">180")
+(('0-7', 0, 7), '0–7 days', 'over 180 days')
 """
 
 from __future__ import annotations
@@ -14,68 +14,104 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from leadlab.i18n import N_, _, fmt, translate
+from leadlab.kpi import labels
 from leadlab.kpi.family import resolve
 from leadlab.kpi.results import KpiResult
+from leadlab.presentation import html_table
 from leadlab.kpi.stats import safe_div
 
-AGE_BUCKETS = (("0–7 days", 0, 7), ("8–30 days", 7, 30), ("31–90 days", 30, 90),
-               ("91–180 days", 90, 180), ("> 180 days", 180, None))
-#: fields whose completeness is reported
+#: open-lead age buckets: (code, lower day (exclusive, except 0), upper day (inclusive) or None)
+AGE_BUCKETS = (("0-7", 0, 7), ("8-30", 7, 30), ("31-90", 30, 90), ("91-180", 90, 180), (">180", 180, None))
+#: fields whose completeness is reported, with their names
 KEY_FIELDS = ("phone", "email", "campaign", "region", "rep_id", "company_size", "industry", "job_title")
+FIELD_NAMES = {"phone": N_("Phone"), "email": N_("E-mail"), "campaign": N_("Campaign"), "region": N_("Region"),
+               "rep_id": N_("Owner rep"), "company_size": N_("Company size"), "industry": N_("Industry"),
+               "job_title": N_("Job title")}
+
+
+def age_text(code: str) -> str:
+    """An age bucket code in words: ``0–7 days`` / ``0–7天``, ``over 180 days`` / ``180天以上``."""
+    for label, lo, hi in AGE_BUCKETS:
+        if label == code:
+            if hi is None:
+                return _("over {n} days", n=fmt.number(lo))
+            return _("{low}–{high} days", low=fmt.number(lo + 1 if lo else 0), high=fmt.number(hi))
+    return str(code)
+
+
+def bottleneck_text(b: dict | None) -> str:
+    """The funnel step whose conversion fell most, in words."""
+    if not b:
+        return _("none: no funnel step conversion fell against the previous period")
+    return _("{from_stage} → {to_stage}: {conversion} vs {previous} ({change_pp}, {change_rel})",
+             from_stage=labels.stage_name(b["from"]), to_stage=labels.stage_name(b["to"]),
+             conversion=fmt.percent(b["conversion"]), previous=fmt.percent(b["previous"]),
+             change_pp=fmt.pp(b["change_pp"]), change_rel=fmt.signed_percent(b["change_rel"], 0))
 
 
 class PoolResult(KpiResult):
-    """``frame``: open leads by age bucket; ``stats``, ``completeness``, ``bottleneck``."""
+    """``frame``: open leads by age bucket code; ``stats``, ``completeness``, ``bottleneck`` (facts)."""
 
-    stats: dict
-    completeness: pd.DataFrame
-    bottleneck: dict | None
+    def __init__(self, frame, period, team, *, stats: dict, completeness: pd.DataFrame, bottleneck: dict | None):
+        super().__init__(N_("Lead-pool health"), frame, period, team)
+        self.stats, self.completeness, self.bottleneck = stats, completeness, bottleneck
 
     def display_frame(self) -> pd.DataFrame:
-        d = self.frame.copy()
-        for c in ("open_leads", "never_contacted", "stale"):
-            d[c] = d[c].map(lambda v: f"{v:,.0f}")
-        d["share"] = d["share"].map(lambda v: "n/a" if not np.isfinite(v) else f"{v:.1%}")
-        return d.rename(columns={"age": "age of open lead", "open_leads": "open leads", "share": "share",
-                                 "never_contacted": "never contacted", "stale": f"stale (> {self.stats['stale_days']} days untouched)"})
+        d = self.frame
+        return pd.DataFrame({
+            _("Age of open lead"): [age_text(a) for a in d["age"]],
+            _("Open leads"): [fmt.number(v) for v in d["open_leads"]],
+            _("Share"): [fmt.percent(v) for v in d["share"]],
+            _("Never contacted"): [fmt.number(v) for v in d["never_contacted"]],
+            _("Stale (no touch in {n} days)", n=fmt.number(self.stats["stale_days"])): [fmt.number(v) for v in d["stale"]],
+        })
 
     def completeness_frame(self) -> pd.DataFrame:
-        d = self.completeness.copy()
-        d["filled"] = d["filled"].map(lambda v: "n/a" if not np.isfinite(v) else f"{v:.1%}")
-        return d
+        d = self.completeness
+        return pd.DataFrame({_("Field"): [translate(FIELD_NAMES.get(f, f)) for f in d["field"]],
+                             _("Filled"): [fmt.percent(v) for v in d["filled"]]})
 
     def health_frame(self) -> pd.DataFrame:
         s = self.stats
-        rows = [("open leads", f"{s['open']:,.0f}"),
-                ("never contacted", f"{s['never_contacted']:,.0f} ({_pct(s['never_contacted_share'])})"),
-                (f"stale (no touch in {s['stale_days']} days)", f"{s['stale']:,.0f} ({_pct(s['stale_share'])})"),
-                ("likely duplicates (same pseudonymized phone)", f"{s['duplicate_leads']:,.0f} leads in {s['duplicate_groups']:,.0f} groups"),
-                ("bottleneck (largest step drop vs previous period)", self.bottleneck_text())]
-        return pd.DataFrame(rows, columns=["measure", "value"])
+        rows = [(_("Open leads"), fmt.number(s["open"])),
+                (_("Never contacted"), _("{n} ({share})", n=fmt.number(s["never_contacted"]),
+                                         share=fmt.percent(s["never_contacted_share"]))),
+                (_("Stale (no touch in {n} days)", n=fmt.number(s["stale_days"])),
+                 _("{n} ({share})", n=fmt.number(s["stale"]), share=fmt.percent(s["stale_share"]))),
+                (_("Likely duplicates (same pseudonymized phone)"),
+                 _("{leads} leads in {groups} groups", leads=fmt.number(s["duplicate_leads"]),
+                   groups=fmt.number(s["duplicate_groups"]))),
+                (_("Bottleneck (largest step drop vs the previous period)"), self.bottleneck_text())]
+        return pd.DataFrame(rows, columns=[_("Measure"), _("Value")])
 
     def bottleneck_text(self) -> str:
-        b = self.bottleneck
-        if not b:
-            return "none: no funnel step conversion fell against the previous period"
-        return (f"{b['from']} → {b['to']}: {b['conversion']:.1%} vs {b['previous']:.1%} "
-                f"({b['change_pp'] * 100:+.1f} pp, {b['change_rel']:+.0%})")
+        return bottleneck_text(self.bottleneck)
+
+    def notes(self) -> list[str]:
+        s = self.stats
+        return [_("As of {as_of}; open = neither won nor lost by then; stale = no call (or creation) in the last "
+                  "{days} days; duplicates = leads sharing a pseudonymized phone; completeness over all {n} leads.",
+                  as_of=labels.as_of_text(s["as_of"]), days=fmt.number(s["stale_days"]), n=fmt.number(s["leads"]))]
 
     def summary(self) -> str:
         return "\n".join([super().summary(), self.health_frame().to_string(index=False),
                           self.completeness_frame().to_string(index=False)])
 
     def _repr_html_(self) -> str:
-        return (super()._repr_html_() + self.health_frame().to_html(index=False, border=0)
-                + "<h4>Completeness of key fields</h4>" + self.completeness_frame().to_html(index=False, border=0))
+        from leadlab.safehtml import text
+
+        return (super()._repr_html_() + html_table(self.health_frame())
+                + f"<h4>{text(_('Completeness of key fields'))}</h4>" + html_table(self.completeness_frame()))
 
     def _plot(self, ax):
         from leadlab import plots
 
-        return plots.bar_chart(self.frame, "age", "open_leads", ax=ax, title="Open leads by age")
-
-
-def _pct(v) -> str:
-    return "n/a" if not np.isfinite(v) else f"{v:.1%}"
+        d = self.frame.assign(age=[age_text(a) for a in self.frame["age"]])
+        ax = plots.bar_chart(d, "age", "open_leads", ax=ax, title=_("Open leads by age"))
+        ax.set_xlabel(_("Age of open lead"))
+        ax.set_ylabel(_("Open leads"))
+        return ax
 
 
 def pool_health(data, period, team: str | None = None, stale_days: int = 14) -> PoolResult:
@@ -129,8 +165,4 @@ def pool_health(data, period, team: str | None = None, stale_days: int = 14) -> 
           "as_of": end, "leads": n_all}
     st["never_contacted_share"] = safe_div(st["never_contacted"], total)
     st["stale_share"] = safe_div(st["stale"], total)
-    notes = [f"as of {end:%Y-%m-%d %H:%M}; open = neither won nor lost by then; stale = no call (or creation) in the last "
-             f"{stale_days} days; duplicates = leads sharing a pseudonymized phone; completeness over all {n_all:,.0f} leads"]
-    res = PoolResult("Lead-pool health", q, per, data.team, notes)
-    res.stats, res.completeness, res.bottleneck = st, completeness, bottleneck
-    return res
+    return PoolResult(q, per, data.team, stats=st, completeness=completeness, bottleneck=bottleneck)

@@ -15,7 +15,7 @@ interval and the rank interval come from the same seeded posterior draws.
 
 >>> from leadlab.kpi.scorecard import DEFAULT_WEIGHTS
 >>> DEFAULT_WEIGHTS
-{'connect_rate': 1.0, 'conversation_rate': 1.0, 'sql_rate': 2.0}
+{'call_connect_rate': 1.0, 'conversation_rate': 1.0, 'sql_rate': 2.0}
 """
 
 from __future__ import annotations
@@ -25,23 +25,28 @@ import numpy as np
 import pandas as pd
 
 from leadlab.errors import ConfigError
+from leadlab.i18n import N_, _, fmt, translate
+from leadlab.kpi import labels
 from leadlab.kpi.family import resolve
 from leadlab.kpi.results import KpiResult
+from leadlab.vocabulary import ALIASES, SCORECARD_RATES
+from leadlab.presentation import in_period
 from leadlab.kpi.stats import (HierBeta, beta_interval, fit_hier_beta, homogeneity_test, jeffreys_interval,
                                safe_div)
 
-#: scorecard rates: name -> (successes, trials, label)
+#: scorecard rates: name -> (successes, trials); names: :func:`rate_name`
 RATES = {
-    "connect_rate": ("connected", "dials", "Connect rate"),
-    "conversation_rate": ("conversations", "connected", "Conversation rate"),
-    "sql_rate": ("sqls", "leads", "SQL rate of owned new leads"),
+    "call_connect_rate": ("connected", "dials"),
+    "conversation_rate": ("conversations", "connected"),
+    "sql_rate": ("sqls", "leads"),
 }
-DEFAULT_WEIGHTS = {"connect_rate": 1.0, "conversation_rate": 1.0, "sql_rate": 2.0}
+assert tuple(RATES) == SCORECARD_RATES
+DEFAULT_WEIGHTS = {"call_connect_rate": 1.0, "conversation_rate": 1.0, "sql_rate": 2.0}
 
 
 def parse_weights(weights) -> dict[str, float]:
-    """Weights as a dict: a dict, or text ``"connect_rate=1,sql_rate=2"`` (also
-    ``"connect_rate:1 sql_rate:2"``); ConfigError when
+    """Weights as a dict: a dict, or text ``"call_connect_rate=1,sql_rate=2"`` (also
+    ``"call_connect_rate:1 sql_rate:2"``); ConfigError when
     a KPI is not a scorecard rate or a weight is negative / not a number / all zero."""
     if weights is None or weights == "":
         return dict(DEFAULT_WEIGHTS)
@@ -54,12 +59,13 @@ def parse_weights(weights) -> dict[str, float]:
             if not part.strip():
                 continue
             if "=" not in part:
-                raise ConfigError(f"parameter weights: cannot read {part.strip()!r}; write name=weight, e.g. connect_rate=1,sql_rate=2")
+                raise ConfigError(f"parameter weights: cannot read {part.strip()!r}; write name=weight, e.g. call_connect_rate=1,sql_rate=2")
             k, v = part.split("=", 1)
             out[k.strip()] = v.strip()
         weights = out
     clean = {}
     for k, v in dict(weights).items():
+        k = ALIASES.get(k, k)  # connect_rate (the old id) means the same rate here
         if k not in RATES:
             raise ConfigError(f"parameter weights: unknown scorecard KPI {k!r}; valid: {', '.join(RATES)}")
         try:
@@ -120,49 +126,97 @@ def rate_facts(fit: HierBeta, level: float = 0.95) -> dict:
             "indistinguishable": bool(not np.isfinite(p) or p >= 0.05)}
 
 
-def _p_text(p: float) -> str:
-    return "n/a" if not np.isfinite(p) else "p < 0.001" if p < 0.001 else f"p = {p:.2f}" if p >= 0.01 else f"p = {p:.3f}"
+#: the rep verdict codes of the scorecard
+VERDICTS = {"above average": N_("above average"), "below average": N_("below average"),
+            "not distinguishable from average": N_("not distinguishable from average")}
 
 
-#: the sentences of the scorecard notes (one place; facts are filled in)
-SENTENCES = {
-    "method": ("rates are shrunk towards the team average by a hierarchical beta-binomial model whose average and "
-               "spread between reps are estimated with their uncertainty; [ ] = 95% credible interval; "
-               "rank (a–b) = 90% interval of the rank; 'above / below average' only when the 90% interval of the "
-               "composite score excludes 0; ranks, scores and intervals come from the same seeded posterior draws"),
-    "same": ("{label}: the data cannot tell these reps apart: the spread between reps is no larger than chance "
-             "(test of equal rates {p}; true spread at most {spread_high} with 95% probability). Every rep is shown "
-             "near the team average {mean} [{mean_low}, {mean_high}]; the interval says how far a rep could still be from it"),
-    "differ": "{label}: reps differ ({p}); estimated spread between reps {spread} (SD of true rates, up to {spread_high})",
-    "few": "fewer than two reps active in the period: no comparison possible",
-}
+def rate_name(kpi: str) -> str:
+    """The display name of a scorecard rate, from the vocabulary."""
+    return labels.kpi_name(kpi)
+
+
+def p_text(p: float) -> str:
+    """A p-value as a reader sees it: ``p < 0.001``, ``p = 0.03``."""
+    if not np.isfinite(p):
+        return fmt.na()
+    if p < 0.001:
+        return _("p < {value}", value=fmt.number(0.001, 3))
+    return _("p = {value}", value=fmt.number(p, 2 if p >= 0.01 else 3))
+
+
+def method_sentence() -> str:
+    return _("Rates are pulled towards the team average by a hierarchical beta-binomial model whose average and "
+             "spread between reps are estimated with their uncertainty; [ ] = 95% credible interval; rank (a–b) = 90% "
+             "interval of the rank; above or below average only when the 90% interval of the composite score excludes "
+             "0; ranks, scores and intervals come from the same seeded posterior draws.")
 
 
 def rate_sentence(kpi: str, facts: dict) -> str:
     """The plain-language note on one rate's spread between reps."""
-    pp = lambda v: "n/a" if not np.isfinite(v) else f"{v * 100:.1f} pp"  # noqa: E731
-    pct = lambda v: "n/a" if not np.isfinite(v) else f"{v:.1%}"  # noqa: E731
-    key = "same" if facts["indistinguishable"] else "differ"
-    return SENTENCES[key].format(label=RATES[kpi][2], p=_p_text(facts["homogeneity_p"]), spread=pp(facts["spread"]),
-                                 spread_high=pp(facts["spread_high"]), mean=pct(facts["mean"]),
-                                 mean_low=pct(facts["mean_low"]), mean_high=pct(facts["mean_high"]))
+    pct = labels.unit_value
+    if facts["indistinguishable"]:
+        return _("{label}: the data cannot tell these reps apart: the spread between reps is no larger than chance "
+                 "(test of equal rates {p}; true spread at most {spread_high} with 95% probability). Every rep is "
+                 "shown near the team average {mean} [{mean_low}, {mean_high}]; the interval says how far a rep "
+                 "could still be from it.",
+                 label=rate_name(kpi), p=p_text(facts["homogeneity_p"]), spread_high=fmt.pp(facts["spread_high"]).lstrip("+"),
+                 mean=pct(facts["mean"], "rate"), mean_low=pct(facts["mean_low"], "rate"),
+                 mean_high=pct(facts["mean_high"], "rate"))
+    return _("{label}: reps differ ({p}); estimated spread between reps {spread} (SD of true rates, up to {spread_high}).",
+             label=rate_name(kpi), p=p_text(facts["homogeneity_p"]), spread=fmt.pp(facts["spread"]).lstrip("+"),
+             spread_high=fmt.pp(facts["spread_high"]).lstrip("+"))
 
 
 class ScorecardResult(KpiResult):
-    """One row per rep: counts, raw and shrunk rates, intervals, composite, rank, verdict."""
+    """One row per rep: counts, raw and shrunk rates, intervals, composite, rank, verdict code.
+
+    Facts: ``frame`` (``attrs["rates"]``: each rate's :func:`rate_facts`), ``weights``."""
+
+    def __init__(self, frame, period, team, *, weights: dict):
+        super().__init__(N_("Rep scorecards"), frame, period, team)
+        self.weights = weights
 
     def display_frame(self) -> pd.DataFrame:
         f = self.frame
         rows = []
         for r in f.itertuples(index=False):
-            row = {"rank": f"{r.rank} ({r.rank_low}–{r.rank_high})", "rep": r.rep_id, "team": r.team, "dials": f"{r.dials:,.0f}"}
-            for k in self.frame.attrs.get("weights", {}):
-                raw, s, lo, hi = (getattr(r, f"{k}_{p}") for p in ("raw", "shrunk", "low", "high"))
-                row[RATES[k][2]] = "n/a" if not np.isfinite(s) else f"{s:.1%} [{lo:.1%}, {hi:.1%}] (raw {'n/a' if not np.isfinite(raw) else f'{raw:.1%}'})"
-            row["score"] = f"{r.composite:+.2f}"
-            row["verdict"] = r.verdict
+            row = {_("Rank"): _("{rank} ({low}–{high})", rank=fmt.number(r.rank), low=fmt.number(r.rank_low),
+                                high=fmt.number(r.rank_high)),
+                   _("Rep"): r.rep_id, _("Team"): r.team, labels.kpi_name("dials"): fmt.number(r.dials)}
+            for k in self.weights:
+                raw, sh, lo, hi = (getattr(r, f"{k}_{p}") for p in ("raw", "shrunk", "low", "high"))
+                row[rate_name(k)] = fmt.na() if not np.isfinite(sh) else _(
+                    "{rate} [{low}, {high}] (raw {raw})", rate=fmt.percent(sh), low=fmt.percent(lo),
+                    high=fmt.percent(hi), raw=fmt.percent(raw))
+            row[_("Score")] = ("+" if r.composite > 0 else "") + fmt.number(r.composite, 2)
+            row[_("Verdict")] = translate(VERDICTS.get(r.verdict, r.verdict))
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def verdict(self) -> str:
+        f = self.frame
+        if len(f) < 2:
+            return ""
+        above = int((f["verdict"] == "above average").sum())
+        below = int((f["verdict"] == "below average").sum())
+        if above == 0 and below == 0:
+            return _("No rep stands out: on these numbers every rep is within chance of the team average.")
+        return _("{above} of {n} reps are clearly above the team average and {below} clearly below; "
+                 "the others cannot be told apart from it.",
+                 above=fmt.number(above), below=fmt.number(below), n=fmt.number(len(f)))
+
+    def notes(self) -> list[str]:
+        weights = ", ".join(_("{rate} {weight}", rate=rate_name(k), weight=fmt.number(v, 1 if v % 1 else 0))
+                            for k, v in self.weights.items())
+        out = [method_sentence(),
+               _("SQL rate = owned leads created in the period that reached SQL by the latest data; weights: {weights}.",
+                 weights=weights)]
+        if len(self.frame) < 2:
+            out.insert(0, _("Fewer than two reps were active in the period: no comparison possible."))
+        else:
+            out[1:1] = [rate_sentence(k, v) for k, v in self.frame.attrs.get("rates", {}).items()]
+        return out
 
     def plot(self, ax=None, max_reps: int = 30):
         """Forest plot of the composite score; with more than ``max_reps`` reps only the
@@ -170,14 +224,15 @@ class ScorecardResult(KpiResult):
         from leadlab import plots
 
         d = self.frame
-        title = "Rep composite score (90% interval)"
+        title = _("Rep composite score (90% interval)")
         if len(d) > max_reps:
             half = max_reps // 2
             d = pd.concat([d.head(half), d.tail(half)])
-            title += f": top and bottom {half} of {len(self.frame)} reps"
+            title = _("Rep composite score (90% interval): top and bottom {half} of {n} reps",
+                      half=fmt.number(half), n=fmt.number(len(self.frame)))
         d = d.rename(columns={"rep_id": "label", "composite": "estimate", "composite_low": "lower", "composite_high": "upper"})
         return plots.forest_plot(d, ax=ax, ref=0.0, title=title,
-                                 xlabel="composite score (0 = team average; standard deviations of true skill)")
+                                 xlabel=_("composite score (0 = team average; standard deviations of true skill)"))
 
 
 def _rep_counts(data, per) -> pd.DataFrame:
@@ -186,7 +241,7 @@ def _rep_counts(data, per) -> pd.DataFrame:
     m = measures(data, [per], "rep_id", sources={"calls"})
     calls = m[m["dials"] > 0][["rep_id", "dials", "connected", "conversations"]]
     l = data.team_leads()
-    l = l.filter(l.rep_id.notnull() & (l.created_at >= per.start.to_pydatetime()) & (l.created_at < per.end.to_pydatetime()))
+    l = l.filter(l.rep_id.notnull() & in_period(l.created_at, per))
     leads = l.group_by("rep_id").agg(leads=l.count(), sqls=l.sql_at.notnull().cast("int64").sum()).to_pandas()
     m = calls.merge(leads, on="rep_id", how="outer")
     for col in ("dials", "connected", "conversations", "leads", "sqls"):
@@ -206,7 +261,7 @@ def score_reps(counts: pd.DataFrame, weights=None, level: float = 0.95, draws: i
     total_w = sum(w.values())
     facts = {}
     for k, wk in w.items():
-        xs, ns, _ = RATES[k]
+        xs, ns = RATES[k]
         x, n = f[xs].to_numpy(float), f[ns].to_numpy(float)
         fit = fit_hier_beta(x, n)
         p, mu, sd = fit.draws(rng, draws)
@@ -235,20 +290,15 @@ def score_reps(counts: pd.DataFrame, weights=None, level: float = 0.95, draws: i
 
 def scorecard(data, period, team: str | None = None, weights=None, min_dials: int = 1, seed: int = 0) -> ScorecardResult:
     """Rep scorecards for ``period`` (optionally one team). ``weights``: dict or
-    "connect_rate=1,conversation_rate=1,sql_rate=2"."""
+    "call_connect_rate=1,conversation_rate=1,sql_rate=2"."""
     data, per = resolve(data, period, team)
     w = parse_weights(weights)
     counts = _rep_counts(data, per)
     counts = counts[(counts["dials"] >= min_dials) | (counts["leads"] > 0)]
-    notes = [SENTENCES["method"],
-             "SQL rate = owned leads created in the period that reached SQL by the latest data; "
-             "weights: " + ", ".join(f"{k} {v:g}" for k, v in w.items())]
     if len(counts) < 2:
         frame = score_reps(counts, w, seed=seed) if len(counts) else pd.DataFrame(
             columns=["rep_id", "team", "dials", "composite", "composite_low", "composite_high", "rank", "rank_low", "rank_high", "verdict"])
-        notes.insert(0, SENTENCES["few"])
     else:
         frame = score_reps(counts, w, seed=seed)
-        notes[1:1] = [rate_sentence(k, v) for k, v in frame.attrs["rates"].items()]
     frame.attrs["weights"] = w
-    return ScorecardResult("Rep scorecards", frame, per, data.team, notes)
+    return ScorecardResult(frame, per, data.team, weights=w)

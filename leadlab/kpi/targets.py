@@ -4,7 +4,7 @@ the period and a status: on track / at risk / behind.
 File format (a YAML list; ``name`` is not needed for ``scope: company``)::
 
     - {scope: team, name: East, kpi: sql, period: 2026-Q4, value: 200}
-    - {scope: company, kpi: connect_rate, period: 2026-10, value: 0.25}
+    - {scope: company, kpi: call_connect_rate, period: 2026-10, value: 0.25}
     - {scope: rep, name: R007, kpi: dials, period: 2026-W46, value: 300}
 
 Pacing: additive KPIs (counts, revenue, spend) are projected linearly
@@ -31,9 +31,12 @@ import yaml
 
 from leadlab.errors import ConfigError
 from leadlab.kpi.data import KpiData
-from leadlab.kpi.definitions import KPIS, compute, format_value
+from leadlab.i18n import N_, _, fmt, ngettext
+from leadlab.kpi import labels
+from leadlab.kpi.definitions import KPIS, compute
 from leadlab.kpi.measures import measures
 from leadlab.kpi.results import KpiResult
+from leadlab.vocabulary import ALIASES
 from leadlab.paths import data_dir
 from leadlab.periods import RELATIVE, Period, parse_period
 
@@ -95,6 +98,7 @@ def parse_targets_text(text: str, source: str = "targets.yml") -> list[Target]:
         if scope != "company" and (name is None or str(name).strip() == ""):
             raise ConfigError(f"{where}: scope {scope} needs a name (the {scope})")
         kpi = str(entry.get("kpi", "")).strip()
+        kpi = ALIASES.get(kpi, kpi)  # an old KPI id (connect_rate, reached_5m …) names the same KPI
         if kpi not in KPIS:
             raise ConfigError(f"{where}: unknown KPI {kpi!r}; valid KPIs: {', '.join(KPIS)}")
         if "period" not in entry:
@@ -154,61 +158,119 @@ def status_of(kpi: str, projection: float, target: float) -> tuple[str, float]:
     return status, ratio
 
 
-class TargetsResult(KpiResult):
-    """One row per target: actual, progress, projection, status; ``alerts`` lists the problems."""
+#: colours of the status column (by code)
+STATUS_STYLE = {"on track": "color:#009E73;font-weight:bold", "at risk": "color:#E69F00;font-weight:bold",
+                "behind": "color:#D55E00;font-weight:bold"}
 
-    alerts: list[str]
+
+def who_text(scope: str, name: str | None) -> str:
+    """Whose target: ``company`` / ``team East`` / ``rep R007`` in the current language."""
+    if scope == "company":
+        return _("company")
+    if scope == "team":
+        return labels.team_text(name)
+    return _("rep {rep}", rep=name)
+
+
+class TargetsResult(KpiResult):
+    """One row per target: actual, progress, projection, status code; :meth:`alerts` lists
+    the problems. Facts: ``source`` (a path, None for the demo targets), ``as_of``, ``skipped``."""
+
+    def __init__(self, frame, period, team, *, source: str | None, as_of, skipped: int = 0):
+        super().__init__(N_("Targets and pacing"), frame, period, team)
+        self.source, self.as_of, self.skipped = source, as_of, skipped
 
     def display_frame(self) -> pd.DataFrame:
         rows = []
         for r in self.frame.itertuples(index=False):
-            unit = KPIS[r.kpi].unit
-            rows.append({"who": r.who, "KPI": KPIS[r.kpi].label, "period": r.period, "target": format_value(r.target, unit),
-                         "actual": format_value(r.actual, unit),
-                         "elapsed": f"{r.elapsed:.0%}",
-                         "projected": format_value(r.projection, unit),
-                         "attainment": "n/a" if not np.isfinite(r.attainment) else f"{r.attainment:.0%}",
-                         "status": r.status})
+            rows.append({_("Who"): who_text(r.scope, r.name), _("KPI"): labels.kpi_name(r.kpi),
+                         _("Period"): labels.period_text(r.period), _("Target"): labels.kpi_value(r.kpi, r.target),
+                         _("Actual"): labels.kpi_value(r.kpi, r.actual), _("Elapsed"): fmt.percent(r.elapsed, 0),
+                         _("Projected"): labels.kpi_value(r.kpi, r.projection),
+                         _("Attainment"): fmt.percent(r.attainment, 0) if np.isfinite(r.attainment) else fmt.na(),
+                         _("Status"): labels.status_text(r.status)})
         return pd.DataFrame(rows)
+
+    def alerts(self) -> list[str]:
+        """One sentence per target at risk or behind."""
+        return [_alert(r) for r in self.frame.itertuples(index=False) if r.status in ("at risk", "behind")]
+
+    def verdict(self) -> str:
+        f = self.frame
+        if f.empty:
+            return ""
+        st = f["status"].value_counts()
+        return _("Targets: {on_track} of {n} on track, {at_risk} at risk, {behind} behind.",
+                 on_track=fmt.number(st.get("on track", 0)), n=fmt.number(len(f)),
+                 at_risk=fmt.number(st.get("at risk", 0)), behind=fmt.number(st.get("behind", 0)))
+
+    def notes(self) -> list[str]:
+        src = _("the packaged demo targets") if self.source is None else self.source
+        out = [_("Targets from {source}; as of {as_of}.", source=src, as_of=labels.as_of_text(self.as_of)),
+               _("Projection: counts and sums are extrapolated linearly to the end of the period, rates at their "
+                 "current value. On track: at least 100% of target; at risk: at least 90%; behind: below 90% "
+                 "(for lower-is-better KPIs the ratio is target / projection).")]
+        if self.skipped:
+            out.append(ngettext("{n} demo target names a team or rep this store does not have and was skipped; "
+                                "put your own targets in data/targets.yml.",
+                                "{n} demo targets name teams or reps this store does not have and were skipped; "
+                                "put your own targets in data/targets.yml.", self.skipped, n=fmt.number(self.skipped)))
+        if self.frame.empty:
+            if self.team:
+                out.insert(0, _("No targets set for {period} and team {team}.", period=labels.period_text(self.period),
+                                team=self.team))
+            else:
+                out.insert(0, _("No targets set for {period}.", period=labels.period_text(self.period)))
+        return out
 
     def _repr_html_(self) -> str:
         disp = self.display_frame()
         if disp.empty:
             return super()._repr_html_()
-        colors = {"on track": "color:#009E73;font-weight:bold", "at risk": "color:#E69F00;font-weight:bold",
-                  "behind": "color:#D55E00;font-weight:bold"}
         from leadlab.safehtml import safe_style, text
 
-        sty = safe_style(disp, "kpi-targets").map(lambda v: colors.get(v, ""), subset=["status"])
-        notes = "".join(f"<p style='color:#555;font-size:90%'>{text(n)}</p>" for n in self.notes)
-        alerts = "".join(f"<li>{text(a)}</li>" for a in self.alerts)
-        return f"<h4>{text(self.heading)}</h4>" + sty.to_html() + (f"<p><b>Alerts</b></p><ul>{alerts}</ul>" if alerts else "") + notes
+        codes = self.frame["status"].tolist()
+        col = disp.columns[-1]
+
+        def colour(frame):
+            out = pd.DataFrame("", index=frame.index, columns=frame.columns)
+            out[col] = [STATUS_STYLE.get(c, "") for c in codes]
+            return out
+
+        sty = safe_style(disp, "kpi-targets").apply(colour, axis=None)
+        notes = "".join(f"<p class='leadlab-note'>{text(n)}</p>" for n in self.notes())
+        alerts = "".join(f"<li>{text(a)}</li>" for a in self.alerts())
+        verdict = f"<p><b>{text(self.verdict())}</b></p>"
+        block = f"<p><b>{text(_('Alerts'))}</b></p><ul>{alerts}</ul>" if alerts else ""
+        return f"<div class='leadlab-result'><h4>{text(self.title())}</h4>{verdict}{sty.to_html()}{block}{notes}</div>"
 
     def summary(self) -> str:
-        return super().summary() + ("\nalerts:\n" + "\n".join(f"  - {a}" for a in self.alerts) if self.alerts else "\nalerts: none")
+        alerts = self.alerts()
+        tail = [_("Alerts:"), *(f"  - {a}" for a in alerts)] if alerts else [_("Alerts: none")]
+        return "\n".join([super().summary(), *tail])
 
     def _plot(self, ax):
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import PercentFormatter
 
         from leadlab.plots import COLORS
 
         f = self.frame
         if ax is None:
-            _, ax = plt.subplots(figsize=(9, 0.5 * max(len(f), 1) + 1.2))
+            _fig, ax = plt.subplots(figsize=(9, 0.5 * max(len(f), 1) + 1.2))
         colors = {"on track": COLORS["good"], "at risk": COLORS["highlight"], "behind": COLORS["bad"]}
         y = np.arange(len(f))
         prog = np.clip(f["progress"].fillna(0).to_numpy(), 0, 2) if len(f) else []
         proj = np.clip(f["attainment"].replace([np.inf], 2).fillna(0).to_numpy(), 0, 2) if len(f) else []
-        ax.barh(y, proj, color=[colors.get(s, COLORS["neutral"]) for s in f["status"]], alpha=0.35, label="projected")
-        ax.barh(y, prog, color=[colors.get(s, COLORS["neutral"]) for s in f["status"]], label="so far")
+        ax.barh(y, proj, color=[colors.get(s, COLORS["neutral"]) for s in f["status"]], alpha=0.35, label=_("projected"))
+        ax.barh(y, prog, color=[colors.get(s, COLORS["neutral"]) for s in f["status"]], label=_("so far"))
         ax.axvline(1.0, color="#333333", linestyle="--", linewidth=1)
-        ax.set_yticks(y, [f"{a} · {KPIS[k].label} · {p}" for a, k, p in zip(f["who"], f["kpi"], f["period"])])
+        ax.set_yticks(y, [f"{who_text(s, n)} · {labels.kpi_name(k)} · {labels.period_text(p)}"
+                          for s, n, k, p in zip(f["scope"], f["name"], f["kpi"], f["period"])])
         ax.invert_yaxis()
-        from matplotlib.ticker import PercentFormatter
-
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_xlabel("share of target (solid: so far, light: projected to period end)")
-        ax.set_title("Targets and pacing")
+        ax.set_xlabel(_("share of target (solid: so far, light: projected to the end of the period)"))
+        ax.set_title(_("Targets and pacing"))
         return ax
 
 
@@ -259,13 +321,19 @@ def evaluate_targets(data, targets: list[Target], as_of=None) -> pd.DataFrame:
 
 
 def _alert(r) -> str:
-    unit = KPIS[r.kpi].unit
-    label = KPIS[r.kpi].label
+    """The alert sentence of one target row."""
+    k = r.kpi
     if r.final:
-        return (f"{r.who}: {label} {r.period} ended at {format_value(r.actual, unit)} against a target of "
-                f"{format_value(r.target, unit)} ({r.attainment:.0%}, {r.status})")
-    return (f"{r.who}: {label} {r.period} at {format_value(r.actual, unit)} with {r.elapsed:.0%} of the period gone; "
-            f"projected {format_value(r.projection, unit)} against {format_value(r.target, unit)} ({r.attainment:.0%}, {r.status})")
+        return _("{who}: {kpi} {period} ended at {actual} against a target of {target} ({attainment}, {status}).",
+                 who=who_text(r.scope, r.name), kpi=labels.kpi_name(k), period=labels.period_text(r.period),
+                 actual=labels.kpi_value(k, r.actual), target=labels.kpi_value(k, r.target),
+                 attainment=fmt.percent(r.attainment, 0), status=labels.status_text(r.status))
+    return _("{who}: {kpi} {period} at {actual} with {elapsed} of the period gone; projected {projection} against "
+             "a target of {target} ({attainment}, {status}).",
+             who=who_text(r.scope, r.name), kpi=labels.kpi_name(k), period=labels.period_text(r.period),
+             actual=labels.kpi_value(k, r.actual), elapsed=fmt.percent(r.elapsed, 0),
+             projection=labels.kpi_value(k, r.projection), target=labels.kpi_value(k, r.target),
+             attainment=fmt.percent(r.attainment, 0), status=labels.status_text(r.status))
 
 
 def targets_report(data, period, targets_path: str | Path | None = None, team: str | None = None,
@@ -291,16 +359,5 @@ def targets_report(data, period, targets_path: str | Path | None = None, team: s
         reps = set(scoped.rep_ids)
         chosen = [t for t in chosen if (t.scope == "team" and t.name == team) or (t.scope == "rep" and t.name in reps)]
     frame = evaluate_targets(data, chosen)
-    alerts = [_alert(r) for r in frame.itertuples(index=False) if r.status in ("at risk", "behind")]
-    src = "the packaged demo targets" if path == demo_targets_path() else str(path)
-    notes = [f"targets from {src}; as of {data.as_of:%Y-%m-%d %H:%M}" if data.as_of is not None else f"targets from {src}",
-             "projection: counts and sums are extrapolated linearly to the end of the period, rates at their current value; "
-             "on track ≥ 100% of target, at risk ≥ 90%, behind below (lower-is-better KPIs: target / projection)"]
-    if skipped:
-        notes.append(f"{skipped} demo target(s) name teams or reps this store does not have and were skipped; "
-                     "put your own targets in data/targets.yml")
-    if frame.empty:
-        notes.insert(0, f"no targets set for {per.label}" + (f" and team {team}" if team else ""))
-    res = TargetsResult("Targets and pacing", frame, per, scoped.team, notes)
-    res.alerts = alerts
-    return res
+    return TargetsResult(frame, per, scoped.team, source=None if path == demo_targets_path() else str(path),
+                         as_of=data.as_of, skipped=skipped)

@@ -10,14 +10,19 @@ from __future__ import annotations
 import pandas as pd
 
 from leadlab.errors import ConfigError
+from leadlab.i18n import N_, _
+from leadlab.kpi import labels
 from leadlab.kpi.definitions import KPIS, compute, get_kpi
 from leadlab.kpi.family import resolve
 from leadlab.kpi.measures import measures
-from leadlab.kpi.results import KpiResult
+from leadlab.kpi.results import KpiResult, na_note
 from leadlab.periods import KINDS, Period, _of_kind
 
 GRAINS = ("day", "week", "month", "quarter")
-DEFAULT_TREND_KPIS = ("dials", "connect_rate", "conversation_rate", "sql", "won", "reached_5m")
+DEFAULT_TREND_KPIS = ("dials", "call_connect_rate", "conversation_rate", "sql", "won", "called_within_5m")
+#: the heading per grain
+TITLES = {"day": N_("KPIs by day"), "week": N_("KPIs by week"), "month": N_("KPIs by month"),
+          "quarter": N_("KPIs by quarter")}
 
 
 def sub_periods(period: Period, grain: str) -> list[Period]:
@@ -36,15 +41,41 @@ def sub_periods(period: Period, grain: str) -> list[Period]:
     return out
 
 
-class TrendResult(KpiResult):
-    """One row per sub-period (columns: period, start, KPIs)."""
+def grain_title(kpi: str, grain: str) -> str:
+    """A chart title "Connect rate by week" in the current language."""
+    name = labels.kpi_name(kpi)
+    return {"day": _("{kpi} by day", kpi=name), "week": _("{kpi} by week", kpi=name),
+            "month": _("{kpi} by month", kpi=name), "quarter": _("{kpi} by quarter", kpi=name)}[grain]
 
-    def _plot(self, ax=None):
+
+class TrendResult(KpiResult):
+    """One row per sub-period (columns: period, start, KPI ids). Facts: ``grain``, ``main_kpi``."""
+
+    def __init__(self, frame, period, team, *, grain: str, main_kpi: str):
+        super().__init__(TITLES[grain], frame, period, team)
+        self.grain, self.main_kpi = grain, main_kpi
+
+    def display_frame(self) -> pd.DataFrame:
+        return super().display_frame().drop(columns=["start"], errors="ignore")
+
+    def notes(self) -> list[str]:
+        out = [na_note()]
+        if self.grain == "week":
+            out.append(_("Weeks are ISO weeks (Monday to Sunday) starting inside the period."))
+        return out
+
+    def plot_kpi(self, kpi: str | None = None, ax=None):
+        """Draw one KPI over the sub-periods (default: the main KPI)."""
         from leadlab import plots
 
-        kpi = self.frame.attrs.get("main_kpi", "connect_rate")
-        return plots.time_series(self.frame, "period", kpi, ax=ax, percent=KPIS[kpi].unit == "rate",
-                                 title=f"{KPIS[kpi].label} by {self.frame.attrs.get('grain')}", ylabel=KPIS[kpi].label)
+        kpi = kpi or self.main_kpi
+        d = self.frame.assign(period=[labels.period_text(p) for p in self.frame["period"]])
+        ax = plots.time_series(d, "period", kpi, ax=ax, percent=KPIS[kpi].unit == "rate",
+                               title=grain_title(kpi, self.grain), ylabel=labels.kpi_name(kpi))
+        return ax
+
+    def _plot(self, ax=None):
+        return self.plot_kpi(None, ax)
 
 
 def trend(data, period, grain: str = "week", team: str | None = None, kpis=DEFAULT_TREND_KPIS) -> TrendResult:
@@ -59,7 +90,4 @@ def trend(data, period, grain: str = "week", team: str | None = None, kpis=DEFAU
     frame = compute(m, names)[["period", *names]]
     frame.insert(1, "start", [p.start for p in subs])
     frame.attrs.update(grain=grain, main_kpi=names[1] if len(names) > 1 else names[0])
-    notes = ["n/a = not computable (zero denominator or missing data)"]
-    if grain == "week":
-        notes.append("weeks are ISO weeks (Monday to Sunday) starting inside the period")
-    return TrendResult(f"KPIs by {grain}", frame, per, data.team, notes)
+    return TrendResult(frame, per, data.team, grain=grain, main_kpi=frame.attrs["main_kpi"])
