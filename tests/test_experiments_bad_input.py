@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from leadlab.cli import cli
 from leadlab.errors import ConfigError, DataError, LeadlabError
 from leadlab.experiments import analyze, analyze_table, from_counts
+from leadlab.experiments.results import Notice
 from leadlab.store import connect, write_table
 
 
@@ -83,7 +84,7 @@ def test_arm_with_zero_units():
 
 def test_zero_successes_everywhere_is_a_warning_not_a_verdict():
     r = from_counts([("A", 500, 0), ("B", 500, 0)])
-    assert any("no successes" in w for w in r.warnings)
+    assert [n.code for n in r.notices] == ["no_successes"] and "no successes" in r.warnings[0]
     assert r.effects.p_value.iloc[0] == pytest.approx(1.0)
     assert r.decision == "inconclusive"
 
@@ -92,7 +93,8 @@ def test_nan_outcomes_are_counted_and_reported():
     df = pd.DataFrame({"arm": ["A", "B"] * 50, "revenue": [100.0, 120.0, np.nan, 90.0] * 25})
     r = analyze_table(df, metrics=["revenue"])
     assert r.effects.nan_units.iloc[0] == 25
-    assert any("25 unit(s) with a missing (NULL/NaN) revenue" in w for w in r.warnings)
+    assert Notice("metric_missing", n=25, metric="revenue", label="revenue", per_arm={"A": 25, "B": 0}) in r.notices
+    assert any("25 units with a missing (NULL/NaN) revenue" in w for w in r.warnings)
     assert r.effects.units.iloc[0] + r.effects.control_units.iloc[0] == 75
 
 
@@ -137,12 +139,12 @@ def test_unit_in_two_arms_is_excluded_and_reported(tmp_path):
     url = _tiny_store(tmp_path / "s.duckdb", assignments=rows)
     r = analyze(experiment_id="EXP-T", url=url, metrics="sql_rate", segments=False)
     assert r.contaminated_units == 2
-    assert any("more than one arm" in w for w in r.warnings)
+    assert Notice("contaminated", n=2, unit="lead") in r.notices and any("more than one arm" in w for w in r.warnings)
     assert r.arms.units.sum() == 38
     # a row-grain DataFrame whose unit shows up in two arms
     df = pd.DataFrame({"arm": ["A", "B", "B", "A", "B"] * 10, "rep": ["r1", "r1", "r2", "r3", "r4"] * 10, "y": 1.0})
     t = analyze_table(df, metrics=["y"], unit="rep")
-    assert t.contaminated_units == 1 and any("more than one arm" in w for w in t.warnings)
+    assert t.contaminated_units == 1 and Notice("contaminated_rows", n=1) in t.notices
 
 
 def test_duplicated_assignment_rows_are_counted_once_and_reported(tmp_path):
@@ -150,7 +152,8 @@ def test_duplicated_assignment_rows_are_counted_once_and_reported(tmp_path):
     url = _tiny_store(tmp_path / "s.duckdb", assignments=rows)
     r = analyze(experiment_id="EXP-T", url=url, metrics="sql_rate", segments=False)
     assert r.duplicate_rows == 2 and r.contaminated_units == 0
-    assert any("2 duplicated assignment row(s)" in w for w in r.warnings)
+    assert Notice("duplicate_rows", n=2, unit="lead") in r.notices
+    assert any("2 duplicated assignment rows" in w for w in r.warnings)
     assert r.arms.units.sum() == 40
 
 
@@ -184,4 +187,5 @@ def test_nan_rows_inside_units_are_counted():
     df = pd.DataFrame({"arm": ["A", "B"] * 40, "rep": [f"r{i % 8}" for i in range(80)],
                        "talk": [60.0, np.nan, 45.0, 50.0] * 20})
     r = analyze_table(df, metrics=["talk"], unit="rep")
-    assert any("20 missing (NULL) value(s) in talk were left out of their rep's sums" in w for w in r.warnings)
+    assert Notice("null_values", n=20, per_column={"talk": 20}, unit="rep") in r.notices
+    assert any("20 missing (NULL) values in talk were left out of the sums per rep" in w for w in r.warnings)

@@ -15,7 +15,7 @@ from leadlab.errors import ConfigError
 from leadlab.experiments import analyze_table
 from leadlab.experiments.metrics import Metric
 
-A = importlib.import_module("leadlab.experiments.analyze")
+AR = importlib.import_module("leadlab.experiments.arrow")
 
 NUMERIC = ["effect", "ci_low", "ci_high", "rel_effect", "p_value", "se", "units", "control_units",
            "variance_reduction"]
@@ -47,7 +47,7 @@ METRICS = ["connected", "talk", Metric("sqls_per_rep", "sql"), Metric("sql_per_c
 def test_dataframe_and_duckdb_table_give_the_same_result():
     """The frame is larger than one Arrow batch, has unused, NaN and NA columns."""
     df = _calls()
-    assert len(df) > A.ARROW_BATCH_ROWS
+    assert len(df) > AR.ARROW_BATCH_ROWS
     r_df = analyze_table(df, arm="rep_arm", unit="rep_id", metrics=METRICS, covariate="prior")
     con = ibis.duckdb.connect()
     con.create_table("calls", df)
@@ -57,38 +57,38 @@ def test_dataframe_and_duckdb_table_give_the_same_result():
     pd.testing.assert_frame_equal(a, b, rtol=1e-9)
     assert r_df.warnings == r_db.warnings
     # the NaN talk rows (NULL after conversion) are counted, not dropped silently
-    assert any("2 missing (NULL) value(s) in talk" in w for w in r_df.warnings)
+    assert [n.code for n in r_df.notices] == ["null_values"] and r_df.notices[0].fields["n"] == 2
 
 
 def test_projection_keeps_only_the_columns_read():
     df = _calls(1000)
-    p = A._project(df, "rep_arm", "rep_id", METRICS, "prior")
+    p = AR.project(df, "rep_arm", "rep_id", METRICS, "prior")
     assert list(p.columns) == ["rep_arm", "rep_id", "prior", "connected", "talk", "sql"]
     assert np.shares_memory(p["talk"].to_numpy(), df["talk"].to_numpy())  # no copy
-    assert A._project(df, "rep_arm", "rep_id", "connected, talk", None).columns.tolist() == [
+    assert AR.project(df, "rep_arm", "rep_id", "connected, talk", None).columns.tolist() == [
         "rep_arm", "rep_id", "connected", "talk"]
 
 
 def test_a_missing_column_still_lists_every_available_column():
     df = _calls(1000)
-    assert A._project(df, "rep_arm", "rep_id", ["nope"], None) is df
+    assert AR.project(df, "rep_arm", "rep_id", ["nope"], None) is df
     with pytest.raises(ConfigError, match="'nope' not found.*call_id.*note.*when"):
         analyze_table(df, arm="rep_arm", unit="rep_id", metrics=["nope"])
 
 
 def test_arrow_conversion_is_zero_copy_and_batched():
     df = _calls()
-    t = A._frame_to_arrow(A._project(df, "rep_arm", "rep_id", METRICS, "prior"))
+    t = AR.frame_to_arrow(AR.project(df, "rep_arm", "rep_id", METRICS, "prior"))
     assert t.num_rows == len(df)
-    assert max(len(b) for b in t.to_batches()) <= A.ARROW_BATCH_ROWS
+    assert max(len(b) for b in t.to_batches()) <= AR.ARROW_BATCH_ROWS
     assert t.column("rep_id").num_chunks > 1
     # NaN-free numbers are wrapped without a copy; NaN floats become NULL (as pyarrow's
     # pandas conversion does); the nullable Float64's NA is NULL
-    assert A._column_to_arrow(df["rep_id"]).buffers()[1].address == df["rep_id"].to_numpy().ctypes.data
-    assert A._column_to_arrow(df["talk"]).null_count == 2
-    assert A._column_to_arrow(df["prior"]).null_count == 2
-    assert pa.types.is_string(A._column_to_arrow(df["rep_arm"]).type) or pa.types.is_large_string(
-        A._column_to_arrow(df["rep_arm"]).type)
+    assert AR.column_to_arrow(df["rep_id"]).buffers()[1].address == df["rep_id"].to_numpy().ctypes.data
+    assert AR.column_to_arrow(df["talk"]).null_count == 2
+    assert AR.column_to_arrow(df["prior"]).null_count == 2
+    assert pa.types.is_string(AR.column_to_arrow(df["rep_arm"]).type) or pa.types.is_large_string(
+        AR.column_to_arrow(df["rep_arm"]).type)
 
 
 def test_contamination_from_min_max_arm():

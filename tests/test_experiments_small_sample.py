@@ -20,7 +20,8 @@ from leadlab.experiments import analyze, analyze_table, from_counts  # noqa: E40
 from leadlab.experiments import design as D  # noqa: E402
 from leadlab.experiments import simulate as SIM  # noqa: E402
 from leadlab.experiments import stats as S  # noqa: E402
-from leadlab.experiments.results import decision_tone, fmt_num  # noqa: E402
+from leadlab.experiments.results import decision_tone  # noqa: E402
+from leadlab.experiments.texts import sig_number as fmt_num  # noqa: E402
 from leadlab.experiments.sequential import obrien_fleming_bounds, plan_looks  # noqa: E402
 
 RUNS = 4000

@@ -11,7 +11,6 @@ import click
 
 from leadlab.cli import db_option
 from leadlab.cli.types import AS_OF, FINITE, TABLE_FILE
-from leadlab.errors import ConfigError
 
 
 @click.group("ab")
@@ -25,18 +24,6 @@ def ab() -> None:
       leadlab ab design --baseline 0.08 --mde 0.01 --daily 400
       leadlab ab assign leads.csv --salt EXP-7 --arms A,B --output arms.csv
     """
-
-
-def _parse_arm(text: str, i: int) -> tuple[str, int, int]:
-    parts = text.rsplit(":", 2)
-    if len(parts) != 3 or not parts[0]:
-        raise ConfigError(f"--arm #{i}: expected NAME:UNITS:SUCCESSES (e.g. B:1000:95), got {text!r}")
-    name, units, succ = parts
-    try:
-        u, s = int(units), int(succ)
-    except ValueError:
-        raise ConfigError(f"--arm #{i} ({text!r}): UNITS and SUCCESSES must be whole numbers") from None
-    return name, u, s
 
 
 def _num(v):
@@ -66,10 +53,11 @@ def from_counts_cmd(arms: tuple[str, ...], control: str | None, alpha: float, as
       leadlab ab from-counts --arm new:800:70 --arm old:800:52 --control old
     """
     from leadlab.experiments import from_counts
+    from leadlab.experiments.planning import check_alpha
+    from leadlab.experiments.validation import parse_arm_option
 
-    if not 0 < alpha < 1:
-        raise ConfigError(f"--alpha must be between 0 and 1, got {alpha}")
-    parsed = [_parse_arm(a, i + 1) for i, a in enumerate(arms)]
+    check_alpha(alpha)
+    parsed = [parse_arm_option(a, i + 1) for i, a in enumerate(arms)]
     res = from_counts(parsed, control=control, alpha=alpha)
     if as_json:
         out = {"srm_p_value": _num(res.srm_p_value), "comparisons": []}
@@ -131,9 +119,10 @@ def analyze_cmd(experiment_id, metrics, alpha, alternative, as_of, analysis_unit
     """
     from leadlab.experiments import analyze
 
+    from leadlab.experiments.planning import check_alpha
+
     names = [n.strip() for m in metrics for n in m.split(",") if n.strip()] or None
-    if not 0 < alpha < 1:
-        raise ConfigError(f"--alpha must be between 0 and 1, got {alpha}")
+    check_alpha(alpha)
     res = analyze(experiment_id=experiment_id or None, metrics=names, alpha=alpha, alternative=alternative,
                   as_of=as_of or None, analysis_unit=analysis_unit, cuped=not no_cuped, url=db,
                   planned_end=planned_end or None, look_every=look_every)
@@ -170,80 +159,11 @@ def design_cmd(baseline, effect, relative, sd, alpha, power_target, arms, daily,
       leadlab ab design --unit rep --mde 0.02          # clustered: reps and ICC from the store
       leadlab ab design --unit rep --reps 18 --baseline 0.087 --mde 0.022 --daily 35 --icc 0.008
     """
-    from leadlab.experiments import design as D
+    from leadlab.experiments.planning import plan_test
 
-    hist = None
-    need_hist = (baseline is None and sd is None) or daily is None or (unit == "rep" and (icc is None or reps is None))
-    if need_hist:
-        from leadlab.store import connect
-
-        try:
-            hist = D.history(connect(db, read_only=True))
-        except Exception as exc:
-            from leadlab.errors import LeadlabError
-
-            if isinstance(exc, LeadlabError):
-                raise ConfigError(f"cannot estimate missing design inputs from the store ({exc.message}); "
-                                  "give --baseline, --daily and --icc") from None
-            raise
-    if baseline is None and sd is None:
-        baseline = hist.baseline
-    base = baseline if baseline is not None else 0.0
-    if daily is None:
-        daily = hist.daily_leads
-    if effect is None:
-        effect, relative = 0.10, True
-    abs_effect = effect * base if relative else effect
-    if abs_effect == 0:
-        raise ConfigError("--mde must be non-zero (and --baseline non-zero with --relative)")
-    from leadlab.experiments.results import fmt_num
-
-    pct = sd is None
-    show = (lambda v: f"{v * 100:+.2f} pp") if pct else (lambda v: fmt_num(v, 4, sign=True))
-    click.echo(f"baseline {base:.2%}" if pct else f"baseline mean {fmt_num(base, 4)}, sd {fmt_num(sd, 4)}")
-    if hist:
-        click.echo(f"  (from the store: last {hist.days} days, {hist.daily_leads:,.0f} leads/day, {hist.reps} reps, "
-                   f"ICC of SQL within reps {hist.icc:.4f})")
-    click.echo(f"effect to detect: {show(abs_effect)}" + (f" ({effect:+.0%} relative)" if relative else ""))
-    if not 0 < alpha < 1:
-        raise ConfigError(f"--alpha must be between 0 and 1, got {alpha}")
-    if reps is not None and reps < 2 * arms:
-        raise ConfigError(f"--reps must be at least {2 * arms} for {arms} arms, got {reps}")
-    click.echo(f"alpha {alpha:g} (two-sided), power {power_target:.0%}, {arms} arms")
-    durations = (7, 14, 28, 56, 84, 182)
-    if unit == "rep":
-        if icc is None:
-            icc = hist.icc
-        if reps is None:
-            reps = hist.reps if hist else None
-        if reps is None:
-            raise ConfigError("--unit rep needs the number of reps: run it against a store with reps")
-        cv = hist.cv_leads_per_rep if hist else 0.0
-        click.echo(f"randomized per rep: {reps} reps, ICC {icc:.4f} (design effect grows with leads per rep)")
-        days = D.cluster_days_needed(base, abs_effect, daily_units=daily, clusters=reps, icc=icc, sd=sd, alpha=alpha,
-                                     power_target=power_target, arms=arms, cv=cv)
-        if days is None:
-            click.echo(f"days needed: not reachable with {reps} reps: clustering caps the power below {power_target:.0%}; "
-                       "add reps, randomize per lead, or aim for a larger effect")
-        else:
-            click.echo(f"days needed at {daily:,.0f} leads/day: {days} ({daily * days / arms:,.0f} leads per arm, "
-                       f"design effect {D.design_effect(daily * days / reps, icc, cv):.2f})")
-        click.echo("power by duration:")
-        for d in durations:
-            p = D.cluster_power(base, abs_effect, d, daily_units=daily, clusters=reps, icc=icc, sd=sd, alpha=alpha,
-                                arms=arms, cv=cv)
-            click.echo(f"  {d:>3} days ({daily * d / arms:>9,.0f} leads per arm, design effect "
-                       f"{D.design_effect(daily * d / reps, icc, cv):5.2f}): power {p:.0%}")
-        return
-    n = D.sample_size(base, abs_effect, sd=sd, alpha=alpha, power_target=power_target)
-    days = D.days_needed(n, daily, arms=arms)
-    click.echo(f"leads needed per arm: {n:,}")
-    click.echo(f"days needed at {daily:,.0f} leads/day: {days}")
-    click.echo("minimum detectable effect by duration:")
-    for d in durations:
-        per_arm = daily * d / arms
-        m = D.mde(base, per_arm, sd=sd, alpha=alpha, power_target=power_target)
-        click.echo(f"  {d:>3} days ({per_arm:>9,.0f} per arm): {show(m) if not math.isnan(m) else 'not detectable'}")
+    plan = plan_test(baseline=baseline, effect=effect, relative=relative, sd=sd, alpha=alpha,
+                     power_target=power_target, arms=arms, daily=daily, unit=unit, icc=icc, reps=reps, url=db)
+    click.echo(plan.summary())
 
 
 @ab.command("assign")
@@ -273,21 +193,11 @@ def assign_cmd(units_file: Path, salt: str, arms: str, weights: str | None, colu
     import pandas as pd
 
     from leadlab.experiments import assign
+    from leadlab.experiments.texts import assigned_text
+    from leadlab.experiments.validation import parse_assign_options
     from leadlab.tabular import read_ids, write_csv_stream, write_table
 
-    if not salt.strip():
-        raise ConfigError("option --salt: must not be empty (use the experiment id)")
-    arm_names = [a.strip() for a in arms.split(",") if a.strip()]
-    if len(arm_names) < 2 or len(set(arm_names)) != len(arm_names):
-        raise ConfigError(f"option --arms: give two or more different arm names separated by commas, got {arms!r}")
-    w = None
-    if weights:
-        try:
-            w = [float(x) for x in weights.split(",")]
-        except ValueError:
-            raise ConfigError(f"option --weights: must be numbers separated by commas, got {weights!r}") from None
-        if not all(math.isfinite(x) and x >= 0 for x in w):
-            raise ConfigError(f"option --weights: every weight must be a finite number >= 0, got {weights!r}")
+    arm_names, w = parse_assign_options(salt, arms, weights)
     _, ids = read_ids(units_file, column, encoding=encoding, option="--column")
     dup = len(ids) - len(set(ids))
     res = assign(ids, salt=salt, arms=arm_names, weights=w)
@@ -297,6 +207,4 @@ def assign_cmd(units_file: Path, salt: str, arms: str, weights: str | None, colu
     else:
         write_csv_stream(frame, sys.stdout)
     counts = {a: res.count(a) for a in arm_names}
-    msg = ", ".join(f"{a}: {n:,}" for a, n in counts.items())
-    click.echo(f"assigned {len(ids):,} units ({msg})" + (f"; {dup} duplicate id(s) got the same arm each time" if dup else "")
-               + (f"; wrote {output}" if output else ""), err=True)
+    click.echo(assigned_text(counts, dup, str(output) if output else None), err=True)

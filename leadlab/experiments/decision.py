@@ -7,7 +7,7 @@ here, so they cannot disagree.
 * **p-value of the look** (``p_seq``): the fixed-horizon p-value (z, Welch t, or small-sample
   t for reps) for a single look and for group-sequential looks; the always-valid p-value of
   the confidence sequence when leads accrue and the test is monitored.
-* **multiple testing** (``p_adj``): Holm across the treatment arms for the primary metric,
+* **multiple testing** (``p_adj``, :mod:`leadlab.experiments.multitest`): Holm across the treatment arms for the primary metric,
   Holm across arms × metrics for the other metrics (guardrails apart); Benjamini–Hochberg
   alongside for reading, never for deciding.
 * **level of the look** (``level``): alpha for one look and for always-valid p-values; the
@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from leadlab.experiments import stats as S
+from leadlab.experiments.multitest import effect_families
 from leadlab.experiments.sequential import LookPlan
 
 
@@ -44,14 +44,8 @@ def decide(eff: pd.DataFrame, *, alpha: float, plan: LookPlan, primary: str) -> 
     df = eff.copy()
     mode = plan.mode
     df["p_seq"] = df.p_always_valid if mode == "always-valid" else df.p_value
+    df = effect_families(df, primary=primary)
     main = ~df.guardrail.astype(bool)
-    for col in ("p_holm", "p_bh", "p_decision"):
-        df[col] = np.nan
-    df.loc[main, "p_holm"] = S.adjust(df.loc[main, "p_seq"], "holm")
-    df.loc[main, "p_bh"] = S.adjust(df.loc[main, "p_seq"], "fdr_bh")
-    prim = (df.metric == primary) & main
-    df.loc[prim, "p_decision"] = S.adjust(df.loc[prim, "p_seq"], "holm")
-    df["p_adj"] = np.where(prim, df.p_decision, df.p_holm)
     level = plan.level(alpha)
     df["level"] = level
     df["significant"] = (df.p_adj < level) & main

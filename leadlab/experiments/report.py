@@ -1,33 +1,89 @@
 """What ``notebooks/experiment_report.ipynb`` shows, computed here so tests reach it.
 
 :func:`experiment_report` runs the analysis (and, for a rep-randomized experiment, the
-naive per-lead/per-call analysis for comparison) and returns small display tables with
-the sentences a manager reads.
+naive per-lead/per-call analysis for comparison) and returns display tables, headings and
+sentences in the current language (:mod:`leadlab.i18n`); the notebook only displays them.
 
 >>> # rep = experiment_report("EXP-LEAD-SCRIPT"); rep.result.verdict()
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import pandas as pd
 
+from leadlab.experiments import texts as T
 from leadlab.experiments.analyze import analyze
-from leadlab.experiments.results import ExperimentResult, fmt_effect, fmt_interval, fmt_p, fmt_rel, fmt_value
+from leadlab.experiments.results import ExperimentResult
+from leadlab.i18n import N_, _, fmt, pgettext, translate
 from leadlab.safehtml import md, safe_style
+from leadlab.safehtml import text as html_text
+
+__all__ = ["ExperimentReport", "SECTIONS", "experiment_report", "section", "styled"]
 
 
-def p_text(p: float) -> str:
-    """``p < 0.0001`` or ``p = 0.0123``."""
-    t = fmt_p(p)
-    return f"p < {t[1:]}" if t.startswith("<") else f"p = {t}"
-
-
-def _styled(df: pd.DataFrame, uid: str):
+def styled(df: pd.DataFrame, uid: str):
     """A Styler with a fixed uuid (stable for nbval), no index; cells and labels HTML-escaped."""
     return safe_style(df, uid)
+
+
+#: The report's sections: heading and the explanation under it (Markdown, translated).
+SECTIONS: dict[str, tuple[str, str]] = {
+    "verdict": (N_("Verdict"), N_(
+        "What to do, in one sentence. It is based on the decision metric, the sample-ratio check and the guardrails "
+        "below; a failed sample-ratio check always blocks a *ship* verdict.")),
+    "checks": (N_("Sample ratio and data checks"), N_(
+        "Before reading any effect: did the arms get the share of units they were planned to get, did any unit end up "
+        "in two arms, and is the pre-period covariate there? A sample-ratio mismatch means the assignment or the data "
+        "pipeline is broken, and no effect below can be trusted until it is explained.")),
+    "effects": (N_("Effects with intervals"), N_(
+        "Each row compares an arm with the control. *Effect* is the difference (percentage points for rates); *lift* "
+        "is the relative change, arm ÷ control − 1, with its own interval (Fieller's, which never goes below −100 %). "
+        "p-values are Holm-adjusted: across arms for the decision metric, across arms × metrics for the others "
+        "(Benjamini–Hochberg alongside). Guardrails (complaints, do-not-call requests) must not worsen by more than "
+        "their margin: *ok* means shown to be safe, *unclear* means not enough data yet, *failed* means significantly "
+        "worse. In the figure, colours follow the *status* column (the same decision as the verdict): green "
+        "significant improvements, red significant deteriorations, grey undecided.")),
+    "bayes": (N_("Bayesian view"), N_(
+        "The same data read as betting odds: the chance that the arm is truly better than the control, and how much "
+        "we would expect to lose (in the metric's units) if we shipped it and it were in fact worse. A high chance to "
+        "beat the control with a tiny expected loss is a safe bet even when the p-value is not below the threshold.")),
+    "sequential": (N_("Sequential status"), N_(
+        "A usual interval is valid for one look at a pre-planned end date. When a planned end date is recorded, every "
+        "look counts: a rep test (all reps enrolled at the start) is judged against a group-sequential boundary "
+        "(Lan–DeMets O'Brien–Fleming alpha spending over the planned looks), so early looks need much stronger "
+        "evidence; a lead test against the always-valid interval. The table says which look this is, the p-value the "
+        "look needs, and the decision — the same decision as the verdict above.")),
+    "funnel": (N_("Funnel per arm"), N_(
+        "From dial to won deal, per arm: the share of leads reaching each stage, and the conversion from each stage "
+        "to the next with the arm's difference from the control. A significant step difference shows where the "
+        "scripts diverge.")),
+    "segments": (N_("Segments"), N_(
+        "The decision metric's effect per lead source, region and team. With many segments some differences appear "
+        "by chance, so p-values are adjusted for the number of segments (Benjamini–Hochberg and Holm); treat a single "
+        "striking segment as a hypothesis for the next test, not as a finding.")),
+    "unit": (N_("Why the analysis unit matters"), N_(
+        "The analysis unit must be the unit that was randomized. For a test randomized per rep, this section compares "
+        "the correct per-rep analysis with the naive one that treats every lead and call as independent.")),
+    "method": (N_("How this report is computed"), N_(
+        "- All counting happens in the database in one grouped query per experiment; only per-arm totals reach the "
+        "statistics.\n"
+        "- Rates per lead use a z-test (Fisher's exact test when a count is below 5); means and ratios use Welch's t "
+        "with the delta method; a rep test is analysed per rep with a small-sample t (Bell–McCaffrey degrees of "
+        "freedom, one fewer for the CUPED slope).\n"
+        "- CUPED adjusts for a pre-period covariate (the lead's prior score, or the rep's SQL rate before the test), "
+        "which narrows intervals without biasing them; the variance reduction is shown per metric.\n"
+        "- Relative lift = arm ÷ control − 1, Fieller interval on the same reference distribution as the effect "
+        "(never below −100 %).\n"
+        "- See `docs/experiments.md` for the definitions.")),
+}
+
+
+def section(key: str) -> str:
+    """The Markdown of a report section's heading and explanation, in the current language."""
+    head, body = SECTIONS[key]
+    return f"## {translate(head)}\n\n{translate(body)}"
 
 
 @dataclass
@@ -41,68 +97,75 @@ class ExperimentReport:
 
     @property
     def title(self) -> str:
-        r = self.result
-        return f"Experiment {r.experiment_id}" + (f": {r.name}" if r.name else "")
+        return self.result.title()
 
     @property
     def subtitle(self) -> str:
+        """Markdown: the design in one sentence (data escaped)."""
         r = self.result
-        arms = ", ".join(f"{md(a)} ({int(u):,} {md(r.unit_noun)}s)" for a, u in zip(r.arms.arm, r.arms.units))
-        return (f"Randomized per **{md(r.unit_type)}**, analysed per **{md(r.analysis_unit)}** (data: {md(r.data_grain)}). "
-                f"Arms: {arms}; control **{md(r.control)}**; decision metric **{md(r.primary_metric)}**; "
-                f"significance level {r.alpha:g}.")
+        arms = T.joined(_("{arm} ({n} {units})", arm=md(a), n=fmt.number(u), units=T.units(r.unit_type, u))
+                        for a, u in zip(r.arms.arm, r.arms.units))
+        return _("Randomized per **{unit}**, analysed per **{analysis_unit}** (data: {grain}). Arms: {arms}; control "
+                 "**{control}**; decision metric **{metric}**; significance level {alpha}.",
+                 unit=md(T.unit_name(r.unit_type)), analysis_unit=md(T.unit_name(r.analysis_unit)),
+                 grain=md(T.grain(r.data_grain, r.unit_type)), arms=arms, control=md(r.control),
+                 metric=md(T.metric_name(r.primary_metric)), alpha=T.alpha_text(r.alpha))
+
+    def heading(self) -> str:
+        """Markdown: the report's title and subtitle."""
+        return f"# {md(self.title)}\n\n{self.subtitle}"
 
     def verdict_html(self) -> str:
         r = self.result
         color = {"ship": "#009E73", "keep_control": "#0072B2", "hold": "#D55E00", "invalid": "#D55E00",
-                 "continue": "#56B4E9"}.get(
-            r.decision, "#E69F00")
+                 "continue": "#56B4E9"}.get(r.decision, "#E69F00")
+        label = _("Verdict:")
         return (f"<div style='border-left:6px solid {color};padding:10px 14px;background:#f7f7f7;font-size:1.15em'>"
-                f"<b>Verdict.</b> {html.escape(r.verdict())}</div>")
+                f"<b>{html_text(label)}</b> {html_text(r.verdict())}</div>")
+
+    def stop_sentence(self) -> str:
+        """Markdown: can the test stop now (the sequential status)."""
+        return _("**Can we stop the test?** {status}.", status=md(self.result.sequential_status))
 
     def checks(self) -> pd.DataFrame:
         r = self.result
+        split = T.joined(_("{arm}: {share}", arm=a, share=fmt.percent(s, 1)) for a, s in zip(r.arms.arm, r.arms.share))
         rows = [
-            ("Sample ratio (chi-square)", "passed" if r.srm_ok else "FAILED",
-             f"p = {fmt_p(r.srm_p_value)}; a ship verdict needs p ≥ {r.srm_threshold:g}. Split: "
-             + ", ".join(f"{a} {s:.1%}" for a, s in zip(r.arms.arm, r.arms.share))),
-            (f"{r.unit_noun.capitalize()}s in more than one arm", "none" if not r.contaminated_units else
-             f"{r.contaminated_units}", "excluded from the analysis" if r.contaminated_units else "no contamination"),
-            ("Duplicated assignment rows", str(r.duplicate_rows), "counted once" if r.duplicate_rows else "none"),
-            ("Looks (sequential monitoring)", r.look_text(), r.sequential_status),
-            ("Pre-period covariate (CUPED)", r.covariate or "not used",
-             f"{r.covariate_missing} {r.unit_noun}(s) without it" if r.covariate_missing else "available for all"),
+            (_("Sample ratio (chi-square)"), _("passed") if r.srm_ok else _("FAILED"),
+             _("p = {p}; a ship verdict needs p ≥ {threshold}. Split: {split}", p=T.pvalue(r.srm_p_value),
+               threshold=T.alpha_text(r.srm_threshold), split=split)),
+            (_("Units in more than one arm"),
+             fmt.number(r.contaminated_units) if r.contaminated_units else _("none"),
+             _("excluded from the analysis") if r.contaminated_units else _("no contamination")),
+            (_("Duplicated assignment rows"), fmt.number(r.duplicate_rows),
+             _("counted once") if r.duplicate_rows else _("none")),
+            (_("Looks (sequential monitoring)"), r.look_text(), r.sequential_status),
+            (_("Pre-period covariate (CUPED)"), T.covariate_name(r.covariate),
+             _("{n} {units} without it", n=fmt.number(r.covariate_missing), units=T.units(r.unit_type, r.covariate_missing))
+             if r.covariate_missing else _("available for all")),
         ]
-        for w in r.warnings:
-            rows.append(("Note", "!", w))
-        return pd.DataFrame(rows, columns=["check", "result", "detail"])
+        rows += [(_("Note"), "!", w) for w in r.warnings]
+        return pd.DataFrame(rows, columns=[pgettext("experiments column", "check"), pgettext("experiments column", "result"), pgettext("experiments column", "detail")])
 
     def effects(self) -> pd.DataFrame:
-        e = self.result.effects
-        return pd.DataFrame({
-            "metric": e.label + e.guardrail.map({True: " (guardrail)", False: ""}),
-            "arm": e.arm,
-            self.result.control: [fmt_value(v, p) for v, p in zip(e.control_value, e.percent)],
-            "arm value": [fmt_value(v, p) for v, p in zip(e.value, e.percent)],
-            "effect": [fmt_effect(v, p) for v, p in zip(e.effect, e.percent)],
-            f"{1 - self.result.alpha:.0%} CI": [fmt_interval(lo, hi, fmt_effect, p)
-                                               for lo, hi, p in zip(e.ci_low, e.ci_high, e.percent)],
-            "lift": [f"{fmt_rel(v)} ({fmt_interval(lo, hi, fmt_rel)})" for v, lo, hi in zip(e.rel_effect, e.rel_ci_low, e.rel_ci_high)],
-            "p (Holm)": [fmt_p(ni if g else p) for p, ni, g in zip(e.p_adj, e.ni_p_value, e.guardrail)],
-            "p (BH)": [fmt_p(p) for p in e.p_bh],
-            "status": [(s if g else ("significant" if sig else "not significant"))
-                       for s, g, sig in zip(e.guardrail_status, e.guardrail, e.significant)],
-            "CUPED": [("no gain" if v < 0.005 else f"-{v:.0%} variance") if c else "no"
-                      for c, v in zip(e.cuped, e.variance_reduction)],
-        })
+        r = self.result
+        e = r.effects
+        out = r.display_frame()
+        out[pgettext("experiments column", "metric")] = [_("{metric} (guardrail)", metric=T.metric_name(m, lb)) if g else T.metric_name(m, lb)
+                               for m, lb, g in zip(e.metric, e.label, e.guardrail)]
+        out[pgettext("experiments column", "p (BH)")] = [T.pvalue(p) for p in e.p_bh]
+        out[pgettext("experiments column", "CUPED")] = [(_("no gain") if v < 0.005 else _("-{share} variance", share=fmt.percent(v, 0)))
+                              if c else _("no") for c, v in zip(e.cuped, e.variance_reduction)]
+        return out
 
     def bayes(self) -> pd.DataFrame:
         e = self.result.effects
         return pd.DataFrame({
-            "metric": e.label, "arm": e.arm,
-            "chance to beat control": [f"{v:.1%}" for v in e.chance_to_beat],
-            "expected loss if shipped": [fmt_effect(v, p).lstrip("+") for v, p in zip(e.expected_loss, e.percent)],
-            "credible interval": [fmt_interval(lo, hi, fmt_effect, p) for lo, hi, p in zip(e.cred_low, e.cred_high, e.percent)],
+            pgettext("experiments column", "metric"): [T.metric_name(m, lb) for m, lb in zip(e.metric, e.label)],
+            pgettext("experiments column", "arm"): e.arm,
+            pgettext("experiments column", "chance to beat control"): [fmt.percent(v, 1) for v in e.chance_to_beat],
+            pgettext("experiments column", "expected loss if shipped"): [T.effect(abs(v), p) for v, p in zip(e.expected_loss, e.percent)],
+            pgettext("experiments column", "credible interval"): [T.interval(lo, hi, p) for lo, hi, p in zip(e.cred_low, e.cred_high, e.percent)],
         })
 
     def sequential(self) -> pd.DataFrame:
@@ -110,80 +173,115 @@ class ExperimentReport:
         the result's ``significant`` column (the one decision rule)."""
         r = self.result
         e = r.effects[~r.effects.guardrail]
-        mode = r.plan.mode
-        seq_name = {"group": "repeated CI (group-sequential)", "always-valid": "always-valid CI"}.get(mode)
         out = {
-            "metric": e.label, "arm": e.arm, "effect": [fmt_effect(v, p) for v, p in zip(e.effect, e.percent)],
-            "fixed-horizon CI": [fmt_interval(lo, hi, fmt_effect, p) for lo, hi, p in zip(e.ci_low, e.ci_high, e.percent)],
+            pgettext("experiments column", "metric"): [T.metric_name(m, lb) for m, lb in zip(e.metric, e.label)], pgettext("experiments column", "arm"): e.arm,
+            pgettext("experiments column", "effect"): [T.effect(v, p) for v, p in zip(e.effect, e.percent)],
+            pgettext("experiments column", "fixed-horizon CI"): [T.interval(lo, hi, p) for lo, hi, p in zip(e.ci_low, e.ci_high, e.percent)],
         }
+        seq_name = {"group": pgettext("experiments column", "repeated CI (group-sequential)"), "always-valid": pgettext("experiments column", "always-valid CI")}.get(r.plan.mode)
         if seq_name:
-            out[seq_name] = [fmt_interval(lo, hi, fmt_effect, p) for lo, hi, p in zip(e.seq_ci_low, e.seq_ci_high, e.percent)]
-        out["look"] = r.look_text()
-        out["p at this look"] = [fmt_p(p) for p in e.p_adj]
-        out["needed"] = [f"p < {fmt_p(v)}" for v in e.level]
-        decided = "may stop" if not r.plan.final else "significant"
-        out["decision"] = [decided if s else ("keep running" if not r.plan.final else "not significant")
-                           for s in e.significant]
+            out[seq_name] = [T.interval(lo, hi, p) for lo, hi, p in zip(e.seq_ci_low, e.seq_ci_high, e.percent)]
+        out[pgettext("experiments column", "look")] = r.look_text()
+        out[pgettext("experiments column", "p at this look")] = [T.pvalue(p) for p in e.p_adj]
+        lvl = T.sig_number if r.plan.mode == "group" else T.alpha_text
+        out[pgettext("experiments column", "needed")] = [_("p < {level}", level=lvl(v)) for v in e.level]
+        if r.plan.final:
+            out[pgettext("experiments column", "decision")] = [_("significant") if s else _("not significant") for s in e.significant]
+        else:
+            out[pgettext("experiments column", "decision")] = [_("may stop") if s else _("keep running") for s in e.significant]
         return pd.DataFrame(out)
 
     def funnel_table(self) -> pd.DataFrame:
+        from leadlab.experiments.metrics import FUNNEL_STAGES
+
         f = self.result.funnel
         if f is None:
             return pd.DataFrame()
-        wide = f.pivot(index="stage", columns="arm", values="step_rate").reindex(f.stage.unique())
-        out = pd.DataFrame({"stage": wide.index})
+        names = {label: T.stage_name(col) for col, label in FUNNEL_STAGES}
+        order = list(f.stage.unique())
+        wide = f.pivot(index="stage", columns="arm", values="step_rate").reindex(order)
+        out = pd.DataFrame({pgettext("experiments column", "stage"): [names.get(s, s) for s in order]})
         for a in wide.columns:
-            out[f"{a}: step conversion"] = [f"{v:.1%}" for v in wide[a]]
+            out[_("{arm}: step conversion", arm=a)] = [fmt.percent(v, 1) for v in wide[a]]
         t = f[f.arm != self.result.control].set_index("stage")
         for a in t.arm.unique():
-            ta = t[t.arm == a].reindex(out.stage)
-            out[f"{a} vs {self.result.control}"] = [
-                "" if pd.isna(v) else f"{fmt_effect(v, True)} ({fmt_effect(lo, True, False)} to {fmt_effect(hi, True, False)})"
+            ta = t[t.arm == a].reindex(order)
+            out[_("{arm} vs {control}", arm=a, control=self.result.control)] = [
+                "" if pd.isna(v) else _("{effect} ({interval})", effect=T.effect(v, True),
+                                        interval=T.interval(lo, hi, True))
                 for v, lo, hi in zip(ta.step_effect, ta.step_ci_low, ta.step_ci_high)]
-            out[f"{a} diverges"] = ["yes" if d is True else "" for d in ta.diverges]
+            out[_("{arm} diverges", arm=a)] = [_("yes") if d is True else "" for d in ta.diverges]
         return out
 
     def funnel_sentence(self) -> str:
+        from leadlab.experiments.metrics import FUNNEL_STAGES
+
         f = self.result.funnel
         if f is None:
             return ""
         d = f[f.diverges.fillna(False).astype(bool)]
         if d.empty:
-            return ("No funnel step differs significantly between the arms (Holm-adjusted across steps): "
-                    "the arms convert alike at every stage shown.")
-        parts = [f"{md(r.arm)} at *{md(r.stage)}* ({fmt_effect(r.step_effect, True)} step conversion)" for r in d.itertuples()]
-        return "The arms diverge at: " + "; ".join(parts) + "."
+            return _("No funnel step differs significantly between the arms (Holm-adjusted across steps): the arms "
+                     "convert alike at every stage shown.")
+        names = {label: T.stage_name(col) for col, label in FUNNEL_STAGES}
+        parts = T.joined(_("{arm} at *{stage}* ({effect} step conversion)", arm=md(r.arm),
+                           stage=md(names.get(r.stage, r.stage)), effect=T.effect(r.step_effect, True))
+                         for r in d.itertuples())
+        return _("The arms diverge at: {parts}.", parts=parts)
 
     def segments_table(self) -> pd.DataFrame:
-        s = self.result.segments
+        r = self.result
+        s = r.segments
         if s is None or s.empty:
             return pd.DataFrame()
-        pct = bool(self.result.primary().percent.any())
+        pct = bool(r.primary().percent.any())
         return pd.DataFrame({
-            "dimension": s.dimension, "segment": s.segment, "arm": s.arm,
-            "units": [f"{int(c):,} / {int(u):,}" for c, u in zip(s.control_units, s.units)],
-            "control": [fmt_value(v, pct) for v in s.control_value], "arm value": [fmt_value(v, pct) for v in s.value],
-            "effect": [fmt_effect(v, pct) for v in s.effect],
-            "CI": [f"{fmt_effect(lo, pct)} to {fmt_effect(hi, pct)}" for lo, hi in zip(s.ci_low, s.ci_high)],
-            "p (BH)": [fmt_p(p) for p in s.p_bh], "p (Holm)": [fmt_p(p) for p in s.p_holm],
+            pgettext("experiments column", "dimension"): [r.dimension_name(d) for d in s.dimension], pgettext("experiments column", "segment"): s.segment,
+            pgettext("experiments column", "arm"): s.arm,
+            pgettext("experiments column", "units"): [_("{control} / {arm}", control=fmt.number(c), arm=fmt.number(u))
+                            for c, u in zip(s.control_units, s.units)],
+            pgettext("experiments column", "control"): [T.value(v, pct) for v in s.control_value],
+            pgettext("experiments column", "arm value"): [T.value(v, pct) for v in s.value],
+            pgettext("experiments column", "effect"): [T.effect(v, pct) for v in s.effect],
+            pgettext("experiments column", "CI"): [T.interval(lo, hi, pct) for lo, hi in zip(s.ci_low, s.ci_high)],
+            pgettext("experiments column", "p (BH)"): [T.pvalue(p) for p in s.p_bh], pgettext("experiments column", "p (Holm)"): [T.pvalue(p) for p in s.p_holm],
         })
+
+    def segments_empty_sentence(self) -> str:
+        return _("Too few units per segment and arm to estimate segment effects.")
+
+    def unit_sentence(self) -> str:
+        """Markdown: why the analysis unit matters for this test (the naive comparison for a rep test)."""
+        if self.naive is None:
+            r = self.result
+            return _("This test was randomized per **{unit}**, and each {unit} is analysed as one independent unit, "
+                     "so the intervals above need no correction for clustering.", unit=md(T.unit_name(r.unit_type)))
+        return self.naive_sentence()
+
+    def _pair(self, metric: str):
+        r, n = (self.plain or self.result), self.naive
+        a = r.effects[r.effects.metric == metric]
+        b = n.effects[n.effects.metric == metric] if n is not None else a.iloc[:0]
+        return (None, None) if a.empty or b.empty else (a.iloc[0], b.iloc[0])
+
+    def _estimate(self, x) -> str:
+        return _("{effect} ({interval}), {p}", effect=T.effect(x.effect, x.percent),
+                 interval=T.interval(x.ci_low, x.ci_high, x.percent), p=T.p_text(x.p_value))
 
     def naive_comparison(self) -> pd.DataFrame | None:
         if self.naive is None:
             return None
-        r, n = (self.plain or self.result), self.naive
+        r = self.plain or self.result
         rows = []
         for m in r.effects.metric.unique():
-            a = r.effects[r.effects.metric == m]
-            b = n.effects[n.effects.metric == m]
-            if a.empty or b.empty:
+            a, b = self._pair(m)
+            if a is None:
                 continue
-            a, b = a.iloc[0], b.iloc[0]
             rows.append({
-                "metric": a.label, "arm": a.arm,
-                f"per {r.analysis_unit} (correct)": f"{fmt_effect(a.effect, a.percent)} ({fmt_effect(a.ci_low, a.percent)} to {fmt_effect(a.ci_high, a.percent)}), {p_text(a.p_value)}",
-                "naive per lead/call": f"{fmt_effect(b.effect, b.percent)} ({fmt_effect(b.ci_low, b.percent)} to {fmt_effect(b.ci_high, b.percent)}), {p_text(b.p_value)}",
-                "naive interval is narrower by": f"{1 - (b.ci_high - b.ci_low) / (a.ci_high - a.ci_low):.0%}",
+                pgettext("experiments column", "metric"): T.metric_name(a.metric, a.label), pgettext("experiments column", "arm"): a.arm,
+                _("per {unit} (correct)", unit=T.unit_name(r.analysis_unit)): self._estimate(a),
+                pgettext("experiments column", "naive per lead/call"): self._estimate(b),
+                pgettext("experiments column", "naive interval is narrower by"): fmt.percent(1 - (b.ci_high - b.ci_low) / (a.ci_high - a.ci_low), 0),
             })
         return pd.DataFrame(rows)
 
@@ -192,57 +290,49 @@ class ExperimentReport:
         from leadlab import plots
 
         rows = []
-        for m in (self.plain or self.result).effects[~self.result.effects.guardrail].metric.unique():
-            a = (self.plain or self.result).effects[(self.plain or self.result).effects.metric == m]
-            b = self.naive.effects[self.naive.effects.metric == m] if self.naive is not None else a.iloc[:0]
-            if a.empty or b.empty:
+        r = self.plain or self.result
+        for m in r.effects[~r.effects.guardrail].metric.unique():
+            a, b = self._pair(m)
+            if a is None:
                 continue
-            a, b = a.iloc[0], b.iloc[0]
-            rows.append({"label": f"{a.label} · per rep (correct)", "est": a.rel_effect, "lo": a.rel_ci_low, "hi": a.rel_ci_high})
-            rows.append({"label": f"{a.label} · naive per lead/call", "est": b.rel_effect, "lo": b.rel_ci_low, "hi": b.rel_ci_high})
-        d = pd.DataFrame(rows)
-        return plots.forest_plot(d, "label", "est", "lo", "hi", percent=True, ax=ax,
-                                 title="Same data, two analyses: lift with 95% intervals",
-                                 xlabel=f"relative lift vs {self.result.control}")
+            name = T.metric_name(a.metric, a.label)
+            rows.append({"label": _("{metric} · per rep (correct)", metric=name), "est": a.rel_effect,
+                         "lo": a.rel_ci_low, "hi": a.rel_ci_high})
+            rows.append({"label": _("{metric} · naive per lead/call", metric=name), "est": b.rel_effect,
+                         "lo": b.rel_ci_low, "hi": b.rel_ci_high})
+        return plots.forest_plot(pd.DataFrame(rows), "label", "est", "lo", "hi", percent=True, ax=ax,
+                                 title=_("Same data, two analyses: lift with {level} intervals",
+                                         level=T.level(self.result.alpha)),
+                                 xlabel=_("relative lift vs {control}", control=self.result.control))
 
     def naive_sentence(self) -> str:
         if self.naive is None:
             return ""
         r, n = (self.plain or self.result), self.naive
-        a = r.primary().iloc[0]
-        b = n.effects[n.effects.metric == r.primary_metric]
-        if b.empty:
+        a, b = self._pair(r.primary_metric)
+        if a is None:
             return ""
-        b = b.iloc[0]
         reps = int(r.arms.units.sum())
         leads = int(n.effects.units.iloc[0] + n.effects.control_units.iloc[0])
-        return (
-            f"Scripts were assigned to whole reps: only **{reps} reps** were randomized, even though they handled "
-            f"**{leads:,} leads**. Reps differ a lot in how well they qualify leads, so the leads of one rep are not "
-            f"independent pieces of evidence: who happened to land in arm {md(a.arm)} matters as much as the script. "
-            f"The naive analysis pretends every lead is an independent coin flip and reports the {md(a.label)} change as "
-            f"{fmt_effect(b.effect, b.percent)} (CI {fmt_effect(b.ci_low, b.percent)} to {fmt_effect(b.ci_high, b.percent)}), "
-            f"{p_text(b.p_value)}; the correct per-rep analysis of the same "
-            f"numbers (without the CUPED adjustment, to compare like with like) gives "
-            f"{fmt_effect(a.effect, a.percent)} (CI {fmt_effect(a.ci_low, a.percent)} to {fmt_effect(a.ci_high, a.percent)}), "
-            f"{p_text(a.p_value)}. Deciding on the naive numbers would mean trusting a difference that a different "
-            "draw of reps could easily erase."
-        )
+        return _(
+            "Scripts were assigned to whole reps: only **{reps} reps** were randomized, even though they handled "
+            "**{leads} leads**. Reps differ a lot in how well they qualify leads, so the leads of one rep are not "
+            "independent pieces of evidence: who happened to land in arm {arm} matters as much as the script. The "
+            "naive analysis pretends every lead is an independent coin flip and reports the {metric} change as "
+            "{naive}; the correct per-rep analysis of the same numbers (without the CUPED adjustment, to compare like "
+            "with like) gives {correct}. Deciding on the naive numbers would mean trusting a difference that a "
+            "different draw of reps could easily erase.",
+            reps=fmt.number(reps), leads=fmt.number(leads), arm=md(a.arm), metric=md(T.metric_name(a.metric, a.label)),
+            naive=self._estimate(b), correct=self._estimate(a))
 
 
 def experiment_report(experiment_id: str = "", metrics: str = "", alpha: float = 0.05, as_of: str = "",
                       con=None) -> ExperimentReport:
     """Analyse ``experiment_id`` (the first experiment of the store when empty) for the report."""
-    res = analyze(experiment_id=experiment_id or None, metrics=metrics or None, alpha=alpha, as_of=as_of or None,
-                  con=con)
-    naive = None
-    if res.unit_type == "rep":
-        naive = analyze(experiment_id=res.experiment_id, metrics=metrics or None, alpha=alpha, as_of=as_of or None,
-                        con=con, analysis_unit="naive", segments=False, funnel=False)
-        plain = analyze(experiment_id=res.experiment_id, metrics=metrics or None, alpha=alpha, as_of=as_of or None,
-                        con=con, cuped=False, segments=False, funnel=False)
-        return ExperimentReport(res, naive, plain)
-    return ExperimentReport(res, None)
-
-
-styled = _styled
+    kw = dict(metrics=metrics or None, alpha=alpha, as_of=as_of or None, con=con)
+    res = analyze(experiment_id=experiment_id or None, **kw)
+    if res.unit_type != "rep":
+        return ExperimentReport(res, None)
+    naive = analyze(experiment_id=res.experiment_id, analysis_unit="naive", segments=False, funnel=False, **kw)
+    plain = analyze(experiment_id=res.experiment_id, cuped=False, segments=False, funnel=False, **kw)
+    return ExperimentReport(res, naive, plain)

@@ -435,7 +435,7 @@ def two_proportions(n_a: float, x_a: float, n_b: float, x_b: float, *, alpha: fl
         eff.p_value = exact_p_value(n_a, x_a, n_b, x_b, alternative=alternative,
                                     method="barnard" if exact == "barnard" else "fisher")
         eff.method = "barnard" if exact == "barnard" else "fisher"
-        eff.notes.append(f"small counts: exact {eff.method} p-value, Agresti-Caffo interval")
+        eff.notes.append("exact_test")  # a code: small counts, exact p-value, Agresti-Caffo interval
         lo, hi = agresti_caffo(n_a, x_a, n_b, x_b, alpha=alpha, alternative=alternative)
         eff.ci_low, eff.ci_high = lo, hi
     return eff
