@@ -14,6 +14,7 @@ import pytest
 
 from leadlab.cli import main
 from leadlab.scoring.train import train_scorer
+from leadlab.scoring.text import baseline_note
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ROWS = {"bank-full.csv": 45211, "bank-additional-full.csv": 41188}
@@ -35,7 +36,7 @@ def test_bank_random_split_default_settings_auc(name):
     assert "duration" not in res.plan.features
     choice = res.model_choice
     assert choice["requested"] == "auto" and set(choice["candidates"]) == {"logistic", "hgb"}
-    assert "stratified random" in choice["validation"]["how"]  # the user asked for a random split
+    assert choice["validation"]["how"] == "random"  # the user asked for a random split
     assert res.model_kind == choice["chosen"]
     assert res.metrics["roc_auc"] >= 0.79
     assert res.metrics["lift_top_decile"] > 4
@@ -51,10 +52,11 @@ def test_bank_time_backtest_reports_drift_and_a_worse_than_random_baseline(capsy
           "--split", "time", "--model-kind", "logistic", "--json"])
     obj = json.loads(capsys.readouterr().out)
     assert obj["excluded_leakage"] == ["duration"]
-    assert obj["time_col"] is None and any("row order" in n for n in obj["notes"])
+    assert obj["time_col"] is None and [n["code"] for n in obj["notes"]] == ["row_order"]
     assert obj["drift_psi"]["nr.employed"] > 0.25  # the macro columns drift majorly over time
     assert obj["roc_auc"] < 0.79  # a time-ordered backtest is much harder than a random split
     assert obj["baseline"]["roc_auc"] < 0.5
     q = obj["quality"]
-    assert q["baseline_status"] == "worse than random" and "no bar to beat" in q["baseline_note"]
+    assert q["baseline_status"] == "worse than random" and q["baseline_auc"] < 0.5
+    assert "no bar to beat" in baseline_note(q["baseline_status"], q["baseline_name"], q["baseline_auc"])
     assert q["usable"] and q["problems"] == []

@@ -82,7 +82,7 @@ def test_apply_refuses_the_weak_model_and_accepts_it_with_the_override(floor, ca
     assert before is None or before.empty  # nothing written
     # with the override the weak model scores the leads
     assert run(["score", "apply", "--db", url, "--model", weak, "-q", "--allow-weak-model"]) == 0
-    assert "scored" in capsys.readouterr().out
+    assert "Scored" in capsys.readouterr().out
     scores = lead_scores(url)
     assert (scores.model_version == version).all()
     # the call list refuses the weak model's scores too, unless overridden
@@ -94,7 +94,8 @@ def test_apply_refuses_the_weak_model_and_accepts_it_with_the_override(floor, ca
                 "--allow-weak-model"]) == 0
     capsys.readouterr()
     lst = pd.read_csv(out_csv)
-    assert len(lst) and (lst.score.round(1) == lst.score).all()  # one decimal, not 14
+    assert len(lst) and (lst["Score"].round(1) == lst["Score"]).all()  # one decimal, not 14
+    assert list(lst.columns[:6]) == ["Rep", "Rank", "Lead ID", "Score", "Grade", "Priority"]
     # scores of another model than the one named: refused, says to apply again
     code = run(["score", "call-list", "--db", url, "--model", good, "--capacity", "3"])
     err = capsys.readouterr().err
@@ -111,7 +112,7 @@ def test_apply_refuses_the_weak_model_and_accepts_it_with_the_override(floor, ca
     out = capsys.readouterr().out
     assert "calls for" in out
     header, first = out.splitlines()[:2]
-    score_text = first.split()[header.split().index("score")]
+    score_text = first.split()[header.split().index("Score")]
     assert len(score_text.split(".")[-1]) == 1
 
 

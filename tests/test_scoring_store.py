@@ -16,6 +16,7 @@ from leadlab.scoring.apply import apply_scores, call_list
 from leadlab.scoring.data import load_store_leads
 from leadlab.scoring.monitor import monitor_store
 from leadlab.scoring.train import train_scorer
+from leadlab.scoring.text import note, recommendation
 from leadlab.store import connect
 
 
@@ -52,7 +53,8 @@ def test_training_on_store_excludes_leakage_and_immature(small):
     assert {"phone", "email", "contact_name", "lead_id"} <= set(res.plan.excluded)
     assert {"source", "rep_id", "company_size", "page_views", "prior_score"} <= set(res.plan.features)
     assert "created_at" in res.plan.timestamp
-    assert res.target.n_immature > 0 and "have not had time" in res.target.notes[0]
+    assert res.target.n_immature > 0 and res.target.notes[0]["code"] == "immature"
+    assert "have not had time" in note(res.target.notes[0])
     frame, y, info = load_store_leads(small["con"], maturity_days=30)
     cutoff = pd.Timestamp(info.as_of) - pd.Timedelta(days=30)
     assert frame.created_at.max() <= cutoff
@@ -137,7 +139,7 @@ def test_monitor_on_store(small):
     assert res.action in ("no action", "watch", "retrain") and res.reasons
     assert res.calibration is not None and res.calibration.window == "2026-09"
     text = res.summary()
-    assert "recommendation" in text and "PSI" in text and res.to_dict()["period"] == "2026-10"
+    assert recommendation(res.action) in text and "PSI" in text and res.to_dict()["period"] == "2026-10"
 
 
 def test_monitor_detects_a_shift(small, tmp_path):
@@ -233,8 +235,8 @@ def test_cli_train_apply_monitor_calllist(small, tmp_path, capsys):
     assert "saved model logistic-" in out and "LEAKAGE excluded sql_at" in out
     assert model.exists() and model.with_name("m.card.md").exists()
     for args, expect in [
-        (["score", "apply", "--db", url, "--model", str(model), "-q"], "scored"),
-        (["score", "monitor", "--db", url, "--model", str(model)], "recommendation"),
+        (["score", "apply", "--db", url, "--model", str(model), "-q"], "Scored"),
+        (["score", "monitor", "--db", url, "--model", str(model)], "PSI"),
         (["score", "call-list", "--db", url, "--capacity", "3", "--model", str(model)], "calls for"),
     ]:
         assert run(args) == 0
