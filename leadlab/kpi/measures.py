@@ -3,7 +3,9 @@
 Each query scans one canonical table once for a list of disjoint periods (a CASE
 expression assigns the period label) and optional breakdown dimensions, and returns
 only aggregates (counts, sums, sums of squares) to Python. KPIs are ratios of these
-measures (see :mod:`leadlab.kpi.definitions`).
+measures: each KPI's formula in the one vocabulary (:mod:`leadlab.vocabulary`) names the
+measures below (their names in words: :data:`leadlab.vocabulary.measures.KPI_MEASURES`), and
+:mod:`leadlab.kpi.definitions` evaluates it.
 
 Measures:
 
@@ -41,6 +43,8 @@ CALL_MEASURES = ("dials", "connected", "conversations", "talk_seconds", "conn_ta
 LEAD_MEASURES = ("new_leads", "mqls", "sqls", "opportunities", "won", "revenue", "revenue_sq")
 SPEED_MEASURES = ("sp_leads", "sp_called", "reached_5m", "reached_1h", "reached_24h",
                   "response_median_min", "response_p90_min")
+#: every base measure a KPI formula may name
+ALL_MEASURES = (*CALL_MEASURES, *LEAD_MEASURES, *SPEED_MEASURES, "spend")
 
 
 def check_by(by: str | Sequence[str] | None) -> list[str]:
