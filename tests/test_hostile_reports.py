@@ -409,7 +409,7 @@ def test_reindex_rebuilds_from_the_pages(project, capsys):
     (root / "reports" / "index.json").write_text("{broken")
     main(["report", "reindex"])
     out = capsys.readouterr().out
-    assert "3 published page(s) indexed" in out
+    assert "3 published pages indexed" in out
     assert "kpi_report/2026-10.html: no run facts in the page" in out  # the stub page of the fixture
     after = load_index(root / "reports")
     assert {(r["report"], r["label"]) for r in after} == before

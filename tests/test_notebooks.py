@@ -50,7 +50,7 @@ def test_notebook_runs_and_renders(name, ci_project, monkeypatch):
     assert rec.ok, f"{name} failed: {rec.error} (executed notebook: {root / rec.notebook})"
     page = (root / "reports" / rec.html).read_text()
     body = page.split("<body", 1)[1]
-    assert f"<title>{get_spec(name).title} — {rec.label}</title>" in page
+    assert f"<title>{rec.title}</title>" in page
     assert "jp-InputArea-editor" not in body and "highlight hl-ipython3" not in body  # no code shown
     assert "injected-parameters" not in page and "Traceback" not in body
     text = re.sub(r"<[^>]+>", " ", body)

@@ -59,7 +59,7 @@ def test_report_all_plan(project):
     assert params[("kpi_report", "2026-10")] == {"period": "2026-10"}  # team/compare_to keep their defaults
     assert params[("experiment_report", "EXP-REP-SCRIPT")] == {"experiment_id": "EXP-REP-SCRIPT"}
     assert params[("scorer_training", "as-of-2026-11-19")] == {}
-    assert calls[0].title == "Data overview — 2026-10"
+    assert calls[0].title == "Data overview — October 2026"
 
 
 def test_report_all_explicit_period_and_no_experiments(project, tmp_path_factory):

@@ -111,7 +111,7 @@ def test_parse_assignments():
 def test_plan_checks_before_running_and_resolves_period(tmp_path, nb):
     root = tmp_path
     run = plan_run("demo", {"period": "2026-W46"}, root=root)
-    assert run.label == "2026-W46" and run.title == "Demo — 2026-W46"
+    assert run.label == "2026-W46" and run.title == "Demo — Week 46, 2026"
     # relative period without a store: relative to today, still a concrete label
     run = plan_run("demo", {}, root=root)
     assert run.parameters["period"][:2] == "20" and not run.parameters["period"].startswith("last")

@@ -130,7 +130,7 @@ def test_index_records_runs_and_keeps_last_good_link(tmp_path):
     page = (tmp_path / "index.html").read_text()
     assert "StoreError: the store has no table &#x27;calls&#x27;" in page
     assert "href='data_overview/2026-10.html'" in page  # the last good page stays linked
-    assert "still shown" in page and "1 report(s) failed" in page
+    assert "still shown" in page and "1 report failed in its latest run" in page
     assert page.index(">2026-10<") < page.index(">2026-09<")  # newest period first
     assert "0.1.0" in page and "4.2 s" in page and "period: <b>2026-10</b>" in page
 

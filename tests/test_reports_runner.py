@@ -55,7 +55,7 @@ def test_failed_run_keeps_last_good_report_and_shows_in_index(project):
     page = project / "reports" / "flaky" / "2026-10.html"
     before = page.read_bytes()
     html = before.decode()
-    assert "report for 2026-10: " in html and "<title>Flaky — 2026-10</title>" in html
+    assert "report for 2026-10: " in html and "<title>Flaky — October 2026</title>" in html
     assert "import leadlab" not in html and "injected-parameters" not in html
     executed = json.loads((project / good.notebook).read_text())
     assert executed["metadata"]["papermill"]["parameters"] == {"period": "2026-10"}  # build copy keeps it
@@ -102,7 +102,7 @@ def test_report_all_no_credential_reaches_outputs(tmp_path, monkeypatch, capsys)
     code, out, err = _cli(["report", "all", "--period", "last-month"], capsys)
     assert code == 1
     assert "data_overview" in out and "2026-10" in out and "reports/data_overview/2026-10.html" in out
-    assert "FAIL  kpi_report" in out and "error: 1 report(s) failed: kpi_report (2026-10)" in err
+    assert "FAIL  kpi_report" in out and "error: 1 report failed: kpi_report (2026-10)" in err
     assert "skip  experiment_report" in out and "does not exist yet" in out
     assert f"index: {tmp_path / 'reports' / 'index.html'}" in out
     runs = {r["report"]: r for r in load_index(tmp_path / "reports")}
@@ -111,7 +111,7 @@ def test_report_all_no_credential_reaches_outputs(tmp_path, monkeypatch, capsys)
     # not a leadlab error: its text may quote data, so only its type and cell reach the index
     assert runs["kpi_report"]["error"].startswith("RuntimeError in cell ")
     page = (tmp_path / "reports" / "data_overview" / "2026-10.html").read_text()
-    assert "<title>Data overview — 2026-10</title>" in page and "Funnel" in page
+    assert "<title>Data overview — October 2026</title>" in page and "Funnel" in page
     outputs = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
     outputs += [p for p in (tmp_path / "build").rglob("*") if p.is_file()]
     assert len(outputs) >= 5

@@ -2,7 +2,13 @@
 
 Each sub-command lives in its own module of this package and is loaded lazily,
 so ``leadlab --help`` stays fast. User mistakes (any :class:`LeadlabError`)
-print one ``error:`` line plus details and exit non-zero, without a traceback.
+print one ``error:`` line (``错误：`` in Chinese) plus details and exit non-zero,
+without a traceback.
+
+Language: ``--lang en|zh`` on any command (``leadlab --lang zh kpi show``,
+``leadlab kpi list --lang zh``), else ``$LEADLAB_LANG``, else ``lang`` in
+``leadlab.toml``, else English (:mod:`leadlab.cli.lang`). It is set before any
+sub-command runs, so commands just call :func:`leadlab.i18n._`.
 """
 
 from __future__ import annotations
@@ -14,17 +20,30 @@ import unicodedata
 
 import click
 
+from leadlab.cli.lang import add_lang_option, scan_lang, translate_click
 from leadlab.errors import LeadlabError
+from leadlab.i18n import N_, _, resolve_lang, translate, use_lang
 
-#: command name -> (module, attribute, one-line help)
+#: command name -> (module, attribute, one-line help: a message id, shown translated)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "ingest": ("leadlab.cli.ingest", "ingest", "Load a CSV/Excel/Parquet export into a canonical table (validated, pseudonymized, one transaction)."),
-    "synth": ("leadlab.cli.synth", "synth", "Write a realistic synthetic operation with known ground truth into the store."),
-    "report": ("leadlab.cli.report", "report", "Run report notebooks, render them to HTML and publish them to reports/."),
-    "ab": ("leadlab.cli.ab", "ab", "A/B tests of call scripts: analyse, design, assign."),
-    "score": ("leadlab.cli.score", "score", "Lead-quality scorer: train, evaluate, apply, monitor."),
-    "kpi": ("leadlab.cli.kpi", "kpi", "KPIs, targets and rep scorecards for a period."),
+    "ingest": ("leadlab.cli.ingest", "ingest", N_("Load a CSV/Excel/Parquet export into a canonical table (validated, pseudonymized, one transaction).")),
+    "synth": ("leadlab.cli.synth", "synth", N_("Write a realistic synthetic operation with known ground truth into the store.")),
+    "report": ("leadlab.cli.report", "report", N_("Run report notebooks, render them to HTML and publish them to reports/.")),
+    "ab": ("leadlab.cli.ab", "ab", N_("A/B tests of call scripts: analyse, design, assign.")),
+    "score": ("leadlab.cli.score", "score", N_("Lead-quality scorer: train, evaluate, apply, monitor.")),
+    "kpi": ("leadlab.cli.kpi", "kpi", N_("KPIs, targets and rep scorecards for a period.")),
 }
+#: The top-level help text in both languages (click shows the docstring; this replaces it).
+CLI_HELP = N_("""leadlab: a workbench for telemarketing and inside-sales teams.
+
+\b
+Examples:
+  leadlab synth --leads 20000 --seed 42
+  leadlab ingest leads crm_export.csv --mapping mapping.yml
+  leadlab report all --period last-month --lang zh
+  leadlab ab from-counts --arm A:1000:80 --arm B:1000:95
+The store is data/leadlab.duckdb unless --db or $LEADLAB_DB names another.
+Language: --lang en|zh on any command, else $LEADLAB_LANG, else leadlab.toml, else en.""")
 
 
 class LazyGroup(click.Group):
@@ -34,10 +53,14 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return self._load(name)
 
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.help = translate(CLI_HELP)
+        super().format_help_text(ctx, formatter)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        rows = [(name, translate(COMMANDS[name][2])) for name in self.list_commands(ctx)]
         if rows:
-            with formatter.section("Commands"):
+            with formatter.section(_("Commands")):
                 formatter.write_dl(rows)
 
     @staticmethod
@@ -51,22 +74,17 @@ class LazyGroup(click.Group):
             if exc.name == module:
                 return None
             raise
-        return getattr(mod, attr)
+        return add_lang_option(getattr(mod, attr))
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, help=CLI_HELP,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="leadlab")
 def cli() -> None:
-    """leadlab: a workbench for telemarketing and inside-sales teams.
+    """The ``leadlab`` group (its help is :data:`CLI_HELP`)."""
 
-    \b
-    Examples:
-      leadlab synth --leads 20000 --seed 42
-      leadlab ingest leads crm_export.csv --mapping mapping.yml
-      leadlab report all --period last-month
-      leadlab ab from-counts --arm A:1000:80 --arm B:1000:95
-    The store is data/leadlab.duckdb unless --db or $LEADLAB_DB names another.
-    """
+
+add_lang_option(cli)
 
 
 def one_line(text: object) -> str:
@@ -86,28 +104,45 @@ def one_line(text: object) -> str:
 
 
 def _error(message: object, details: list[str] | tuple[str, ...] = ()) -> None:
-    click.echo(f"error: {one_line(message)}", err=True)
+    """``error: <message>`` (``错误：<message>``) and indented details, on stderr."""
+    click.echo(_("error: {message}", message=one_line(message)), err=True)
     for line in details:
         click.echo(f"  {one_line(line)}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; a user mistake (a LeadlabError, a bad option or argument) prints
-    ``error: <one line>`` (plus indented details) on stderr and exits non-zero, never a traceback."""
+    ``error: <one line>`` (plus indented details) on stderr and exits non-zero, never a traceback.
+
+    The language (``--lang`` anywhere on the line, ``$LEADLAB_LANG``, ``leadlab.toml``) is
+    chosen first, so every message, click's usage errors included, is in that language.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        cli.main(args=argv, prog_name="leadlab", standalone_mode=False)
+        lang = resolve_lang(scan_lang(args), source="option --lang")
+    except LeadlabError as exc:  # a bad --lang / $LEADLAB_LANG / leadlab.toml
+        _error(exc.message, exc.details)
+        sys.exit(exc.exit_code)
+    translate_click()
+    with use_lang(lang):
+        _main(args)
+
+
+def _main(args: list[str]) -> None:
+    try:
+        cli.main(args=args, prog_name="leadlab", standalone_mode=False)
     except LeadlabError as exc:
         _error(exc.message, exc.details)
         sys.exit(exc.exit_code)
     except click.exceptions.UsageError as exc:  # bad option value, missing argument, unknown command
-        hint = [f"see: {exc.ctx.command_path} --help"] if exc.ctx is not None else []
+        hint = [_("see: {command} --help", command=exc.ctx.command_path)] if exc.ctx is not None else []
         _error(exc.format_message(), hint)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:  # e.g. a file click could not open
         _error(exc.format_message())
         sys.exit(exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("aborted", err=True)
+        click.echo(_("aborted"), err=True)
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -117,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         where = " ".join(str(f) for f in (exc.filename, exc.filename2) if f)
         _error(f"{exc.strerror or type(exc).__name__}" + (f": {where}" if where else ""),
-               ["set LEADLAB_DEBUG=1 to see where it happened"])
+               [_("set LEADLAB_DEBUG=1 to see where it happened")])
         sys.exit(2)
 
 

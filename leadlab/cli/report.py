@@ -8,6 +8,7 @@ import click
 
 from leadlab.cli import db_option
 from leadlab.errors import ConfigError, ReportError
+from leadlab.i18n import N_, _, fmt, ngettext, translate
 
 _EPILOG = """\b
 Examples:
@@ -15,14 +16,16 @@ Examples:
   leadlab report data_overview -p period=2026-10
   leadlab report experiment_report -p experiment_id=EXP-LEAD-SCRIPT
   leadlab report all --period last-month            # every report, as `make demo`
+  leadlab report all --period last-month --lang zh  # the same in Chinese, beside the English pages
   leadlab report all --period last-week --quiet     # e.g. from cron
   leadlab report list                               # notebooks and their parameters
   leadlab report reindex                            # rebuild reports/index.* from the pages
 \b
 Pages go to reports/<name>/<label>.html (the label names the period or experiment and
-every parameter that differs from the notebook default, e.g. 2026-10_team-East) and
-are listed in reports/index.html. A failed run publishes nothing (the last good page
-stays) and exits with status 1.
+every parameter that differs from the notebook default, e.g. 2026-10_team-East; a
+page in Chinese ends in .zh: 2026-10.zh.html) and are listed in reports/index.html.
+A failed run publishes nothing (the last good page stays) and exits with status 1.
+The report language is --lang, else -p lang=..., else $LEADLAB_LANG / leadlab.toml / en.
 """
 
 
@@ -47,25 +50,29 @@ class ReportCommand(click.Command):
         with formatter.section("NAME"):
             formatter.write_dl([
                 *((n, _title(n)) for n in names),
-                ("all", "every registered report that exists, in order, for --period"),
-                ("list", "show the notebooks and their parameters"),
-                ("reindex", "rebuild reports/index.json and index.html from the published pages"),
-            ] if names else [("(none)", "no notebooks found in notebooks/"), ("list", "show notebooks")])
+                ("all", _("every registered report that exists, in order, for --period")),
+                ("list", _("show the notebooks and their parameters")),
+                ("reindex", _("rebuild reports/index.json and index.html from the published pages")),
+            ] if names else [("(none)", _("no notebooks found in notebooks/")), ("list", _("show notebooks"))])
 
 
 def _title(name: str) -> str:
     from leadlab.reports.registry import get_spec
 
-    return get_spec(name).title
+    return translate(get_spec(name).title)
+
+
+#: Status words of the progress lines (codes → message ids).
+_MARKS = {"ok": N_("ok"), "failed": N_("FAIL"), "skipped": N_("skip")}
 
 
 def _echo_outcome(o, quiet: bool) -> None:
     """One progress line per report: status, label, seconds, page or error (failures also in --quiet)."""
+    mark = f"{translate(_MARKS.get(o.status, o.status)):<4}"
     if o.status == "skipped":
         if not quiet:
-            click.echo(f"  skip  {o.name:<20} {'':<18} {'':>8}  {o.message}")
+            click.echo(f"  {mark}  {o.name:<20} {'':<18} {'':>8}  {o.message}")
         return
-    mark = "ok  " if o.status == "ok" else "FAIL"
     line = f"  {mark}  {o.name:<20} {o.label:<18} {o.seconds:6.1f} s"
     if o.status == "ok":
         if not quiet:
@@ -105,36 +112,41 @@ def report(name: str, params: tuple[str, ...], period: str | None, timeout: int,
         return
     if name == "reindex":
         if params or period or label:
-            raise ConfigError("`report reindex` takes no -p, --period or --label")
+            raise ConfigError(_("`report reindex` takes no -p, --period or --label"))
         from leadlab.reports.publish import reindex
 
         n, skipped = reindex(project_root() / "reports")
-        click.echo(f"{n} published page(s) indexed; index: {index}")
+        click.echo(ngettext("{n} published page indexed; index: {index}", "{n} published pages indexed; index: {index}",
+                            n, n=fmt.number(n), index=index))
         for rel in skipped:
-            click.echo(f"  reports/{rel}: no run facts in the page (older leadlab?); indexed by its path and file time")
+            click.echo("  " + _("reports/{page}: no run facts in the page (older leadlab?); indexed by its path and file time",
+                                page=rel))
         return
     if name == "all":
         if params:
-            raise ConfigError("`report all` takes no -p parameters; use --period (each notebook gets only the parameters it declares)")
+            raise ConfigError(_("`report all` takes no -p parameters; use --period and --lang (each notebook gets only "
+                                "the parameters it declares)"))
         outcomes = run_all(period or "last-month", db=db, timeout=timeout, echo=lambda o: _echo_outcome(o, quiet),
                            progress=progress)
         ran = [o for o in outcomes if o.status != "skipped"]
         failed = [o for o in ran if o.status != "ok"]
-        click.echo(f"{len(ran) - len(failed)} of {len(ran)} reports published; index: {index}")
+        click.echo(ngettext("{done} of {n} report published; index: {index}", "{done} of {n} reports published; index: {index}",
+                            len(ran), done=fmt.number(len(ran) - len(failed)), n=fmt.number(len(ran)), index=index))
         if failed:
-            raise ReportError(f"{len(failed)} report(s) failed: {', '.join(f'{o.name} ({o.label})' for o in failed)}",
-                              details=["see reports/index.html and the executed notebooks in build/reports/",
-                                       "the last good version of each failed report stays published"])
+            raise ReportError(ngettext("{n} report failed: {names}", "{n} reports failed: {names}", len(failed),
+                                       n=fmt.number(len(failed)), names=", ".join(f"{o.name} ({o.label})" for o in failed)),
+                              details=[_("see reports/index.html and the executed notebooks in build/reports/"),
+                                       _("the last good version of each failed report stays published")])
         return
     given = parse_assignments(params)
     if period is not None:
         if "period" in given:
-            raise ConfigError("give the period once: either --period or -p period=...")
+            raise ConfigError(_("give the period once: either --period or -p period=..."))
         given["period"] = period
     rec = run_report(name, given, db=db, label=label, timeout=timeout, from_text=True, progress=progress)
     if not quiet:
-        click.echo(f"  ok    {name:<20} {rec.label:<18} {rec.seconds:6.1f} s  reports/{rec.html}")
-    click.echo(f"index: {index}")
+        click.echo(f"  {translate(_MARKS['ok']):<4}  {name:<20} {rec.label:<18} {rec.seconds:6.1f} s  reports/{rec.html}")
+    click.echo(_("index: {index}", index=index))
 
 
 def _list() -> None:
@@ -143,16 +155,17 @@ def _list() -> None:
 
     catalog = notebook_catalog()
     if not catalog:
-        click.echo("no notebooks in notebooks/")
+        click.echo(_("no notebooks in notebooks/"))
         return
     for name, declared in catalog:
         spec = get_spec(name)
-        tag = "" if is_registered(name) else "  (not in `report all`)"
-        click.echo(f"{name}: {spec.title}{tag}")
+        tag = "" if is_registered(name) else "  " + _("(not in `report all`)")
+        click.echo(f"{name}: {translate(spec.title)}{tag}")
         if spec.description:
-            click.echo(f"    {spec.description}")
+            click.echo(f"    {translate(spec.description)}")
         if not declared:
-            click.echo("    (no parameters)")
+            click.echo("    " + _("(no parameters)"))
         for p in declared.values():
-            click.echo(f"    -p {p.name}=...  {p.type}, default {p.default}" + (f"  — {p.help}" if p.help else ""))
+            click.echo(f"    -p {p.name}=...  " + _("{type}, default {default}", type=p.type, default=p.default)
+                       + (f"  — {p.help}" if p.help else ""))
     sys.stdout.flush()

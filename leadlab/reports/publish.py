@@ -9,6 +9,12 @@ stays in place. Every run (good or failed) is recorded in ``reports/index.json``
 ``reports/index.html`` is regenerated from it after each run. Each page carries its run
 facts in a meta tag, so :func:`reindex` rebuilds both index files from the pages alone.
 
+Languages: a report in English is ``reports/<name>/<label>.html``; in another language
+the label carries the language (``2026-10.zh.html``), so both are published side by side.
+The index page is written in the project language (``$LEADLAB_LANG`` or ``leadlab.toml``,
+:func:`leadlab.i18n.resolve_lang`), shows each report's language and the business time
+zone of its times.
+
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> atomic_write_text(d / "a" / "x.html", "<p>hi</p>")
@@ -33,6 +39,7 @@ from typing import Any
 import pandas as pd
 
 from leadlab.errors import ReportError
+from leadlab.i18n import N_, _, fmt, ngettext, resolve_lang, translate, use_lang
 
 INDEX_JSON = "index.json"
 INDEX_HTML = "index.html"
@@ -56,6 +63,7 @@ class RunRecord:
     notebook: str | None = None  # executed notebook, relative to the project root
     error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    lang: str = "en"  # language of the page ("en" or "zh")
 
     @property
     def ok(self) -> bool:
@@ -188,7 +196,28 @@ def _facts_from_file(page: Path) -> dict[str, Any]:
     report, label = page.parent.name, page.stem
     started = pd.Timestamp(page.stat().st_mtime, unit="s", tz="UTC").isoformat(timespec="seconds")
     return {"report": report, "label": label, "title": f"{get_spec(report).title} — {label}", "parameters": {},
-            "started_at": started, "seconds": 0.0, "leadlab_version": "?"}
+            "started_at": started, "seconds": 0.0, "leadlab_version": "?", "lang": lang_of_label(label)}
+
+
+def lang_suffix(lang: str) -> str:
+    """What the language adds to a run label: nothing for English, ``.zh`` for Chinese.
+
+    >>> lang_suffix("en"), lang_suffix("zh")
+    ('', '.zh')
+    """
+    return "" if lang == "en" else f".{lang}"
+
+
+def lang_of_label(label: str) -> str:
+    """The language a published file name carries (``2026-10.zh`` → ``zh``, else ``en``).
+
+    >>> lang_of_label("2026-10.zh"), lang_of_label("2026-10"), lang_of_label("as-of-2026-11-20")
+    ('zh', 'en', 'en')
+    """
+    from leadlab.i18n import LANGS
+
+    ending = str(label).rsplit(".", 1)[-1] if "." in str(label) else ""
+    return ending if ending in LANGS and ending != "en" else "en"
 
 
 def reindex(reports: Path) -> tuple[int, list[str]]:
@@ -215,7 +244,8 @@ def reindex(reports: Path) -> tuple[int, list[str]]:
             skipped.append(rel)
         rec = {f: facts.get(f) for f in RunRecord.__dataclass_fields__}
         rec.update(status="ok", html=rel, error=None, extra=rec.get("extra") or {},
-                   seconds=float(rec.get("seconds") or 0.0))
+                   seconds=float(rec.get("seconds") or 0.0),
+                   lang=rec.get("lang") if rec.get("lang") in ("en", "zh") else lang_of_label(str(rec.get("label"))))
         runs.append(rec)
     with _locked(reports):
         old = reports / INDEX_JSON
@@ -246,17 +276,23 @@ def safe_label(label: str) -> str:
 
 
 # ---------------------------------------------------------------- index page
-_STATUS = {"ok": ("#009E73", "published"), "failed": ("#D55E00", "failed")}
+#: Status words of the index (codes stored in index.json, words shown).
+_STATUS = {"ok": ("#009E73", N_("published")), "failed": ("#D55E00", N_("failed"))}
+#: Each language named in itself, as language pickers do.
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+#: ``<html lang>`` of a page in each language.
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
 
 
 def _badge(status: str) -> str:
     color, text = _STATUS.get(status, ("#7F7F7F", status))
-    return f"<span class='badge' style='background:{color}'>{html.escape(text)}</span>"
+    return f"<span class='badge' style='background:{color}'>{html.escape(translate(text))}</span>"
 
 
 def _when(iso: str) -> str:
+    """A run time (ISO, UTC) in the business time zone, in the current language."""
     try:
-        return pd.Timestamp(iso).strftime("%Y-%m-%d %H:%M UTC")
+        return fmt.datetime(pd.Timestamp(iso))
     except (ValueError, TypeError):
         return str(iso)
 
@@ -275,24 +311,43 @@ def _sort_key(label: str, run: dict[str, Any]) -> tuple:
 
 def _seconds(v: Any) -> str:
     try:
-        return f"{float(v):.1f}"
+        return _("{seconds} s", seconds=fmt.number(float(v), 1))
     except (TypeError, ValueError):
         return "?"
 
 
 def _params(p: dict[str, Any]) -> str:
+    from leadlab.reports.registry import parameter_name
+
+    p = {k: v for k, v in p.items() if k != "lang"}  # the language has its own column
     if not p:
-        return "<span class='muted'>defaults</span>"
+        return f"<span class='muted'>{html.escape(_('defaults'))}</span>"
     def show(v: Any) -> str:
         return v if isinstance(v, str) else ", ".join(map(str, v)) if isinstance(v, list) else json.dumps(v, default=str)
 
-    return "<br>".join(f"{html.escape(k.replace('_', ' '))}: <b>{html.escape(show(v))}</b>" for k, v in p.items())
+    return "<br>".join(f"{html.escape(parameter_name(k))}: <b>{html.escape(show(v))}</b>" for k, v in p.items())
 
 
-def index_html(runs: list[dict[str, Any]]) -> str:
-    """The report index page: one section per report, newest period first; for each label
-    the latest run with status, parameters, run time, leadlab version; a failed latest run
-    shows its error and links to the last good page, which stays published."""
+def _language(run: dict[str, Any]) -> str:
+    lang = run.get("lang") or lang_of_label(str(run.get("label", "")))
+    return LANGUAGE_NAMES.get(str(lang), str(lang))
+
+
+def index_html(runs: list[dict[str, Any]], lang: str | None = None) -> str:
+    """The report index page in ``lang`` (default: the project language, ``$LEADLAB_LANG`` or
+    ``leadlab.toml``): one section per report, newest period first; for each label the latest
+    run with its language, status, parameters, run time, leadlab version; a failed latest run
+    shows its error and links to the last good page, which stays published.
+
+    >>> page = index_html([], lang="zh")
+    >>> '<html lang="zh-CN">' in page, "还没有运行过任何报告" in page
+    (True, True)
+    """
+    with use_lang(lang or resolve_lang(None)) as lang:
+        return _index_page(runs, lang)
+
+
+def _index_page(runs: list[dict[str, Any]], lang: str) -> str:
     from leadlab.reports.registry import REGISTRY, get_spec
     from leadlab.safehtml import csp_meta
 
@@ -303,6 +358,8 @@ def index_html(runs: list[dict[str, Any]]) -> str:
     latest_all = [sorted(v, key=lambda r: r["started_at"], reverse=True)[0] for d in by_report.values() for v in d.values()]
     failed = [r for r in latest_all if r["status"] != "ok"]
     updated = max((r["started_at"] for r in runs), default="")
+    heads = "".join(f"<th>{html.escape(h)}</th>" for h in (
+        _("report"), _("language"), _("status"), _("parameters"), _("generated"), _("run time"), "leadlab"))
     sections = []
     for name in order:
         spec = get_spec(name)
@@ -316,35 +373,44 @@ def index_html(runs: list[dict[str, Any]]) -> str:
                     if good and _PAGE_HREF.fullmatch(str(good["html"])) else f"<span>{html.escape(label)}</span>")
             note = ""
             if latest["status"] != "ok":
-                note = f"<div class='error'>{html.escape(latest.get('error') or 'failed')}</div>"
-                note += (f"<div class='muted'>The last good report (from {_when(good['started_at'])}) is still shown.</div>"
-                         if good else "<div class='muted'>No good report published yet.</div>")
+                note = f"<div class='error'>{html.escape(latest.get('error') or translate(_STATUS['failed'][1]))}</div>"
+                still = (_("The last good report (from {when}) is still shown.", when=_when(good["started_at"]))
+                         if good else _("No good report published yet."))
+                note += f"<div class='muted'>{html.escape(still)}</div>"
             rows.append(
-                f"<tr class='{html.escape(str(latest['status']))}'><td class='label'>{link}</td><td>{_badge(latest['status'])}{note}</td>"
+                f"<tr class='{html.escape(str(latest['status']))}'><td class='label'>{link}</td>"
+                f"<td>{html.escape(_language(latest))}</td><td>{_badge(latest['status'])}{note}</td>"
                 f"<td>{_params(latest.get('parameters') or {})}</td><td>{html.escape(_when(latest['started_at']))}</td>"
-                f"<td class='num'>{_seconds(latest.get('seconds'))} s</td><td>{html.escape(str(latest.get('leadlab_version', '')))}</td></tr>"
+                f"<td class='num'>{html.escape(_seconds(latest.get('seconds')))}</td>"
+                f"<td>{html.escape(str(latest.get('leadlab_version', '')))}</td></tr>"
             )
         sections.append(
-            f"<section><h2>{html.escape(spec.title)}</h2>"
-            + (f"<p class='muted'>{html.escape(spec.description)}</p>" if spec.description else "")
-            + "<table><colgroup><col style='width:18%'><col style='width:24%'><col style='width:22%'>"
-              "<col style='width:16%'><col style='width:9%'><col style='width:11%'></colgroup>"
-              "<thead><tr><th>report</th><th>status</th><th>parameters</th><th>generated</th>"
-              "<th>run time</th><th>leadlab</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>"
+            f"<section><h2>{html.escape(translate(spec.title))}</h2>"
+            + (f"<p class='muted'>{html.escape(translate(spec.description))}</p>" if spec.description else "")
+            + "<table><colgroup><col style='width:16%'><col style='width:8%'><col style='width:22%'>"
+              "<col style='width:21%'><col style='width:15%'><col style='width:8%'><col style='width:10%'></colgroup>"
+              f"<thead><tr>{heads}</tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>"
         )
     if not runs:
-        banner = "<p class='muted'>No report has run yet. Run <code>leadlab report all --period last-month</code>.</p>"
+        banner = ("<p class='muted'>" + html.escape(_("No report has run yet. Run {command}.", command="\0"))
+                  .replace("\0", "<code>leadlab report all --period last-month</code>") + "</p>")
     elif failed:
-        banner = (f"<p class='banner bad'>{len(failed)} report(s) failed in their latest run: "
-                  + ", ".join(html.escape(f"{get_spec(r['report']).title} {r['label']}") for r in failed)
-                  + ". Earlier good versions stay published.</p>")
+        names = ", ".join(f"{translate(get_spec(r['report']).title)} {r['label']}" for r in failed)
+        banner = ("<p class='banner bad'>" + html.escape(ngettext(
+            "{n} report failed in its latest run: {names}. Earlier good versions stay published.",
+            "{n} reports failed in their latest run: {names}. Earlier good versions stay published.",
+            len(failed), n=fmt.number(len(failed)), names=names)) + "</p>")
     else:
-        banner = "<p class='banner good'>All reports ran successfully in their latest run.</p>"
+        banner = f"<p class='banner good'>{html.escape(_('All reports ran successfully in their latest run.'))}</p>"
+    title = _("leadlab reports")
+    intro = _("Every published report, newest first. Click a report to open it. Updated {when}.",
+              when=_when(updated) if updated else _("never"))
+    zone = _("Times are in the business time zone: {zone}.", zone=fmt.tz_label())
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">{csp_meta()}<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>leadlab reports</title>
+<html lang="{HTML_LANG.get(lang, lang)}"><head><meta charset="utf-8">{csp_meta()}<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
 <style>
-body {{ font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }}
+body {{ font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }}
 h1 {{ margin-bottom: 0.1em; }} h2 {{ margin: 1.6em 0 0.2em; border-bottom: 2px solid #0072B2; padding-bottom: 2px; }}
 table {{ border-collapse: collapse; width: 100%; margin-top: 0.5em; table-layout: fixed; }}
 th, td {{ text-align: left; padding: 6px 10px; border-bottom: 1px solid #e6e6e6; vertical-align: top; font-size: 0.95em; }}
@@ -355,13 +421,13 @@ td.label a {{ font-weight: 600; font-size: 1.05em; }} tr.failed td.label {{ colo
 .muted {{ color: #777; font-size: 0.9em; }} code {{ background: #f3f3f3; padding: 0 3px; border-radius: 2px; }}
 .banner {{ padding: 8px 12px; border-radius: 4px; }} .banner.bad {{ background: #fdecea; color: #8a1f11; }} .banner.good {{ background: #e8f6f0; color: #0b5d43; }}
 </style></head><body>
-<h1>leadlab reports</h1>
-<p class="muted">Every published report, newest first. Click a report to open it. Updated {html.escape(_when(updated)) if updated else "never"}.</p>
+<h1>{html.escape(title)}</h1>
+<p class="muted">{html.escape(intro)} {html.escape(zone)}</p>
 {banner}
 {''.join(sections)}
 </body></html>
 """
 
 
-__all__ = ["SAFE_NAME", "RunRecord", "atomic_write_text", "index_html", "load_index", "page_path", "publish", "record_run",
-           "reindex", "safe_label"]
+__all__ = ["HTML_LANG", "LANGUAGE_NAMES", "SAFE_NAME", "RunRecord", "atomic_write_text", "index_html", "lang_of_label",
+           "lang_suffix", "load_index", "page_path", "publish", "record_run", "reindex", "safe_label"]

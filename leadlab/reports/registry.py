@@ -12,12 +12,22 @@ Notebooks missing from ``notebooks/`` are skipped with a note; notebooks in
 'KPI report'
 >>> get_spec("my_adhoc_notebook").title
 'My adhoc notebook'
+
+Titles, descriptions and parameter names are English message ids, shown translated
+(:func:`leadlab.i18n.translate`):
+
+>>> from leadlab.i18n import translate, use_lang
+>>> with use_lang("zh"):
+...     translate(get_spec("kpi_report").title), parameter_name("team"), parameter_name("my_param")
+('KPI 报告', '团队', 'my param')
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from leadlab.i18n import N_, translate
 
 #: The period the CI tests use: a complete month inside every synthetic store (data ends 2026-11-20).
 CI_PERIOD = "2026-10"
@@ -47,29 +57,29 @@ class ReportSpec:
 
 REGISTRY: tuple[ReportSpec, ...] = (
     ReportSpec(
-        "data_overview", "Data overview",
-        "What is in the store, whether it is sound, and the funnel and call volume of the period.",
+        "data_overview", N_("Data overview"),
+        N_("What is in the store, whether it is sound, and the funnel and call volume of the period."),
         ci_parameters={"period": CI_PERIOD},
     ),
     ReportSpec(
-        "kpi_report", "KPI report",
-        "Funnel KPIs against targets, pacing, team and rep scorecards for the period.",
+        "kpi_report", N_("KPI report"),
+        N_("Funnel KPIs against targets, pacing, team and rep scorecards for the period."),
         ci_parameters={"period": CI_PERIOD},
     ),
     ReportSpec(
-        "experiment_report", "Experiment report",
-        "Result of one call-script A/B test: effect per metric with confidence intervals and a verdict.",
+        "experiment_report", N_("Experiment report"),
+        N_("Result of one call-script A/B test: effect per metric with confidence intervals and a verdict."),
         label_param="experiment_id", all_mode="per_experiment",
         ci_parameters={"experiment_id": CI_EXPERIMENT},
     ),
     ReportSpec(
-        "scorer_training", "Lead scorer training",
-        "Training and validation of the lead-quality scorer: discrimination, calibration, lift.",
+        "scorer_training", N_("Lead scorer training"),
+        N_("Training and validation of the lead-quality scorer: discrimination, calibration, lift."),
         label_param=None, all_mode="defaults",
     ),
     ReportSpec(
-        "scorer_monitoring", "Lead scorer monitoring",
-        "How the deployed lead scorer performs and drifts in the period.",
+        "scorer_monitoring", N_("Lead scorer monitoring"),
+        N_("How the deployed lead scorer performs and drifts in the period."),
         ci_parameters={"period": CI_PERIOD},
     ),
 )
@@ -80,6 +90,27 @@ _BY_NAME = {s.name: s for s in REGISTRY}
 PATH_PARAMETERS: dict[str, str] = {"model_path": "data/models", "targets_path": "data", "data_source": "data"}
 #: Values of a path parameter that are keywords, not files.
 PATH_KEYWORDS: dict[str, frozenset[str]] = {"data_source": frozenset({"store"})}
+
+
+#: How the report header and the index name the notebooks' parameters (others: name with spaces).
+PARAMETER_NAMES: dict[str, str] = {
+    "period": N_("period"),
+    "team": N_("team"),
+    "compare_to": N_("compare to"),
+    "targets_path": N_("targets file"),
+    "weights": N_("scorecard weights"),
+    "experiment_id": N_("experiment"),
+    "metrics": N_("metrics"),
+    "alpha": N_("significance level"),
+    "as_of": N_("as of"),
+    "model_path": N_("model file"),
+    "lang": N_("language"),
+}
+
+
+def parameter_name(name: str) -> str:
+    """A parameter's name for readers, in the current language."""
+    return translate(PARAMETER_NAMES[name]) if name in PARAMETER_NAMES else name.replace("_", " ")
 
 
 def get_spec(name: str) -> ReportSpec:
@@ -94,4 +125,5 @@ def is_registered(name: str) -> bool:
     return name in _BY_NAME
 
 
-__all__ = ["CI_EXPERIMENT", "CI_PERIOD", "PATH_KEYWORDS", "PATH_PARAMETERS", "REGISTRY", "ReportSpec", "get_spec", "is_registered"]
+__all__ = ["CI_EXPERIMENT", "CI_PERIOD", "PARAMETER_NAMES", "PATH_KEYWORDS", "PATH_PARAMETERS", "REGISTRY", "ReportSpec",
+           "get_spec", "is_registered", "parameter_name"]

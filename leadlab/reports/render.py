@@ -14,6 +14,10 @@ the pages need none; and the page carries a Content-Security-Policy allowing no 
 are stored in a ``<meta name="leadlab-run">`` tag so the index can be rebuilt from the
 pages (``leadlab report reindex``).
 
+The page is written in the current language (:func:`leadlab.i18n.get_lang`; the runner
+renders inside ``use_lang(<report language>)``): ``<html lang="zh-CN">``, the back link,
+the figures' alt texts; the header facts come translated from the runner.
+
 >>> import nbformat
 >>> nb = nbformat.v4.new_notebook()
 >>> nb.cells = [nbformat.v4.new_markdown_cell("# Hello <script>alert(1)</script>")]
@@ -33,6 +37,7 @@ from typing import Any
 
 import nbformat
 
+from leadlab.i18n import _, get_lang
 from leadlab.safehtml import csp_meta
 
 DROP_TAGS = {"parameters", "injected-parameters"}
@@ -75,7 +80,7 @@ def figure_captions(nb: nbformat.NotebookNode) -> list[str]:
     """An alt text for every image output, in order: the latest heading above it (markdown
     cell or displayed Markdown), so screen readers say which chart it is."""
     out: list[str] = []
-    heading = "Figure"
+    heading = _("Figure")
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             found = _HEADING.findall(cell.source)
@@ -87,7 +92,7 @@ def figure_captions(nb: nbformat.NotebookNode) -> list[str]:
                 found = _HEADING.findall(md if isinstance(md, str) else "".join(md))
                 heading = found[-1] if found else heading
             if "image/png" in o.get("data", {}):
-                out.append(f"Chart: {_plain(heading)}")
+                out.append(_("Chart: {heading}", heading=_plain(heading)))
     return out
 
 
@@ -95,7 +100,7 @@ def header_cell(meta: dict[str, str], index_href: str | None = "../index.html") 
     """A code cell (input hidden) whose HTML output is a back link to the report index and
     a grey line of run facts (escaped: parameter values are data)."""
     facts = " · ".join(f"{html.escape(k)}: <b>{html.escape(str(v))}</b>" for k, v in meta.items() if v not in (None, ""))
-    link = f"<a href='{html.escape(index_href, quote=True)}'>← all reports</a>" if index_href else ""
+    link = f"<a href='{html.escape(index_href, quote=True)}'>{html.escape(_('← all reports'))}</a>" if index_href else ""
     sep = " &nbsp;|&nbsp; " if link and facts else ""
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": (
@@ -129,6 +134,18 @@ def _safe_exporter(**kw: Any):
 RUN_META = "leadlab-run"
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>\s*", re.S | re.I)
 _RUN_META = re.compile(r'<meta name="leadlab-run" content="([^"]*)"\s*/?>')
+_HTML_TAG = re.compile(r"<html\b[^>]*>", re.I)
+
+
+def set_html_lang(page: str, lang: str) -> str:
+    """``page`` whose ``<html>`` tag says ``lang`` (``zh`` → ``zh-CN``; nbconvert accepts only ISO 639-1).
+
+    >>> set_html_lang('<!DOCTYPE html><html lang="en"><head>', "zh")
+    '<!DOCTYPE html><html lang="zh-CN"><head>'
+    """
+    from leadlab.reports.publish import HTML_LANG
+
+    return _HTML_TAG.sub(f'<html lang="{HTML_LANG.get(lang, "en")}">', page, count=1)
 
 
 def run_meta_tag(facts: dict[str, Any]) -> str:
@@ -181,8 +198,8 @@ def render_html(nb: "nbformat.NotebookNode | str | Path", *, title: str, meta: d
     for alt in figure_captions(nb):
         body = body.replace(_DEFAULT_ALT, f'alt="{html.escape(alt, quote=True)}"', 1)
     body = re.sub(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", "", body, flags=re.S)
-    return secure_page(body, run_facts)
+    return secure_page(set_html_lang(body, get_lang()), run_facts)
 
 
 __all__ = ["RUN_META", "clean_notebook", "figure_captions", "header_cell", "read_run_meta", "render_html",
-           "run_meta_tag", "secure_page"]
+           "run_meta_tag", "secure_page", "set_html_lang"]

@@ -5,11 +5,14 @@ One run = :func:`run_report`:
 1. parameters are checked against the notebook's ``parameters`` cell (unknown name, wrong
    type or credential-looking → ConfigError before anything runs);
 2. a relative ``period`` (``last-month``) is resolved against the store's latest activity
-   and passed as a concrete label (``2026-10``), which also names the published file;
+   and passed as a concrete label (``2026-10``), which also names the published file; the
+   language too is made concrete: the ``lang`` parameter, else the current language
+   (``--lang``, ``$LEADLAB_LANG``, ``leadlab.toml``, English); a page in another language
+   than English carries it in its name (``2026-10.zh.html``);
 3. papermill executes the notebook into ``build/reports/<name>/<label>.ipynb`` with a
    per-cell timeout, in a kernel whose cwd is the project root and whose environment has
-   ``LEADLAB_HOME`` (and ``LEADLAB_DB`` when ``db`` is given) — the connection never
-   travels as a parameter;
+   ``LEADLAB_HOME``, ``LEADLAB_LANG`` (and ``LEADLAB_DB`` when ``db`` is given) — the
+   connection never travels as a parameter;
 4. the executed notebook is rendered to HTML without code and published atomically to
    ``reports/<name>/<label>.html``; a failure publishes nothing and keeps the last good page;
 5. the run (ok or failed, with its error) is recorded in ``reports/index.json`` and
@@ -35,9 +38,10 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from leadlab.errors import ConfigError, LeadlabError, ReportError, StoreError
+from leadlab.i18n import _, fmt, get_lang, resolve_lang, translate, use_lang
 from leadlab.reports.params import SECRET_NAME, Param, check_parameters, declared_parameters
-from leadlab.reports.publish import SAFE_NAME, RunRecord, load_index, publish, record_run, safe_label
-from leadlab.reports.registry import PATH_KEYWORDS, PATH_PARAMETERS, REGISTRY, ReportSpec, get_spec
+from leadlab.reports.publish import SAFE_NAME, RunRecord, lang_suffix, load_index, publish, record_run, safe_label
+from leadlab.reports.registry import PATH_KEYWORDS, PATH_PARAMETERS, REGISTRY, ReportSpec, get_spec, parameter_name
 
 DEFAULT_TIMEOUT = 600
 KERNEL = "python3"
@@ -122,8 +126,8 @@ def run_label(spec: ReportSpec, declared: dict[str, Param], params: dict[str, An
         slug, ok = _slug(base)
         parts.append(slug)
         lossless &= ok
-    extras = {k: v for k, v in sorted(params.items())
-              if k != base_param and (k == "period" or v != declared[k].default_value)}
+    extras = {k: v for k, v in sorted(params.items())  # the language is the file's suffix (plan_run)
+              if k != base_param and k != "lang" and (k == "period" or v != declared[k].default_value)}
     for k, v in extras.items():
         slug, ok = _slug(v)
         parts.append(f"{k}-{slug}")
@@ -157,10 +161,12 @@ def absolute_db(url: str | None) -> str | None:
 
 
 @contextlib.contextmanager
-def kernel_environment(root: Path, db: str | None) -> Iterator[None]:
-    """Set ``LEADLAB_HOME`` (and ``LEADLAB_DB``) for the kernel, restore afterwards."""
-    saved = {k: os.environ.get(k) for k in ("LEADLAB_HOME", "LEADLAB_DB")}
+def kernel_environment(root: Path, db: str | None, lang: str | None = None) -> Iterator[None]:
+    """Set ``LEADLAB_HOME`` (``LEADLAB_LANG``, ``LEADLAB_DB``) for the kernel, restore afterwards."""
+    saved = {k: os.environ.get(k) for k in ("LEADLAB_HOME", "LEADLAB_DB", "LEADLAB_LANG")}
     os.environ["LEADLAB_HOME"] = str(root)
+    if lang:
+        os.environ["LEADLAB_LANG"] = lang
     db = absolute_db(db or os.environ.get("LEADLAB_DB"))
     if db:
         os.environ["LEADLAB_DB"] = db
@@ -203,7 +209,7 @@ def scrub(text: str, secrets: list[str]) -> str:
 # ---------------------------------------------------------------- planning
 @dataclass
 class PlannedRun:
-    """A checked, ready-to-run report: notebook, final parameters, label, page title."""
+    """A checked, ready-to-run report: notebook, final parameters, label, page title, language."""
 
     name: str
     path: Path
@@ -211,6 +217,70 @@ class PlannedRun:
     label: str
     title: str
     declared: dict[str, Param] = field(default_factory=dict)
+    lang: str = "en"
+
+
+def run_language(params: dict[str, Any], declared: dict[str, Param], lang: str | None = None) -> str:
+    """The language of a run: the ``lang`` parameter when given (``""``: not given), else
+    ``lang``, else the current language; ConfigError naming the parameter when unsupported.
+    A notebook declaring ``lang`` gets the concrete value as its parameter.
+
+    >>> d = {"lang": Param("lang", "str", '""', "")}
+    >>> p = {"lang": "zh-CN"}
+    >>> run_language(p, d), p
+    ('zh', {'lang': 'zh'})
+    >>> run_language({"lang": "fr"}, d)
+    Traceback (most recent call last):
+    ...
+    leadlab.errors.ConfigError: parameter lang: 'fr' is not a supported language; use en or zh (also en_US, zh_CN, zh-CN, zh-Hans)
+    """
+    given = params.get("lang")
+    if given not in (None, ""):
+        chosen = resolve_lang(str(given), source="parameter lang")
+    else:
+        chosen = resolve_lang(lang, source="option --lang") if lang else get_lang()
+    if "lang" in declared:
+        params["lang"] = chosen
+    return chosen
+
+
+def page_title(spec: ReportSpec, label: str, params: dict[str, Any], lang: str) -> str:
+    """The page title in ``lang``: the report's title, then the period in words (or the label).
+
+    >>> spec = get_spec("kpi_report")
+    >>> page_title(spec, "2026-10", {"period": "2026-10"}, "zh"), page_title(spec, "2026-10_team-East", {"period": "2026-10"}, "en")
+    ('KPI 报告 — 2026年10月', 'KPI report — October 2026 (team-East)')
+    """
+    core = label[: -len(lang_suffix(lang))] if lang_suffix(lang) and label.endswith(lang_suffix(lang)) else label
+    with use_lang(lang):
+        period = params.get("period")
+        shown = core
+        if isinstance(period, str) and core.startswith(period):
+            try:
+                rest = core[len(period):].lstrip("_")
+                shown = fmt.period_label(period) + (f" ({rest})" if rest else "")
+            except ConfigError:
+                shown = core
+        return _("{report} — {label}", report=translate(spec.title), label=shown)
+
+
+def header_facts(run: "PlannedRun", started: pd.Timestamp, version: str) -> dict[str, str]:
+    """The grey header line of a page, in the run's language: parameters (period in words),
+    generation time and the business time zone it is given in, leadlab version."""
+    with use_lang(run.lang):
+        meta: dict[str, str] = {}
+        for k, v in run.parameters.items():
+            if k == "lang":
+                continue
+            shown = ", ".join(map(str, v)) if isinstance(v, list) else v
+            if k == "period" and isinstance(v, str):
+                with contextlib.suppress(ConfigError):
+                    shown = fmt.period_label(v)
+            meta[parameter_name(k)] = shown
+        meta[_("generated")] = fmt.datetime(started)
+        meta[_("time zone")] = fmt.tz_label(started)
+        meta["leadlab"] = version
+        return meta
 
 
 def effective_db(db: str | None, root: Path) -> str:
@@ -243,14 +313,19 @@ def _store_as_of(db: str | None) -> pd.Timestamp | None:
 
 def plan_run(name: str, parameters: dict[str, Any] | None = None, *, root: str | Path | None = None,
              db: str | None = None, label: str | None = None, from_text: bool = False,
-             as_of: pd.Timestamp | None = None) -> PlannedRun:
-    """Check ``parameters`` for notebook ``name`` and work out label and title (no execution)."""
+             as_of: pd.Timestamp | None = None, lang: str | None = None) -> PlannedRun:
+    """Check ``parameters`` for notebook ``name`` and work out label, title and language
+    (no execution). ``lang`` is the language when the ``lang`` parameter is not given."""
     from leadlab.periods import parse_period
 
     path = notebook_path(name, root)
     declared = declared_parameters(path)
     params = check_parameters(path, dict(parameters or {}), from_text=from_text, declared=declared)
     confine_paths(params, declared, _root(root), name)
+    try:
+        run_lang = run_language(params, declared, lang)
+    except ConfigError as exc:
+        raise ConfigError(f"report {name}: {exc.message}") from None
     spec: ReportSpec = get_spec(name)
     period = None
     if "period" in declared:
@@ -276,7 +351,9 @@ def plan_run(name: str, parameters: dict[str, Any] | None = None, *, root: str |
             base = f"as-of-{(as_of if as_of is not None else pd.Timestamp.now()):%Y-%m-%d}"
         label = run_label(spec, declared, params, base)
     label = safe_label(label)
-    return PlannedRun(name, path, params, label, f"{spec.title} — {label}", declared)
+    if lang_suffix(run_lang) and not label.endswith(lang_suffix(run_lang)):
+        label += lang_suffix(run_lang)  # both languages side by side: 2026-10.html, 2026-10.zh.html
+    return PlannedRun(name, path, params, label, page_title(spec, label, params, run_lang), declared, run_lang)
 
 
 # ---------------------------------------------------------------- running
@@ -338,12 +415,12 @@ def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None =
     t0 = time.perf_counter()
     rec = RunRecord(report=run.name, label=run.label, title=run.title, parameters=run.parameters, status="ok",
                     started_at=started.isoformat(timespec="seconds"), seconds=0.0, leadlab_version=__version__,
-                    notebook=str(out.relative_to(root)))
+                    notebook=str(out.relative_to(root)), lang=run.lang)
     secrets = secrets_in_environment(db)
     if record:
         check_index(root)  # a corrupt index fails now, before the page could be replaced
     try:
-        with kernel_environment(root, db):
+        with kernel_environment(root, db, run.lang):
             pm.execute_notebook(
                 str(run.path), str(out), parameters=run.parameters, kernel_name=KERNEL, language="python",
                 progress_bar=progress, log_output=False, cwd=str(root), execution_timeout=timeout, start_timeout=120,
@@ -351,13 +428,12 @@ def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None =
             )
         _scrub_notebook(out, secrets)
         nb = nbformat.read(str(out), as_version=4)
-        meta = {k.replace("_", " "): (", ".join(map(str, v)) if isinstance(v, list) else v)
-                for k, v in run.parameters.items()}
-        meta["generated"] = started.strftime("%Y-%m-%d %H:%M UTC")
-        meta["leadlab"] = __version__
+        meta = header_facts(run, started, __version__)
         rec.seconds = round(time.perf_counter() - t0, 2)
         facts = {k: v for k, v in asdict(rec).items() if k not in ("status", "error", "html", "notebook")}
-        page = scrub(render_html(nb, title=run.title, meta=meta, index_href="../index.html", run_facts=facts), secrets)
+        with use_lang(run.lang):
+            page = render_html(nb, title=run.title, meta=meta, index_href="../index.html", run_facts=facts)
+        page = scrub(page, secrets)
         publish(reports, rec, page)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, never published
         _scrub_notebook(out, secrets)
@@ -375,16 +451,18 @@ def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None =
 
 def run_report(name: str, parameters: dict[str, Any] | None = None, *, root: str | Path | None = None,
                db: str | None = None, label: str | None = None, timeout: int = DEFAULT_TIMEOUT,
-               from_text: bool = False, raise_on_error: bool = True, progress: bool = False) -> RunRecord:
-    """Run one report end to end (see the module docstring).
+               from_text: bool = False, raise_on_error: bool = True, progress: bool = False,
+               lang: str | None = None) -> RunRecord:
+    """Run one report end to end (see the module docstring); ``lang`` (``"en"``/``"zh"``) is
+    the report language unless the ``lang`` parameter says otherwise (default: current language).
 
     Raises ConfigError for bad parameters (nothing runs) and, when ``raise_on_error``,
     ReportError when the notebook failed (the failure is recorded in the index first).
 
     Example: ``run_report("data_overview", {"period": "2026-10"})`` publishes
-    ``reports/data_overview/2026-10.html``.
+    ``reports/data_overview/2026-10.html``; with ``lang="zh"``, ``reports/data_overview/2026-10.zh.html``.
     """
-    run = plan_run(name, parameters, root=root, db=db, label=label, from_text=from_text)
+    run = plan_run(name, parameters, root=root, db=db, label=label, from_text=from_text, lang=lang)
     check_index(_root(root))
     rec = execute(run, root=root, db=db, timeout=timeout, progress=progress)
     if raise_on_error and not rec.ok:
@@ -429,14 +507,16 @@ def experiment_ids(db: str | None = None) -> list[str]:
 
 def run_all(period: str = "last-month", *, root: str | Path | None = None, db: str | None = None,
             timeout: int = DEFAULT_TIMEOUT, echo: Callable[[Outcome], None] | None = None,
-            progress: bool = False) -> list[Outcome]:
+            progress: bool = False, lang: str | None = None) -> list[Outcome]:
     """Run every registered notebook that exists, in registry order (see
-    :mod:`leadlab.reports.registry`), with ``period`` resolved once. Never raises for a
-    failing notebook: each outcome says ok / failed / skipped."""
+    :mod:`leadlab.reports.registry`), with ``period`` resolved once, in ``lang`` (default:
+    the current language). Never raises for a failing notebook: each outcome says ok /
+    failed / skipped."""
     from leadlab.periods import parse_period
 
     root = _root(root)
     check_index(root)
+    lang = resolve_lang(lang, source="option --lang") if lang else get_lang()
     relative = str(period).strip().lower().startswith(("last-", "yesterday"))
     store = effective_db(db, root)
     as_of = _store_as_of(store) if relative else None
@@ -474,7 +554,7 @@ def run_all(period: str = "last-month", *, root: str | Path | None = None, db: s
         for params in sets:
             params = {k: v for k, v in params.items() if k in declared}
             try:
-                run = plan_run(spec.name, params, root=root, db=db, as_of=as_of)
+                run = plan_run(spec.name, params, root=root, db=db, as_of=as_of, lang=lang)
             except LeadlabError as exc:
                 emit(Outcome(spec.name, str(params), "failed", message=exc.message))
                 continue
@@ -488,6 +568,7 @@ def notebook_catalog(root: str | Path | None = None) -> list[tuple[str, dict[str
     return [(name, declared_parameters(notebook_path(name, root))) for name in available_notebooks(root)]
 
 
-__all__ = ["DEFAULT_TIMEOUT", "absolute_db", "check_index", "confine_paths", "run_label", "effective_db", "Outcome", "PlannedRun", "available_notebooks", "execute", "experiment_ids",
-           "kernel_environment", "notebook_catalog", "notebook_path", "plan_run", "run_all", "run_report",
+__all__ = ["DEFAULT_TIMEOUT", "absolute_db", "check_index", "confine_paths", "run_label", "effective_db", "Outcome",
+           "PlannedRun", "available_notebooks", "execute", "experiment_ids", "header_facts", "kernel_environment",
+           "notebook_catalog", "notebook_path", "page_title", "plan_run", "run_all", "run_language", "run_report",
            "scrub", "secrets_in_environment"]
