@@ -101,8 +101,9 @@ class PoolResult(KpiResult):
     def _repr_html_(self) -> str:
         from leadlab.safehtml import text
 
+        heading = text(_("Completeness of key fields"))
         return (super()._repr_html_() + html_table(self.health_frame())
-                + f"<h4>{text(_('Completeness of key fields'))}</h4>" + html_table(self.completeness_frame()))
+                + f"<h4>{heading}</h4>" + html_table(self.completeness_frame()))
 
     def _plot(self, ax):
         from leadlab import plots

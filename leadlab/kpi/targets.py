@@ -241,7 +241,8 @@ class TargetsResult(KpiResult):
         notes = "".join(f"<p class='leadlab-note'>{text(n)}</p>" for n in self.notes())
         alerts = "".join(f"<li>{text(a)}</li>" for a in self.alerts())
         verdict = f"<p><b>{text(self.verdict())}</b></p>"
-        block = f"<p><b>{text(_('Alerts'))}</b></p><ul>{alerts}</ul>" if alerts else ""
+        heading = text(_("Alerts"))
+        block = f"<p><b>{heading}</b></p><ul>{alerts}</ul>" if alerts else ""
         return f"<div class='leadlab-result'><h4>{text(self.title())}</h4>{verdict}{sty.to_html()}{block}{notes}</div>"
 
     def summary(self) -> str:
