@@ -14,6 +14,7 @@ import pytest
 
 from leadlab.cli import main
 from leadlab.reports.runner import run_report
+from leadlab.scoring.text import kind_label
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -53,7 +54,7 @@ def env(monkeypatch):
 @pytest.mark.slow
 def test_training_report_describes_the_saved_model_and_writes_nothing(trained, env):
     root, db, models, before, card = trained
-    assert set(before) == {"lead_scorer.skops", "lead_scorer.card.json", "lead_scorer.card.md"}
+    assert set(before) == {"lead_scorer.skops", "lead_scorer.card.json", "lead_scorer.card.md", "lead_scorer.card.zh.md"}
     rec = run_report("scorer_training", {}, root=root, db=db, timeout=600, raise_on_error=False)
     assert rec.ok, rec.error
     assert digest(models) == before  # read, never written
@@ -61,7 +62,7 @@ def test_training_report_describes_the_saved_model_and_writes_nothing(trained, e
     assert card["model_version"] in text
     assert "chosen automatically" in text and "validation ROC AUC" in text
     for kind, v in card["model_choice"]["candidates"].items():
-        assert f"{kind} {v['roc_auc']:.3f}" in text
+        assert f"{kind_label(kind)} {v['roc_auc']:.3f}" in text
     assert "fit for use" in text and f"{card['metrics']['roc_auc']:.3f}" in text
 
 
@@ -87,3 +88,18 @@ def test_training_report_without_a_model_says_so_and_creates_none(small_store, t
     assert "leadlab score train" in text
     assert "not done" in text  # the readiness table
     assert not (root / "data" / "models").exists()
+
+
+@pytest.mark.slow
+def test_training_report_in_chinese(trained, env):
+    """`-p lang=zh`: headings, verdict and tables in Chinese, the same numbers, the model untouched."""
+    root, db, models, before, card = trained
+    rec = run_report("scorer_training", {"lang": "zh"}, root=root, db=db, timeout=600, raise_on_error=False)
+    assert rec.ok, rec.error
+    text = page_text(root, rec)
+    for term in ("线索评分模型训练", "模型是如何选出的", "核心指标", "前10%线索提升度", "十分位表", "自动选出", "已保存的模型"):
+        assert term in text, term
+    assert f"{card['metrics']['roc_auc']:.3f}" in text and card["model_version"] in text
+    for english in ("How the model was chosen", "Headline numbers", "Calling the top 10%", "chosen automatically"):
+        assert english not in text
+    assert digest(models) == before
