@@ -8,7 +8,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -16,6 +15,7 @@ from leadlab.errors import ConfigError
 from leadlab.i18n import translate, use_lang
 from leadlab.vocabulary import (ALIASES, EXPERIMENT_RENAMES, FAMILIES, FUNNEL, METRICS, SCORECARD_RATES, STAGES,
                                 UNITS, canonical_id, metric, stages)
+from leadlab.vocabulary.render import uses
 from leadlab.vocabulary.entry import TESTS
 from leadlab.vocabulary.measures import KPI_MEASURES, UNIT_MEASURES
 
@@ -144,6 +144,7 @@ def test_lookup_errors_and_aliases():
     for old, new in EXPERIMENT_RENAMES.items():
         assert METRICS[new].per_unit is not None and METRICS[new].kpi is None
     assert len(set(METRICS)) == len(METRICS) == 41
+    assert all("scorecard" in uses(METRICS[r]) for r in SCORECARD_RATES)
 
 
 # ---------------------------------------------------------------- no number changed
