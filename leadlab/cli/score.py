@@ -271,7 +271,9 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_
     if out:
         from leadlab.tabular import write_table
 
-        write_table(call_list_display(lst), out, option="--out", sheet="call_list")
+        # the file keeps the column ids and raw numbers (dialer imports and spreadsheets sort them);
+        # what is printed for people below has headers in the current language
+        write_table(lst, out, option="--out", sheet="call_list")
         click.echo(text.cli_wrote(len(lst), lst.rep_id.nunique(), str(out)))
     elif lst.empty:
         click.echo(text.cli_nothing_to_call(max_attempts))
