@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import doctest
+import os
 import subprocess
 import sys
 
@@ -10,15 +10,9 @@ import pandas as pd
 import pytest
 
 import leadlab
-from leadlab import errors, paths, periods, schema, store
+from leadlab import schema, store
 from leadlab.errors import ConfigError, StoreError
 from leadlab.periods import parse_period
-
-
-@pytest.mark.parametrize("module", [errors, paths, periods, schema, store])
-def test_doctests(module):
-    result = doctest.testmod(module)
-    assert result.failed == 0
 
 
 @pytest.mark.parametrize(
@@ -143,3 +137,44 @@ def test_cli_unknown_command_is_one_clear_line():
     out = _cli("no-such-command")
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
+
+
+def test_public_api_resolves_and_import_stays_light():
+    """Every public name of ``import leadlab`` exists, and importing the package loads no heavy library."""
+    for name in leadlab.__all__:
+        assert getattr(leadlab, name) is not None, name
+    assert {"connect", "analyze", "kpi_table", "LeadScorer", "train_scorer", "run_report", "synthesize",
+            "ingest_file", "use_lang", "set_lang"} <= set(leadlab.__all__)
+    code = "import sys, leadlab; print(sorted(m for m in ('ibis', 'pandas', 'duckdb', 'babel', 'matplotlib') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    with pytest.raises(AttributeError):
+        leadlab.no_such_name  # noqa: B018
+
+
+def test_subpackages_expose_their_public_names():
+    import importlib
+
+    for pkg in ("leadlab.experiments", "leadlab.kpi", "leadlab.scoring", "leadlab.reports", "leadlab.i18n",
+                "leadlab.ingest", "leadlab.synth", "leadlab.vocabulary"):
+        mod = importlib.import_module(pkg)
+        missing = [n for n in getattr(mod, "__all__", []) if not hasattr(mod, n)]
+        assert mod.__all__ and not missing, (pkg, missing)
+
+
+def test_cli_language_option_everywhere_and_error_prefix(tmp_path):
+    env = {**os.environ, "LEADLAB_HOME": str(tmp_path)}
+    env.pop("LEADLAB_LANG", None)
+    zh = _cli("--lang", "zh", "no-such-command", env=env)
+    assert zh.returncode == 2 and zh.stderr.startswith("错误：") and "no-such-command" in zh.stderr
+    sub = _cli("kpi", "--lang", "zh", "--no-such-option", env=env)
+    assert sub.returncode == 2 and sub.stderr.startswith("错误：没有选项 '--no-such-option'"), sub.stderr
+    en = _cli("kpi", "--no-such-option", env=env)
+    assert en.stderr.startswith("error: No such option '--no-such-option'"), en.stderr
+    env_zh = _cli("no-such-command", env={**env, "LEADLAB_LANG": "zh"})
+    assert env_zh.stderr.startswith("错误：")
+    bad = _cli("--lang", "fr", "kpi", env=env)
+    assert bad.returncode != 0 and "option --lang: 'fr' is not a supported language" in bad.stderr
+    assert "Traceback" not in bad.stderr + zh.stderr + sub.stderr
+    help_zh = _cli("--lang", "zh", "--help", env=env)
+    assert "命令" in help_zh.stdout and "用法" in help_zh.stdout and "--lang" in help_zh.stdout

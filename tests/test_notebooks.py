@@ -1,9 +1,14 @@
 """Every notebook in notebooks/ runs through the report runner against the small synthetic
 store with its CI parameters (from the registry), and renders to a real page.
 
+This is the one place ``make test`` executes the repository's notebooks (nbval ran them a
+second time until issue 10): the runner path checks more than nbval did — parameters,
+rendering without code, publishing, the index — and uses the session's small store.
+
 New notebooks are picked up automatically; registered ones run in registry order (so
 scorer_training writes the model that scorer_monitoring reads), unregistered ones after,
-with their defaults.
+with their defaults. One report is also rendered in Chinese and published beside the
+English page.
 """
 
 from __future__ import annotations
@@ -57,3 +62,41 @@ def test_notebook_runs_and_renders(name, ci_project, monkeypatch):
     assert len(text.split()) > 80, "the page says too little for a manager"
     assert "<h1" in body or "<h2" in body, "every report needs headings"
     assert "data:image/png;base64" in body or "<table" in body, "a report shows at least one figure or table"
+    assert '<html lang="en">' in page and rec.lang == "en"
+
+
+def _cjk_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum("\u4e00" <= c <= "\u9fff" for c in letters) / max(len(letters), 1)
+
+
+@pytest.mark.slow
+def test_kpi_report_in_chinese_is_published_beside_the_english_one(ci_project, monkeypatch):
+    """kpi_report with lang=zh: a Chinese page (title, header, KPI names, time zone) named
+    2026-10.zh.html, and the index lists both languages."""
+    from leadlab.reports.publish import load_index
+
+    root, db = ci_project
+    monkeypatch.delenv("LEADLAB_DB", raising=False)
+    monkeypatch.delenv("LEADLAB_LANG", raising=False)
+    english = root / "reports" / "kpi_report" / "2026-10.html"
+    if not english.exists():  # this test run alone: publish the English page first
+        assert run_report("kpi_report", ci_parameters("kpi_report"), root=root, db=db, raise_on_error=False).ok
+    rec = run_report("kpi_report", {**ci_parameters("kpi_report"), "lang": "zh"}, root=root, db=db, timeout=600,
+                     raise_on_error=False)
+    assert rec.ok, f"kpi_report in Chinese failed: {rec.error} (executed notebook: {root / rec.notebook})"
+    assert rec.html == "kpi_report/2026-10.zh.html" and rec.lang == "zh" and rec.parameters["lang"] == "zh"
+    page = (root / "reports" / rec.html).read_text()
+    body = re.sub(r"<[^>]+>", " ", page.split("<body", 1)[1])
+    assert '<html lang="zh-CN">' in page
+    assert "<title>KPI 报告 — 2026年10月</title>" in page
+    assert "期间" in body and "生成时间" in body and "时区" in body and "Asia/Shanghai" in body
+    assert "接通率" in body and "拨打量" in body, "KPI names in Chinese"
+    assert _cjk_share(body) > 0.3, "the page reads as Chinese, not English with a few Chinese words"
+    assert "Executive summary" not in body and "Funnel" not in body
+    assert english.exists(), "the English page stays beside the Chinese one"
+    runs = {(r["label"], r.get("lang")) for r in load_index(root / "reports") if r["report"] == "kpi_report"}
+    assert {("2026-10", "en"), ("2026-10.zh", "zh")} <= runs
+    index = (root / "reports" / "index.html").read_text()
+    assert "href='kpi_report/2026-10.html'" in index and "href='kpi_report/2026-10.zh.html'" in index
+    assert "English" in index and "中文" in index
