@@ -34,6 +34,13 @@ def row_label(row: int, *, line: int | None = None, sheet_row: int | None = None
     return _("row {row}", row=str(row))
 
 
+def file_detail(path: object) -> str:
+    """The detail line naming the full path of the file an error is about: ``file: …`` / ``文件：…``."""
+    from leadlab.i18n import _
+
+    return _("file: {path}", path=str(path))
+
+
 def location(file: str | None = None, row: str | None = None, column: str | None = None) -> str:
     """Where a data error is, in the current language: ``leads.csv, row 12, column phone`` /
     ``文件 leads.csv 第 12 行，列 phone``. ``row`` is a :func:`row_label`; any part may be left out."""

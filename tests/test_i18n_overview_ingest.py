@@ -166,3 +166,115 @@ def test_synth_cli_in_both_languages(tmp_path):
     assert again.returncode == 2 and "错误：数据库中已有数据" in again.stderr and "--replace" in again.stderr
     en = _cli(["synth", "--leads", "100", "--db", db], "en", tmp_path)
     assert en.returncode == 2 and "--leads must be an integer of at least 500 (got 100)" in en.stderr
+
+
+# -- ingest: representative errors and the summary through the CLI, LEADLAB_LANG=zh / en -------
+
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "examples"
+CALLS_HEADER = "call_id,lead_id,rep_id,started_at,talk_seconds,disposition"
+
+
+@pytest.fixture(scope="module")
+def ingest_store(tmp_path_factory):
+    import os
+
+    from leadlab.ingest import ingest_file
+
+    path = tmp_path_factory.mktemp("ingest_i18n") / "store.duckdb"
+    old = os.environ.get("LEADLAB_PII_KEY")
+    os.environ["LEADLAB_PII_KEY"] = "test-key-not-secret"
+    try:
+        ingest_file("reps", EXAMPLES / "reps.csv", url=f"duckdb://{path}")
+        ingest_file("leads", EXAMPLES / "leads_zh.csv", mapping=EXAMPLES / "mapping_zh.yml", url=f"duckdb://{path}")
+    finally:
+        if old is None:
+            del os.environ["LEADLAB_PII_KEY"]
+        else:
+            os.environ["LEADLAB_PII_KEY"] = old
+    return path
+
+
+def _ingest(store, lang: str, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    from leadlab.cli import main
+
+    monkeypatch.setenv("LEADLAB_LANG", lang)
+    monkeypatch.setenv("LEADLAB_PII_KEY", "test-key-not-secret")
+    monkeypatch.delenv("LEADLAB_DB", raising=False)
+    code = 0
+    try:
+        main(["ingest", *args, "--db", f"duckdb://{store}", "-q"])
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def bad_calls(tmp_path):
+    path = tmp_path / "calls_bad.csv"
+    path.write_text(f"{CALLS_HEADER}\nX1,L0001,R001,2026-11-20 10:00:00,12,hung_up\n"
+                    "X2,L0001,R001,next tuesday,5,busy\nX1,L0001,R001,2026-11-20 11:00:00,3,busy\n", encoding="utf-8")
+    return str(path)
+
+
+def test_ingest_errors_in_chinese(ingest_store, bad_calls, monkeypatch, capsys):
+    code, _out, err = _ingest(ingest_store, "zh", monkeypatch, capsys, "calls", bad_calls, "--dry-run")
+    assert code == 2 and "Traceback" not in err
+    first = err.splitlines()[0]
+    # the file, row (with its line) and column named in Chinese; the data value quoted as it was
+    assert first.startswith("错误：文件 calls_bad.csv 第 2 行（文件第 3 行），列 started_at：'next tuesday' 不是形如")
+    assert "[另有 2 条规则被违反，见下方列表]" in first
+    assert "[无法解析的日期时间] 列 started_at：1 行" in err
+    assert "第 1 行（文件第 2 行）：'hung_up' 不是有效的 disposition" in err          # bad disposition value
+    assert "disposition 的有效取值：no_answer, busy" in err
+    assert "[文件内主键重复] 列 call_id：1 行 — 每个 call_id 在一个文件中只能出现一次" in err  # duplicate key
+    assert "第 3 行（文件第 4 行）：主键 'X1' 与第 1 行重复" in err
+    assert "未写入任何数据" in err
+    body = re.sub(r"'[^']*'", "", err)  # data values may be English words
+    assert not re.search(r"\b(row|line|column|is not|also in|rule|broken|nothing|written)\b", body), body
+
+
+def test_ingest_errors_in_english(ingest_store, bad_calls, monkeypatch, capsys):
+    code, _out, err = _ingest(ingest_store, "en", monkeypatch, capsys, "calls", bad_calls, "--dry-run")
+    assert code == 2
+    assert err.startswith("error: calls_bad.csv, row 2 (line 3), column started_at: 'next tuesday' is not a date-time")
+    assert "row 1 (line 2): 'hung_up' is not a valid disposition" in err
+    assert "row 3 (line 4): key 'X1' also in row 1" in err
+    assert "[and 2 more rule(s) broken, listed below]" in err
+
+
+def test_ingest_reference_and_lifecycle_errors_in_chinese(ingest_store, tmp_path, monkeypatch, capsys):
+    calls = tmp_path / "calls_ref.csv"
+    calls.write_text(f"{CALLS_HEADER}\nY1,L4040,R001,2026-11-20 10:00:00,12,busy\n", encoding="utf-8")
+    code, _out, err = _ingest(ingest_store, "zh", monkeypatch, capsys, "calls", str(calls), "--dry-run")
+    assert code == 2 and "列 lead_id：'L4040' 不在数据库的 leads 表中" in err
+    assert "共 1 个不存在的 lead_id：L4040；请先导入 leads（`leadlab ingest leads FILE`）" in err
+    missing = tmp_path / "calls_cols.csv"
+    missing.write_text("call_id,lead_id\nZ1,L0001\n", encoding="utf-8")
+    code, _out, err = _ingest(ingest_store, "zh", monkeypatch, capsys, "calls", str(missing))
+    assert code == 2 and err.startswith("错误：calls_cols.csv：缺少 calls 表的必填字段 rep_id, started_at")
+    assert "文件中的列：call_id, lead_id" in err
+
+
+def test_ingest_summary_in_both_languages(ingest_store, tmp_path, monkeypatch, capsys):
+    reps = tmp_path / "reps_new.csv"
+    reps.write_text("rep_id,team,rep_name\nR900,东区,张伟\n", encoding="utf-8")
+    code, out, _err = _ingest(ingest_store, "zh", monkeypatch, capsys, "reps", str(reps), "--dry-run")
+    assert code == 0
+    assert out.splitlines()[0] == "reps ← reps_new.csv：1 行 — 将新增 1 行、将更新 0 行、将保持不变 0 行"
+    assert "已假名化（带密钥的哈希）：rep_name" in out and "试运行：未写入任何数据" in out
+    code, out, _err = _ingest(ingest_store, "en", monkeypatch, capsys, "reps", str(reps), "--dry-run")
+    assert out.splitlines()[0] == "reps ← reps_new.csv: 1 row — 1 would be inserted, 0 would be updated, 0 would be unchanged"
+    assert "pseudonymized (keyed hash): rep_name" in out and "dry run: nothing was written" in out
+
+
+def test_ingest_result_html_uses_the_one_table_helper():
+    from pathlib import Path
+
+    from leadlab.ingest import IngestResult
+
+    r = IngestResult("reps", Path("<b>reps.csv"), "duckdb://s.duckdb", "csv", "utf-8", 3, 2, 1, 0)
+    with use_lang("zh"):
+        page = r._repr_html_()
+    assert "<table class='leadlab-table'>" in page and "&lt;b&gt;reps.csv" in page and "<b>reps" not in page
+    assert ">新增</td>" in page and ">结果</th>" in page

@@ -16,6 +16,7 @@ import ibis
 import sqlglot.expressions as sge
 
 from leadlab.errors import StoreError
+from leadlab.i18n import _
 from leadlab.schema import get_table
 from leadlab.store import has_table
 
@@ -60,10 +61,9 @@ class StoreLink:
         have = set(self.backend.table(table).columns)
         missing = [c for c in columns if c not in have]
         if missing:
-            raise StoreError(
-                f"the store's table {table!r} lacks canonical column(s) {', '.join(missing)}; "
-                "it was not written by leadlab (recreate it with `leadlab synth --replace` or migrate it)"
-            )
+            raise StoreError(_("the store's table {table} lacks canonical column(s) {columns}; it was not written "
+                               "by leadlab (recreate it with `leadlab synth --replace` or migrate it)",
+                               table=repr(table), columns=", ".join(missing)))
 
     def expose(self, table: str, columns: list[str], *, filter_col: str | None = None,
                keys_sql: str | None = None, alias: str | None = None) -> str:

@@ -32,7 +32,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from leadlab.errors import ConfigError, DataError
+from leadlab.errors import ConfigError, DataError, file_detail, location, row_label
+from leadlab.i18n import _
 
 BLOCK = 1 << 20
 SAMPLE_BYTES = 256 * 1024
@@ -60,10 +61,8 @@ def normalize_encoding(name: str) -> str:
     try:
         return codecs.lookup(key).name
     except LookupError:
-        raise ConfigError(
-            f"unknown encoding {name[:40]!r} (--encoding); use utf-8, utf-8-sig, gb18030 (also for GBK/GB2312) "
-            "or another Python codec name"
-        ) from None
+        raise ConfigError(_("unknown encoding {name} (--encoding); use utf-8, utf-8-sig, gb18030 (also for "
+                            "GBK/GB2312) or another Python codec name", name=repr(name[:40]))) from None
 
 
 @dataclass
@@ -78,12 +77,13 @@ class BadBytes(Exception):
 
     def where(self) -> str:
         """``row 3 (line 4), byte offset 120``: a data row counts from 1 after the header line."""
-        row = "the header line" if self.line == 1 else f"row {self.line - 1} (line {self.line})"
-        return f"{row}, byte offset {self.offset}"
+        row = _("the header line") if self.line == 1 else row_label(self.line - 1, line=self.line)
+        return _("{row}, byte offset {offset}", row=row, offset=str(self.offset))
 
     def message(self, path: Path, advice: str) -> str:
         shown = SHOWN.get(self.encoding, self.encoding)
-        return f"{path.name}, {self.where()}: not valid {shown} ({self.reason}); {advice}"
+        return _("{where}: not valid {encoding} ({reason}); {advice}", where=location(path.name, self.where()),
+                 encoding=shown, reason=self.reason, advice=advice)
 
 
 def scan(path: Path, encoding: str, sink=None) -> int:
@@ -233,7 +233,7 @@ def _as_is(path: Path, encoding: str) -> DecodedText:
 
 
 def _refuse(path: Path, bad: BadBytes, advice: str) -> DataError:
-    return DataError(bad.message(path, advice), details=[f"file: {path}", "nothing was written"])
+    return DataError(bad.message(path, advice), details=[file_detail(path), _("nothing was written")])
 
 
 def open_text(path: Path, encoding: str | None) -> DecodedText:
@@ -248,49 +248,51 @@ def open_text(path: Path, encoding: str | None) -> DecodedText:
                 return _as_is(path, enc)
             return _decode_to_memory(path, enc)
         except BadBytes as bad:
-            raise _refuse(path, bad, "the file is not in the encoding given (--encoding or the mapping's "
-                                     "encoding:); fix that row or give the right encoding") from None
+            raise _refuse(path, bad, _("the file is not in the encoding given (--encoding or the mapping's "
+                                       "encoding:); fix that row or give the right encoding")) from None
     enc = _sniff(path)
     if enc == "binary":
         raise DataError(
-            f"{path.name}: cannot tell the file's encoding (it holds many NUL bytes: a binary file, or UTF-16 "
-            "without a byte-order mark); it may not be a text export — give it with --encoding",
-            details=[f"file: {path}"])
+            _("{file}: cannot tell the file's encoding (it holds many NUL bytes: a binary file, or UTF-16 "
+              "without a byte-order mark); it may not be a text export — give it with --encoding", file=path.name),
+            details=[file_detail(path)])
     if enc is not None:  # a byte-order mark says it
         try:
             if enc in UTF8:
                 return _as_is(path, enc)
             return _decode_to_memory(path, enc)
         except BadBytes as bad:
-            raise _refuse(path, bad, "the file starts with a byte-order mark of this encoding but does not "
-                                     "decode; fix that row or re-export the file") from None
+            raise _refuse(path, bad, _("the file starts with a byte-order mark of this encoding but does not "
+                                       "decode; fix that row or re-export the file")) from None
     try:
         return _as_is(path, "utf-8")
     except BadBytes as bad:
         valid, broken = utf8_evidence(path)
         if valid >= broken:
-            raise _refuse(path, bad, (
-                f"the rest of the file is UTF-8 ({valid} valid non-ASCII characters, {broken} broken byte "
+            raise _refuse(path, bad, _(
+                "the rest of the file is UTF-8 ({valid} valid non-ASCII characters, {broken} broken byte "
                 "sequence(s)), so this row is in another encoding or damaged; fix or re-export it (the file "
-                "is not re-read in another encoding, which would garble the UTF-8 text)")) from None
+                "is not re-read in another encoding, which would garble the UTF-8 text)",
+                valid=str(valid), broken=str(broken))) from None
         first = bad
     try:
         return _decode_to_memory(path, "gb18030")
     except BadBytes as bad:
         if bad.text_before and bad.line >= 3:  # whole rows of Chinese text decoded: a broken GB18030 file
-            raise _refuse(path, bad, "the text before it is GB18030, so this row is damaged or in another "
-                                     "encoding; fix or re-export it") from None
+            raise _refuse(path, bad, _("the text before it is GB18030, so this row is damaged or in another "
+                                       "encoding; fix or re-export it")) from None
         other = _guess(path)
         if other is None:
             raise DataError(
-                f"{path.name}: cannot tell the file's encoding (tried utf-8: fails at {first.where()}; gb18030: "
-                f"fails at {bad.where()}; no confident charset-normalizer guess); it may not be a text export "
-                "— give the encoding with --encoding", details=[f"file: {path}"]) from None
+                _("{file}: cannot tell the file's encoding (tried utf-8: fails at {utf8_at}; gb18030: fails at "
+                  "{gb18030_at}; no confident charset-normalizer guess); it may not be a text export — give the "
+                  "encoding with --encoding", file=path.name, utf8_at=first.where(), gb18030_at=bad.where()),
+                details=[file_detail(path)]) from None
     try:
         return _decode_to_memory(path, other)
     except BadBytes as bad:
-        raise _refuse(path, bad, f"{other} was guessed from a sample; give the right encoding with "
-                                 "--encoding") from None
+        raise _refuse(path, bad, _("{encoding} was guessed from a sample; give the right encoding with "
+                                   "--encoding", encoding=other)) from None
 
 
 #: The folders earlier versions created: ``tempfile.mkdtemp(prefix="leadlab-ingest-")`` (8 random

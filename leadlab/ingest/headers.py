@@ -21,7 +21,8 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from leadlab.errors import DataError
+from leadlab.errors import DataError, file_detail
+from leadlab.i18n import _
 
 MAX_NAME = 256
 #: Characters that reorder how text is displayed (a name could look like another).
@@ -46,6 +47,11 @@ def _bad_char(name: str) -> str | None:
     return None
 
 
+def _header_at(path: Path, i: int) -> str:
+    """``reps.csv, header, column 3`` / ``文件 reps.csv 表头第 3 列``."""
+    return _("{file}, header, column {i}", file=path.name, i=str(i))
+
+
 def check_header(names: list[object], path: Path) -> list[str]:
     """The header names as text, trimmed; DataError naming the column and the rule broken."""
     out: list[str] = []
@@ -54,20 +60,23 @@ def check_header(names: list[object], path: Path) -> list[str]:
         name = "" if raw is None else str(raw)
         bad = _bad_char(name)
         if bad:
-            raise DataError(f"{path.name}, header, column {i}: the name holds the control character {bad}; "
-                            "header names must be printable text", details=[f"file: {path}", "nothing was written"])
+            raise DataError(_("{where}: the name holds the control character {char}; header names must be "
+                              "printable text", where=_header_at(path, i), char=bad),
+                            details=[file_detail(path), _("nothing was written")])
         name = name.strip(_STRIP)
         if len(name) > MAX_NAME:
-            raise DataError(f"{path.name}, header, column {i}: the name is {len(name)} characters long "
-                            f"(at most {MAX_NAME})", details=[f"file: {path}", "nothing was written"])
+            raise DataError(_("{where}: the name is {n} characters long (at most {maximum})",
+                              where=_header_at(path, i), n=str(len(name)), maximum=str(MAX_NAME)),
+                            details=[file_detail(path), _("nothing was written")])
         if not name:
             name = f"_unnamed_{i}"
         if name in seen:
-            raise DataError(f"{path.name}, header: column {shown(name)} appears twice (columns {seen[name]} and "
-                            f"{i}); rename or drop one", details=[f"file: {path}", "nothing was written"])
+            raise DataError(_("{file}, header: column {name} appears twice (columns {first} and {second}); "
+                              "rename or drop one", file=path.name, name=shown(name), first=str(seen[name]),
+                              second=str(i)), details=[file_detail(path), _("nothing was written")])
         seen[name] = i
         out.append(name)
     if all(n.startswith("_unnamed_") for n in out):
-        raise DataError(f"{path.name}: the header row is empty; expected a header row with column names",
-                        details=[f"file: {path}"])
+        raise DataError(_("{file}: the header row is empty; expected a header row with column names", file=path.name),
+                        details=[file_detail(path)])
     return out

@@ -24,6 +24,7 @@ import sqlglot as sg
 import sqlglot.expressions as sge
 
 from leadlab.errors import StoreError
+from leadlab.i18n import _
 from leadlab.ingest.context import StoreLink, qi
 from leadlab.ingest.validate import STAGE
 from leadlab.schema import Table
@@ -87,7 +88,8 @@ def _write_duckdb(link: StoreLink, spec: Table, counts: Counts) -> None:
         except duckdb.Error:
             pass
         if isinstance(exc, duckdb.Error):
-            raise StoreError(f"writing {spec.name} failed, nothing was written: {str(exc).splitlines()[0]}") from None
+            raise StoreError(_("writing {table} failed, nothing was written: {reason}", table=spec.name,
+                               reason=str(exc).splitlines()[0])) from None
         raise
 
 
@@ -140,8 +142,8 @@ def _write_generic(link: StoreLink, spec: Table, counts: Counts) -> None:
             for stmt in statements:
                 backend.raw_sql(stmt)
     except Exception as exc:
-        done = "nothing was written" if begin is not None else "it may have written part of the file"
-        raise StoreError(
-            f"writing {spec.name} to the {backend.name} store failed ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}); {done}; the same ingest can be re-run "
-            "(it is idempotent)") from None
+        done = _("nothing was written") if begin is not None else _("it may have written part of the file")
+        raise StoreError(_("writing {table} to the {backend} store failed ({error}: {reason}); {done}; the same "
+                           "ingest can be re-run (it is idempotent)", table=spec.name, backend=backend.name,
+                           error=type(exc).__name__, reason=str(exc).splitlines()[0] if str(exc) else "",
+                           done=done)) from None

@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from leadlab.errors import ConfigError, DataError
+from leadlab.i18n import _
 from leadlab.schema import Table, get_table
 
 
@@ -49,7 +50,8 @@ class ColumnMapping:
         if isinstance(data.get("columns"), dict):
             declared = data.get("table")
             if declared is not None and declared != table:
-                raise ConfigError(f"{source}: this mapping is for table {declared!r}, not {table!r}")
+                raise ConfigError(_("{source}: this mapping is for table {declared}, not {table}", source=source,
+                                    declared=repr(declared), table=repr(table)))
             encoding = data.get("encoding")
             data = data["columns"]
         renames: dict[str, str] = {}
@@ -58,15 +60,18 @@ class ColumnMapping:
             if target is None:
                 continue  # "header: null" explicitly ignores the column
             if not isinstance(target, str):
-                raise ConfigError(f"{source}: the target of {header!r} must be a column name, got {target!r}")
+                raise ConfigError(_("{source}: the target of {header} must be a column name, got {target}",
+                                    source=source, header=repr(header), target=repr(target)))
             target = target.strip()
             if target not in spec.names:
                 raise ConfigError(
-                    f"{source}: {header!r} maps to {target!r}, which is not a column of {table}",
-                    details=[f"valid {table} columns: {', '.join(spec.names)}"],
+                    _("{source}: {header} maps to {target}, which is not a column of {table}", source=source,
+                      header=repr(header), target=repr(target), table=table),
+                    details=[_("valid {table} columns: {columns}", table=table, columns=", ".join(spec.names))],
                 )
             if target in seen:
-                raise ConfigError(f"{source}: both {seen[target]!r} and {header!r} map to {target!r}; keep one")
+                raise ConfigError(_("{source}: both {first} and {second} map to {target}; keep one", source=source,
+                                    first=repr(seen[target]), second=repr(header), target=repr(target)))
             seen[target] = str(header)
             renames[str(header).strip()] = target
         return cls(table, renames, encoding, source)
@@ -76,20 +81,23 @@ class ColumnMapping:
         """Read a YAML mapping file; ConfigError naming the file on any problem."""
         path = Path(path)
         if not path.exists():
-            raise ConfigError(f"mapping file {path} does not exist (--mapping)")
+            raise ConfigError(_("mapping file {path} does not exist (--mapping)", path=str(path)))
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
         except UnicodeDecodeError:
-            raise ConfigError(f"mapping file {path} is not UTF-8 text; save it as UTF-8") from None
+            raise ConfigError(_("mapping file {path} is not UTF-8 text; save it as UTF-8", path=str(path))) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark is not None else ""
-            raise ConfigError(f"mapping file {path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+            problem = str(getattr(exc, "problem", exc))
+            if mark is not None:
+                raise ConfigError(_("mapping file {path} is not valid YAML at line {line}: {problem}", path=str(path),
+                                    line=str(mark.line + 1), problem=problem)) from None
+            raise ConfigError(_("mapping file {path} is not valid YAML: {problem}", path=str(path),
+                                problem=problem)) from None
         if not isinstance(data, dict) or not data:
-            raise ConfigError(
-                f"mapping file {path} must be a YAML mapping of 'export header: canonical column' lines"
-            )
-        return cls.from_dict(data, table, source=f"mapping file {path.name}")
+            raise ConfigError(_("mapping file {path} must be a YAML mapping of 'export header: canonical column' "
+                                "lines", path=str(path)))
+        return cls.from_dict(data, table, source=_("mapping file {name}", name=path.name))
 
     def resolve(self, headers: list[str]) -> tuple[dict[str, str], list[str]]:
         """(file header → canonical column, ignored headers). DataError when two headers land on one column."""
@@ -105,7 +113,8 @@ class ColumnMapping:
                 continue
             if target in out.values():
                 first = next(k for k, v in out.items() if v == target)
-                raise DataError(f"columns {first!r} and {h!r} both give {self.table}.{target}; keep one "
-                                "(or map one of them to null in the mapping file)")
+                raise DataError(_("columns {first} and {second} both give {table}.{column}; keep one (or map one of "
+                                  "them to null in the mapping file)", first=repr(first), second=repr(h),
+                                  table=self.table, column=target))
             out[h] = target
         return out, ignored

@@ -31,6 +31,7 @@ import unicodedata
 from pathlib import Path
 
 from leadlab.errors import ConfigError
+from leadlab.i18n import _
 
 KEY_ENV = "LEADLAB_PII_KEY"
 KEY_FILE_ENV = "LEADLAB_PII_KEY_FILE"
@@ -70,9 +71,11 @@ def load_key() -> bytes:
     try:
         key = path.read_text().strip()
     except OSError as exc:
-        raise ConfigError(f"cannot read the PII key file {path}: {exc.strerror}; set ${KEY_ENV} instead") from None
+        raise ConfigError(_("cannot read the PII key file {path}: {reason}; set ${variable} instead", path=str(path),
+                            reason=exc.strerror or type(exc).__name__, variable=KEY_ENV)) from None
     if not key:
-        raise ConfigError(f"the PII key file {path} is empty; delete it (a new key is created) or set ${KEY_ENV}")
+        raise ConfigError(_("the PII key file {path} is empty; delete it (a new key is created) or set ${variable}",
+                            path=str(path), variable=KEY_ENV))
     return key.encode("utf-8")
 
 

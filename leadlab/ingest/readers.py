@@ -37,7 +37,8 @@ from pathlib import Path
 import duckdb
 import sqlglot.expressions as sge
 
-from leadlab.errors import DataError
+from leadlab.errors import DataError, file_detail, location, row_label
+from leadlab.i18n import _
 from leadlab.ingest.context import qi
 from leadlab.ingest.decode import DecodedText, normalize_encoding, open_source, open_text
 from leadlab.ingest.headers import check_header, idents
@@ -79,10 +80,10 @@ class RawFile:
     def where(self, row: int) -> str:
         """``row 3 (line 4)`` / ``row 3 (sheet row 4)``: how a user finds a data row."""
         if self.format == "csv" and self.line_offset is not None:
-            return f"row {row} (line {row + self.line_offset})"
+            return row_label(row, line=row + self.line_offset)
         if self.format == "excel":
-            return f"row {row} (sheet row {row + (self.line_offset or 1)})"
-        return f"row {row}"
+            return row_label(row, sheet_row=row + (self.line_offset or 1))
+        return row_label(row)
 
 
 def _lit(value: str) -> str:
@@ -105,27 +106,30 @@ def sniff_header(source: str | Path, path: Path, *, tsv: bool = False) -> tuple[
             best = (d, row)
     delim, names = best
     if not any(n.strip() for n in names):
-        raise DataError(f"{path.name}: the first line is empty; expected a header line with column names",
-                        details=[f"file: {path}"])
+        raise DataError(_("{file}: the first line is empty; expected a header line with column names", file=path.name),
+                        details=[file_detail(path)])
     return delim, check_header(names, path)
 
 
 def _csv_error(path: Path, message: str, n_fields: int, delim: str) -> str:
     """A short CSV parse error naming the line, without echoing the line (it may hold personal data)."""
-    line = re.search(r"CSV Error on Line: (\d+)", message)
-    where = f", line {line.group(1)}" if line else ""
+    line = re.search(r"CSV Error on Line: (\d+)", message)  # DuckDB's (English) error text, parsed for facts
     found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
-    shown = "tab" if delim == "\t" else repr(delim)
-    if found:
-        why = (f"expected {n_fields} fields like the header, found {'more' if int(found.group(2)) > n_fields else 'fewer'}"
-               f" (separator {shown}; quote fields that contain it)")
+    shown = _("tab") if delim == "\t" else repr(delim)
+    if found and int(found.group(2)) > n_fields:
+        why = _("expected {n} fields like the header, found more (separator {separator}; quote fields that "
+                "contain it)", n=str(n_fields), separator=shown)
+    elif found:
+        why = _("expected {n} fields like the header, found fewer (separator {separator}; quote fields that "
+                "contain it)", n=str(n_fields), separator=shown)
     elif "unterminated quote" in message.lower():
-        why = "a quoted field is not closed (a \" without its closing \")"
+        why = _("a quoted field is not closed (a \" without its closing \")")
     elif "unicode" in message.lower() or "utf-8" in message.lower() or "utf8" in message.lower():
-        why = "not valid UTF-8 (did the file change while it was read?)"
+        why = _("not valid UTF-8 (did the file change while it was read?)")
     else:
-        why = message.splitlines()[0][:200] if message else "a malformed line"
-    return f"{path.name}{where}: cannot be read as CSV: {why}"
+        why = message.splitlines()[0][:200] if message else _("a malformed line")
+    where = location(path.name, _("line {line}", line=line.group(1))) if line else location(path.name)
+    return _("{where}: cannot be read as CSV: {why}", where=where, why=why)
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -133,7 +137,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def _empty(path: Path) -> DataError:
-    return DataError(f"{path.name} is empty: it has a header but no data rows", details=[f"file: {path}"])
+    return DataError(_("{file} is empty: it has a header but no data rows", file=path.name), details=[file_detail(path)])
 
 
 def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, table: str, encoding: str | None) -> RawFile:
@@ -156,7 +160,7 @@ def _read_csv(path: Path, con: duckdb.DuckDBPyConnection, table: str, encoding: 
             con.execute(sql)
             n_rows = _count(con, table)  # parses: errors surface here
         except duckdb.Error as exc:
-            raise DataError(_csv_error(path, str(exc), len(names), delim), details=[f"file: {path}"]) from None
+            raise DataError(_csv_error(path, str(exc), len(names), delim), details=[file_detail(path)]) from None
         if n_rows == 0:
             raise _empty(path)
         keep = kind == "VIEW"  # the view reads the file again: keep it open until the ingest ends
@@ -197,8 +201,9 @@ def _read_excel(path: Path, con: duckdb.DuckDBPyConnection, table: str) -> RawFi
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise DataError(f"{path.name}: cannot be read as an Excel workbook ({type(exc).__name__})",
-                        details=[f"file: {path}"]) from None
+        raise DataError(_("{file}: cannot be read as an Excel workbook ({reason})", file=path.name,
+                                  reason=type(exc).__name__),
+                        details=[file_detail(path)]) from None
     try:
         sheet = book.worksheets[0]
         if hasattr(sheet, "reset_dimensions"):  # some writers declare a wrong used range (e.g. A1:A1)
@@ -209,8 +214,8 @@ def _read_excel(path: Path, con: duckdb.DuckDBPyConnection, table: str) -> RawFi
         while header is not None and all(v is None for v in header):
             header, first = next(rows, None), first + 1
         if header is None:
-            raise DataError(f"{path.name}: the first sheet is empty; expected a header row and data rows",
-                            details=[f"file: {path}"])
+            raise DataError(_("{file}: the first sheet is empty; expected a header row and data rows", file=path.name),
+                            details=[file_detail(path)])
         names = check_header(list(header), path)
         columns: list[list[str | None]] = [[] for _ in names]
         numbers: list[int] = []
@@ -218,17 +223,19 @@ def _read_excel(path: Path, con: duckdb.DuckDBPyConnection, table: str) -> RawFi
             if all(v is None for v in values):
                 continue  # an empty sheet row
             if len(values) > len(names) and any(v is not None for v in values[len(names):]):
-                raise DataError(f"{path.name}, row {offset} (sheet row {first + offset}): a cell right of the last "
-                                "header column holds a value; give that column a header or clear it",
-                                details=[f"file: {path}"])
+                raise DataError(_("{where}: a cell right of the last header column holds a value; give that "
+                                  "column a header or clear it",
+                                  where=location(path.name, row_label(offset, sheet_row=first + offset))),
+                                details=[file_detail(path)])
             for i, column in enumerate(columns):
                 column.append(cell_text(values[i]) if i < len(values) else None)
             numbers.append(offset)
     except DataError:
         raise
     except Exception as exc:
-        raise DataError(f"{path.name}: cannot be read as an Excel workbook ({type(exc).__name__})",
-                        details=[f"file: {path}"]) from None
+        raise DataError(_("{file}: cannot be read as an Excel workbook ({reason})", file=path.name,
+                                  reason=type(exc).__name__),
+                        details=[file_detail(path)]) from None
     finally:
         book.close()
     if not numbers:
@@ -250,8 +257,8 @@ def _read_parquet(path: Path, con: duckdb.DuckDBPyConnection, table: str) -> Raw
     try:
         schema = pq.read_schema(path)
     except Exception as exc:
-        raise DataError(f"{path.name}: cannot be read as Parquet ({type(exc).__name__})",
-                        details=[f"file: {path}"]) from None
+        raise DataError(_("{file}: cannot be read as Parquet ({reason})", file=path.name, reason=type(exc).__name__),
+                        details=[file_detail(path)]) from None
     names = check_header(list(schema.names), path)
     cols = idents(len(names))
     casts = ", ".join(f"CAST(#{i} AS VARCHAR) AS {qi(c)}" for i, c in enumerate(cols, start=1))
@@ -260,8 +267,8 @@ def _read_parquet(path: Path, con: duckdb.DuckDBPyConnection, table: str) -> Raw
         con.execute(f"CREATE OR REPLACE TEMP TABLE {qi(table)} AS SELECT {casts}, CAST(ordinality AS BIGINT) AS _row "
                     "FROM read_parquet(?) WITH ORDINALITY", [source])
     except duckdb.Error as exc:
-        raise DataError(f"{path.name}: cannot be read as Parquet ({type(exc).__name__})",
-                        details=[f"file: {path}"]) from None
+        raise DataError(_("{file}: cannot be read as Parquet ({reason})", file=path.name, reason=type(exc).__name__),
+                        details=[file_detail(path)]) from None
     finally:
         if fd is not None:
             os.close(fd)
@@ -275,9 +282,10 @@ def recover(raw: RawFile, exc: Exception, con: duckdb.DuckDBPyConnection) -> Raw
     """A CSV read through a view is parsed again when typed; an error found only then becomes a
     DataError naming the line (the file is never re-read in another encoding)."""
     if raw.format != "csv":
-        raise DataError(f"{raw.path.name}: cannot be read as {raw.format} ({type(exc).__name__})",
-                        details=[f"file: {raw.path}"]) from None
-    raise DataError(_csv_error(raw.path, str(exc), len(raw.columns), raw.delim), details=[f"file: {raw.path}"]) from None
+        raise DataError(_("{file}: cannot be read as {format} ({reason})", file=raw.path.name, format=raw.format,
+                          reason=type(exc).__name__),
+                        details=[file_detail(raw.path)]) from None
+    raise DataError(_csv_error(raw.path, str(exc), len(raw.columns), raw.delim), details=[file_detail(raw.path)]) from None
 
 
 def read_file(path: str | Path, con: duckdb.DuckDBPyConnection, *, encoding: str | None = None,
@@ -285,18 +293,19 @@ def read_file(path: str | Path, con: duckdb.DuckDBPyConnection, *, encoding: str
     """Load ``path`` into the temp relation ``table`` of ``con`` (text columns + ``_row``)."""
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path}: no such file")
+        raise DataError(_("{path}: no such file", path=str(path)))
     if path.is_dir():
-        raise DataError(f"{path}: is a folder, not a file")
+        raise DataError(_("{path}: is a folder, not a file", path=str(path)))
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise DataError(
-            f"{path.name}: unsupported file type {suffix or '(none)'}; use CSV ({', '.join(CSV_SUFFIXES)}), "
-            f"Excel ({', '.join(EXCEL_SUFFIXES)}) or Parquet ({', '.join(PARQUET_SUFFIXES)})"
+            _("{file}: unsupported file type {suffix}; use CSV ({csv}), Excel ({excel}) or Parquet ({parquet})",
+              file=path.name, suffix=suffix or _("(none)"), csv=", ".join(CSV_SUFFIXES),
+              excel=", ".join(EXCEL_SUFFIXES), parquet=", ".join(PARQUET_SUFFIXES))
         )
     if path.stat().st_size == 0:
-        raise DataError(f"{path.name} is empty (0 bytes): expected a header line and data rows",
-                        details=[f"file: {path}"])
+        raise DataError(_("{file} is empty (0 bytes): expected a header line and data rows", file=path.name),
+                        details=[file_detail(path)])
     if encoding and suffix not in CSV_SUFFIXES:
         normalize_encoding(encoding)  # still reject nonsense names
     if suffix in CSV_SUFFIXES:

@@ -1,17 +1,41 @@
-"""The result of one ingest: what was read and what changed in the store."""
+"""The result of one ingest: what was read and what changed in the store.
+
+Facts only (counts, names, the format); :meth:`IngestResult.summary` and the HTML view are
+written in the current language, the HTML table by :func:`leadlab.presentation.html_table`.
+The result keeps :class:`leadlab.presentation.Result`'s interface (``title``, ``verdict``,
+``notes``, ``summary``, ``to_pandas``, ``_repr_html_``) without inheriting from it, so the
+ingest path does not import pandas.
+"""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from leadlab.i18n import _, fmt, ngettext, pgettext
+
 if TYPE_CHECKING:
     import pandas as pd
 
+#: The three outcomes of a row, in the order they are shown.
+OUTCOMES = ("inserted", "updated", "unchanged")
 
-@dataclass
+
+def outcome_name(outcome: str, dry_run: bool = False) -> str:
+    """``inserted`` / ``would be inserted`` / ``新增`` / ``将新增`` … in the current language."""
+    names = {
+        ("inserted", False): pgettext("ingest outcome", "inserted"),
+        ("updated", False): pgettext("ingest outcome", "updated"),
+        ("unchanged", False): pgettext("ingest outcome", "unchanged"),
+        ("inserted", True): pgettext("ingest outcome", "would be inserted"),
+        ("updated", True): pgettext("ingest outcome", "would be updated"),
+        ("unchanged", True): pgettext("ingest outcome", "would be unchanged"),
+    }
+    return names[(outcome, bool(dry_run))]
+
+
+@dataclass(repr=False)
 class IngestResult:
     """Rows inserted / updated / unchanged by one ingest, and how the file was read.
 
@@ -36,28 +60,52 @@ class IngestResult:
     dry_run: bool = False
     seconds: float = 0.0
 
-    def summary(self) -> str:
-        """A few lines for a terminal."""
-        verb = "would be" if self.dry_run else ""
-        counts = ", ".join(f"{n} {verb + ' ' if verb else ''}{w}" for n, w in (
-            (self.inserted, "inserted"), (self.updated, "updated"), (self.unchanged, "unchanged")))
-        lines = [f"{self.table} ← {self.path.name}: {self.rows} rows — {counts}"]
-        enc = f", {self.encoding}" if self.encoding else ""
-        lines.append(f"  read as {self.format}{enc}; store {self.store}; {self.seconds:.2f}s")
+    def __repr__(self) -> str:
+        return (f"IngestResult(table={self.table!r}, file={self.path.name!r}, rows={self.rows}, "
+                f"inserted={self.inserted}, updated={self.updated}, unchanged={self.unchanged})")
+
+    def _counts(self) -> dict[str, int]:
+        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
+
+    def title(self) -> str:
+        """``reps ← reps.csv: 3 rows`` / ``reps ← reps.csv：3 行``."""
+        return ngettext("{table} ← {file}: {n} row", "{table} ← {file}: {n} rows", self.rows,
+                        table=self.table, file=self.path.name, n=fmt.number(self.rows))
+
+    def notes(self) -> list[str]:
+        """How the file was read and what was done to its columns, one line each."""
+        out = []
+        fields = {"format": self.format, "store": self.store, "seconds": fmt.number(self.seconds, 2)}
+        if self.encoding:
+            out.append(_("read as {format}, {encoding}; store {store}; {seconds}s", encoding=self.encoding, **fields))
+        else:
+            out.append(_("read as {format}; store {store}; {seconds}s", **fields))
         renamed = {h: c for h, c in self.columns.items() if h != c}
         if renamed:
-            shown = [f"{h} → {c}" for h, c in renamed.items()]
-            more = f", +{len(shown) - 6} more" if len(shown) > 6 else ""
-            lines.append(f"  renamed {len(shown)} column(s): " + ", ".join(shown[:6]) + more)
+            shown = pgettext("list separator", ", ").join(f"{h} → {c}" for h, c in list(renamed.items())[:6])
+            if len(renamed) > 6:
+                shown = _("{columns}, +{n} more", columns=shown, n=fmt.number(len(renamed) - 6))
+            out.append(_("renamed {n} column(s): {columns}", n=fmt.number(len(renamed)), columns=shown))
         if self.pseudonymized:
-            lines.append("  pseudonymized (keyed hash): " + ", ".join(self.pseudonymized))
+            out.append(_("pseudonymized (keyed hash): {columns}", columns=", ".join(self.pseudonymized)))
         if self.derived:
-            lines.append("  derived from disposition: " + ", ".join(self.derived))
+            out.append(_("derived from disposition: {columns}", columns=", ".join(self.derived)))
         if self.ignored:
-            lines.append("  ignored (not canonical columns): " + ", ".join(self.ignored))
+            out.append(_("ignored (not canonical columns): {columns}", columns=", ".join(self.ignored)))
         if self.dry_run:
-            lines.append("  dry run: nothing was written")
-        return "\n".join(lines)
+            out.append(_("dry run: nothing was written"))
+        return out
+
+    def verdict(self) -> str:
+        """``2 inserted, 1 updated, 0 unchanged`` (``would be …`` for a dry run) in the current language."""
+        parts = [_("{n} {outcome}", n=fmt.number(n), outcome=outcome_name(o, self.dry_run))
+                 for o, n in self._counts().items()]
+        return pgettext("list separator", ", ").join(parts)
+
+    def summary(self) -> str:
+        """A few lines for a terminal."""
+        first = _("{title} — {counts}", title=self.title(), counts=self.verdict())
+        return "\n".join([first] + [f"  {n}" for n in self.notes()])
 
     def to_pandas(self) -> "pd.DataFrame":
         """One row per outcome (inserted / updated / unchanged) with its row count."""
@@ -66,17 +114,25 @@ class IngestResult:
         return pd.DataFrame({
             "table": [self.table] * 3,
             "file": [self.path.name] * 3,
-            "outcome": ["inserted", "updated", "unchanged"],
+            "outcome": list(OUTCOMES),
             "rows": [self.inserted, self.updated, self.unchanged],
         })
 
+    def display_frame(self) -> "pd.DataFrame":
+        """Outcome and row count, headers and words in the current language."""
+        import pandas as pd
+
+        return pd.DataFrame({pgettext("ingest column", "outcome"): [outcome_name(o, self.dry_run) for o in OUTCOMES],
+                             pgettext("ingest column", "rows"): [fmt.number(n) for n in self._counts().values()]})
+
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{o}</td><td style='text-align:right'>{n:,}</td></tr>" for o, n in (
-            ("inserted", self.inserted), ("updated", self.updated), ("unchanged", self.unchanged)))
-        note = "<p><em>dry run: nothing was written</em></p>" if self.dry_run else ""
-        return (f"<div><strong>{html.escape(self.table)} ← {html.escape(self.path.name)}</strong> "
-                f"({self.rows:,} rows, {html.escape(self.format)}{', ' + html.escape(self.encoding) if self.encoding else ''})"
-                f"<table><tr><th>outcome</th><th>rows</th></tr>{rows}</table>{note}</div>")
+        from leadlab import safehtml
+        from leadlab.presentation import html_table
+
+        df = self.display_frame()
+        notes = "".join(f"<p class='leadlab-note'>{safehtml.text(n)}</p>" for n in self.notes())
+        return (f"<div class='leadlab-result'><h4>{safehtml.text(self.title())}</h4>"
+                f"{html_table(df, align={df.columns[1]: 'right'})}{notes}</div>")
 
     def __str__(self) -> str:
         return self.summary()

@@ -29,7 +29,8 @@ import duckdb
 import pyarrow as pa
 import sqlglot.expressions as sge
 
-from leadlab.errors import DataError
+from leadlab.errors import DataError, location
+from leadlab.i18n import N_, _, fmt, pgettext, translate
 from leadlab.ingest.context import StoreLink, duck_type, qi
 from leadlab.ingest.pseudonymize import PII_KINDS, Pseudonymizer
 from leadlab.ingest.readers import RawFile
@@ -46,12 +47,15 @@ TS_FORMATS = (
     "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S.%f",
     "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y",
 )
-EXPECTED = {
-    "timestamp": "a date-time like 2026-01-31 14:05:00",
-    "date": "a date like 2026-01-31",
-    "int64": "a whole number",
-    "float64": "a number",
-    "boolean": "true/false (also yes/no, 1/0)",
+#: Per type: (rule name, what a bad cell is told) — message ids; ``{value}`` is the cell, ``{tz}`` the zone.
+UNPARSEABLE = {
+    "timestamp": (N_("unparseable timestamp"),
+                  N_("{value} is not a date-time like 2026-01-31 14:05:00 (an offset like +08:00 or Z is converted "
+                     "to {tz})")),
+    "date": (N_("unparseable date"), N_("{value} is not a date like 2026-01-31")),
+    "int64": (N_("unparseable int64"), N_("{value} is not a whole number")),
+    "float64": (N_("unparseable float64"), N_("{value} is not a number")),
+    "boolean": (N_("unparseable boolean"), N_("{value} is not true/false (also yes/no, 1/0)")),
 }
 #: C0 and C1 control characters except tab: refused in every loaded cell ...
 CONTROL_RE = r"[\x00-\x08\x0A-\x1F\x7F-\x9F]"
@@ -66,27 +70,53 @@ OFFSET_RE = r"(?i)^\s*(.*?\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(z|utc|gmt|[+-]\d\d(?
 
 @dataclass
 class Finding:
-    """One broken rule: which rule, column, how many rows, and the first rows (≤ 20)."""
+    """One broken rule: which rule, column, how many rows, and the first rows (≤ 20).
+
+    Facts only: ``rule``, ``what`` and ``hint`` are message ids (English sentences marked with
+    ``N_``); ``rows`` hold each offending row's fields of ``what``; the sentences are written
+    in the current language when the error is raised.
+    """
 
     rule: str
     column: str
     count: int
-    rows: list[tuple[int, str]]  # (data row, what is wrong there)
+    rows: list[tuple[int, dict[str, str]]]  # (data row, fields of `what` for that row)
+    what: str = "{value}"
     hint: str = ""
+    rule_fields: dict[str, str] = field(default_factory=dict)
+    hint_fields: dict[str, str] = field(default_factory=dict)
+
+    def rule_name(self) -> str:
+        return translate(self.rule, **self.rule_fields)
+
+    def row_text(self, fields: dict[str, str]) -> str:
+        return translate(self.what, **fields)
+
+    def hint_text(self) -> str:
+        return translate(self.hint, **self.hint_fields) if self.hint else ""
 
     def headline(self, raw: RawFile) -> str:
-        row, what = self.rows[0]
-        more = f" ({self.count} rows break this rule)" if self.count > 1 else ""
-        hint = f"; {self.hint}" if self.hint else ""
-        return f"{raw.path.name}, {raw.where(row)}, column {self.column}: {what}{more}{hint}"
+        row, fields = self.rows[0]
+        text = _("{where}: {what}", where=location(raw.path.name, raw.where(row), self.column),
+                 what=self.row_text(fields))
+        if self.count > 1:
+            text = _("{message} ({n} rows break this rule)", message=text, n=fmt.number(self.count))
+        hint = self.hint_text()
+        return _("{message}; {hint}", message=text, hint=hint) if hint else text
 
     def lines(self, raw: RawFile) -> list[str]:
         shown = len(self.rows)
-        head = f"[{self.rule}] column {self.column}: {self.count} row(s)" + (
-            f", first {shown} shown" if self.count > shown else "")
-        if self.hint:
-            head += f" — {self.hint}"
-        return [head] + [f"  {raw.where(r)}: {what}" for r, what in self.rows]
+        fields = {"rule": self.rule_name(), "column": self.column, "n": fmt.number(self.count),
+                  "shown": fmt.number(shown)}
+        if self.count > shown:
+            head = _("[{rule}] column {column}: {n} row(s), first {shown} shown", **fields)
+        else:
+            head = _("[{rule}] column {column}: {n} row(s)", **fields)
+        hint = self.hint_text()
+        if hint:
+            head = _("{message} — {hint}", message=head, hint=hint)
+        return [head] + ["  " + _("{where}: {what}", where=raw.where(r), what=self.row_text(f))
+                         for r, f in self.rows]
 
 
 @dataclass
@@ -287,13 +317,22 @@ def build_stage(link: StoreLink, stage: Stage) -> str:
 # the rules
 
 
-def _collect(db: duckdb.DuckDBPyConnection, rule: str, column: str, sql: str, hint: str = "") -> Finding | None:
-    """``sql`` selects ``_row, what`` for offending rows; keep the first 20 and the count."""
+def _collect(db: duckdb.DuckDBPyConnection, rule: str, column: str, sql: str, what: str, hint: str = "", *,
+             rule_fields: dict[str, str] | None = None, hint_fields: dict[str, str] | None = None) -> Finding | None:
+    """``sql`` selects ``_row, what`` for offending rows, ``what`` a struct of the fields of the
+    message id ``what``; keep the first 20 rows and the count."""
     rows = db.execute(
         f"SELECT count(*) OVER () AS n, _row, what FROM ({sql}) ORDER BY _row LIMIT {MAX_ROWS}").fetchall()
     if not rows:
         return None
-    return Finding(rule, column, int(rows[0][0]), [(int(r), printable(str(w))) for _, r, w in rows], hint)
+    return Finding(rule, column, int(rows[0][0]),
+                   [(int(r), {k: printable("" if v is None else str(v)) for k, v in w.items()}) for _, r, w in rows],
+                   what, hint, dict(rule_fields or {}), dict(hint_fields or {}))
+
+
+def _fields(**exprs: str) -> str:
+    """A DuckDB struct of SQL expressions: the fields of a row's message."""
+    return "{" + ", ".join(f"{_lit(k)}: CAST({v} AS VARCHAR)" for k, v in exprs.items()) + "}"
 
 
 _CONTROL = re.compile(CONTROL_RE)
@@ -317,13 +356,14 @@ def check_cells(db: duckdb.DuckDBPyConnection, stage: Stage) -> list[Finding]:
     allowed values, derived flags consistent. One scan counts every rule's offending rows; only
     the rules that are broken are queried for their rows."""
     spec = stage.table
-    rules: list[tuple[str, str, str, str, str]] = []  # (rule, column, condition, what, hint)
+    rules: list[dict] = []  # rule, column, cond, what (message id), fields (SQL struct), hint, ...
     survey: dict[int, str] = {}  # a cheaper condition to count with, for rules whose own is costly
     for name in stage.present:
-        rules.append(("control character", name, f"_ctl = {_lit(name)}",
-                      "'holds the control character ' || format('U+{:04X}', _ctl_cp)",
-                      "cells must not hold control characters (NUL, escape, line breaks outside free text, ...; "
-                      "tab is allowed)"))
+        rules.append(dict(rule=N_("control character"), column=name, cond=f"_ctl = {_lit(name)}",
+                          what=N_("holds the control character {char}"),
+                          fields=_fields(char="format('U+{:04X}', _ctl_cp)"),
+                          hint=N_("cells must not hold control characters (NUL, escape, line breaks outside free "
+                                  "text, ...; tab is allowed)")))
     for col in spec.columns:
         name = col.name
         if name not in stage.present:
@@ -333,45 +373,52 @@ def check_cells(db: duckdb.DuckDBPyConnection, stage: Stage) -> list[Finding]:
         if col.dtype in ("float64", "int64"):
             finite = f"coalesce(isfinite(TRY_CAST({t} AS DOUBLE)), true)"
             survey[len(rules)] = f"{c} IS NULL AND {qi('_t_' + name)} IS NOT NULL"
-            rules.append(("non-finite number", name, f"{c} IS NULL AND NOT {finite}",
-                          f"{_show(t)} || ' is not a finite number'",
-                          "infinity and NaN are not values; leave the cell empty when the number is unknown"))
+            rules.append(dict(rule=N_("non-finite number"), column=name, cond=f"{c} IS NULL AND NOT {finite}",
+                              what=N_("{value} is not a finite number"), fields=_fields(value=_show(t)),
+                              hint=N_("infinity and NaN are not values; leave the cell empty when the number is "
+                                      "unknown")))
         if col.dtype != "string":
-            expected = EXPECTED[col.dtype]
-            if col.dtype == "timestamp":
-                expected += f" (an offset like +08:00 or Z is converted to {business_timezone()})"
+            rule, what = UNPARSEABLE[col.dtype]
             survey[len(rules)] = f"{c} IS NULL AND {qi('_t_' + name)} IS NOT NULL"
-            rules.append((f"unparseable {col.dtype}", name, f"{c} IS NULL AND {t} IS NOT NULL AND {finite}",
-                          f"{_show(t)} || {_lit(' is not ' + expected)}", ""))
+            rules.append(dict(rule=rule, column=name, cond=f"{c} IS NULL AND {t} IS NOT NULL AND {finite}",
+                              what=what, fields=_fields(value=_show(t), tz=_lit(business_timezone()))))
         if not col.nullable:
-            rules.append(("missing value", name, f"{c} IS NULL" + (
+            rules.append(dict(rule=N_("missing value"), column=name, cond=f"{c} IS NULL" + (
                 f" AND {t} IS NULL" if col.dtype != "string" or col.allowed else ""),
-                _lit(f"empty, but {name} is required"), ""))
+                what=N_("empty, but {column} is required"), fields=_fields(column=_lit(name))))
         if col.min_value is not None:
-            rules.append((f"below minimum {col.min_value:g}", name, f"{c} < {col.min_value}",
-                          f"{_show(t)} || {_lit(f' is below the minimum {col.min_value:g}')}", ""))
+            minimum = f"{col.min_value:g}"
+            rules.append(dict(rule=N_("below minimum {minimum}"), rule_fields={"minimum": minimum}, column=name,
+                              cond=f"{c} < {col.min_value}", what=N_("{value} is below the minimum {minimum}"),
+                              fields=_fields(value=_show(t), minimum=_lit(minimum))))
         if col.allowed:
-            rules.append(("unknown value", name, f"{c} IS NOT NULL AND {c} NOT IN ({', '.join(map(_lit, col.allowed))})",
-                          f"{_show(t)} || {_lit(f' is not a valid {name}')}",
-                          f"valid {name} values: {', '.join(col.allowed)}"))
+            rules.append(dict(rule=N_("unknown value"), column=name,
+                              cond=f"{c} IS NOT NULL AND {c} NOT IN ({', '.join(map(_lit, col.allowed))})",
+                              what=N_("{value} is not a valid {column}"),
+                              fields=_fields(value=_show(t), column=_lit(name)),
+                              hint=N_("valid {column} values: {values}"),
+                              hint_fields={"column": name, "values": ", ".join(col.allowed)}))
     if spec.name == "calls":
         for flag, name in ((0, "connected"), (1, "conversation")):
             if name in stage.present:
                 g, derived = qi("_given_" + name), _derive_case(flag)
-                rules.append(("inconsistent with disposition", name,
-                              f"{g} IS NOT NULL AND {derived} IS NOT NULL AND {g} <> {derived}",
-                              f"'{name}=' || CAST({g} AS VARCHAR) || ' but disposition ' || disposition || "
-                              f"' means {name}=' || CAST({derived} AS VARCHAR)",
-                              "fix the flag or drop the column (it is derived from disposition)"))
+                rules.append(dict(rule=N_("inconsistent with disposition"), column=name,
+                                  cond=f"{g} IS NOT NULL AND {derived} IS NOT NULL AND {g} <> {derived}",
+                                  what=N_("{column}={given} but disposition {disposition} means {column}={derived}"),
+                                  fields=_fields(column=_lit(name), given=g, disposition="disposition",
+                                                 derived=derived),
+                                  hint=N_("fix the flag or drop the column (it is derived from disposition)")))
     if not rules:
         return []
-    conds = [survey.get(i, cond) for i, (_, _, cond, _, _) in enumerate(rules)]
+    conds = [survey.get(i, r["cond"]) for i, r in enumerate(rules)]
     counts = db.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {cond})" for cond in conds)
                         + f" FROM {TYPED}").fetchone()
     out = []
-    for (rule, column, cond, what, hint), n in zip(rules, counts):
+    for r, n in zip(rules, counts):
         if n:
-            f = _collect(db, rule, column, f"SELECT _row, {what} AS what FROM {TYPED} WHERE {cond}", hint)
+            f = _collect(db, r["rule"], r["column"], f"SELECT _row, {r['fields']} AS what FROM {TYPED} "
+                         f"WHERE {r['cond']}", r["what"], r.get("hint", ""), rule_fields=r.get("rule_fields"),
+                         hint_fields=r.get("hint_fields"))
             out += [f] if f else []
     return out
 
@@ -385,16 +432,21 @@ def check_keys(db: duckdb.DuckDBPyConnection, stage: Stage) -> list[Finding]:
     having = "count(*) > 1"
     if spec.name == "assignments":
         having += " AND count(DISTINCT arm) = 1"
-    sql = (f"SELECT _row, 'key ' || ''''|| k || '''' || ' also in row ' || CAST(first_row AS VARCHAR) AS what FROM ("
+    sql = (f"SELECT _row, {_fields(key=_show('k'), first_row='first_row')} AS what FROM ("
            f"SELECT _row, {label} AS k, min(_row) OVER (PARTITION BY {keys}) AS first_row, "
            f"count(*) OVER (PARTITION BY {keys}) AS n "
            + (", count(DISTINCT arm) OVER (PARTITION BY experiment_id, unit_id) AS arms "
               if spec.name == "assignments" else "")
            + f"FROM {TYPED} WHERE {not_null}) WHERE n > 1 AND _row > first_row"
            + (" AND arms = 1" if spec.name == "assignments" else ""))
-    f = _collect(db, "duplicate key in file", "/".join(spec.key), sql,
-                 hint=f"each {'/'.join(spec.key)} may appear once per file")
+    key = "/".join(spec.key)
+    f = _collect(db, N_("duplicate key in file"), key, sql, N_("key {key} also in row {first_row}"),
+                 N_("each {key} may appear once per file"), hint_fields={"key": key})
     return [f] if f else []
+
+
+#: The rule name of an unknown reference, by the table referred to.
+UNKNOWN_REFERENCE = {"leads": N_("unknown lead"), "reps": N_("unknown rep")}
 
 
 def check_store(link: StoreLink, stage: Stage, target: str) -> list[Finding]:
@@ -408,89 +460,119 @@ def check_store(link: StoreLink, stage: Stage, target: str) -> list[Finding]:
         keys_sql = f"SELECT DISTINCT {qi(col)} FROM {STAGE} WHERE {qi(col)} IS NOT NULL"
         extra = ["created_at"] if (spec.name, rtable) == ("calls", "leads") else []
         alias = link.expose(rtable, [rcol, *extra], filter_col=rcol, keys_sql=keys_sql)
-        f = _collect(db, f"unknown {rtable[:-1]}", col,
-                     f"SELECT _row, {_show(qi(col))} || ' is not in the store''s {rtable}' AS what "
+        f = _collect(db, UNKNOWN_REFERENCE.get(rtable, N_("unknown reference")), col,
+                     f"SELECT _row, {_fields(value=_show(qi(col)), table=_lit(rtable))} AS what "
                      f"FROM {STAGE} f WHERE f.{qi(col)} IS NOT NULL AND NOT EXISTS "
                      f"(SELECT 1 FROM {qi(alias)} r WHERE r.{qi(rcol)} = f.{qi(col)})",
-                     hint=f"load {rtable} first (`leadlab ingest {rtable} FILE`) or fix the {col}")
+                     N_("{value} is not in the store's {table}"))
         if f:
             n, first = db.execute(
                 f"SELECT count(DISTINCT v), list(DISTINCT v ORDER BY v)[1:10] FROM (SELECT f.{qi(col)} AS v "
                 f"FROM {STAGE} f WHERE f.{qi(col)} IS NOT NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM {qi(alias)} r WHERE r.{qi(rcol)} = f.{qi(col)}))").fetchone()
-            f.hint = (f"{n} distinct unknown {col} value(s): {printable(', '.join(map(str, first)))}"
-                      + (", ..." if n > len(first) else "") + "; " + f.hint)
+            f.hint = N_("{n} distinct unknown {column} value(s): {values}; load {table} first "
+                        "(`leadlab ingest {table} FILE`) or fix the {column}")
+            f.hint_fields = {"n": str(n), "column": col, "table": rtable,
+                             "values": printable(", ".join(map(str, first))) + (", ..." if n > len(first) else "")}
             out.append(f)
 
     if spec.name == "calls":
         leads = link.alias("leads")
-        f = _collect(db, "call before lead creation", "started_at",
-                     f"SELECT f._row, 'call at ' || CAST(f.started_at AS VARCHAR) || ' is before lead ' || "
-                     f"f.lead_id || ' was created (' || CAST(l.created_at AS VARCHAR) || ')' AS what "
-                     f"FROM {STAGE} f JOIN {qi(leads)} l ON l.lead_id = f.lead_id "
+        f = _collect(db, N_("call before lead creation"), "started_at",
+                     f"SELECT f._row, {_fields(started_at='f.started_at', lead='f.lead_id', created_at='l.created_at')}"
+                     f" AS what FROM {STAGE} f JOIN {qi(leads)} l ON l.lead_id = f.lead_id "
                      f"WHERE f.started_at < l.created_at",
-                     hint="a lead can only be called after its created_at")
+                     N_("call at {started_at} is before lead {lead} was created ({created_at})"),
+                     N_("a lead can only be called after its created_at"))
         out += [f] if f else []
 
     if spec.name == "leads":
         first = link.expose_first_calls(f"SELECT DISTINCT lead_id FROM {STAGE}")
-        f = _collect(db, "call before lead creation", "created_at",
-                     f"SELECT f._row, 'created_at ' || CAST(f.created_at AS VARCHAR) || ' is after the lead''s "
-                     f"first call in the store (' || CAST(c.first_call_at AS VARCHAR) || ')' AS what "
+        f = _collect(db, N_("call before lead creation"), "created_at",
+                     f"SELECT f._row, {_fields(created_at='f.created_at', first_call='c.first_call_at')} AS what "
                      f"FROM {STAGE} f JOIN {qi(first)} c ON c.lead_id = f.lead_id "
                      f"WHERE c.first_call_at < f.created_at",
-                     hint="a lead can only be called after its created_at")
+                     N_("created_at {created_at} is after the lead's first call in the store ({first_call})"),
+                     N_("a lead can only be called after its created_at"))
         out += [f] if f else []
         for i, stage_col in enumerate(LIFECYCLE[1:], start=1):
             earlier = LIFECYCLE[:i]
             prev = f"greatest({', '.join(qi(c) for c in earlier)})"
-            f = _collect(db, "lifecycle out of order", stage_col,
-                         f"SELECT _row, '{stage_col} ' || CAST({qi(stage_col)} AS VARCHAR) || ' is before ' || "
-                         f"CASE " + " ".join(
-                             f"WHEN {qi(c)} = {prev} THEN '{c} '" for c in reversed(earlier)) +
-                         f" END || CAST({prev} AS VARCHAR) AS what FROM {STAGE} "
-                         f"WHERE {qi(stage_col)} < {prev}",
-                         hint="lifecycle order: " + " ≤ ".join(LIFECYCLE))
+            which = "CASE " + " ".join(f"WHEN {qi(c)} = {prev} THEN {_lit(c)}" for c in reversed(earlier)) + " END"
+            f = _collect(db, N_("lifecycle out of order"), stage_col,
+                         f"SELECT _row, {_fields(column=_lit(stage_col), value=qi(stage_col), earlier=which, earlier_value=prev)}"
+                         f" AS what FROM {STAGE} WHERE {qi(stage_col)} < {prev}",
+                         N_("{column} {value} is before {earlier} {earlier_value}"),
+                         N_("lifecycle order: {order}"), hint_fields={"order": " ≤ ".join(LIFECYCLE)})
             out += [f] if f else []
-        f = _collect(db, "lifecycle out of order", "lost_at",
-                     f"SELECT _row, 'lost_at ' || CAST(lost_at AS VARCHAR) || ' is before created_at ' || "
-                     f"CAST(created_at AS VARCHAR) AS what FROM {STAGE} WHERE lost_at < created_at",
-                     hint="lost_at must not be before created_at")
+        f = _collect(db, N_("lifecycle out of order"), "lost_at",
+                     f"SELECT _row, {_fields(column=_lit('lost_at'), value='lost_at', earlier=_lit('created_at'), earlier_value='created_at')}"
+                     f" AS what FROM {STAGE} WHERE lost_at < created_at",
+                     N_("{column} {value} is before {earlier} {earlier_value}"),
+                     N_("lost_at must not be before created_at"))
         out += [f] if f else []
 
     if spec.name == "assignments":
-        f = _collect(db, "unit in two arms", "arm",
-                     f"SELECT _row, unit_type || ' ' || unit_id || ' is in arms ' || arms || "
-                     f"' of experiment ' || experiment_id AS what FROM ("
+        f = _collect(db, N_("unit in two arms"), "arm",
+                     f"SELECT _row, {_fields(unit_type='unit_type', unit_id='unit_id', arms='arms', experiment='experiment_id')}"
+                     f" AS what FROM ("
                      f"SELECT _row, unit_type, unit_id, experiment_id, "
-                     f"string_agg(DISTINCT arm, ' and ' ORDER BY arm) OVER (PARTITION BY experiment_id, unit_id) AS arms, "
+                     f"list_sort(list(DISTINCT arm) OVER (PARTITION BY experiment_id, unit_id)) AS arms, "
                      f"count(DISTINCT arm) OVER (PARTITION BY experiment_id, unit_id) AS n FROM {STAGE}) WHERE n > 1",
-                     hint="a unit belongs to exactly one arm of an experiment")
+                     N_("{unit_type} {unit_id} is in arms {arms} of experiment {experiment}"),
+                     N_("a unit belongs to exactly one arm of an experiment"))
+        if f:
+            for _row, fields in f.rows:
+                fields["arms"] = _and_list(_arm_names(fields["arms"]))
         out += [f] if f else []
-        f = _collect(db, "unit in two arms", "arm",
-                     f"SELECT f._row, f.unit_type || ' ' || f.unit_id || ' is in arm ' || f.arm || "
-                     f"' here but in arm ' || s.arm || ' of experiment ' || f.experiment_id || ' in the store' "
-                     f"AS what FROM {STAGE} f JOIN {qi(target)} s ON s.experiment_id = f.experiment_id "
+        f = _collect(db, N_("unit in two arms"), "arm",
+                     f"SELECT f._row, {_fields(unit_type='f.unit_type', unit_id='f.unit_id', arm='f.arm', stored_arm='s.arm', experiment='f.experiment_id')}"
+                     f" AS what FROM {STAGE} f JOIN {qi(target)} s ON s.experiment_id = f.experiment_id "
                      f"AND s.unit_id = f.unit_id WHERE s.arm <> f.arm",
-                     hint="a unit belongs to exactly one arm of an experiment; re-assigning is not allowed")
+                     N_("{unit_type} {unit_id} is in arm {arm} here but in arm {stored_arm} of experiment "
+                        "{experiment} in the store"),
+                     N_("a unit belongs to exactly one arm of an experiment; re-assigning is not allowed"))
         out += [f] if f else []
         exps = link.expose("experiments", ["experiment_id", "unit_type"], filter_col="experiment_id",
                            keys_sql=f"SELECT DISTINCT experiment_id FROM {STAGE}")
-        f = _collect(db, "unit type differs from experiment", "unit_type",
-                     f"SELECT f._row, 'unit_type ' || f.unit_type || ' but experiment ' || f.experiment_id || "
-                     f"' randomizes by ' || e.unit_type AS what FROM {STAGE} f JOIN {qi(exps)} e "
-                     f"ON e.experiment_id = f.experiment_id WHERE e.unit_type <> f.unit_type")
+        f = _collect(db, N_("unit type differs from experiment"), "unit_type",
+                     f"SELECT f._row, {_fields(unit_type='f.unit_type', experiment='f.experiment_id', experiment_unit_type='e.unit_type')}"
+                     f" AS what FROM {STAGE} f JOIN {qi(exps)} e "
+                     f"ON e.experiment_id = f.experiment_id WHERE e.unit_type <> f.unit_type",
+                     N_("unit_type {unit_type} but experiment {experiment} randomizes by {experiment_unit_type}"))
         out += [f] if f else []
         for unit_type, utable in (("lead", "leads"), ("rep", "reps")):
             alias = link.expose(utable, [f"{unit_type}_id"], filter_col=f"{unit_type}_id",
                                 keys_sql=f"SELECT DISTINCT unit_id FROM {STAGE} WHERE unit_type = {_lit(unit_type)}")
-            f = _collect(db, f"unknown {unit_type}", "unit_id",
-                         f"SELECT _row, {_lit(unit_type + ' ')} || unit_id || {_lit(' is not in the store' + chr(39) + 's ' + utable)} "
+            f = _collect(db, UNKNOWN_REFERENCE[utable], "unit_id",
+                         f"SELECT _row, {_fields(unit_type=_lit(unit_type), unit_id='unit_id', table=_lit(utable))} "
                          f"AS what FROM {STAGE} f WHERE unit_type = {_lit(unit_type)} AND NOT EXISTS "
                          f"(SELECT 1 FROM {qi(alias)} r WHERE r.{unit_type}_id = f.unit_id)",
-                         hint=f"load {utable} first (`leadlab ingest {utable} FILE`)")
+                         N_("{unit_type} {unit_id} is not in the store's {table}"),
+                         N_("load {table} first (`leadlab ingest {table} FILE`)"), hint_fields={"table": utable})
             out += [f] if f else []
     return out
+
+
+def _arm_names(listed: str) -> list[str]:
+    """The arms of a DuckDB list rendered as text (``[A, B]``)."""
+    inner = listed[1:-1] if listed.startswith("[") and listed.endswith("]") else listed
+    return [a.strip() for a in inner.split(",")]
+
+
+def _and_list(items: list[str]) -> str:
+    """``A and B`` / ``A, B and C`` — ``A和B`` in Chinese."""
+    if len(items) < 2:
+        return "".join(items)
+    return _("{items} and {last}", items=pgettext("list separator", ", ").join(items[:-1]), last=items[-1])
+
+
+#: "a"/"an" before a table id in English, chosen by the id (a code, not text); Chinese has no article.
+_LOOKS_LIKE = {True: N_("{file} looks like an {other} file (columns {shown}), not {table}: it lacks {missing}; "
+                        "run `leadlab ingest {other} {file}`"),
+               False: N_("{file} looks like a {other} file (columns {shown}), not {table}: it lacks {missing}; "
+                         "run `leadlab ingest {other} {file}`")}
+_VOWEL_TABLES = {"assignments", "experiments"}
 
 
 def check_columns(raw: RawFile, spec: Table, columns: dict[str, str], mapping_used: bool) -> None:
@@ -505,20 +587,21 @@ def check_columns(raw: RawFile, spec: Table, columns: dict[str, str], mapping_us
     for name in TABLES:
         if name == spec.name:
             continue
-        cols, _ = ColumnMapping(name).resolve(raw.columns)
+        cols, _unused = ColumnMapping(name).resolve(raw.columns)
         if all(c in cols.values() for c in TABLES[name].required):
             if other is None or len(cols) > len(ColumnMapping(other).resolve(raw.columns)[0]):
                 other = name
     shown = ", ".join(raw.columns[:8]) + (", ..." if len(raw.columns) > 8 else "")
-    details = [f"file columns: {', '.join(raw.columns)}", f"required {spec.name} columns: {', '.join(spec.required)}"]
+    details = [_("file columns: {columns}", columns=", ".join(raw.columns)),
+               _("required {table} columns: {columns}", table=spec.name, columns=", ".join(spec.required))]
     if other and not mapping_used:
-        raise DataError(
-            f"{raw.path.name} looks like {'an' if other[0] in 'aeiou' else 'a'} {other} file (columns {shown}), not {spec.name}: it lacks "
-            f"{', '.join(missing)}; run `leadlab ingest {other} {raw.path.name}`", details=details)
-    hint = "" if mapping_used else "; rename the headers or give a mapping file with --mapping"
-    raise DataError(
-        f"{raw.path.name}: missing required column(s) {', '.join(missing)} for table {spec.name}{hint}",
-        details=details)
+        raise DataError(translate(_LOOKS_LIKE[other in _VOWEL_TABLES], file=raw.path.name, other=other, shown=shown,
+                                  table=spec.name, missing=", ".join(missing)), details=details)
+    fields = {"file": raw.path.name, "missing": ", ".join(missing), "table": spec.name}
+    if mapping_used:
+        raise DataError(_("{file}: missing required column(s) {missing} for table {table}", **fields), details=details)
+    raise DataError(_("{file}: missing required column(s) {missing} for table {table}; rename the headers or give "
+                      "a mapping file with --mapping", **fields), details=details)
 
 
 def raise_findings(raw: RawFile, findings: list[Finding]) -> None:
@@ -529,13 +612,16 @@ def raise_findings(raw: RawFile, findings: list[Finding]) -> None:
     others = len(findings) - 1
     msg = first.headline(raw)
     if others:
-        msg += f" [and {others} more rule(s) broken, listed below]"
-    details = [
-        "rows are data rows counted from 1 after the header"
-        + ("; line = the line in the file" if raw.format == "csv" and raw.line_offset is not None else "")
-        + ("; sheet row = the row in Excel" if raw.format == "excel" else "")
-        + "; nothing was written",
-    ]
+        msg = _("{message} [and {n} more rule(s) broken, listed below]", message=msg, n=fmt.number(others))
+    if raw.format == "csv" and raw.line_offset is not None:
+        legend = _("rows are data rows counted from 1 after the header; line = the line in the file; nothing was "
+                   "written")
+    elif raw.format == "excel":
+        legend = _("rows are data rows counted from 1 after the header; sheet row = the row in Excel; nothing was "
+                   "written")
+    else:
+        legend = _("rows are data rows counted from 1 after the header; nothing was written")
+    details = [legend]
     for f in findings:
         details += f.lines(raw)
     raise DataError(msg, details=details)
