@@ -3,8 +3,9 @@
 They run in English, in a throw-away project (``$LEADLAB_HOME``) holding a small seeded
 demo store (2,000 leads, seed 11, built once per session), so an example can say
 ``leadlab.connect()`` and get data — tea-tasting's ``make_users_data`` habit. The
-doctest namespace also offers ``con`` (a read-only connection to that store),
-``store_url``, ``np`` and ``pd``.
+doctest namespace also offers ``store_url`` (that store's URL), ``leadlab``, ``np`` and
+``pd``. No connection is held open between examples (DuckDB refuses a second connection
+with another read-only setting in the same process).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _doctest_environment(request, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _doctest_namespace(request):
-    """``con``, ``store_url``, ``np``, ``pd`` and ``leadlab`` in every docstring example."""
+    """``store_url``, ``np``, ``pd`` and ``leadlab`` in every docstring example."""
     if not isinstance(request.node, pytest.DoctestItem):
         yield
         return
@@ -61,9 +62,6 @@ def _doctest_namespace(request):
     import leadlab
 
     root = request.getfixturevalue("doctest_project")
-    url = f"duckdb://{root / 'data' / 'leadlab.duckdb'}"
-    con = leadlab.connect(url, read_only=True)
     ns = request.getfixturevalue("doctest_namespace")
-    ns.update(con=con, store_url=url, np=np, pd=pd, leadlab=leadlab)
+    ns.update(store_url=f"duckdb://{root / 'data' / 'leadlab.duckdb'}", np=np, pd=pd, leadlab=leadlab)
     yield
-    con.disconnect()

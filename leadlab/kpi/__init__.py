@@ -6,9 +6,14 @@ Every function takes a :class:`KpiData` (or a store connection / URL), a period
 team, runs grouped Ibis queries in the backend and returns a result object with
 ``summary()``, ``to_pandas()``, ``_repr_html_`` and ``plot()``.
 
->>> from leadlab import kpi  # doctest: +SKIP
->>> data = kpi.KpiData.from_store()  # doctest: +SKIP
->>> kpi.kpi_table(data, "last-month", compare_to="previous").significant()  # doctest: +SKIP
+Public API: the functions below, plus :func:`kpi_report` (the report's sections),
+:func:`targets_report`, :func:`pool_health` and :func:`speed_to_lead`, imported on first use.
+
+>>> from leadlab import kpi
+>>> data = kpi.KpiData.from_store()  # the project's store ($LEADLAB_HOME / $LEADLAB_DB)
+>>> table = kpi.kpi_table(data, "last-month", compare_to="previous")
+>>> table.period.label, table.to_pandas().kpi.iloc[0]
+('2026-10', 'dials')
 """
 
 from leadlab.kpi.activity import activity
@@ -19,4 +24,22 @@ from leadlab.kpi.funnel import funnel, quality
 from leadlab.kpi.outcomes import costs, outcomes
 from leadlab.kpi.trend import trend
 
-__all__ = ["KPIS", "KpiData", "activity", "catalogue", "costs", "funnel", "kpi_table", "outcomes", "quality", "trend"]
+#: Public name -> module, imported on first use.
+_LAZY = {
+    "kpi_report": "leadlab.kpi.report",
+    "targets_report": "leadlab.kpi.targets",
+    "pool_health": "leadlab.kpi.pool",
+    "speed_to_lead": "leadlab.kpi.speed",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'leadlab.kpi' has no attribute {name!r}")
+
+
+__all__ = ["KPIS", "KpiData", "activity", "catalogue", "costs", "funnel", "kpi_table", "outcomes", "quality", "trend",
+           *_LAZY]

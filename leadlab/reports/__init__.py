@@ -5,6 +5,10 @@ publish atomically to ``reports/`` and keep ``reports/index.html``.
 >>> REGISTRY[0].name
 'data_overview'
 
+Public API: :func:`run_report`, :func:`run_all` (``lang="zh"`` for Chinese pages, published
+beside the English ones as ``<label>.zh.html``), :func:`reindex`, :func:`index_html`,
+:func:`plan_run`, the registry and the parameter checks.
+
 Modules: :mod:`~leadlab.reports.params` (parameters cell, checks),
 :mod:`~leadlab.reports.runner` (papermill execution, ``report all``),
 :mod:`~leadlab.reports.render` (nbconvert HTML), :mod:`~leadlab.reports.publish`
@@ -14,7 +18,7 @@ Modules: :mod:`~leadlab.reports.params` (parameters cell, checks),
 from __future__ import annotations
 
 from leadlab.reports.params import Param, check_parameters, declared_parameters
-from leadlab.reports.publish import RunRecord, load_index
+from leadlab.reports.publish import RunRecord, index_html, load_index, reindex
 from leadlab.reports.registry import REGISTRY, ReportSpec, get_spec
 from leadlab.reports.runner import (
     DEFAULT_TIMEOUT,
@@ -37,9 +41,11 @@ __all__ = [
     "check_parameters",
     "declared_parameters",
     "get_spec",
+    "index_html",
     "load_index",
     "notebook_catalog",
     "plan_run",
+    "reindex",
     "run_all",
     "run_report",
 ]
