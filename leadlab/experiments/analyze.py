@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from leadlab.errors import ConfigError, DataError
@@ -31,13 +30,17 @@ from leadlab.experiments.arrow import project, registered
 from leadlab.experiments.effects import effects_table
 from leadlab.experiments.effects import funnel as funnel_steps
 from leadlab.experiments.metrics import FUNNEL_STAGES, STORE_METRICS, Metric, resolve_metrics
-from leadlab.experiments.moments import ArmData, ArmTable, collect
+from leadlab.experiments.moments import arms_frame, collect
+from leadlab.experiments.planning import design_context
 from leadlab.experiments.queries import (
-    assignment_checks, data_end, experiment_row, funnel_ratios, lead_units, rep_units, unit_aggregate,
+    assignment_checks, data_end, experiment_row, funnel_ratios, store_units, unit_aggregate,
 )
 from leadlab.experiments.results import ExperimentResult, Notice
 from leadlab.experiments.segments import DEFAULT_DIMENSIONS, segment_effects
 from leadlab.experiments.sequential import LookPlan, plan_looks
+from leadlab.experiments.summaries import from_counts, from_stats
+from leadlab.experiments.texts import missing_notices, zero_notices
+from leadlab.i18n import _
 
 #: Below this many reps in an arm, a rep experiment's result carries a warning.
 MIN_REPS_PER_ARM = 10
@@ -47,122 +50,12 @@ CONTAMINATED = "__several_arms__"
 REP_CUPED_METRICS = {"sql_rate", "lead_opportunity_rate", "lead_conversion_rate", "revenue_per_lead", "sqls_per_call"}
 
 
-def _arms_frame(counts: dict[str, float], weights: dict[str, float] | None) -> pd.DataFrame:
-    arms = list(counts)
-    w = np.array([weights.get(a, 1.0) if weights else 1.0 for a in arms], float)
-    n = np.array([counts[a] for a in arms], float)
-    return pd.DataFrame({"arm": arms, "units": n, "share": n / n.sum() if n.sum() else n,
-                         "planned_share": w / w.sum()})
-
-
 def _tuning(units: float, plan: LookPlan, seq_tuning: float | None) -> float:
     """Where the always-valid interval is tightest: the units projected to the last look."""
     return float(seq_tuning or (units * plan.planned / plan.used if plan.planned else max(units, 1.0)))
 
 
-def _missing_notices(arms: ArmTable, ms: list[Metric]) -> list[Notice]:
-    out = []
-    for m in ms:
-        per = {a.arm: a.left_out.get(m.name, 0) for a in arms.arms}
-        if sum(per.values()) > 0:
-            out.append(Notice("metric_missing", n=sum(per.values()), metric=m.name, label=m.label, per_arm=per))
-    return out
-
-
-def _zero_notices(eff: pd.DataFrame) -> list[Notice]:
-    seen = [(m, lb) for m, lb, notes in zip(eff.metric, eff.label, eff.notes)
-            if "zero_everywhere" in str(notes).split("; ")]
-    return [Notice("zero_everywhere", metric=m, label=lb or None) for m, lb in dict.fromkeys(seen)]
-
-
-# --- plain counts ---------------------------------------------------------------------------------
-
-def from_counts(arms, *, control: str | None = None, alpha: float = 0.05, alternative: str = "two-sided",
-                weights: dict[str, float] | None = None, metric_name: str = "conversion_rate",
-                prior=(1.0, 1.0), seed: int = 0, srm_threshold: float = 0.001) -> ExperimentResult:
-    """Analyse a proportion from per-arm ``(name, units, successes)``; the first arm is the
-    control unless ``control`` names another.
-
-    >>> r = from_counts([("A", 1000, 80), ("B", 1000, 95)], alpha=0.05)
-    >>> float(round(r.effects.p_value.iloc[0], 4)), r.decision
-    (0.2351, 'inconclusive')
-    """
-    parsed = V.parse_counts(arms)
-    control = V.check_arms([p[0] for p in parsed], control, "from-counts")
-    tab = ArmTable(tuple(ArmData(n, u, {metric_name: S.ArmMoments.from_counts(u, s)}) for n, u, s in parsed))
-    tab = tab.ordered(control)
-    metric = Metric(metric_name, binary=True, percent=True)
-    eff = effects_table(tab, [metric], control=control, unit_is_lead=True, unit_label="unit", alpha=alpha,
-                        alternative=alternative, prior=prior, seed=seed)
-    arms_df = _arms_frame({n: u for n, u, _ in parsed}, weights)
-    notices = [Notice("no_successes")] if all(s == 0 for _, _, s in parsed) else []
-    return ExperimentResult("from-counts", "unit", "unit", "counts", control, metric_name, alpha, arms_df, eff,
-                            S.srm_test(arms_df.units, arms_df.planned_share), srm_threshold=srm_threshold,
-                            notices=notices)
-
-
-def from_stats(arms, *, control: str | None = None, alpha: float = 0.05, alternative: str = "two-sided",
-               weights: dict[str, float] | None = None, metric_name: str = "mean", percent: bool = False,
-               srm_threshold: float = 0.001) -> ExperimentResult:
-    """Analyse a mean metric from per-arm ``(name, units, mean, sd)`` summary statistics
-    (Welch's t, delta-method lift, normal Bayesian view).
-
-    >>> r = from_stats([("A", 500, 120.0, 80.0), ("B", 500, 131.0, 85.0)])
-    >>> round(float(r.effects.effect.iloc[0]), 1), r.effects.kind.iloc[0]
-    (11.0, 'mean')
-    """
-    parsed = V.parse_stats(arms)
-    control = V.check_arms([p[0] for p in parsed], control, "from-stats")
-    tab = ArmTable(tuple(ArmData(name, n, {metric_name: S.ArmMoments.from_mean(n, mean, sd ** 2)})
-                         for name, n, mean, sd in parsed)).ordered(control)
-    eff = effects_table(tab, [Metric(metric_name, percent=percent)], control=control, unit_is_lead=True,
-                        unit_label="unit", alpha=alpha, alternative=alternative)
-    arms_df = _arms_frame({p[0]: p[1] for p in parsed}, weights)
-    return ExperimentResult("from-stats", "unit", "unit", "stats", control, metric_name, alpha, arms_df,
-                            eff, S.srm_test(arms_df.units, arms_df.planned_share), srm_threshold=srm_threshold)
-
-
 # --- any table --------------------------------------------------------------------------------------
-
-def _table_metrics(t, metrics) -> tuple[list[Metric], set[str]]:
-    """Metrics of a table: column names (per row; 0/1 or boolean → proportion) or Metric objects."""
-    if not metrics:
-        raise ConfigError("no metrics given (parameter metrics): name at least one column")
-    ms: list[Metric] = []
-    named: set[str] = set()
-    for m in V.metric_list(metrics):
-        if isinstance(m, Metric):
-            ms.append(m)
-            continue
-        named.add(m)
-        if m not in t.columns:
-            raise ConfigError(f"metric column {m!r} not found (parameter metrics); available columns: "
-                              f"{', '.join(t.columns)}")
-        binary = t[m].type().is_boolean()
-        ms.append(Metric(m, binary=binary, label=m, percent=binary, naive_sq=m))  # a column: its name is its label
-    return ms, named
-
-
-def _per_unit(m: Metric, named: set[str]) -> Metric:
-    """A metric after summing rows per unit: a column named by the user becomes a ratio over
-    rows (e.g. connected per call); a Metric without denominator is the mean of the unit's sums."""
-    return Metric(m.name, m.num, m.denominator or ("_rows" if m.name in named else None),
-                  binary=m.binary and m.name in named, label=m.label, higher_is_better=m.higher_is_better,
-                  margin=m.margin, scale=m.scale, percent=m.percent, naive_sq=None)
-
-
-def _mark_binary(arms: ArmTable, ms: list[Metric]) -> list[Metric]:
-    """Numeric 0/1 columns analysed per row are proportions (syy == sy for every arm)."""
-    out = []
-    for m in ms:
-        mm = [a.moments[m.name] for a in arms.arms]
-        if (not m.binary and m.denominator is None and mm
-                and np.allclose([x.syy for x in mm], [x.sy for x in mm]) and all(x.sy <= x.n for x in mm)):
-            m = Metric(m.name, m.numerator, None, binary=True, label=m.label, higher_is_better=m.higher_is_better,
-                       margin=m.margin, scale=m.scale, percent=True, naive_sq=m.naive_sq)
-        out.append(m)
-    return out
-
 
 def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = None, control: str | None = None,
                   covariate: str | None = None, alpha: float = 0.05, alternative: str = "two-sided",
@@ -199,20 +92,21 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
             return analyze_table(t, **kw, _no_nulls=no_nulls)
     t = as_table(data, con)
     if arm not in t.columns:
-        raise ConfigError(f"arm column {arm!r} not found (parameter arm); available columns: {', '.join(t.columns)}")
-    ms, named = _table_metrics(t, metrics)
+        raise ConfigError(_("arm column {column} not found (parameter arm); available columns: {available}",
+                            column=repr(arm), available=", ".join(t.columns)))
+    ms, named = V.table_metrics(t, metrics)
     cols = sorted({c for m in ms for c in (m.num, m.denominator) if c} | ({covariate} if covariate else set()))
     V.check_columns(cols, list(t.columns), "analyze")
     notices: list[Notice] = []
     if unit is not None:
         if unit not in t.columns:
-            raise ConfigError(f"unit column {unit!r} not found (parameter unit); available columns: "
-                              f"{', '.join(t.columns)}")
+            raise ConfigError(_("unit column {column} not found (parameter unit); available columns: {available}",
+                                column=repr(unit), available=", ".join(t.columns)))
         g = unit_aggregate(t, arm, unit, [c for c in cols if c != covariate], {}, covariate=covariate,
                            no_nulls=_no_nulls)
         # units seen in several arms form their own group: counted in the same query, then dropped
         t = g.mutate(**{arm: (g._arm != g._arm_max).ifelse(CONTAMINATED, g._arm)})
-        ms = [_per_unit(m, named) for m in ms]
+        ms = [V.per_unit_metric(m, named) for m in ms]
     nulls = [c for c in t.columns if c.startswith("_null__")] if unit is not None else []
     tab = collect(t, ms, arm=arm, covariate=("_x" if unit is not None else covariate) if covariate else None,
                   extra={c: t[c] for c in nulls} or None)
@@ -228,16 +122,16 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     if None in tab.names:
         notices.append(Notice("missing_arm"))
         tab = tab.without(None)
-    ms = _mark_binary(tab, ms)
-    control = V.check_arms(sorted(tab.names), control, f"arm column {arm!r}")
+    ms = V.mark_binary(tab, ms)
+    control = V.check_arms(sorted(tab.names), control, _("arm column {column}", column=repr(arm)))
     tab = tab.ordered(control)
     plan = V.look_plan(looks, fixed_units=unit is not None)
     eff = effects_table(tab, ms, control=control, unit_is_lead=unit is None, unit_label=unit or "row",
                         alpha=alpha, alternative=alternative, covariate=bool(covariate), prior=prior, seed=seed,
                         seq_tuning=_tuning(tab.total("units"), plan, seq_tuning), clustered=unit is not None,
                         plan=plan)
-    notices += _missing_notices(tab, ms) + _zero_notices(eff)
-    arms_df = _arms_frame(tab.units(), weights)
+    notices += missing_notices(tab, ms) + zero_notices(eff)
+    arms_df = arms_frame(tab.units(), weights)
     return ExperimentResult(experiment_id, unit or "row", unit or "row", "per_unit" if unit else "per_row",
                             control, ms[0].name, alpha, arms_df, eff,
                             S.srm_test(arms_df.units, arms_df.planned_share), srm_threshold=srm_threshold,
@@ -245,29 +139,6 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
 
 
 # --- store experiments -------------------------------------------------------------------------------
-
-def _store_units(con, exp: dict, as_of):
-    """(unit table, assignment checks table, the start time) of a store experiment."""
-    eid, unit_type = str(exp["experiment_id"]), str(exp["unit_type"])
-    started = exp.get("started_at")
-    if unit_type == "lead":
-        u, per_unit = lead_units(con, eid, as_of)
-        return u, per_unit, started
-    if started is None or pd.isna(started):
-        a = con.table("assignments")
-        started = a.filter(a.experiment_id == eid).assigned_at.min().to_pyarrow().as_py()
-    u, per_unit = rep_units(con, eid, started, as_of)
-    return u, per_unit, started
-
-
-def _control(exp: dict, arms: tuple[str, ...], control: str | None) -> str:
-    eid = str(exp["experiment_id"])
-    declared = str(exp["control_arm"]) if exp.get("control_arm") else None
-    if control is None and declared is not None and declared not in arms:
-        raise DataError(f"experiment {eid!r}: control arm {declared!r} (table experiments, column control_arm) has no "
-                        f"units in assignments; arms present: {', '.join(sorted(arms))}")
-    return V.check_arms(sorted(arms), control or declared, f"experiment {eid!r}")
-
 
 def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=None, control: str | None = None,
             alpha: float = 0.05, alternative: str = "two-sided", as_of=None, analysis_unit: str | None = None,
@@ -305,16 +176,17 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
     exp = experiment_row(con, experiment_id)
     eid, unit_type = str(exp["experiment_id"]), str(exp["unit_type"])
     if unit_type not in ("lead", "rep"):
-        raise DataError(f"experiment {eid!r}: unit_type must be lead or rep, got {unit_type!r} (table experiments)")
+        raise DataError(_("experiment {experiment}: unit_type must be lead or rep, got {value} (table experiments)",
+                          experiment=repr(eid), value=repr(unit_type)))
     as_of = V.timestamp(as_of, "as_of")
     ms = resolve_metrics(metrics)
     primary = str(exp.get("primary_metric") or "sql_rate")
     if primary not in [m.name for m in ms]:
         primary = ms[0].name
-    u, per_unit, started = _store_units(con, exp, as_of)
+    u, per_unit, started = store_units(con, exp, as_of)
     checks = assignment_checks(per_unit)
     if checks["units"] == 0:
-        raise DataError(f"experiment {eid!r} has no rows in table assignments")
+        raise DataError(_("experiment {experiment} has no rows in table assignments", experiment=repr(eid)))
     notices: list[Notice] = []
     if checks["contaminated"]:
         notices.append(Notice("contaminated", n=checks["contaminated"], unit=unit_type))
@@ -325,7 +197,7 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
     all_m = ms + [m for m in fun_metrics if m.name not in {x.name for x in ms}]
     tab = collect(u, all_m, arm="arm", covariate="x" if cuped else None,
                   extra_ratios=funnel_ratios() if funnel else [], extra={"_known": u.known})
-    ctrl = _control(exp, tab.names, control)
+    ctrl = V.store_control(exp, tab.names, control)
     tab = tab.ordered(ctrl)
     unknown = int(tab.total("units") - tab.total("known"))
     if unknown:
@@ -347,11 +219,11 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
         notices.insert(0, Notice("naive", unit=unit_type))
         if primary not in set(eff.metric) and len(eff):
             primary = eff.metric.iloc[0]
-    notices += _missing_notices(tab, ms)
+    notices += missing_notices(tab, ms)
     counts = tab.units()
     if unit_type == "rep" and min(counts.values()) < MIN_REPS_PER_ARM:
         notices.append(Notice("few_reps", n=int(min(counts.values())), needed=MIN_REPS_PER_ARM))
-    arms_df = _arms_frame(counts, None)
+    arms_df = arms_frame(counts, None)
     if naive:
         arms_df["leads"] = [tab.get(a).moments["sql_rate"].sd if "sql_rate" in tab.get(a).moments else math.nan
                             for a in arms_df.arm]
@@ -360,7 +232,7 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
         S.srm_test(arms_df.units, arms_df.planned_share), srm_threshold=srm_threshold, naive=naive,
         contaminated_units=checks["contaminated"], duplicate_rows=checks["duplicate_rows"], unknown_units=unknown,
         covariate=cov_name, covariate_missing=cov_missing, notices=notices, name=str(exp.get("name") or ""),
-        mde_relative=mde_relative, plan=plan, design=_design_context(con, unit_type, tab, started, now, ms),
+        mde_relative=mde_relative, plan=plan, design=design_context(con, unit_type, tab, started, now, ms),
     )
     if funnel:
         res.funnel = funnel_steps(tab, ctrl, unit_is_lead=unit_type == "lead" and not naive, alpha=alpha)
@@ -368,34 +240,8 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
         dims = segments if isinstance(segments, list) else DEFAULT_DIMENSIONS[unit_type]
         m = next((m for m in ms if m.name == primary), ms[0])
         res.segments = segment_effects(u, m, dims, ctrl, unit_is_lead=unit_type == "lead", alpha=alpha)
-    res.notices += _zero_notices(eff)
+    res.notices += zero_notices(eff)
     return res
-
-
-def _design_context(con, unit_type: str, tab: ArmTable, started, now, ms: list[Metric]) -> dict:
-    """What the design functions need to say how many more units (leads) or days (reps) the
-    test would need: the experiment's units, its daily lead volume and, for rep tests, the ICC
-    of SQL within reps from the store (as ``leadlab ab design --unit rep``)."""
-    from leadlab.errors import LeadlabError
-    from leadlab.experiments import design as D
-
-    days = max((pd.Timestamp(now) - pd.Timestamp(started)) / pd.Timedelta(days=1), 1.0) if (
-        started is not None and now is not None and not pd.isna(started)) else math.nan
-    first = next((m.name for m in ms if m.denominator == "n_leads"), None)
-    if first is not None:
-        leads = sum(a.moments[first].sd for a in tab.arms)
-    elif all("n_leads" in a.moments for a in tab.arms):
-        leads = sum(a.moments["n_leads"].sy for a in tab.arms)
-    else:
-        leads = math.nan
-    ctx = {"unit_type": unit_type, "units": tab.total("units"), "days": days,
-           "daily_leads": leads / days if days == days else math.nan, "icc": math.nan}
-    if unit_type == "rep":
-        try:
-            ctx["icc"] = D.history(con, as_of=now).icc
-        except LeadlabError:
-            pass
-    return ctx
 
 
 __all__ = ["analyze", "analyze_table", "effects_table", "from_counts", "from_stats", "STORE_METRICS"]

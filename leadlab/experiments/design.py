@@ -22,21 +22,22 @@ import numpy as np
 from scipy import stats
 
 from leadlab.errors import ConfigError, InsufficientDataError
+from leadlab.i18n import _, fmt
 
 
 def _z(alpha: float, alternative: str) -> float:
     if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}")
+        raise ConfigError(_("alpha must be between 0 and 1, got {value}", value=alpha))
     return float(stats.norm.ppf(1 - alpha / 2 if alternative == "two-sided" else 1 - alpha))
 
 
 def _unit_var(baseline: float, sd: float | None) -> float:
     if sd is not None:
         if sd <= 0:
-            raise ConfigError(f"sd must be > 0, got {sd}")
+            raise ConfigError(_("sd must be > 0, got {value}", value=sd))
         return sd * sd
     if not 0 < baseline < 1:
-        raise ConfigError(f"baseline rate must be between 0 and 1 for a proportion (or give sd), got {baseline}")
+        raise ConfigError(_("baseline rate must be between 0 and 1 for a proportion (or give sd), got {value}", value=baseline))
     return baseline * (1 - baseline)
 
 
@@ -51,7 +52,7 @@ def power(baseline: float, effect: float, n_per_arm: float, *, sd: float | None 
     0.79
     """
     if n_per_arm <= 0:
-        raise ConfigError(f"n_per_arm must be > 0, got {n_per_arm}")
+        raise ConfigError(_("n_per_arm must be > 0, got {value}", value=n_per_arm))
     va = _unit_var(baseline, sd)
     vb = va if sd is not None else (baseline + effect) * (1 - baseline - effect)
     se = math.sqrt(design_effect * (va / n_per_arm + vb / (n_per_arm * ratio)))
@@ -71,9 +72,9 @@ def sample_size(baseline: float, effect: float, *, sd: float | None = None, alph
     True
     """
     if effect == 0:
-        raise ConfigError("effect must be non-zero to compute a sample size")
+        raise ConfigError(_("effect must be non-zero to compute a sample size"))
     if not 0 < power_target < 1:
-        raise ConfigError(f"power must be between 0 and 1, got {power_target}")
+        raise ConfigError(_("power must be between 0 and 1, got {value}", value=power_target))
     va = _unit_var(baseline, sd)
     vb = va if sd is not None else (baseline + effect) * (1 - baseline - effect)
     z = _z(alpha, alternative) + stats.norm.ppf(power_target)
@@ -131,7 +132,7 @@ def icc_anova(sizes, sums, sumsq) -> float:
     n, s, ss = n[keep], s[keep], ss[keep]
     k, N = len(n), n.sum()
     if k < 2 or N <= k:
-        raise InsufficientDataError(f"need at least 2 clusters with 2+ units to estimate the ICC, got {k} clusters, {N:.0f} units")
+        raise InsufficientDataError(_("need at least 2 clusters with 2+ units to estimate the ICC, got {k} clusters, {n} units", k=k, n=fmt.number(N)))
     grand = s.sum() / N
     ssb = float(((s / n - grand) ** 2 * n).sum())
     ssw = float((ss - s * s / n).sum())
@@ -148,7 +149,7 @@ def days_needed(n_per_arm: float, daily_units: float, arms: int = 2, share_in_ex
     30
     """
     if daily_units <= 0:
-        raise ConfigError(f"daily volume must be > 0, got {daily_units}")
+        raise ConfigError(_("daily volume must be > 0, got {value}", value=daily_units))
     return int(math.ceil(n_per_arm * arms / (daily_units * share_in_experiment)))
 
 
@@ -183,7 +184,7 @@ def history(con, days: int = 90, as_of=None) -> History:
     sql = w.sql_at.notnull().cast("float64")
     per = w.group_by("rep_id").aggregate(n=w.count(), s=sql.sum()).to_pandas()
     if per.empty or per.n.sum() == 0:
-        raise InsufficientDataError(f"no leads with an owner rep between {start:%Y-%m-%d} and {end:%Y-%m-%d} to estimate a baseline")
+        raise InsufficientDataError(_("no leads with an owner rep between {start} and {end} to estimate a baseline", start=fmt.date(start), end=fmt.date(end)))
     icc = icc_anova(per.n, per.s, per.s)  # 0/1 outcome: sum of squares = sum
     n = per.n.to_numpy(float)
     return History(baseline=float(per.s.sum() / n.sum()), daily_leads=float(n.sum() / days), reps=len(per),
@@ -208,12 +209,12 @@ def assign(unit_ids, *, salt: str, arms=("A", "B"), weights=None) -> list[str]:
     """
     arms = list(arms)
     if len(arms) < 2:
-        raise ConfigError(f"need at least two arms, got {arms}")
+        raise ConfigError(_("need at least two arms, got {arms}", arms=arms))
     if len(set(arms)) != len(arms):
-        raise ConfigError(f"arm names must be unique, got {arms}")
+        raise ConfigError(_("arm names must be unique, got {arms}", arms=arms))
     w = np.ones(len(arms)) if weights is None else np.asarray(weights, float)
     if len(w) != len(arms) or (w < 0).any() or w.sum() <= 0:
-        raise ConfigError(f"weights must be {len(arms)} non-negative numbers with a positive sum, got {list(w)}")
+        raise ConfigError(_("weights must be {n} non-negative numbers with a positive sum, got {value}", n=len(arms), value=list(w)))
     cuts = np.cumsum(w / w.sum())
     cuts[-1] = 1.0
     out = []
@@ -235,7 +236,7 @@ def cluster_power(baseline: float, effect: float, days: float, *, daily_units: f
     True
     """
     if clusters < 2 * arms:
-        raise ConfigError(f"need at least {2 * arms} reps for a {arms}-arm rep-randomized test, got {clusters}")
+        raise ConfigError(_("need at least {min} reps for a {arms}-arm rep-randomized test, got {reps}", min=2 * arms, arms=arms, reps=clusters))
     per_rep = daily_units * days / clusters
     deff = design_effect(per_rep, icc, cv)
     return power(baseline, effect, daily_units * days / arms, sd=sd, alpha=alpha, design_effect=deff)

@@ -30,6 +30,7 @@ from leadlab.experiments.metrics import FUNNEL_STAGES, Metric
 from leadlab.experiments.moments import ArmTable
 from leadlab.experiments.multitest import step_family
 from leadlab.experiments.sequential import LookPlan
+from leadlab.i18n import _
 
 #: Fewer units than this in the two arms together: no CUPED (theta would be overfitted).
 MIN_CUPED_UNITS = 16
@@ -133,7 +134,8 @@ def effects_table(arms: ArmTable, metrics: list[Metric], *, control: str, unit_i
                 kind = m.kind(unit_is_lead)
             if cm.n == 0 or tm.n == 0:
                 zero = control if cm.n == 0 else a.arm
-                raise DataError(f"arm {zero!r} has zero units with a value of metric {m.name!r}; cannot compare")
+                raise DataError(_("arm {arm} has zero units with a value of metric {metric}; cannot compare",
+                                  arm=repr(zero), metric=repr(m.name)))
             r = effect_row(m, a.arm, control, cm, tm, kind=kind, unit_label=unit_label, naive=naive, alpha=alpha,
                            alternative=alternative, prior=prior, seed=seed, seq_tuning=seq_tuning,
                            cuped=covariate and not naive and (cuped_metrics is None or m.name in cuped_metrics),

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from leadlab.experiments.metrics import Metric
@@ -140,3 +141,12 @@ def collect(t, metrics: list[Metric], *, arm: str, by: str | None = None, covari
         return ArmTable(tuple(arm_data(r, r[arm]) for r in frame.to_dict("records")))
     return {seg: ArmTable(tuple(arm_data(r, r[arm]) for r in g.to_dict("records")))
             for seg, g in frame.groupby(by, sort=True)}
+
+
+def arms_frame(counts: dict[str, float], weights: dict[str, float] | None) -> pd.DataFrame:
+    """Units per arm, their share and the planned share (``weights``; equal by default)."""
+    arms = list(counts)
+    w = np.array([weights.get(a, 1.0) if weights else 1.0 for a in arms], float)
+    n = np.array([counts[a] for a in arms], float)
+    return pd.DataFrame({"arm": arms, "units": n, "share": n / n.sum() if n.sum() else n,
+                         "planned_share": w / w.sum()})

@@ -175,3 +175,29 @@ def check_alpha(alpha: float, option: str = "--alpha") -> None:
     """ConfigError unless 0 < alpha < 1."""
     if not 0 < alpha < 1:
         raise ConfigError(_("{option} must be between 0 and 1, got {value}", option=option, value=alpha))
+
+
+def design_context(con, unit_type: str, tab: ArmTable, started, now, ms: list[Metric]) -> dict:
+    """What the design functions need to say how many more units (leads) or days (reps) the
+    test would need: the experiment's units, its daily lead volume and, for rep tests, the ICC
+    of SQL within reps from the store (as ``leadlab ab design --unit rep``)."""
+    from leadlab.errors import LeadlabError
+    from leadlab.experiments import design as D
+
+    days = max((pd.Timestamp(now) - pd.Timestamp(started)) / pd.Timedelta(days=1), 1.0) if (
+        started is not None and now is not None and not pd.isna(started)) else math.nan
+    first = next((m.name for m in ms if m.denominator == "n_leads"), None)
+    if first is not None:
+        leads = sum(a.moments[first].sd for a in tab.arms)
+    elif all("n_leads" in a.moments for a in tab.arms):
+        leads = sum(a.moments["n_leads"].sy for a in tab.arms)
+    else:
+        leads = math.nan
+    ctx = {"unit_type": unit_type, "units": tab.total("units"), "days": days,
+           "daily_leads": leads / days if days == days else math.nan, "icc": math.nan}
+    if unit_type == "rep":
+        try:
+            ctx["icc"] = D.history(con, as_of=now).icc
+        except LeadlabError:
+            pass
+    return ctx

@@ -20,6 +20,7 @@ import pandas as pd
 
 from leadlab.errors import ConfigError, DataError
 from leadlab.experiments.metrics import FUNNEL_STAGES, Metric
+from leadlab.i18n import _
 
 MOMENTS = ("n", "sy", "syy", "sd", "sdd", "syd", "sx", "sxx", "sxy", "sxd", "nan", "nsq")
 
@@ -38,9 +39,8 @@ def _valid(col: ir.Column) -> ir.BooleanValue:
 def _check_columns(t: ir.Table, cols, what: str) -> None:
     missing = [c for c in cols if c and c not in t.columns]
     if missing:
-        raise ConfigError(
-            f"{what}: column(s) {', '.join(repr(c) for c in missing)} not found; available columns: {', '.join(t.columns)}"
-        )
+        raise ConfigError(_("{what}: columns {missing} not found; available columns: {available}", what=what,
+                            missing=", ".join(repr(c) for c in missing), available=", ".join(t.columns)))
 
 
 def moment_exprs(t: ir.Table, metrics: list[Metric], covariate: str | None = None,
@@ -331,13 +331,14 @@ def experiment_row(con: ibis.BaseBackend, experiment_id: str | None) -> dict:
 
     exps = table(con, "experiments").order_by("experiment_id").to_pandas()
     if exps.empty:
-        raise DataError("the store has no experiments (table experiments is empty); run `leadlab synth` or ingest experiments")
+        raise DataError(_("the store has no experiments (table experiments is empty); run `leadlab synth` or ingest "
+                          "experiments"))
     if not experiment_id:
         return exps.iloc[0].to_dict()
     hit = exps[exps.experiment_id == experiment_id]
     if hit.empty:
-        raise DataError(f"experiment {experiment_id!r} is not in the store (table experiments); known experiments: "
-                        f"{', '.join(exps.experiment_id.astype(str))}")
+        raise DataError(_("experiment {experiment} is not in the store (table experiments); known experiments: "
+                          "{known}", experiment=repr(experiment_id), known=", ".join(exps.experiment_id.astype(str))))
     return hit.iloc[0].to_dict()
 
 
@@ -353,3 +354,19 @@ def data_end(con: ibis.BaseBackend):
         if v is not None:
             ends.append(pd.Timestamp(v))
     return max(ends) if ends else None
+
+
+def store_units(con, exp: dict, as_of):
+    """(unit table, assignment checks table, the start time) of a store experiment."""
+    eid, unit_type = str(exp["experiment_id"]), str(exp["unit_type"])
+    started = exp.get("started_at")
+    if unit_type == "lead":
+        u, per_unit = lead_units(con, eid, as_of)
+        return u, per_unit, started
+    if started is None or pd.isna(started):
+        a = con.table("assignments")
+        started = a.filter(a.experiment_id == eid).assigned_at.min().to_pyarrow().as_py()
+    u, per_unit = rep_units(con, eid, started, as_of)
+    return u, per_unit, started
+
+

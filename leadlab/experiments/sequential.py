@@ -141,15 +141,17 @@ def plan_looks(started, planned_end, as_of, *, every: str = "day", fixed_units: 
     import pandas as pd
 
     from leadlab.errors import ConfigError
+    from leadlab.i18n import _, fmt
 
     if every not in LOOK_EVERY:
-        raise ConfigError(f"look schedule must be one of {', '.join(LOOK_EVERY)} (parameter look_every), got {every!r}")
+        raise ConfigError(_("look schedule must be one of {valid} (parameter look_every), got {value}",
+                            valid=", ".join(LOOK_EVERY), value=repr(every)))
     if planned_end is None or pd.isna(planned_end) or started is None or pd.isna(started):
         return LookPlan(None, 1, every, fixed_units)
     start, end, now = pd.Timestamp(started), pd.Timestamp(planned_end), pd.Timestamp(as_of)
     if end <= start:
-        raise ConfigError(f"the planned end {end:%Y-%m-%d} is not after the start {start:%Y-%m-%d} "
-                          "(experiments.ended_at or parameter planned_end)")
+        raise ConfigError(_("the planned end {end} is not after the start {start} (experiments.ended_at or parameter "
+                            "planned_end)", end=fmt.date(end), start=fmt.date(start)))
     step = pd.Timedelta(days=LOOK_EVERY[every])
     planned = max(int(math.ceil((end - start) / step)), 1)
     used = min(max(int(math.ceil((now - start) / step)), 1), planned)

@@ -262,6 +262,23 @@ class Notice:
         return notice_text(self)
 
 
+def missing_notices(arms, ms) -> list[Notice]:
+    """A notice per metric with units left out for a missing value (``arms``: an ArmTable)."""
+    out = []
+    for m in ms:
+        per = {a.arm: a.left_out.get(m.name, 0) for a in arms.arms}
+        if sum(per.values()) > 0:
+            out.append(Notice("metric_missing", n=sum(per.values()), metric=m.name, label=m.label, per_arm=per))
+    return out
+
+
+def zero_notices(eff) -> list[Notice]:
+    """A notice per metric that is zero in every arm (from the comparison table's note codes)."""
+    seen = [(m, lb) for m, lb, notes in zip(eff.metric, eff.label, eff.notes)
+            if "zero_everywhere" in str(notes).split("; ")]
+    return [Notice("zero_everywhere", metric=m, label=lb or None) for m, lb in dict.fromkeys(seen)]
+
+
 def _per(d: dict) -> str:
     return joined(_("{name}: {n}", name=k, n=fmt.number(v)) for k, v in d.items())
 
