@@ -232,6 +232,11 @@ def _as_is(path: Path, encoding: str) -> DecodedText:
     return DecodedText(path, encoding, source, n_lines, fd)
 
 
+def _open_in(path: Path, enc: str) -> DecodedText:
+    """``path`` in the known encoding ``enc``: UTF-8 handed over as is, anything else decoded in memory."""
+    return _as_is(path, enc) if enc in UTF8 else _decode_to_memory(path, enc)
+
+
 def _refuse(path: Path, bad: BadBytes, advice: str) -> DataError:
     return DataError(bad.message(path, advice), details=[file_detail(path), _("nothing was written")])
 
@@ -244,9 +249,7 @@ def open_text(path: Path, encoding: str | None) -> DecodedText:
     if encoding:
         enc = normalize_encoding(encoding)
         try:
-            if enc in UTF8:
-                return _as_is(path, enc)
-            return _decode_to_memory(path, enc)
+            return _open_in(path, enc)
         except BadBytes as bad:
             raise _refuse(path, bad, _("the file is not in the encoding given (--encoding or the mapping's "
                                        "encoding:); fix that row or give the right encoding")) from None
@@ -258,9 +261,7 @@ def open_text(path: Path, encoding: str | None) -> DecodedText:
             details=[file_detail(path)])
     if enc is not None:  # a byte-order mark says it
         try:
-            if enc in UTF8:
-                return _as_is(path, enc)
-            return _decode_to_memory(path, enc)
+            return _open_in(path, enc)
         except BadBytes as bad:
             raise _refuse(path, bad, _("the file starts with a byte-order mark of this encoding but does not "
                                        "decode; fix that row or re-export the file")) from None
