@@ -132,7 +132,7 @@ class ExperimentReport:
         split = T.joined(_("{arm}: {share}", arm=a, share=fmt.percent(s, 1)) for a, s in zip(r.arms.arm, r.arms.share))
         rows = [
             (_("Sample ratio (chi-square)"), _("passed") if r.srm_ok else _("FAILED"),
-             _("p = {p}; a ship verdict needs p ≥ {threshold}. Split: {split}", p=T.pvalue(r.srm_p_value),
+             _("{p}; a ship verdict needs p ≥ {threshold}. Split: {split}", p=T.p_text(r.srm_p_value),
                threshold=T.alpha_text(r.srm_threshold), split=split)),
             (_("Units in more than one arm"),
              fmt.number(r.contaminated_units) if r.contaminated_units else _("none"),
