@@ -52,9 +52,7 @@ def from_counts_cmd(arms: tuple[str, ...], control: str | None, alpha: float, as
       leadlab ab from-counts --arm A:5000:400 --arm B:5000:455 --arm C:5000:430 --json
       leadlab ab from-counts --arm new:800:70 --arm old:800:52 --control old
     """
-    from leadlab.experiments import from_counts
-    from leadlab.experiments.planning import check_alpha
-    from leadlab.experiments.validation import parse_arm_option
+    from leadlab.experiments import check_alpha, from_counts, parse_arm_option
 
     check_alpha(alpha)
     parsed = [parse_arm_option(a, i + 1) for i, a in enumerate(arms)]
@@ -117,9 +115,7 @@ def analyze_cmd(experiment_id, metrics, alpha, alternative, as_of, analysis_unit
       leadlab ab analyze --experiment EXP-LEAD-SCRIPT --as-of 2026-10-01 --json
       leadlab ab analyze --experiment EXP-REP-SCRIPT --planned-end 2027-03-01 --look-every week
     """
-    from leadlab.experiments import analyze
-
-    from leadlab.experiments.planning import check_alpha
+    from leadlab.experiments import analyze, check_alpha
 
     names = [n.strip() for m in metrics for n in m.split(",") if n.strip()] or None
     check_alpha(alpha)
@@ -159,7 +155,7 @@ def design_cmd(baseline, effect, relative, sd, alpha, power_target, arms, daily,
       leadlab ab design --unit rep --mde 0.02          # clustered: reps and ICC from the store
       leadlab ab design --unit rep --reps 18 --baseline 0.087 --mde 0.022 --daily 35 --icc 0.008
     """
-    from leadlab.experiments.planning import plan_test
+    from leadlab.experiments import plan_test
 
     plan = plan_test(baseline=baseline, effect=effect, relative=relative, sd=sd, alpha=alpha,
                      power_target=power_target, arms=arms, daily=daily, unit=unit, icc=icc, reps=reps, url=db)
@@ -192,9 +188,7 @@ def assign_cmd(units_file: Path, salt: str, arms: str, weights: str | None, colu
     """
     import pandas as pd
 
-    from leadlab.experiments import assign
-    from leadlab.experiments.texts import assigned_text
-    from leadlab.experiments.validation import parse_assign_options
+    from leadlab.experiments import assign, assigned_text, parse_assign_options
     from leadlab.tabular import read_ids, write_csv_stream, write_table
 
     arm_names, w = parse_assign_options(salt, arms, weights)

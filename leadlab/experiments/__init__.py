@@ -12,9 +12,14 @@ from leadlab.experiments.design import (
     assign, days_needed, design_effect, history, icc_anova, mde, power, sample_size,
 )
 from leadlab.experiments.metrics import DEFAULT_METRICS, STORE_METRICS, Metric
-from leadlab.experiments.results import ExperimentResult
+from leadlab.experiments.planning import TestPlan, check_alpha, plan_test
+from leadlab.experiments.report import ExperimentReport, experiment_report, section, styled
+from leadlab.experiments.results import ExperimentResult, Notice
+from leadlab.experiments.texts import assigned_text
+from leadlab.experiments.validation import parse_arm_option, parse_assign_options
 
 __all__ = [
-    "DEFAULT_METRICS", "ExperimentResult", "Metric", "STORE_METRICS", "analyze", "analyze_table", "assign",
-    "days_needed", "design_effect", "from_counts", "from_stats", "history", "icc_anova", "mde", "power", "sample_size",
+    "DEFAULT_METRICS", "ExperimentReport", "ExperimentResult", "Metric", "Notice", "STORE_METRICS", "TestPlan",
+    "analyze", "analyze_table", "assign", "assigned_text", "check_alpha", "days_needed", "design_effect", "experiment_report", "from_counts",
+    "from_stats", "history", "icc_anova", "mde", "parse_arm_option", "parse_assign_options", "plan_test", "power", "sample_size", "section", "styled",
 ]
