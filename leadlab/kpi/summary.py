@@ -120,12 +120,12 @@ def _sentences(f: dict) -> list[str]:
     totals = dict(dials=labels.kpi_value("dials", t["dials"]), sqls=labels.kpi_value("sql", t["sql"]),
                   won=labels.kpi_value("won", t["won"]), revenue=labels.kpi_value("revenue", t["revenue"]))
     if team:
-        out = [_("{period}, team {team}: {dials} dials, {sqls} SQLs, {won} won deals worth {revenue}.",
+        out = [_("{period}, team {team}: dials {dials}, SQLs {sqls}, won deals {won}, revenue {revenue}.",
                  period=period, team=team, **totals)]
     else:
-        out = [_("{period}: {dials} dials, {sqls} SQLs, {won} won deals worth {revenue}.", period=period, **totals)]
+        out = [_("{period}: dials {dials}, SQLs {sqls}, won deals {won}, revenue {revenue}.", period=period, **totals)]
     if (sql := f.get("sql_target")) is not None:
-        out.append(_("SQLs: {actual} against a target of {target} ({attainment}, {status}).",
+        out.append(_("SQLs: {actual} against a target of {target} (projected attainment {attainment}, {status}).",
                      actual=labels.kpi_value("sql", sql["actual"]), target=labels.kpi_value("sql", sql["target"]),
                      attainment=fmt.percent(sql["attainment"], 0), status=labels.status_text(sql["status"])))
     if (c := f.get("connect")) is not None:
