@@ -3,7 +3,9 @@
 Call :func:`apply_style` once (notebooks do it in their first cell), then use the
 generic helpers below. Each helper takes a small pandas DataFrame of *aggregates*
 (never raw rows), draws on ``ax`` (a new figure when omitted) and returns the Axes,
-so engines can reuse them in their ``plot()`` methods.
+so engines can reuse them in their ``plot()`` methods. Words the helpers write themselves
+(the funnel's "of previous", default titles, axis names of plain columns) follow the
+current language (:mod:`leadlab.i18n`); titles and labels passed in are drawn as given.
 
 >>> import pandas as pd
 >>> import matplotlib
@@ -21,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from leadlab.i18n import N_, _, fmt, translate
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -46,6 +50,12 @@ COLORS: dict[str, str] = {
     "highlight": PALETTE[1],
 }
 FIGSIZE = (9.0, 4.2)
+#: Column names the helpers may print as axis labels (translated when they are one of these).
+AXIS_WORDS = (N_("count"), N_("value"), N_("estimate"), N_("date"))
+
+
+def _axis_name(column: str) -> str:
+    return translate(column.replace("_", " ")) if column.replace("_", " ") in AXIS_WORDS else column.replace("_", " ")
 
 
 def apply_style(context: str = "notebook", lang: str | None = None) -> None:
@@ -106,16 +116,31 @@ def _need(df: pd.DataFrame, cols: Sequence[str], fn: str) -> None:
 
 
 def human(n: float) -> str:
-    """A short human number: 950, 12.3k, 1.2M.
+    """A short human number: 950, 12.3k, 1.2M (in Chinese: 1.2万, 123.5万).
 
     >>> human(950), human(12_345), human(1_234_567)
     ('950', '12.3k', '1.2M')
+    >>> from leadlab.i18n import use_lang
+    >>> with use_lang("zh"):
+    ...     human(950), human(12_345), human(1_234_567)
+    ('950', '1.2万', '123.5万')
     """
     n = float(n)
+    if get_lang_safe() == "zh":
+        from babel.numbers import format_compact_decimal
+
+        return format_compact_decimal(n, format_type="short", fraction_digits=1, locale="zh_Hans_CN")
     for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(n) >= div:
             return f"{n / div:.1f}{suffix}"
     return f"{n:,.0f}"
+
+
+def get_lang_safe() -> str:
+    """The current language, English when the environment names a bad one (a chart never fails on it)."""
+    from leadlab.i18n.lang import lang_or_en
+
+    return lang_or_en()
 
 
 def funnel_chart(
@@ -124,7 +149,7 @@ def funnel_chart(
     count: str = "count",
     *,
     ax: "Axes | None" = None,
-    title: str | None = "Funnel",
+    title: str | None = N_("Funnel"),
     color: str | None = None,
 ) -> "Axes":
     """Horizontal funnel: one bar per stage (top = first stage), labelled with the count,
@@ -145,20 +170,20 @@ def funnel_chart(
     top = counts[0] if len(counts) and counts[0] > 0 else np.nan
     xmax = np.nanmax(counts) if len(counts) and np.nanmax(counts) > 0 else 1.0
     for i, c in enumerate(counts):
-        text = f"{c:,.0f}"
+        text = fmt.number(c)
         if i > 0 and not np.isnan(top):
-            text += f"  ·  {c / top:.1%} of {labels[0]}"
+            text += "  ·  " + _("{share} of {stage}", share=fmt.percent(c / top), stage=labels[0])
             prev = counts[i - 1]
             if prev > 0:
-                text += f"  ·  {c / prev:.1%} of previous"
+                text += "  ·  " + _("{share} of previous", share=fmt.percent(c / prev))
         ax.text(c + xmax * 0.01, i, text, va="center", fontsize=10)
     ax.set_xlim(0, xmax * 1.55)
     ax.xaxis.set_major_formatter(_human_formatter())
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel(count.replace("_", " "))
+    ax.set_xlabel(_axis_name(count))
     ax.set_ylabel("")
     if title:
-        ax.set_title(title)
+        ax.set_title(translate(title))
     return ax
 
 
@@ -195,8 +220,9 @@ def time_series(
         if rolling and len(part) >= 2:
             ax.plot(part[x], part[y], color=color, alpha=0.3, linewidth=1)
             smooth = part[y].rolling(rolling, min_periods=min(rolling, len(part))).mean()
-            what = rolling_label or f"{rolling}-point average"
-            ax.plot(part[x], smooth, color=color, linewidth=2.2, label=f"{label}, {what}" if label else what)
+            what = rolling_label or _("{n}-point average", n=fmt.number(rolling))
+            ax.plot(part[x], smooth, color=color, linewidth=2.2,
+                    label=_("{series}, {average}", series=label, average=what) if label else what)
         else:
             ax.plot(part[x], part[y], color=color, linewidth=2, label=label, marker="o" if len(part) < 30 else None)
     if shade is not None:
@@ -208,7 +234,7 @@ def time_series(
     else:
         ax.yaxis.set_major_formatter(_human_formatter())
     ax.set_xlabel("")
-    ax.set_ylabel(ylabel if ylabel is not None else y.replace("_", " "))
+    ax.set_ylabel(ylabel if ylabel is not None else _axis_name(y))
     ax.set_ylim(bottom=0 if (len(data) and data[y].min() >= 0) else None)
     if hue is not None or rolling:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -260,7 +286,7 @@ def forest_plot(
         from matplotlib.ticker import PercentFormatter
 
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(xlabel or estimate.replace("_", " "))
+    ax.set_xlabel(xlabel or _axis_name(estimate))
     if title:
         ax.set_title(title)
     return ax
@@ -293,9 +319,9 @@ def bar_chart(
     else:
         sns.barplot(data=df, x=x, y=y, hue=hue, ax=ax, color=None if hue else COLORS["primary"])
     if annotate:
-        fmt = (lambda v: f"{v:.1%}") if percent else human
+        show = (lambda v: fmt.percent(v)) if percent else human
         for container in ax.containers:
-            ax.bar_label(container, labels=[fmt(v) for v in container.datavalues], padding=2, fontsize=9)
+            ax.bar_label(container, labels=[show(v) for v in container.datavalues], padding=2, fontsize=9)
     value_axis = ax.xaxis if horizontal else ax.yaxis
     if percent:
         from matplotlib.ticker import PercentFormatter
@@ -303,8 +329,8 @@ def bar_chart(
         value_axis.set_major_formatter(PercentFormatter(1.0))
     else:
         value_axis.set_major_formatter(_human_formatter())
-    ax.set_xlabel("" if not horizontal else y.replace("_", " "))
-    ax.set_ylabel("" if horizontal else y.replace("_", " "))
+    ax.set_xlabel("" if not horizontal else _axis_name(y))
+    ax.set_ylabel("" if horizontal else _axis_name(y))
     if title:
         ax.set_title(title)
     return ax

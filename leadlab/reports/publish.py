@@ -406,11 +406,13 @@ def _index_page(runs: list[dict[str, Any]], lang: str) -> str:
     intro = _("Every published report, newest first. Click a report to open it. Updated {when}.",
               when=_when(updated) if updated else _("never"))
     zone = _("Times are in the business time zone: {zone}.", zone=fmt.tz_label())
-    return f"""<!DOCTYPE html>
+    from leadlab.reports.webfont import embed_cjk_font
+
+    return embed_cjk_font(f"""<!DOCTYPE html>
 <html lang="{HTML_LANG.get(lang, lang)}"><head><meta charset="utf-8">{csp_meta()}<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
 <style>
-body {{ font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }}
+body {{ font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "leadlab CJK", sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }}
 h1 {{ margin-bottom: 0.1em; }} h2 {{ margin: 1.6em 0 0.2em; border-bottom: 2px solid #0072B2; padding-bottom: 2px; }}
 table {{ border-collapse: collapse; width: 100%; margin-top: 0.5em; table-layout: fixed; }}
 th, td {{ text-align: left; padding: 6px 10px; border-bottom: 1px solid #e6e6e6; vertical-align: top; font-size: 0.95em; }}
@@ -426,7 +428,7 @@ td.label a {{ font-weight: 600; font-size: 1.05em; }} tr.failed td.label {{ colo
 {banner}
 {''.join(sections)}
 </body></html>
-"""
+""")
 
 
 __all__ = ["HTML_LANG", "LANGUAGE_NAMES", "SAFE_NAME", "RunRecord", "atomic_write_text", "index_html", "lang_of_label",

@@ -16,7 +16,9 @@ pages (``leadlab report reindex``).
 
 The page is written in the current language (:func:`leadlab.i18n.get_lang`; the runner
 renders inside ``use_lang(<report language>)``): ``<html lang="zh-CN">``, the back link,
-the figures' alt texts; the header facts come translated from the runner.
+the figures' alt texts; the header facts come translated from the runner. A page with
+Chinese text embeds the glyphs it uses (:mod:`leadlab.reports.webfont`), so it reads the
+same on a machine without Chinese fonts.
 
 >>> import nbformat
 >>> nb = nbformat.v4.new_notebook()
@@ -100,7 +102,8 @@ def header_cell(meta: dict[str, str], index_href: str | None = "../index.html") 
     """A code cell (input hidden) whose HTML output is a back link to the report index and
     a grey line of run facts (escaped: parameter values are data)."""
     facts = " · ".join(f"{html.escape(k)}: <b>{html.escape(str(v))}</b>" for k, v in meta.items() if v not in (None, ""))
-    link = f"<a href='{html.escape(index_href, quote=True)}'>{html.escape(_('← all reports'))}</a>" if index_href else ""
+    back = _("← all reports")
+    link = f"<a href='{html.escape(index_href, quote=True)}'>{html.escape(back)}</a>" if index_href else ""
     sep = " &nbsp;|&nbsp; " if link and facts else ""
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": (
@@ -198,7 +201,9 @@ def render_html(nb: "nbformat.NotebookNode | str | Path", *, title: str, meta: d
     for alt in figure_captions(nb):
         body = body.replace(_DEFAULT_ALT, f'alt="{html.escape(alt, quote=True)}"', 1)
     body = re.sub(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", "", body, flags=re.S)
-    return secure_page(set_html_lang(body, get_lang()), run_facts)
+    from leadlab.reports.webfont import embed_cjk_font
+
+    return secure_page(embed_cjk_font(set_html_lang(body, get_lang())), run_facts)
 
 
 __all__ = ["RUN_META", "clean_notebook", "figure_captions", "header_cell", "read_run_meta", "render_html",
