@@ -14,7 +14,7 @@ its font and a machine with its own Chinese font uses that one.
 >>> "@font-face" in out and "data:font/woff;base64," in out, embed_cjk_font("<p>only Latin</p>") == "<p>only Latin</p>"
 (True, True)
 >>> sorted(cjk_characters("接通率：31.2%（环比）"))
-['（', '）', '接', '环', '比', '率', '通', '：']
+['接', '比', '率', '环', '通', '（', '）', '：']
 """
 
 from __future__ import annotations
