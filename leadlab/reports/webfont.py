@@ -1,15 +1,20 @@
-"""Chinese text in published pages without a system CJK font: an embedded font subset.
+"""Chinese text in a page that opens anywhere: a subset of Noto Sans CJK SC embedded as a web font.
 
-A reader's browser on Chinese Windows or macOS has a CJK font (Microsoft YaHei, PingFang),
-but a server, a headless browser or a Linux laptop may not, and then every Chinese
-character of a report shows as an empty box. Pages therefore carry the bundled Noto Sans
-CJK SC (see :mod:`leadlab.i18n.fonts`) cut down to the characters the page uses, as an
-embedded WOFF ``@font-face`` (``data:`` URL, which the pages' Content-Security-Policy
-allows; nothing is fetched). The subset is made with fontTools (a matplotlib dependency):
-about 0.3 KB per character, so a report with 600 distinct characters gains ~160 KB.
+A report page must read the same on a machine without Chinese fonts (a server, a
+container, a headless browser): the figures carry their glyphs already (matplotlib uses
+:mod:`leadlab.i18n.fonts`), the HTML text does not. :func:`embed_cjk_font` adds to a page
+that contains Chinese characters an ``@font-face`` holding only the glyphs it uses (fontTools'
+subsetter on the font file ``mplfonts`` installs; some 10–200 kB as WOFF), as a ``data:`` URL,
+which the page's Content-Security-Policy allows (``font-src data:``). The face is restricted
+to CJK code points (``unicode-range``) and listed after the system fonts, so Latin text keeps
+its font and a machine with its own Chinese font uses that one.
 
->>> "@font-face" in font_face_css("<p>接通率</p>"), font_face_css("<p>connect rate</p>")
-(True, '')
+>>> page = "<html><head><style></style></head><body><p>接通率 31.2%</p></body></html>"
+>>> out = embed_cjk_font(page)
+>>> "@font-face" in out and "data:font/woff;base64," in out, embed_cjk_font("<p>only Latin</p>") == "<p>only Latin</p>"
+(True, True)
+>>> sorted(cjk_characters("接通率：31.2%（环比）"))
+['接', '比', '率', '环', '通', '（', '）', '：']
 """
 
 from __future__ import annotations
@@ -19,57 +24,64 @@ import functools
 import io
 import re
 
-#: CJK punctuation, kana, unified ideographs, compatibility ideographs and full-width forms.
-_CJK = re.compile(r"[\u2e80-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
 FAMILY = "leadlab CJK"
-#: Fonts tried first: the reader's own Chinese fonts, then the embedded subset.
-FONT_STACK = ("system-ui, -apple-system, 'Segoe UI', 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', "
-              f"'Noto Sans CJK SC', '{FAMILY}', sans-serif")
+#: Code points the embedded face serves: CJK punctuation, ideographs, full-width forms.
+UNICODE_RANGE = "U+2E80-2FDF, U+3000-303F, U+31C0-31EF, U+3400-4DBF, U+4E00-9FFF, U+F900-FAFF, U+FE30-FE4F, U+FF00-FFEF"
+_CJK = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u31c0-\u31ef\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+#: Font stacks of the pages with the embedded face before the generic family.
+UI_STACK = f'system-ui, -apple-system, blinkmacsystemfont, "Segoe UI", helvetica, arial, "{FAMILY}", sans-serif'
+CODE_STACK = f'menlo, consolas, "DejaVu Sans Mono", "{FAMILY}", monospace'
 
 
-def cjk_characters(page: str) -> str:
-    """The distinct CJK characters of ``page``, sorted (deterministic output)."""
-    return "".join(sorted(set(_CJK.findall(page))))
+def cjk_characters(text: str) -> set[str]:
+    """The CJK characters of ``text`` (the glyphs the embedded face must hold)."""
+    return set(_CJK.findall(text))
 
 
-@functools.lru_cache(maxsize=32)
-def _subset_woff(chars: str) -> bytes:
+def subset_woff(chars: set[str]) -> bytes:
+    """Noto Sans CJK SC reduced to ``chars`` (plus the space), as WOFF bytes."""
     from fontTools import subset
-    from fontTools.ttLib import TTFont
 
     from leadlab.i18n.fonts import cjk_font_path
 
     options = subset.Options()
     options.flavor = "woff"
+    options.hinting = False
+    options.desubroutinize = True
     options.layout_features = ["*"]
-    options.notdef_outline = True
-    font = TTFont(str(cjk_font_path()), lazy=True)
+    font = subset.load_font(str(cjk_font_path()), options)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text=chars)
+    subsetter.populate(text="".join(sorted(chars)) + " ")
     subsetter.subset(font)
-    out = io.BytesIO()
-    font.flavor = "woff"
-    font.save(out)
-    return out.getvalue()
+    buf = io.BytesIO()
+    subset.save_font(font, buf, options)
+    return buf.getvalue()
 
 
-def font_face_css(page: str) -> str:
-    """A ``<style>`` block embedding the CJK characters ``page`` uses ("" when it uses none)."""
-    chars = cjk_characters(page)
-    if not chars:
-        return ""
-    data = base64.b64encode(_subset_woff(chars)).decode("ascii")
-    return ("<style>"
-            f"@font-face{{font-family:'{FAMILY}';src:url(data:font/woff;base64,{data}) format('woff');"
-            "font-weight:100 900;font-style:normal;}"
-            f"body,table,th,td,h1,h2,h3,h4,p,li,div,span{{font-family:{FONT_STACK};}}"
-            "</style>")
+def font_face_css(chars: set[str]) -> str:
+    """The ``@font-face`` rule of the subset and the page's font stacks using it."""
+    return _font_face_css(frozenset(chars))
+
+
+@functools.lru_cache(maxsize=16)  # the index is rewritten after every run, mostly with the same characters
+def _font_face_css(chars: frozenset[str]) -> str:
+    data = base64.b64encode(subset_woff(set(chars))).decode("ascii")
+    return (f'@font-face {{ font-family: "{FAMILY}"; src: url(data:font/woff;base64,{data}) format("woff"); '
+            f"unicode-range: {UNICODE_RANGE}; font-display: block; }}\n"
+            f":root {{ --jp-ui-font-family: {UI_STACK}; --jp-content-font-family: {UI_STACK}; "
+            f"--jp-code-font-family-default: {CODE_STACK}; }}\n"
+            f"body {{ font-family: {UI_STACK}; }}\n")
 
 
 def embed_cjk_font(page: str) -> str:
-    """``page`` with :func:`font_face_css` inserted before ``</head>`` (unchanged without CJK text)."""
-    css = font_face_css(page)
-    if not css:
+    """``page`` with the embedded face in a ``<style>`` at the end of its head (unchanged when
+    it has no Chinese character or no ``</head>``)."""
+    chars = cjk_characters(page)
+    if not chars or "</head>" not in page:
         return page
-    head_end = page.find("</head>")
-    return page[:head_end] + css + page[head_end:] if head_end >= 0 else css + page
+    style = f"<style>\n{font_face_css(chars)}</style>\n"
+    head_end = page.index("</head>")
+    return page[:head_end] + style + page[head_end:]
+
+
+__all__ = ["FAMILY", "UNICODE_RANGE", "cjk_characters", "embed_cjk_font", "font_face_css", "subset_woff"]
