@@ -89,7 +89,7 @@ def test_kpi_report_in_chinese_is_published_beside_the_english_one(ci_project, m
     page = (root / "reports" / rec.html).read_text()
     body = re.sub(r"<[^>]+>", " ", page.split("<body", 1)[1])
     assert '<html lang="zh-CN">' in page
-    assert "<title>KPI 报告 — 2026年10月</title>" in page
+    assert "<title>关键指标报告 — 2026年10月</title>" in page
     assert "期间" in body and "生成时间" in body and "时区" in body and "Asia/Shanghai" in body
     assert "接通率" in body and "拨打量" in body, "KPI names in Chinese"
     assert _cjk_share(body) > 0.3, "the page reads as Chinese, not English with a few Chinese words"

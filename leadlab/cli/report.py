@@ -62,13 +62,21 @@ def _title(name: str) -> str:
     return translate(get_spec(name).title)
 
 
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 0)
+
+
 #: Status words of the progress lines (codes → message ids).
 _MARKS = {"ok": N_("ok"), "failed": N_("FAIL"), "skipped": N_("skip")}
 
 
 def _echo_outcome(o, quiet: bool) -> None:
     """One progress line per report: status, label, seconds, page or error (failures also in --quiet)."""
-    mark = f"{translate(_MARKS.get(o.status, o.status)):<4}"
+    mark = _pad(translate(_MARKS.get(o.status, o.status)), 4)
     if o.status == "skipped":
         if not quiet:
             click.echo(f"  {mark}  {o.name:<20} {'':<18} {'':>8}  {o.message}")
@@ -145,7 +153,7 @@ def report(name: str, params: tuple[str, ...], period: str | None, timeout: int,
         given["period"] = period
     rec = run_report(name, given, db=db, label=label, timeout=timeout, from_text=True, progress=progress)
     if not quiet:
-        click.echo(f"  {translate(_MARKS['ok']):<4}  {name:<20} {rec.label:<18} {rec.seconds:6.1f} s  reports/{rec.html}")
+        click.echo(f"  {_pad(translate(_MARKS['ok']), 4)}  {name:<20} {rec.label:<18} {rec.seconds:6.1f} s  reports/{rec.html}")
     click.echo(_("index: {index}", index=index))
 
 

@@ -412,7 +412,7 @@ def _index_page(runs: list[dict[str, Any]], lang: str) -> str:
 <html lang="{HTML_LANG.get(lang, lang)}"><head><meta charset="utf-8">{csp_meta()}<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
 <style>
-body {{ font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "leadlab CJK", sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }}
+body {{ font-family: "leadlab CJK", -apple-system, "Segoe UI", Roboto, Helvetica, Arial, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }}
 h1 {{ margin-bottom: 0.1em; }} h2 {{ margin: 1.6em 0 0.2em; border-bottom: 2px solid #0072B2; padding-bottom: 2px; }}
 table {{ border-collapse: collapse; width: 100%; margin-top: 0.5em; table-layout: fixed; }}
 th, td {{ text-align: left; padding: 6px 10px; border-bottom: 1px solid #e6e6e6; vertical-align: top; font-size: 0.95em; }}

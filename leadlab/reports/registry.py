@@ -19,7 +19,7 @@ Titles, descriptions and parameter names are English message ids, shown translat
 >>> from leadlab.i18n import translate, use_lang
 >>> with use_lang("zh"):
 ...     translate(get_spec("kpi_report").title), parameter_name("team"), parameter_name("my_param")
-('KPI 报告', '团队', 'my param')
+('关键指标报告', '团队', 'my param')
 """
 
 from __future__ import annotations

@@ -101,7 +101,8 @@ def figure_captions(nb: nbformat.NotebookNode) -> list[str]:
 def header_cell(meta: dict[str, str], index_href: str | None = "../index.html") -> nbformat.NotebookNode:
     """A code cell (input hidden) whose HTML output is a back link to the report index and
     a grey line of run facts (escaped: parameter values are data)."""
-    facts = " · ".join(f"{html.escape(k)}: <b>{html.escape(str(v))}</b>" for k, v in meta.items() if v not in (None, ""))
+    facts = " · ".join(_("{name}: {value}", name=html.escape(k), value=f"<b>{html.escape(str(v))}</b>")
+                       for k, v in meta.items() if v not in (None, ""))  # the template is ours, the fields escaped
     back = _("← all reports")
     link = f"<a href='{html.escape(index_href, quote=True)}'>{html.escape(back)}</a>" if index_href else ""
     sep = " &nbsp;|&nbsp; " if link and facts else ""

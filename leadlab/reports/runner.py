@@ -249,7 +249,7 @@ def page_title(spec: ReportSpec, label: str, params: dict[str, Any], lang: str) 
 
     >>> spec = get_spec("kpi_report")
     >>> page_title(spec, "2026-10", {"period": "2026-10"}, "zh"), page_title(spec, "2026-10_team-East", {"period": "2026-10"}, "en")
-    ('KPI 报告 — 2026年10月', 'KPI report — October 2026 (team-East)')
+    ('关键指标报告 — 2026年10月', 'KPI report — October 2026 (team-East)')
     """
     core = label[: -len(lang_suffix(lang))] if lang_suffix(lang) and label.endswith(lang_suffix(lang)) else label
     with use_lang(lang):

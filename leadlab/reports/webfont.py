@@ -6,8 +6,8 @@ container, a headless browser): the figures carry their glyphs already (matplotl
 that contains Chinese characters an ``@font-face`` holding only the glyphs it uses (fontTools'
 subsetter on the font file ``mplfonts`` installs; some 10–200 kB as WOFF), as a ``data:`` URL,
 which the page's Content-Security-Policy allows (``font-src data:``). The face is restricted
-to CJK code points (``unicode-range``) and listed after the system fonts, so Latin text keeps
-its font and a machine with its own Chinese font uses that one.
+to CJK code points (``unicode-range``) and listed first, so Chinese looks the same everywhere
+and Latin text keeps the page's fonts.
 
 >>> page = "<html><head><style></style></head><body><p>接通率 31.2%</p></body></html>"
 >>> out = embed_cjk_font(page)
@@ -28,9 +28,11 @@ FAMILY = "leadlab CJK"
 #: Code points the embedded face serves: CJK punctuation, ideographs, full-width forms.
 UNICODE_RANGE = "U+2E80-2FDF, U+3000-303F, U+31C0-31EF, U+3400-4DBF, U+4E00-9FFF, U+F900-FAFF, U+FE30-FE4F, U+FF00-FFEF"
 _CJK = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u31c0-\u31ef\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
-#: Font stacks of the pages with the embedded face before the generic family.
-UI_STACK = f'system-ui, -apple-system, blinkmacsystemfont, "Segoe UI", helvetica, arial, "{FAMILY}", sans-serif'
-CODE_STACK = f'menlo, consolas, "DejaVu Sans Mono", "{FAMILY}", monospace'
+#: Font stacks of the pages with the embedded face first: it serves only CJK code points
+#: (``unicode-range``), so Latin text keeps the fonts after it. (Listed after a system font,
+#: Chromium on Linux drew some Chinese runs as empty boxes when fontconfig substituted that font.)
+UI_STACK = f'"{FAMILY}", system-ui, -apple-system, blinkmacsystemfont, "Segoe UI", helvetica, arial, sans-serif'
+CODE_STACK = f'"{FAMILY}", menlo, consolas, "DejaVu Sans Mono", monospace'
 
 
 def cjk_characters(text: str) -> set[str]:
