@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 import ibis
 import numpy as np
@@ -26,7 +25,7 @@ from leadlab.presentation import Result
 from leadlab.scoring import text
 from leadlab.scoring.grades import priority
 from leadlab.scoring.quality import check_usable
-from leadlab.schema import LEAD_SCORES
+from leadlab.schema import LEAD_SCORES, business_timezone
 from leadlab.store import has_table, table as store_table
 
 OUTPUT = "lead_scores"
@@ -173,7 +172,7 @@ def apply_scores(model, con, *, source_table: str = "leads", chunk_rows: int = 2
                 expr = expr.filter(expr[c].isnull())
     expr = expr.select(*cols)
     total = int(expr.count().to_pyarrow().as_py())
-    scored_at = pd.Timestamp(datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0))
+    scored_at = pd.Timestamp.now(tz=business_timezone()).tz_localize(None).floor("s")  # business local time, like every stored timestamp
     staging = f"_lead_scores_staging_{os.getpid()}"
     grades: dict[str, int] = {}
     unseen: dict[str, int] = {}

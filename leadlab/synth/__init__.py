@@ -45,8 +45,8 @@ def _duckdb_path(url: str) -> Path:
             _("leadlab synth writes a DuckDB file store; got {url}", url=store.redact_url(url)),
             details=[_("generate into a DuckDB file (e.g. --db duckdb://data/leadlab.duckdb) and load other backends from it")],
         )
-    path = url[len("duckdb://"):]
-    if path in ("", ":memory:"):
+    path = store.parse_duckdb_url(url).path  # query options are parsed, never part of the file name
+    if path is None:
         raise ConfigError(_("leadlab synth needs a DuckDB file, not an in-memory database (--db duckdb:///path/leadlab.duckdb)"))
     return Path(path)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import ibis
 import numpy as np
 import pyarrow as pa
+import sqlglot
 
 from leadlab import store
 from leadlab.errors import StoreError
@@ -214,7 +215,8 @@ def store_has_data(path: Path) -> bool:
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
         ).fetchall()
         for schema, name in tables:
-            if con.execute(f'SELECT EXISTS (SELECT 1 FROM "{schema}"."{name}")').fetchone()[0]:
+            target = sqlglot.exp.table_(name, db=schema, quoted=True).sql(dialect="duckdb")
+            if con.execute(f"SELECT EXISTS (SELECT 1 FROM {target})").fetchone()[0]:
                 return True
         return False
     finally:
