@@ -174,3 +174,55 @@ def test_parameters_papermill_cannot_parse_are_still_declared(tmp_path):
     assert d["time_col"].type == "str" and d["time_col"].help == 'ordering column; "" = row order'
     assert d["limit"].type == "any" and d["limit"].default == "None"  # Optional: None or a value
     assert check_parameters(nb, {"time_col": "", "limit": "10"}, from_text=True) == {"time_col": "", "limit": 10}
+
+
+# ---------------------------------------------------------------- language of a run
+@pytest.fixture
+def lang_nb(tmp_path):
+    params = 'period = "last-month"  # the period\nteam = ""  # one team\nlang = ""  # en or zh'
+    return write_notebook(tmp_path / "notebooks" / "lang_demo.ipynb", params, "print(lang)")
+
+
+def test_language_is_concrete_and_names_the_file(tmp_path, lang_nb, monkeypatch):
+    from leadlab.i18n import use_lang
+
+    monkeypatch.delenv("LEADLAB_LANG", raising=False)
+    monkeypatch.setenv("LEADLAB_HOME", str(tmp_path))
+    en = plan_run("lang_demo", {"period": "2026-10"}, root=tmp_path)
+    assert (en.label, en.lang, en.parameters["lang"]) == ("2026-10", "en", "en")
+    zh = plan_run("lang_demo", {"period": "2026-10", "lang": "zh-CN"}, root=tmp_path)
+    assert (zh.label, zh.lang, zh.parameters["lang"], zh.title) == ("2026-10.zh", "zh", "zh", "Lang demo — 2026年10月")
+    team = plan_run("lang_demo", {"period": "2026-10", "team": "East"}, root=tmp_path, lang="zh")
+    assert team.label == "2026-10_team-East.zh"  # other parameters stay in the name, the language at the end
+    monkeypatch.setenv("LEADLAB_LANG", "zh")  # the project default
+    assert plan_run("lang_demo", {"period": "2026-10"}, root=tmp_path).label == "2026-10.zh"
+    assert plan_run("lang_demo", {"period": "2026-10", "lang": "en"}, root=tmp_path).label == "2026-10"
+    with use_lang("en"):  # --lang en beats $LEADLAB_LANG
+        assert plan_run("lang_demo", {"period": "2026-10"}, root=tmp_path).lang == "en"
+    assert plan_run("lang_demo", {"period": "2026-10"}, root=tmp_path, label="board").label == "board.zh"
+
+
+def test_unsupported_language_is_refused_before_anything_runs(tmp_path, lang_nb, monkeypatch):
+    monkeypatch.delenv("LEADLAB_LANG", raising=False)
+    with pytest.raises(ConfigError, match=r"report lang_demo: parameter lang: 'fr' is not a supported language; use en or zh"):
+        plan_run("lang_demo", {"period": "2026-10", "lang": "fr"}, root=tmp_path)
+    monkeypatch.setenv("LEADLAB_LANG", "klingon")
+    with pytest.raises(ConfigError, match=r"\$LEADLAB_LANG: 'klingon' is not a supported language"):
+        plan_run("lang_demo", {"period": "2026-10"}, root=tmp_path)
+
+
+def test_reindex_keeps_the_language_of_each_page(tmp_path):
+    from leadlab.reports.publish import RunRecord, load_index, publish, reindex
+    from leadlab.reports.render import run_meta_tag
+
+    reports = tmp_path / "reports"
+    for label, lang in (("2026-10", "en"), ("2026-10.zh", "zh")):
+        rec = RunRecord("kpi_report", label, "t", {"period": "2026-10"}, "ok", "2026-11-22T10:00:00+00:00", 1.0, "0.1.0",
+                        lang=lang)
+        facts = {k: v for k, v in rec.__dict__.items() if k not in ("status", "error", "html", "notebook")}
+        publish(reports, rec, f"<html><head>{run_meta_tag(facts)}</head><body>x</body></html>")
+    (reports / "kpi_report" / "2026-09.zh.html").write_text("<html>an older page without run facts</html>")
+    n, skipped = reindex(reports)
+    assert n == 3 and skipped == ["kpi_report/2026-09.zh.html"]
+    assert {(r["label"], r["lang"]) for r in load_index(reports)} == {("2026-10", "en"), ("2026-10.zh", "zh"),
+                                                                      ("2026-09.zh", "zh")}

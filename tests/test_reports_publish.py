@@ -169,3 +169,48 @@ def test_index_json_is_plain_json(tmp_path):
     record_run(tmp_path, _record())
     data = json.loads((tmp_path / "index.json").read_text())
     assert data["version"] == 1 and data["runs"][0]["leadlab_version"] == "0.1.0"
+
+
+# ---------------------------------------------------------------- languages
+def test_chinese_page_embeds_exactly_the_glyphs_it_uses_and_says_its_language():
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from leadlab.i18n import use_lang
+    from leadlab.reports.webfont import cjk_characters
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 关键指标报告\n\n接通率 31.2%，对话率 28.7%（环比下降）。")]
+    with use_lang("zh"):
+        page = render_html(nb, title="关键指标报告 — 2026年10月", meta={"期间": "2026年10月"})
+    assert '<html lang="zh-CN">' in page and "← 全部报告" in page and "期间：<b>2026年10月</b>" in page
+    m = re.search(r'font-family: "leadlab CJK"; src: url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)', page)
+    assert m, "a page with Chinese text embeds its font"
+    font = TTFont(io.BytesIO(base64.b64decode(m.group(1))))
+    covered = {chr(c) for c in font.getBestCmap()}
+    assert cjk_characters(page) <= covered and len(covered) < 200, "the subset holds the page's characters only"
+    assert "script-src 'none'" in page and "font-src data:" in page and "<script" not in page
+    english = render_html(nb_english := nbformat.v4.new_notebook(), title="KPI report")
+    assert "@font-face" not in english and '<html lang="en">' in english and nb_english.cells == []
+
+
+def test_index_in_the_project_language_lists_both_languages(tmp_path, monkeypatch):
+    en = _record(report="kpi_report", html="kpi_report/2026-10.html")
+    zh = _record(report="kpi_report", label="2026-10.zh", started="2026-11-22T10:05:00+00:00",
+                 html="kpi_report/2026-10.zh.html", lang="zh")
+    failed = _record(report="kpi_report", label="2026-09.zh", status="failed", error="StoreError: no table 'calls'",
+                     lang="zh")
+    runs = [r.__dict__ for r in (en, zh, failed)]
+    monkeypatch.setenv("LEADLAB_LANG", "zh")
+    page = index_html(runs)  # the project language: $LEADLAB_LANG
+    assert '<html lang="zh-CN">' in page and "<title>leadlab 报告</title>" in page
+    for word in ("语言", "状态", "参数", "生成时间", "运行耗时", "已发布", "失败", "关键指标报告", "期间", "业务时区"):
+        assert word in page, word
+    assert "English" in page and "中文" in page
+    assert "href='kpi_report/2026-10.html'" in page and "href='kpi_report/2026-10.zh.html'" in page
+    assert "最近一次运行有 1 份报告失败" in page and "2026年11月22日 18:00" in page  # 10:00 UTC in Asia/Shanghai
+    monkeypatch.setenv("LEADLAB_LANG", "en")
+    english = index_html(runs)
+    assert '<html lang="en">' in english and "1 report failed in its latest run" in english and "中文" in english
