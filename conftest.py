@@ -10,6 +10,8 @@ with another read-only setting in the same process).
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 #: Modules whose import has side effects (running the CLI).
@@ -43,11 +45,16 @@ def _doctest_environment(request, monkeypatch):
     monkeypatch.setenv("LEADLAB_LANG", "en")
     monkeypatch.delenv("LEADLAB_DB", raising=False)
     monkeypatch.chdir(root)
+    import matplotlib
+
     from leadlab.i18n import set_lang
 
     set_lang(None)
-    yield
+    with matplotlib.rc_context():  # an example calling plots.apply_style() must not restyle later tests
+        yield
     set_lang(None)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 @pytest.fixture(autouse=True)

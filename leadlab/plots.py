@@ -206,6 +206,7 @@ def time_series(
     ``shade=(start, end)`` shades a span
     (e.g. the report period); ``percent=True`` formats the y axis as percentages.
 
+    >>> apply_style()  # titles on the left
     >>> d = pd.DataFrame({"date": pd.date_range("2026-01-01", periods=10), "value": range(10)})
     >>> time_series(d, rolling=3, title="Calls per day").get_title(loc="left")
     'Calls per day'
@@ -306,6 +307,7 @@ def bar_chart(
 ) -> "Axes":
     """Bars of ``y`` per ``x`` (optionally split by ``hue``), values written on the bars.
 
+    >>> apply_style()  # titles on the left
     >>> d = pd.DataFrame({"team": ["North", "South"], "calls": [120, 95]})
     >>> bar_chart(d, "team", "calls", title="Calls per team").get_title(loc="left")
     'Calls per team'

@@ -364,7 +364,7 @@ def test_one_page_per_parameter_set_and_both_indexed(project, capsys):
         assert f"href='kpi_report/{name}'" in index
     assert "team: <b>&lt;East&gt;</b>" in index
     facts = read_run_meta((root / "reports" / "kpi_report" / "2026-10_team-East.html").read_text())
-    assert facts["parameters"] == {"period": "2026-10", "team": "East"} and facts["report"] == "kpi_report"
+    assert facts["parameters"] == {"period": "2026-10", "team": "East", "lang": "en"} and facts["report"] == "kpi_report"
 
 
 @pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
@@ -415,7 +415,7 @@ def test_reindex_rebuilds_from_the_pages(project, capsys):
     assert {(r["report"], r["label"]) for r in after} == before
     assert (root / "reports" / "index.json.broken").read_text() == "{broken"
     runs = {r["label"]: r for r in after}
-    assert runs["2026-09_team-East"]["parameters"] == {"period": "2026-09", "team": "East"}
+    assert runs["2026-09_team-East"]["parameters"] == {"period": "2026-09", "team": "East", "lang": "en"}
     index = (root / "reports" / "index.html").read_text()
     assert "href='kpi_report/2026-09_team-East.html'" in index and "href='data_overview/2026-10.html'" in index
 
