@@ -36,6 +36,7 @@ from typing import Any
 import nbformat
 
 from leadlab.errors import ConfigError
+from leadlab.i18n import _
 
 #: Parameter names refused because they look like credentials.
 SECRET_NAME = re.compile(r"passw(or)?d|pwd|secret|token|key|credential", re.IGNORECASE)
@@ -276,7 +277,7 @@ def check_parameters(notebook: str | Path, given: dict[str, Any], *, from_text: 
     """
     declared = declared if declared is not None else declared_parameters(notebook)
     name = Path(notebook).stem
-    valid = [p.describe() for p in declared.values()] or ["(this notebook declares no parameters)"]
+    valid = [p.describe() for p in declared.values()] or [_("(this notebook declares no parameters)")]
     out: dict[str, Any] = {}
     for key, value in given.items():
         if looks_like_credential(key, value):
@@ -285,7 +286,8 @@ def check_parameters(notebook: str | Path, given: dict[str, Any], *, from_text: 
                 "report, so pass connections through --db or $LEADLAB_DB (and secrets through the environment)"
             )
         if key not in declared:
-            raise ConfigError(f"report {name} has no parameter {key!r}; valid parameters:", details=valid)
+            raise ConfigError(_("report {name} has no parameter {key}; valid parameters:", name=name, key=repr(key)),
+                              details=valid)
         param = declared[key]
         try:
             out[key] = convert(param, value) if from_text and isinstance(value, str) else check_value(param, value)

@@ -69,9 +69,12 @@ def notebook_path(name: str, root: str | Path | None = None) -> Path:
     names = available_notebooks(root)
     if not isinstance(name, str) or name not in names:
         shown = repr(name) if len(str(name)) <= 80 else repr(str(name)[:77] + "...")
-        why = ("is not a report name (letters, digits, _ and -; no path)" if not SAFE_NAME.fullmatch(str(name))
-               else "is not in notebooks/")
-        raise ConfigError(f"no report notebook {shown}: NAME {why}; available: {', '.join(names) or 'none'}")
+        listed = ", ".join(names) or _("none")
+        if not SAFE_NAME.fullmatch(str(name)):
+            raise ConfigError(_("no report notebook {name}: NAME is not a report name (letters, digits, _ and -; no path); "
+                                "available: {names}", name=shown, names=listed))
+        raise ConfigError(_("no report notebook {name}: NAME is not in notebooks/; available: {names}",
+                            name=shown, names=listed))
     folder = (_root(root) / "notebooks").resolve()
     path = folder / f"{name}.ipynb"
     if path.resolve().parent != folder:
