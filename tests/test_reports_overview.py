@@ -173,8 +173,16 @@ def test_result_object_interface(tiny):
     plt.close("all")
 
 
-def test_plot_helpers_are_generic():
-    plots.apply_style()
+@pytest.fixture
+def leadlab_style():
+    """The leadlab style for one test only (apply_style changes matplotlib's global rcParams)."""
+    with matplotlib.rc_context():
+        plots.apply_style()
+        yield
+    plt.close("all")
+
+
+def test_plot_helpers_are_generic(leadlab_style):
     first = plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
     assert matplotlib.colors.to_hex(first) == plots.PALETTE[0].lower()
     ax = plots.funnel_chart(pd.DataFrame({"step": ["a", "b", "c"], "n": [100, 50, 0]}), stage="step", count="n")
