@@ -155,12 +155,15 @@ def absolute_db(url: str | None) -> str | None:
     >>> absolute_db("duckdb:///tmp/x.duckdb"), absolute_db("postgres://h/db"), absolute_db(None)
     ('duckdb:///tmp/x.duckdb', 'postgres://h/db', None)
     """
+    from leadlab.store import parse_duckdb_url
+
     if not url or not url.startswith("duckdb://"):
         return url
-    path = url[len("duckdb://"):]
-    if path in ("", ":memory:") or Path(path).is_absolute():
+    path = parse_duckdb_url(url).path  # query options are parsed, never part of the path
+    if path is None or path.is_absolute():
         return url
-    return f"duckdb://{Path(path).resolve()}"
+    query = url.partition("?")[2]
+    return f"duckdb://{path.resolve()}" + (f"?{query}" if query else "")
 
 
 @contextlib.contextmanager
@@ -296,10 +299,10 @@ def _store_as_of(db: str | None) -> pd.Timestamp | None:
     will then report the problem itself). The connection is closed before any kernel starts:
     DuckDB allows only one writing process."""
     from leadlab.overview import store_as_of
-    from leadlab.store import connect, resolve_url
+    from leadlab.store import connect, duckdb_path, resolve_url
 
     url = resolve_url(db)
-    if url.startswith("duckdb://") and not Path(url[len("duckdb://"):]).exists():
+    if url.startswith("duckdb://") and not (duckdb_path(url) or Path(":memory:")).exists():
         return None
     try:
         con = connect(db, read_only=url.startswith("duckdb://"))
@@ -491,10 +494,10 @@ class Outcome:
 
 def experiment_ids(db: str | None = None) -> list[str]:
     """The experiment ids in the store (``experiments``, else ``assignments``), sorted."""
-    from leadlab.store import connect, has_table, resolve_url
+    from leadlab.store import connect, duckdb_path, has_table, resolve_url
 
     url = resolve_url(db)
-    if url.startswith("duckdb://") and not Path(url[len("duckdb://"):]).exists():
+    if url.startswith("duckdb://") and not (duckdb_path(url) or Path(":memory:")).exists():
         return []
     con = connect(db, read_only=url.startswith("duckdb://"))
     try:
