@@ -20,6 +20,7 @@ import unicodedata
 
 import click
 
+from leadlab.cli.help import HelpGroup
 from leadlab.cli.lang import add_lang_option, scan_lang, translate_click
 from leadlab.errors import LeadlabError
 from leadlab.i18n import N_, _, resolve_lang, translate, use_lang
@@ -46,16 +47,12 @@ The store is data/leadlab.duckdb unless --db or $LEADLAB_DB names another.
 Language: --lang en|zh on any command, else $LEADLAB_LANG, else leadlab.toml, else en.""")
 
 
-class LazyGroup(click.Group):
+class LazyGroup(HelpGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name in COMMANDS if self._load(name) is not None]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return self._load(name)
-
-    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        self.help = translate(CLI_HELP)
-        super().format_help_text(ctx, formatter)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, translate(COMMANDS[name][2])) for name in self.list_commands(ctx)]
@@ -161,5 +158,5 @@ db_option = click.option(
     "db",
     default=None,
     metavar="URL",
-    help="Store URL (default: $LEADLAB_DB or duckdb://data/leadlab.duckdb). Never printed unredacted.",
+    help=N_("Store URL (default: $LEADLAB_DB or duckdb://data/leadlab.duckdb). Never printed unredacted."),
 )

@@ -8,10 +8,12 @@ import math
 import click
 
 from leadlab.cli import db_option
+from leadlab.cli.help import HelpGroup
 from leadlab.cli.types import PERIOD
+from leadlab.i18n import N_
 
-PERIOD_HELP = "Period: 2026-10, 2026-W46, 2026-Q4, 2026, last-month, last-week, last-quarter (relative to the latest call)."
-TEAM_HELP = "Only this team (calls by its reps, leads owned by its reps)."
+PERIOD_HELP = N_("Period: 2026-10, 2026-W46, 2026-Q4, 2026, last-month, last-week, last-quarter (relative to the latest call).")
+TEAM_HELP = N_("Only this team (calls by its reps, leads owned by its reps).")
 
 
 def _data(db):
@@ -39,39 +41,36 @@ def _nan_none(v):
     return None if isinstance(v, float) and math.isnan(v) else str(v)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=HelpGroup, context_settings={"help_option_names": ["-h", "--help"]}, help=N_("""KPIs, targets and rep scorecards for a period.
+
+\b
+Examples:
+  leadlab kpi show --period last-month
+  leadlab kpi show --period 2026-10 --team East --compare-to last-year
+  leadlab kpi show --period 2026-Q4 --by team --json
+  leadlab kpi show --period 2026-10 --by week
+  leadlab kpi targets --period 2026-Q4 --file data/targets.yml
+  leadlab kpi scorecard --period 2026-10 --weights call_connect_rate=1,sql_rate=3
+  leadlab kpi pool --period last-month
+  leadlab kpi list"""))
 def kpi() -> None:
-    """KPIs, targets and rep scorecards for a period.
-
-    \b
-    Examples:
-      leadlab kpi show --period last-month
-      leadlab kpi show --period 2026-10 --team East --compare-to last-year
-      leadlab kpi show --period 2026-Q4 --by team --json
-      leadlab kpi show --period 2026-10 --by week
-      leadlab kpi targets --period 2026-Q4 --file data/targets.yml
-      leadlab kpi scorecard --period 2026-10 --weights call_connect_rate=1,sql_rate=3
-      leadlab kpi pool --period last-month
-      leadlab kpi list
-    """
+    """The ``kpi`` group (its help is in the decorator)."""
 
 
-@kpi.command("show")
+@kpi.command("show", help=N_("""The KPI table of a period against the comparison period, with significance flags.
+
+\b
+Example:
+  leadlab kpi show --period 2026-10 --team East"""))
 @click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
 @click.option("--team", default=None, help=TEAM_HELP)
 @click.option("--compare-to", "compare_to", type=click.Choice(["previous", "last-year"]), default="previous", show_default=True,
-              help="Comparison period: the previous period or the same period last year.")
-@click.option("--by", default=None, help="Break the KPIs down by team, rep_id, source, campaign or region, or over time by "
-              "day, week, month or quarter (no comparison).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+              help=N_("Comparison period: the previous period or the same period last year."))
+@click.option("--by", default=None, help=N_("Break the KPIs down by team, rep_id, source, campaign or region, or over time by "
+              "day, week, month or quarter (no comparison)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON instead of a table."))
 @db_option
 def show(period, team, compare_to, by, as_json, db):
-    """The KPI table of a period against the comparison period, with significance flags.
-
-    \b
-    Example:
-      leadlab kpi show --period 2026-10 --team East
-    """
     from leadlab.kpi import kpi_table
     from leadlab.kpi.definitions import REPORT_KPIS
 
@@ -97,74 +96,66 @@ def show(period, team, compare_to, by, as_json, db):
     _emit(res, as_json)
 
 
-@kpi.command("targets")
+@kpi.command("targets", help=N_("""Targets overlapping the period: progress, pacing projection, status and alerts.
+
+\b
+Example:
+  leadlab kpi targets --period 2026-Q4 --file data/targets.yml"""))
 @click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
 @click.option("--file", "path", default=None, type=click.Path(dir_okay=False),
-              help="Targets YAML (default: data/targets.yml, else the packaged demo targets).")
+              help=N_("Targets YAML (default: data/targets.yml, else the packaged demo targets)."))
 @click.option("--team", default=None, help=TEAM_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON instead of a table."))
 @db_option
 def targets(period, path, team, as_json, db):
-    """Targets overlapping the period: progress, pacing projection, status and alerts.
-
-    \b
-    Example:
-      leadlab kpi targets --period 2026-Q4 --file data/targets.yml
-    """
     from leadlab.kpi.targets import targets_report
 
     _emit(targets_report(_data(db), period, targets_path=path, team=team), as_json)
 
 
-@kpi.command("scorecard")
+@kpi.command("scorecard", help=N_("""Fair rep scorecards: shrunk rates with intervals, composite score and rank range.
+
+\b
+Example:
+  leadlab kpi scorecard --period 2026-10 --team North"""))
 @click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
 @click.option("--team", default=None, help=TEAM_HELP)
-@click.option("--weights", default=None, help="Composite weights, e.g. call_connect_rate=1,conversation_rate=1,sql_rate=2 (the default).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--weights", default=None, help=N_("Composite weights, e.g. call_connect_rate=1,conversation_rate=1,sql_rate=2 (the default)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON instead of a table."))
 @db_option
 def scorecard(period, team, weights, as_json, db):
-    """Fair rep scorecards: shrunk rates with intervals, composite score and rank range.
-
-    \b
-    Example:
-      leadlab kpi scorecard --period 2026-10 --team North
-    """
     from leadlab.kpi.scorecard import scorecard as run
 
     _emit(run(_data(db), period, team=team, weights=weights), as_json)
 
 
-@kpi.command("pool")
+@kpi.command("pool", help=N_("""Lead-pool health at the end of the period (age, never contacted, stale, duplicates, bottleneck).
+
+\b
+Example:
+  leadlab kpi pool --period last-month --stale-days 21"""))
 @click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
 @click.option("--team", default=None, help=TEAM_HELP)
-@click.option("--stale-days", default=14, show_default=True, type=click.IntRange(1, None), help="Days without a touch that make an open lead stale.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--stale-days", default=14, show_default=True, type=click.IntRange(1, None), help=N_("Days without a touch that make an open lead stale."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON instead of a table."))
 @db_option
 def pool(period, team, stale_days, as_json, db):
-    """Lead-pool health at the end of the period (age, never contacted, stale, duplicates, bottleneck).
-
-    \b
-    Example:
-      leadlab kpi pool --period last-month --stale-days 21
-    """
     from leadlab.kpi.pool import pool_health
 
     _emit(pool_health(_data(db), period, team=team, stale_days=stale_days), as_json)
 
 
-@kpi.command("summary")
+@kpi.command("summary", help=N_("""The executive summary of the KPI report, as plain sentences.
+
+\b
+Example:
+  leadlab kpi summary --period last-month --team West"""))
 @click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
 @click.option("--team", default=None, help=TEAM_HELP)
 @click.option("--compare-to", "compare_to", type=click.Choice(["previous", "last-year"]), default="previous", show_default=True)
-@click.option("--targets", "path", default=None, type=click.Path(dir_okay=False), help="Targets YAML (default as in `kpi targets`).")
+@click.option("--targets", "path", default=None, type=click.Path(dir_okay=False), help=N_("Targets YAML (default as in `kpi targets`)."))
 @db_option
 def summary(period, team, compare_to, path, db):
-    """The executive summary of the KPI report, as plain sentences.
-
-    \b
-    Example:
-      leadlab kpi summary --period last-month --team West
-    """
     from leadlab.kpi import kpi_table
     from leadlab.kpi.pool import pool_health
     from leadlab.kpi.speed import speed_to_lead
@@ -178,17 +169,15 @@ def summary(period, team, compare_to, path, db):
     click.echo(res.summary())
 
 
-@kpi.command("list")
-@click.option("--family", default=None, help="Only this family: activity, quality, outcomes, speed or cost.")
-def list_kpis(family):
-    """Every KPI and experiment metric of the one vocabulary: id, name, formula, definition,
-    unit, direction and where it is used (in the --lang language).
+@kpi.command("list", help=N_("""Every KPI and experiment metric of the one vocabulary: id, name, formula, definition,
+unit, direction and where it is used (in the --lang language).
 
-    \b
-    Examples:
-      leadlab kpi list
-      leadlab --lang zh kpi list --family activity
-    """
+\b
+Examples:
+  leadlab kpi list
+  leadlab --lang zh kpi list --family activity"""))
+@click.option("--family", default=None, help=N_("Only this family: activity, quality, outcomes, speed or cost."))
+def list_kpis(family):
     from leadlab.vocabulary.render import catalogue_text
 
     click.echo(catalogue_text(family=family))

@@ -51,6 +51,8 @@ CLICK_MESSAGES: dict[str, str] = {
     "Usage:": N_("Usage:"),
     "Options": N_("Options"),
     "Commands": N_("Commands"),
+    "default: {default}": N_("default: {default}"),
+    "required": N_("required"),
 }
 #: Click's ngettext messages: (singular, plural) → two leadlab message ids, chosen by the count
 #: (the two forms name different fields, so they cannot share Chinese's one plural form).

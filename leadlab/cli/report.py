@@ -7,10 +7,11 @@ import sys
 import click
 
 from leadlab.cli import db_option
+from leadlab.cli.help import HelpCommand
 from leadlab.errors import ConfigError, ReportError
 from leadlab.i18n import N_, _, fmt, ngettext, translate
 
-_EPILOG = """\b
+_EPILOG = N_("""\b
 Examples:
   leadlab report data_overview                      # last complete month
   leadlab report data_overview -p period=2026-10
@@ -26,7 +27,7 @@ every parameter that differs from the notebook default, e.g. 2026-10_team-East; 
 page in Chinese ends in .zh: 2026-10.zh.html) and are listed in reports/index.html.
 A failed run publishes nothing (the last good page stays) and exits with status 1.
 The report language is --lang, else -p lang=..., else $LEADLAB_LANG / leadlab.toml / en.
-"""
+""")
 
 
 def _names() -> list[str]:
@@ -38,16 +39,16 @@ def _names() -> list[str]:
         return []
 
 
-class ReportCommand(click.Command):
+class ReportCommand(HelpCommand):
     """Shows the notebooks found in notebooks/ as NAME choices in --help."""
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, "NAME|all|list|reindex [-p key=value ...] [OPTIONS]")
+        formatter.write_usage(ctx.command_path, f"{translate('NAME')}|all|list|reindex [-p key=value ...] {self.options_metavar}")
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_help_text(ctx, formatter)
         names = _names()
-        with formatter.section("NAME"):
+        with formatter.section(translate("NAME")):
             formatter.write_dl([
                 *((n, _title(n)) for n in names),
                 ("all", _("every registered report that exists, in order, for --period")),
@@ -89,26 +90,24 @@ def _echo_outcome(o, quiet: bool) -> None:
         click.echo(f"{line}  {o.message}")
 
 
-@click.command(cls=ReportCommand, epilog=_EPILOG, context_settings={"max_content_width": 100})
-@click.argument("name", metavar="NAME")
-@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
-              help="A notebook parameter (repeatable). Checked against the notebook's parameters cell.")
-@click.option("--period", default=None, metavar="PERIOD",
-              help="Report period: 2026-10, 2026-W46, 2026-Q4, last-week, last-month (latest complete period "
-                   "relative to the latest call in the store). Same as -p period=...")
+@click.command(cls=ReportCommand, epilog=_EPILOG, context_settings={"max_content_width": 100}, help=N_("""Run a report notebook, render it to HTML without code and publish it to reports/.
+
+NAME is a report of notebooks/ (a plain name, no path), `all`, `list` or `reindex`. The store
+connection comes from --db / $LEADLAB_DB and reaches the notebook through the
+environment, never as a parameter."""))
+@click.argument("name", metavar=N_("NAME"))
+@click.option("-p", "--param", "params", multiple=True, metavar=N_("KEY=VALUE"),
+              help=N_("A notebook parameter (repeatable). Checked against the notebook's parameters cell."))
+@click.option("--period", default=None, metavar=N_("PERIOD"),
+              help=N_("Report period: 2026-10, 2026-W46, 2026-Q4, last-week, last-month (latest complete period "
+                      "relative to the latest call in the store). Same as -p period=..."))
 @click.option("--timeout", default=600, show_default=True, type=click.IntRange(min=1),
-              help="Seconds a single notebook cell may run before the report fails.")
-@click.option("--label", default=None, help="Name of the published file (default: the period, experiment id or as-of date).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only failures and the index path.")
+              help=N_("Seconds a single notebook cell may run before the report fails."))
+@click.option("--label", default=None, help=N_("Name of the published file (default: the period, experiment id or as-of date)."))
+@click.option("-q", "--quiet", is_flag=True, help=N_("Print only failures and the index path."))
 @db_option
 def report(name: str, params: tuple[str, ...], period: str | None, timeout: int, label: str | None,
            quiet: bool, db: str | None) -> None:
-    """Run a report notebook, render it to HTML without code and publish it to reports/.
-
-    NAME is a report of notebooks/ (a plain name, no path), `all`, `list` or `reindex`. The store
-    connection comes from --db / $LEADLAB_DB and reaches the notebook through the
-    environment, never as a parameter.
-    """
     from leadlab.paths import project_root
     from leadlab.reports.params import parse_assignments
     from leadlab.reports.runner import run_all, run_report

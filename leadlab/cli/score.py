@@ -9,54 +9,55 @@ from pathlib import Path
 import click
 
 from leadlab.cli import db_option
+from leadlab.cli.help import HelpGroup
 from leadlab.cli.types import PERIOD, TABLE_FILE
+from leadlab.i18n import N_
 
-_data = click.option("--data", "data", default="store", show_default=True, metavar="store|FILE",
-                     help="The store's leads table, or a CSV file (',' or ';' separated).")
-_target = click.option("--target", default=None, metavar="COL",
-                       help="Binary target: for the store sql|mql|opportunity|won (default sql); for a file a column "
-                            "holding 0/1, yes/no or true/false.")
-_time = click.option("--time-col", default=None, metavar="COL",
-                     help="Time column ordering the rows (store default: created_at). Without it a time split uses row "
-                          "order: right for files sorted by date, like the bank marketing data.")
+_data = click.option("--data", "data", default="store", show_default=True, metavar=N_("store|FILE"),
+                     help=N_("The store's leads table, or a CSV file (',' or ';' separated)."))
+_target = click.option("--target", default=None, metavar=N_("COL"),
+                       help=N_("Binary target: for the store sql|mql|opportunity|won (default sql); for a file a column "
+                               "holding 0/1, yes/no or true/false."))
+_time = click.option("--time-col", default=None, metavar=N_("COL"),
+                     help=N_("Time column ordering the rows (store default: created_at). Without it a time split uses row "
+                             "order: right for files sorted by date, like the bank marketing data."))
 _split = click.option("--split", type=click.Choice(["time", "random"]), default="time", show_default=True,
-                      help="time: test on the most recent rows; random: stratified random holdout.")
+                      help=N_("time: test on the most recent rows; random: stratified random holdout."))
 _holdout = click.option("--holdout", "holdout_share", type=float, default=0.2, show_default=True,
-                        help="Share of rows held out for testing.")
+                        help=N_("Share of rows held out for testing."))
 _model = click.option("--model-kind", "model_kind", type=click.Choice(["auto", "hgb", "logistic"]), default="auto",
-                      show_default=True, help="auto: fit logistic regression and gradient boosting on the older training "
+                      show_default=True, help=N_("auto: fit logistic regression and gradient boosting on the older training "
                       "rows, compare them on the most recent ones (random rows with --split random) and keep the winner "
                       "(logistic unless boosting is better by more than one standard error); logistic: interpretable "
-                      "regularized logistic regression; hgb: gradient boosting.")
-_exclude = click.option("--exclude", multiple=True, metavar="COL", help="Leave a column out (repeatable).")
-_include = click.option("--include", multiple=True, metavar="COL", help="Use only these columns (repeatable).")
+                      "regularized logistic regression; hgb: gradient boosting."))
+_exclude = click.option("--exclude", multiple=True, metavar=N_("COL"), help=N_("Leave a column out (repeatable)."))
+_include = click.option("--include", multiple=True, metavar=N_("COL"), help=N_("Use only these columns (repeatable)."))
 _leak = click.option("--leakage-auc", type=float, default=0.80, show_default=True,
-                     help="Flag a feature whose single-feature AUC reaches this as leakage (1.0 disables the rule).")
+                     help=N_("Flag a feature whose single-feature AUC reaches this as leakage (1.0 disables the rule)."))
 _maturity = click.option("--maturity-days", type=int, default=30, show_default=True,
-                         help="Store data: leave out leads younger than this (not yet had time to convert).")
+                         help=N_("Store data: leave out leads younger than this (not yet had time to convert)."))
 _minpc = click.option("--min-per-class", type=int, default=40, show_default=True,
-                      help="Refuse to train with fewer positive or negative outcomes.")
-_seed = click.option("--seed", type=int, default=0, show_default=True, help="Random seed (splits, bootstrap, model).")
-_json = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the text summary.")
+                      help=N_("Refuse to train with fewer positive or negative outcomes."))
+_seed = click.option("--seed", type=int, default=0, show_default=True, help=N_("Random seed (splits, bootstrap, model)."))
+_json = click.option("--json", "as_json", is_flag=True, help=N_("Print one JSON object instead of the text summary."))
 _modelpath = click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                          help="Model file (default: data/models/lead_scorer.skops).")
+                          help=N_("Model file (default: data/models/lead_scorer.skops)."))
 _weak = click.option("--allow-weak-model", "allow_weak", is_flag=True,
-                     help="Use a model that does not beat a random order of leads or its baseline on the holdout "
-                          "(refused otherwise).")
+                     help=N_("Use a model that does not beat a random order of leads or its baseline on the holdout "
+                             "(refused otherwise)."))
 
 
-@click.group("score")
+@click.group("score", cls=HelpGroup, help=N_("""Lead-quality scorer: train, evaluate, apply, monitor, call-list.
+
+\b
+Examples:
+  leadlab score train                       # store leads, target sql, time split
+  leadlab score evaluate --data bank-additional-full.csv --target y --split random --json
+  leadlab score apply                       # write lead_scores (score, grade, priority)
+  leadlab score monitor --period last-month
+  leadlab score call-list --capacity 40"""))
 def score() -> None:
-    """Lead-quality scorer: train, evaluate, apply, monitor, call-list.
-
-    \b
-    Examples:
-      leadlab score train                       # store leads, target sql, time split
-      leadlab score evaluate --data bank-additional-full.csv --target y --split random --json
-      leadlab score apply                       # write lead_scores (score, grade, priority)
-      leadlab score monitor --period last-month
-      leadlab score call-list --capacity 40
-    """
+    """The ``score`` group (its help is in the decorator)."""
 
 
 def _common(data, target, time_col, db):
@@ -95,23 +96,21 @@ def _training_options(func):
     return func
 
 
-@score.command("evaluate")
+@score.command("evaluate", help=N_("""Train on older rows, test on a holdout, and report metrics (nothing is saved).
+
+Prints ROC AUC, PR AUC, Brier, ECE, KS, lift with bootstrap 95% intervals, a baseline,
+the leakage exclusions and drift (PSI) between training and test rows.
+
+\b
+Examples:
+  leadlab score evaluate --data ../shared/data/bank-additional-full.csv --target y --split random --json
+  leadlab score evaluate --data leads.csv --target converted --time-col created_at --exclude notes
+  leadlab score evaluate --model-kind logistic          # the store's leads, target sql"""))
 @_training_options
 @_json
 @db_option
 def evaluate(data, target, time_col, split, holdout_share, model_kind, exclude, include, leakage_auc,
              maturity_days, min_per_class, seed, as_json, db) -> None:
-    """Train on older rows, test on a holdout, and report metrics (nothing is saved).
-
-    Prints ROC AUC, PR AUC, Brier, ECE, KS, lift with bootstrap 95% intervals, a baseline,
-    the leakage exclusions and drift (PSI) between training and test rows.
-
-    \b
-    Examples:
-      leadlab score evaluate --data ../shared/data/bank-additional-full.csv --target y --split random --json
-      leadlab score evaluate --data leads.csv --target converted --time-col created_at --exclude notes
-      leadlab score evaluate --model-kind logistic          # the store's leads, target sql
-    """
     res = _train(data, target, time_col, split, holdout_share, model_kind, exclude, include, leakage_auc,
                  maturity_days, min_per_class, seed, db, refit=False)
     if as_json:
@@ -120,26 +119,24 @@ def evaluate(data, target, time_col, split, holdout_share, model_kind, exclude, 
         click.echo(res.summary())
 
 
-@score.command("train")
+@score.command("train", help=N_("""Train the scorer, evaluate it on a holdout, refit on all rows and save it with its model card.
+
+\b
+Examples:
+  leadlab score train
+  leadlab score train --model-kind logistic --bands A=40,B=20,C=10
+  leadlab score train --data ../shared/data/bank-full.csv --target y --split random --out bank.skops
+  leadlab score train --data leads.csv --target converted --time-col created_at --out models/s.skops"""))
 @_training_options
 @click.option("--bands", default=None, metavar="A=40,B=20,C=10",
-              help="Minimum score per grade (default: A top 10%, B next 20%, C next 30% of training scores).")
+              help=N_("Minimum score per grade (default: A top 10%, B next 20%, C next 30% of training scores)."))
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Model file to write (default: data/models/lead_scorer.skops); the model card goes beside it.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only where the model was saved (and a flag, if any).")
+              help=N_("Model file to write (default: data/models/lead_scorer.skops); the model card goes beside it."))
+@click.option("--quiet", "-q", is_flag=True, help=N_("Print only where the model was saved (and a flag, if any)."))
 @_json
 @db_option
 def train(data, target, time_col, split, holdout_share, model_kind, exclude, include, leakage_auc, maturity_days,
           min_per_class, seed, bands, out, quiet, as_json, db) -> None:
-    """Train the scorer, evaluate it on a holdout, refit on all rows and save it with its model card.
-
-    \b
-    Examples:
-      leadlab score train
-      leadlab score train --model-kind logistic --bands A=40,B=20,C=10
-      leadlab score train --data ../shared/data/bank-full.csv --target y --split random --out bank.skops
-      leadlab score train --data leads.csv --target converted --time-col created_at --out models/s.skops
-    """
     from leadlab.i18n import get_lang
     from leadlab.scoring import text
     from leadlab.scoring.data import STORE_SOURCE
@@ -163,25 +160,23 @@ def train(data, target, time_col, split, holdout_share, model_kind, exclude, inc
         click.echo("  " + text.cli_flagged())
 
 
-@score.command("apply")
+@score.command("apply", help=N_("""Score the store's leads in chunks and write lead_scores (score 0-100, grade, priority, model version).
+
+The previous lead_scores stay in place until every chunk succeeded. A model whose holdout
+ROC AUC is at most 0.5, whose top-decile lift is at most 1, or that does not beat its
+baseline is refused unless --allow-weak-model is given.
+
+\b
+Examples:
+  leadlab score apply
+  leadlab score apply --only-open --chunk-rows 50000 --model data/models/lead_scorer.skops"""))
 @_modelpath
-@click.option("--chunk-rows", type=int, default=200_000, show_default=True, help="Leads scored per chunk (bounds memory).")
-@click.option("--only-open", is_flag=True, help="Score only open leads (not SQL, won or lost); other scores are kept.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--chunk-rows", type=int, default=200_000, show_default=True, help=N_("Leads scored per chunk (bounds memory)."))
+@click.option("--only-open", is_flag=True, help=N_("Score only open leads (not SQL, won or lost); other scores are kept."))
+@click.option("--quiet", "-q", is_flag=True, help=N_("No progress bar."))
 @_weak
 @db_option
 def apply(model_path, chunk_rows, only_open, quiet, allow_weak, db) -> None:
-    """Score the store's leads in chunks and write lead_scores (score 0-100, grade, priority, model version).
-
-    The previous lead_scores stay in place until every chunk succeeded. A model whose holdout
-    ROC AUC is at most 0.5, whose top-decile lift is at most 1, or that does not beat its
-    baseline is refused unless --allow-weak-model is given.
-
-    \b
-    Examples:
-      leadlab score apply
-      leadlab score apply --only-open --chunk-rows 50000 --model data/models/lead_scorer.skops
-    """
     from leadlab.scoring import text
     from leadlab.scoring.apply import apply_scores
     from leadlab.scoring.persist import load_model
@@ -195,21 +190,19 @@ def apply(model_path, chunk_rows, only_open, quiet, allow_weak, db) -> None:
     click.echo("  " + text.cli_store(redact_url(resolve_url(db))))
 
 
-@score.command("monitor")
+@score.command("monitor", help=N_("""Drift between the model's training window and a recent period: PSI per feature and for the
+score (0.1 moderate, 0.25 major), calibration drift, and a retrain recommendation.
+
+\b
+Examples:
+  leadlab score monitor
+  leadlab score monitor --period 2026-W46 --json"""))
 @_modelpath
 @click.option("--period", type=PERIOD, default="last-month", show_default=True,
-              help="Recent period to compare with the training window (2026-10, 2026-W46, last-month, ...).")
+              help=N_("Recent period to compare with the training window (2026-10, 2026-W46, last-month, ...)."))
 @_json
 @db_option
 def monitor(model_path, period, as_json, db) -> None:
-    """Drift between the model's training window and a recent period: PSI per feature and for the
-    score (0.1 moderate, 0.25 major), calibration drift, and a retrain recommendation.
-
-    \b
-    Examples:
-      leadlab score monitor
-      leadlab score monitor --period 2026-W46 --json
-    """
     from leadlab.scoring.monitor import monitor_store
     from leadlab.scoring.persist import load_model
     from leadlab.store import connect
@@ -219,28 +212,26 @@ def monitor(model_path, period, as_json, db) -> None:
     click.echo(json.dumps(res.to_dict(), default=str) if as_json else res.summary())
 
 
-@score.command("call-list")
-@click.option("--capacity", type=int, default=40, show_default=True, help="Calls per rep per day (same for every rep).")
+@score.command("call-list", help=N_("""Tomorrow's call list: each rep's best-scored open leads, up to the rep's daily capacity.
+
+Needs lead_scores (run `leadlab score apply` first) written by the model in --model, and
+refuses the scores of a model not fit for use unless --allow-weak-model is given.
+Scores are shown rounded to one decimal.
+
+\b
+Examples:
+  leadlab score call-list --capacity 40
+  leadlab score call-list --capacity-file capacity.csv --out tomorrow.csv"""))
+@click.option("--capacity", type=int, default=40, show_default=True, help=N_("Calls per rep per day (same for every rep)."))
 @click.option("--capacity-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="CSV with columns rep_id,capacity (overrides --capacity; reps not listed get no list).")
-@click.option("--max-attempts", type=int, default=8, show_default=True, help="Skip leads already dialled this often.")
+              help=N_("CSV with columns rep_id,capacity (overrides --capacity; reps not listed get no list)."))
+@click.option("--max-attempts", type=int, default=8, show_default=True, help=N_("Skip leads already dialled this often."))
 @click.option("--out", type=TABLE_FILE, default=None,
-              help="Write the list to this file: .csv (UTF-8 with BOM), .tsv or .xlsx.")
+              help=N_("Write the list to this file: .csv (UTF-8 with BOM), .tsv or .xlsx."))
 @_modelpath
 @_weak
 @db_option
 def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_weak, db) -> None:
-    """Tomorrow's call list: each rep's best-scored open leads, up to the rep's daily capacity.
-
-    Needs lead_scores (run `leadlab score apply` first) written by the model in --model, and
-    refuses the scores of a model not fit for use unless --allow-weak-model is given.
-    Scores are shown rounded to one decimal.
-
-    \b
-    Examples:
-      leadlab score call-list --capacity 40
-      leadlab score call-list --capacity-file capacity.csv --out tomorrow.csv
-    """
     import pandas as pd
 
     from leadlab.errors import ConfigError, ModelError
