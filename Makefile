@@ -31,7 +31,7 @@ demo: data/leadlab.duckdb
 # One pytest run: unit tests, every docstring example of the package (on a small seeded demo
 # store, see conftest.py) and every notebook once, through the report runner (tests/test_notebooks.py).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules leadlab tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile --doctest-modules leadlab tests
 
 lab: $(STAMP)
 	LEADLAB_HOME=$(CURDIR) $(BIN)/jupyter lab --notebook-dir=notebooks
