@@ -26,6 +26,7 @@ data: data/leadlab.duckdb
 demo: data/leadlab.duckdb
 	$(BIN)/leadlab score train --quiet
 	$(BIN)/leadlab report all --period last-month
+	$(BIN)/leadlab report all --period last-month --lang zh
 	@echo "Open $(CURDIR)/reports/index.html"
 
 # One pytest run: unit tests, every docstring example of the package (on a small seeded demo
