@@ -34,7 +34,7 @@ import pandas as pd
 
 from leadlab import safehtml
 
-__all__ = ["Result", "html_table", "in_period"]
+__all__ = ["Result", "coloured_status_table", "html_table", "in_period", "section_markdown"]
 
 
 def html_table(df: pd.DataFrame, *, css_class: str = "leadlab-table", align: dict[str, str] | None = None) -> str:
@@ -56,6 +56,32 @@ def html_table(df: pd.DataFrame, *, css_class: str = "leadlab-table", align: dic
         rows.append(f"<tr>{cells}</tr>")
     return (f"<table class='{safehtml.text(css_class)}'><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def coloured_status_table(disp: pd.DataFrame, codes: list, styles: dict[str, str], uid: str) -> str:
+    """``disp`` as an escaped Styler table whose last column is coloured by each row's status
+    code (``styles`` maps a code to CSS); the one helper for KPI signal and target tables."""
+    col = disp.columns[-1]
+
+    def colour(frame: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        out[col] = [styles.get(c, "") for c in codes]
+        return out
+
+    return safehtml.safe_style(disp, uid).apply(colour, axis=None).to_html()
+
+
+def section_markdown(sections: dict[str, tuple[str, str]], key: str) -> str:
+    """A report section's ``##`` heading and explanation (message ids marked with ``N_``),
+    translated into the current language; the shared renderer of the notebooks' section tables.
+
+    >>> section_markdown({"x": ("Funnel", "From dial to won deal.")}, "x")
+    '## Funnel\\n\\nFrom dial to won deal.'
+    """
+    from leadlab.i18n import translate
+
+    head, body = sections[key]
+    return f"## {translate(head)}" + (f"\n\n{translate(body)}" if body else "")
 
 
 def _cell(v: Any) -> str:

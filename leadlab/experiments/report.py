@@ -16,7 +16,8 @@ import pandas as pd
 from leadlab.experiments import texts as T
 from leadlab.experiments.analyze import analyze
 from leadlab.experiments.results import ExperimentResult
-from leadlab.i18n import N_, _, fmt, pgettext, translate
+from leadlab.presentation import section_markdown
+from leadlab.i18n import N_, _, fmt, pgettext
 from leadlab.safehtml import md, safe_style
 from leadlab.safehtml import text as html_text
 
@@ -82,8 +83,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
 
 def section(key: str) -> str:
     """The Markdown of a report section's heading and explanation, in the current language."""
-    head, body = SECTIONS[key]
-    return f"## {translate(head)}\n\n{translate(body)}"
+    return section_markdown(SECTIONS, key)
 
 
 @dataclass

@@ -158,22 +158,15 @@ class KpiTable(KpiResult):
         return pd.DataFrame(rows)
 
     def _repr_html_(self) -> str:
-        from leadlab.safehtml import safe_style, text
+        from leadlab.presentation import coloured_status_table
+        from leadlab.safehtml import text
 
         disp = self.display_frame()
         if disp.empty:
             return super()._repr_html_()
-        codes = self.frame["signal"].tolist()
-        col = disp.columns[-1]
-
-        def colour(frame):
-            out = pd.DataFrame("", index=frame.index, columns=frame.columns)
-            out[col] = [SIGNAL_STYLE.get(c, "") for c in codes]
-            return out
-
-        sty = safe_style(disp, "kpi-table").apply(colour, axis=None)
+        table = coloured_status_table(disp, self.frame["signal"].tolist(), SIGNAL_STYLE, "kpi-table")
         notes = "".join(f"<p class='leadlab-note'>{text(n)}</p>" for n in self.notes())
-        return f"<div class='leadlab-result'><h4>{text(self.title())}</h4>{sty.to_html()}{notes}</div>"
+        return f"<div class='leadlab-result'><h4>{text(self.title())}</h4>{table}{notes}</div>"
 
     def notes(self) -> list[str]:
         per = self.period

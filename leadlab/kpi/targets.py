@@ -227,23 +227,16 @@ class TargetsResult(KpiResult):
         disp = self.display_frame()
         if disp.empty:
             return super()._repr_html_()
-        from leadlab.safehtml import safe_style, text
+        from leadlab.presentation import coloured_status_table
+        from leadlab.safehtml import text
 
-        codes = self.frame["status"].tolist()
-        col = disp.columns[-1]
-
-        def colour(frame):
-            out = pd.DataFrame("", index=frame.index, columns=frame.columns)
-            out[col] = [STATUS_STYLE.get(c, "") for c in codes]
-            return out
-
-        sty = safe_style(disp, "kpi-targets").apply(colour, axis=None)
+        table = coloured_status_table(disp, self.frame["status"].tolist(), STATUS_STYLE, "kpi-targets")
         notes = "".join(f"<p class='leadlab-note'>{text(n)}</p>" for n in self.notes())
         alerts = "".join(f"<li>{text(a)}</li>" for a in self.alerts())
         verdict = f"<p><b>{text(self.verdict())}</b></p>"
         heading = text(_("Alerts"))
         block = f"<p><b>{heading}</b></p><ul>{alerts}</ul>" if alerts else ""
-        return f"<div class='leadlab-result'><h4>{text(self.title())}</h4>{verdict}{sty.to_html()}{block}{notes}</div>"
+        return f"<div class='leadlab-result'><h4>{text(self.title())}</h4>{verdict}{table}{block}{notes}</div>"
 
     def summary(self) -> str:
         alerts = self.alerts()

@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from leadlab.i18n import N_, _, fmt, pgettext, translate
+from leadlab.presentation import section_markdown
+from leadlab.i18n import N_, _, fmt, pgettext
 from leadlab.safehtml import md, md_code, text as html_text
 from leadlab.scoring import text
 from leadlab.scoring.quality import of_meta
@@ -76,8 +77,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
 
 def section(key: str) -> str:
     """A section heading (``##``) and its explanation, as Markdown in the current language."""
-    head, body = SECTIONS[key]
-    return f"## {translate(head)}" + (f"\n\n{translate(body)}" if body else "")
+    return section_markdown(SECTIONS, key)
 
 
 def _box(title: str, problem: str, hint: str = "") -> str:
