@@ -11,7 +11,6 @@ An **open** lead was created before the period end and is neither won nor lost b
 from __future__ import annotations
 
 import ibis
-import numpy as np
 import pandas as pd
 
 from leadlab.i18n import N_, _, fmt, translate
