@@ -13,8 +13,12 @@ Two checks per KPI:
   for counts with the same daily dispersion, 3-sigma limits widened by the observed
   period-to-period variation): a value outside the limits is "outside normal variation".
 
->>> from leadlab.kpi.compare import kpi_table  # doctest: +SKIP
->>> kpi_table(con, "2026-10", compare_to="last-year").to_pandas()  # doctest: +SKIP
+>>> import leadlab
+>>> from leadlab.kpi.compare import kpi_table
+>>> t = kpi_table(leadlab.connect(read_only=True), "2026-10", compare_to="previous").to_pandas()
+>>> row = t.set_index("kpi").loc["dials"]
+>>> float(row["value"]), row["unit"]
+(711.0, 'count')
 """
 
 from __future__ import annotations

@@ -11,8 +11,10 @@ vocabulary's step KPI (dialled → connected is the connect rate, 接通率).
 >>> t = stage_table(pd.Series({"dials": 200.0, "connected": 50.0, "conversations": 40.0, "sqls": 4.0}))
 >>> t["stage"].tolist()[:3], t["step_conversion"].tolist()[1]
 (['dialed', 'connected', 'conversation'], 0.25)
->>> from leadlab.kpi.funnel import funnel  # doctest: +SKIP
->>> funnel(con, "2026-10").plot()  # doctest: +SKIP
+>>> import leadlab
+>>> from leadlab.kpi.funnel import funnel
+>>> funnel(leadlab.connect(read_only=True), "2026-10").plot()  # doctest: +ELLIPSIS
+<Axes: ...>
 """
 
 from __future__ import annotations

@@ -1,8 +1,16 @@
 """Outcome and cost KPIs: opportunities, won deals, sales conversion, revenue,
 average deal size; spend, rep cost, cost per lead / SQL, customer acquisition cost.
 
->>> from leadlab.kpi.outcomes import outcomes  # doctest: +SKIP
->>> outcomes(con, "2026-Q3", by="source").to_pandas()  # doctest: +SKIP
+>>> import leadlab
+>>> from leadlab.kpi.outcomes import outcomes
+>>> outcomes(leadlab.connect(read_only=True), "2026-Q3", by="source").to_pandas()[["source", "opportunities", "won"]]
+          source  opportunities  won
+0          event            4.0  1.0
+1  list_purchase            2.0  0.0
+2    paid_search            5.0  1.0
+3        partner            3.0  0.0
+4       referral            4.0  1.0
+5       web_form           15.0  5.0
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ report's words (title, subtitle, section headings and explanations) in the curre
 >>> with use_lang("zh"):
 ...     section("funnel").splitlines()[0]
 '## 漏斗'
->>> from leadlab.kpi.report import kpi_report  # doctest: +SKIP
->>> rep = kpi_report(leadlab.connect(), "last-month")  # doctest: +SKIP
->>> print(rep.summary.summary())  # doctest: +SKIP
+>>> import leadlab
+>>> rep = kpi_report(leadlab.connect(read_only=True), "2026-10")
+>>> print(rep.summary.summary().splitlines()[1])
+- October 2026: dials 711, SQLs 20, won deals 3, revenue CN¥17,469.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from leadlab.kpi.summary import ExecutiveSummary, executive_summary
 from leadlab.kpi.targets import TargetsResult, targets_report
 from leadlab.kpi.trend import TrendResult, trend
 from leadlab.periods import Period
-from leadlab.i18n import _, fmt
+from leadlab.i18n import N_, _, fmt
+from leadlab.presentation import section_markdown
 from leadlab.kpi import labels
 from leadlab import safehtml
 
@@ -91,64 +93,62 @@ class KpiReport:
         return f"# {safehtml.md(self.title)}\n\n{lines}"
 
 
-#: the report's sections: heading and explanation (one place; rendered by :func:`section`)
-def _sections() -> dict[str, tuple[str, str]]:
-    return {
-        "summary": (_("Executive summary"),
-                    _("The period in a few sentences, generated from the numbers below.")),
-        "funnel": (_("Funnel"),
-                   _("How many dials became connected calls, conversations, SQLs, opportunities and won deals in the "
-                     "period. Each bar is labelled with its share of dials and its conversion from the step before: the "
-                     "step with the weakest conversion is where most effort is lost.")),
-        "table": (_("KPIs against the comparison period"),
-                  _("Every KPI of the period next to the comparison period. The signal tells which moves are real: "
-                    "outside normal variation means beyond the control limits set by the preceding periods; significant "
-                    "change means unlikely to be chance against the comparison period (p < 0.05); normal variation is "
-                    "noise, not worth a reaction; no test marks totals and costs, shown for information. n/a means the "
-                    "KPI cannot be computed (for example no calls, so no connect rate).")),
-        "trend": (_("Over time"),
-                  _("The period split into days, weeks or months, so you can see whether a change happened at once or "
-                    "built up. A sudden step usually has a cause worth finding (a new list, a script change, an "
-                    "absence); a slow drift calls for coaching.")),
-        "targets": (_("Targets and pacing"),
-                    _("Each target that covers this period: where it stands, and where it will end at the current pace "
-                      "(counts projected linearly to the end of the period, rates at their current level). Green is on "
-                      "track, orange at risk (90–100% of target), red behind (below 90%).")),
-        "scorecard": (_("Rep scorecards"),
-                      _("A fair ranking: each rep's rates are pulled towards the team average in proportion to how "
-                        "little evidence there is (a rep with a dozen calls cannot top or bottom the list on luck). How "
-                        "far reps really differ is itself estimated, with its uncertainty. When a rate does not tell "
-                        "reps apart, the notes under the table say so and every rep sits near the team average. The "
-                        "composite score weights connect rate, conversation rate and SQL rate; the bars show its 90% "
-                        "interval. Only reps whose interval lies clear of zero are really above or below average; the "
-                        "rank range says how far each rep could move.")),
-        "speed": (_("Speed-to-lead"),
-                  _("How fast new leads of the period got their first call, and how often leads in each response band "
-                    "became SQLs (with 95% intervals). This comparison is observational: fast and slow leads may differ "
-                    "in other ways, so it shows an association, not proof that calling faster causes more SQLs.")),
-        "cycle": (_("Sales cycle"),
-                  _("What happens to the opportunities of the last twelve months, day by day since the lead was "
-                    "created: the green curve is the share already won, the red curve the share already lost; deals "
-                    "still open count as undecided (shaded: 95% bands). Where the green curve levels off is the share "
-                    "of opportunities that end up won. The median days to win is taken among the deals that are won. "
-                    "The table also shows the older, naive figures and why they mislead.")),
-        "pool": (_("Lead-pool health"),
-                 _("The open leads at the end of the period by age, how many were never called or have gone stale, "
-                   "likely duplicates, how complete the key fields are, and the funnel step whose conversion fell most "
-                   "against the previous period (the bottleneck to look at first).")),
-        "definitions": (_("How the KPIs are defined"),
-                        _("Events are counted in the period they happen (an SQL counts in the month the lead became an "
-                          "SQL). The full catalogue is printed by leadlab kpi list and documented in docs/kpi.md.")),
-    }
+#: the report's sections: heading and explanation, message ids (one place; rendered by :func:`section`)
+SECTION_TEXTS: dict[str, tuple[str, str]] = {
+    "summary": (N_("Executive summary"),
+                N_("The period in a few sentences, generated from the numbers below.")),
+    "funnel": (N_("Funnel"),
+               N_("How many dials became connected calls, conversations, SQLs, opportunities and won deals in the "
+                 "period. Each bar is labelled with its share of dials and its conversion from the step before: the "
+                 "step with the weakest conversion is where most effort is lost.")),
+    "table": (N_("KPIs against the comparison period"),
+              N_("Every KPI of the period next to the comparison period. The signal tells which moves are real: "
+                "outside normal variation means beyond the control limits set by the preceding periods; significant "
+                "change means unlikely to be chance against the comparison period (p < 0.05); normal variation is "
+                "noise, not worth a reaction; no test marks totals and costs, shown for information. n/a means the "
+                "KPI cannot be computed (for example no calls, so no connect rate).")),
+    "trend": (N_("Over time"),
+              N_("The period split into days, weeks or months, so you can see whether a change happened at once or "
+                "built up. A sudden step usually has a cause worth finding (a new list, a script change, an "
+                "absence); a slow drift calls for coaching.")),
+    "targets": (N_("Targets and pacing"),
+                N_("Each target that covers this period: where it stands, and where it will end at the current pace "
+                  "(counts projected linearly to the end of the period, rates at their current level). Green is on "
+                  "track, orange at risk (90–100% of target), red behind (below 90%).")),
+    "scorecard": (N_("Rep scorecards"),
+                  N_("A fair ranking: each rep's rates are pulled towards the team average in proportion to how "
+                    "little evidence there is (a rep with a dozen calls cannot top or bottom the list on luck). How "
+                    "far reps really differ is itself estimated, with its uncertainty. When a rate does not tell "
+                    "reps apart, the notes under the table say so and every rep sits near the team average. The "
+                    "composite score weights connect rate, conversation rate and SQL rate; the bars show its 90% "
+                    "interval. Only reps whose interval lies clear of zero are really above or below average; the "
+                    "rank range says how far each rep could move.")),
+    "speed": (N_("Speed-to-lead"),
+              N_("How fast new leads of the period got their first call, and how often leads in each response band "
+                "became SQLs (with 95% intervals). This comparison is observational: fast and slow leads may differ "
+                "in other ways, so it shows an association, not proof that calling faster causes more SQLs.")),
+    "cycle": (N_("Sales cycle"),
+              N_("What happens to the opportunities of the last twelve months, day by day since the lead was "
+                "created: the green curve is the share already won, the red curve the share already lost; deals "
+                "still open count as undecided (shaded: 95% bands). Where the green curve levels off is the share "
+                "of opportunities that end up won. The median days to win is taken among the deals that are won. "
+                "The table also shows the older, naive figures and why they mislead.")),
+    "pool": (N_("Lead-pool health"),
+             N_("The open leads at the end of the period by age, how many were never called or have gone stale, "
+               "likely duplicates, how complete the key fields are, and the funnel step whose conversion fell most "
+               "against the previous period (the bottleneck to look at first).")),
+    "definitions": (N_("How the KPIs are defined"),
+                    N_("Events are counted in the period they happen (an SQL counts in the month the lead became an "
+                      "SQL). The full catalogue is printed by leadlab kpi list and documented in docs/kpi.md.")),
+}
 
 
 SECTIONS = ("summary", "funnel", "table", "trend", "targets", "scorecard", "speed", "cycle", "pool", "definitions")
 
 
 def section(key: str) -> str:
-    """A section's heading and explanation as Markdown, in the current language (escaped)."""
-    heading, text = _sections()[key]
-    return f"## {safehtml.md(heading)}\n\n{safehtml.md(text)}"
+    """A section's heading and explanation as Markdown, in the current language."""
+    return section_markdown(SECTION_TEXTS, key)
 
 
 def no_data_banner() -> str:
