@@ -15,7 +15,7 @@ from leadlab.cli import main
 from leadlab.errors import ModelError
 from leadlab.i18n import use_lang
 from leadlab.scoring import card, pages, persist, text
-from leadlab.scoring.apply import call_list_display
+from leadlab.scoring.call_list import call_list_display
 from leadlab.scoring.monitor import MonitorResult, calibration_drift, recommend
 from leadlab.scoring.quality import assess, check_usable
 from leadlab.scoring.train import train_scorer

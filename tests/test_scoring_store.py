@@ -12,7 +12,8 @@ from sklearn.metrics import roc_auc_score
 from leadlab.cli import main
 from leadlab.errors import ConfigError, DataError
 from leadlab.scoring import persist
-from leadlab.scoring.apply import apply_scores, call_list
+from leadlab.scoring.apply import apply_scores
+from leadlab.scoring.call_list import call_list
 from leadlab.scoring.data import load_store_leads
 from leadlab.scoring.monitor import monitor_store
 from leadlab.scoring.train import train_scorer

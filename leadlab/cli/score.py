@@ -236,7 +236,7 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_
 
     from leadlab.errors import ConfigError, ModelError
     from leadlab.scoring import text
-    from leadlab.scoring.apply import call_list, call_list_display, check_scores, needs_model_error
+    from leadlab.scoring.call_list import call_list, call_list_display, check_scores, needs_model_error
     from leadlab.scoring.persist import load_model
     from leadlab.store import connect
 

@@ -24,7 +24,7 @@ from leadlab.scoring.model import LeadScorer
 _LAZY = {
     "train_scorer": "leadlab.scoring.train",
     "apply_scores": "leadlab.scoring.apply",
-    "call_list": "leadlab.scoring.apply",
+    "call_list": "leadlab.scoring.call_list",
     "monitor_store": "leadlab.scoring.monitor",
     "load_model": "leadlab.scoring.persist",
     "save_model": "leadlab.scoring.persist",
