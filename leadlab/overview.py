@@ -34,9 +34,9 @@ import ibis
 import pandas as pd
 
 from leadlab import safehtml
-from leadlab.i18n import _, fmt, ngettext, pgettext
+from leadlab.i18n import N_, _, fmt, ngettext, pgettext
 from leadlab.periods import Period, parse_period
-from leadlab.presentation import Result, _width, html_table, in_period
+from leadlab.presentation import Result, _width, html_table, in_period, section_markdown
 from leadlab.schema import CONNECTED_DISPOSITIONS, CONVERSATION_DISPOSITIONS, TABLES, table_label
 from leadlab.store import has_table
 from leadlab.vocabulary import FUNNEL
@@ -199,6 +199,34 @@ def finding_message(f) -> str:
     return check
 
 
+#: the report's sections: heading and explanation, message ids (rendered by :func:`section`)
+SECTION_TEXTS: dict[str, tuple[str, str]] = {
+    "summary": (N_("In one paragraph"), ""),
+    "store": (N_("What is in the store"),
+              N_("Rows per table and the dates they cover. Rows in the period count the rows dated inside "
+                "the report period (leads by creation, calls by start time, spend by day). A missing table "
+                "means that part of the operation was never loaded.")),
+    "quality": (N_("Data quality"),
+                N_("Each line is one automatic check over the whole store. Problem: numbers in other reports "
+                  "are wrong until it is fixed. Warning: worth a look, numbers are usable. Note: for "
+                  "information. OK: the check passed.")),
+    "funnel": (N_("Funnel of the period's leads"),
+               N_("How far the leads created in the period got: called at least once, reached a person "
+                 "(connected), had a real conversation, became sales-qualified (SQL), an opportunity, and a "
+                 "won deal. Leads created near the end of the period are still being worked, so their later "
+                 "stages fill in over the following weeks.")),
+    "calls_per_day": (N_("Calls per day"),
+                      N_("All dial attempts per day and those where a person answered, for the report period "
+                        "(shaded) and the weeks before it. Thin lines are single days (the dips are weekends "
+                        "and holidays), thick lines the 7-day average. A sudden drop on working days points "
+                        "to a dialer export that is missing days.")),
+    "how_to_read": (N_("How to read this report"),
+                    N_("The overview is regenerated every month by leadlab report all. Fix problem lines at the "
+                      "source (the CRM or dialer export) and reload with leadlab ingest; the other reports "
+                      "(KPIs, experiments, lead scoring) use the same store.")),
+}
+
+
 def section(name: str, ov: "Overview | None" = None) -> str:
     """The heading (``## …``) and explanation of a report section, as escaped Markdown in the
     current language; ``name`` is one of :data:`SECTIONS` (``"title"`` needs ``ov``).
@@ -215,38 +243,12 @@ def section(name: str, ov: "Overview | None" = None) -> str:
                   period=fmt.period_label(ov.period.label), span=ov.period_span,
                   as_of=fmt.datetime(ov.as_of), tz=fmt.tz_label(ov.as_of))
         return f"{head}\n\n{safehtml.md(intro)}"
-    texts = {
-        "summary": (_("In one paragraph"), ""),
-        "store": (_("What is in the store"),
-                  _("Rows per table and the dates they cover. Rows in the period count the rows dated inside "
-                    "the report period (leads by creation, calls by start time, spend by day). A missing table "
-                    "means that part of the operation was never loaded.")),
-        "quality": (_("Data quality"),
-                    _("Each line is one automatic check over the whole store. Problem: numbers in other reports "
-                      "are wrong until it is fixed. Warning: worth a look, numbers are usable. Note: for "
-                      "information. OK: the check passed.")),
-        "funnel": (_("Funnel of the period's leads"),
-                   _("How far the leads created in the period got: called at least once, reached a person "
-                     "(connected), had a real conversation, became sales-qualified (SQL), an opportunity, and a "
-                     "won deal. Leads created near the end of the period are still being worked, so their later "
-                     "stages fill in over the following weeks.")),
-        "calls_per_day": (_("Calls per day"),
-                          _("All dial attempts per day and those where a person answered, for the report period "
-                            "(shaded) and the weeks before it. Thin lines are single days (the dips are weekends "
-                            "and holidays), thick lines the 7-day average. A sudden drop on working days points "
-                            "to a dialer export that is missing days.")),
-        "how_to_read": (_("How to read this report"),
-                        _("The overview is regenerated every month by leadlab report all. Fix problem lines at the "
-                          "source (the CRM or dialer export) and reload with leadlab ingest; the other reports "
-                          "(KPIs, experiments, lead scoring) use the same store.")),
-    }
-    if name not in texts:
+    if name not in SECTION_TEXTS:
         from leadlab.errors import ConfigError
 
         raise ConfigError(_("parameter {name}: unknown section {value}; valid: {valid}",
                             name="section", value=repr(name), valid=", ".join(("title",) + SECTIONS)))
-    head, body = texts[name]
-    return f"## {safehtml.md(head)}" + (f"\n\n{safehtml.md(body)}" if body else "")
+    return section_markdown(SECTION_TEXTS, name)
 
 
 # ---------------------------------------------------------------- result
@@ -553,7 +555,7 @@ def _table_facts(con: ibis.BaseBackend, period: Period) -> pd.DataFrame:
             col = t[date_col]
             ts = col.cast("timestamp") if t.schema()[date_col].is_date() else col
             agg = t.aggregate(rows=t.count(), first=col.min(), last=col.max(),
-                              in_period=in_period(ts, period).cast("int64").sum()).execute().iloc[0]
+                              in_period=in_period(ts, period).sum()).execute().iloc[0]
             rows.append({"table": name, "present": True, "rows": int(agg["rows"]),
                          "rows_in_period": int(agg["in_period"]) if not pd.isna(agg["in_period"]) else 0,
                          "date_column": date_col,
@@ -578,7 +580,7 @@ def _missing(con: ibis.BaseBackend) -> pd.DataFrame:
                 and c.name not in MEANINGFUL_NULLS.get(name, set())]
         if not cols:
             continue
-        agg = t.aggregate(__rows=t.count(), **{c: t[c].isnull().cast("int64").sum() for c in cols}).execute().iloc[0]
+        agg = t.aggregate(__rows=t.count(), **{c: t[c].isnull().sum() for c in cols}).execute().iloc[0]
         n = int(agg["__rows"])
         for c in cols:
             miss = int(agg[c]) if not pd.isna(agg[c]) else 0
@@ -644,8 +646,8 @@ def _findings(con: ibis.BaseBackend, tables: pd.DataFrame, missing: pd.DataFrame
     if "calls" in present:
         calls = con.table("calls")
         agg = calls.aggregate(
-            connected=calls.disposition.isin(CONNECTED_DISPOSITIONS).cast("int64").sum(),
-            zero=(calls.disposition.isin(CONNECTED_DISPOSITIONS) & (calls.talk_seconds.fill_null(0) <= 0)).cast("int64").sum(),
+            connected=calls.disposition.isin(CONNECTED_DISPOSITIONS).sum(),
+            zero=(calls.disposition.isin(CONNECTED_DISPOSITIONS) & (calls.talk_seconds.fill_null(0) <= 0)).sum(),
         ).execute().iloc[0]
         conn = int(agg["connected"] or 0)
         zero = int(agg["zero"] or 0)
@@ -674,7 +676,7 @@ def _funnel(con: ibis.BaseBackend, period: Period) -> pd.DataFrame:
         metrics = {"leads": leads.count()}
         for stage, col in (("sql", "sql_at"), ("opportunity", "opportunity_at"), ("won", "won_at")):
             if col in leads.columns:
-                metrics[stage] = leads[col].notnull().cast("int64").sum()
+                metrics[stage] = leads[col].notnull().sum()
         if has_table(con, "calls"):
             calls = con.table("calls")
             per_lead = calls.group_by("lead_id").aggregate(
@@ -682,8 +684,8 @@ def _funnel(con: ibis.BaseBackend, period: Period) -> pd.DataFrame:
                 conversation=calls.disposition.isin(CONVERSATION_DISPOSITIONS).max(),
             )
             j = leads.select("lead_id").join(per_lead, "lead_id")
-            c = j.aggregate(dialed=j.count(), connected=j.connected.cast("int64").sum(),
-                            conversation=j.conversation.cast("int64").sum()).execute().iloc[0]
+            c = j.aggregate(dialed=j.count(), connected=j.connected.sum(),
+                            conversation=j.conversation.sum()).execute().iloc[0]
             for k in ("dialed", "connected", "conversation"):
                 counts[k] = 0 if pd.isna(c[k]) else int(c[k])
         agg = leads.aggregate(**metrics).execute().iloc[0]
@@ -706,8 +708,8 @@ def _calls_per_day(con: ibis.BaseBackend, period: Period, context_days: int) -> 
         w = calls.filter((calls.started_at >= start.to_pydatetime()) & (calls.started_at < period.end.to_pydatetime()))
         g = w.group_by(date=w.started_at.date()).aggregate(
             calls=w.count(),
-            connected=w.disposition.isin(CONNECTED_DISPOSITIONS).cast("int64").sum(),
-            conversations=w.disposition.isin(CONVERSATION_DISPOSITIONS).cast("int64").sum(),
+            connected=w.disposition.isin(CONNECTED_DISPOSITIONS).sum(),
+            conversations=w.disposition.isin(CONVERSATION_DISPOSITIONS).sum(),
         ).execute()
         g["date"] = pd.to_datetime(g["date"])
         out = out.merge(g, on="date", how="left")
