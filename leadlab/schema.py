@@ -90,6 +90,7 @@ class Column:
     allowed: tuple[str, ...] | None = None  # allowed values for strings
     pii: bool = False  # pseudonymized at ingest (keyed hash)
     derived: bool = False  # computed at ingest when absent
+    max_value: float | None = None  # inclusive upper bound for numbers
 
     @property
     def ibis_type(self) -> dt.DataType:
@@ -262,8 +263,68 @@ LEAD_SCORES = Table(
     key=("lead_id",),
 )
 
+SURVEYS = Table(
+    "surveys",
+    N_("One row per customer survey answer (CSAT 1-5 and/or NPS 0-10) about a lead or customer."),
+    (
+        _c("survey_id", "string", N_("Unique survey answer key."), required=True, nullable=False),
+        _c("lead_id", "string", N_("The lead or customer surveyed (leads.lead_id)."), required=True, nullable=False),
+        _c("surveyed_at", "timestamp", N_("When the survey was answered; not before the lead's created_at."),
+           required=True, nullable=False),
+        _c("csat", "int64", N_("Customer satisfaction score, 1 (very dissatisfied) to 5 (very satisfied)."),
+           min_value=1, max_value=5),
+        _c("nps", "int64", N_("Likelihood to recommend, 0 to 10 (9-10 promoter, 0-6 detractor)."),
+           min_value=0, max_value=10),
+        _c("channel", "string", N_("How the survey was sent (sms, wechat, email, phone, ...).")),
+        _c("rep_id", "string", N_("Rep the answer is credited to (reps.rep_id); empty = the lead's owner.")),
+    ),
+    key=("survey_id",),
+    references={"lead_id": "leads.lead_id", "rep_id": "reps.rep_id"},
+)
+
+#: kinds of invoice in the payments table: the won deal itself, or a later repeat order of the customer
+INVOICE_KINDS = ("deal", "repeat")
+
+PAYMENTS = Table(
+    "payments",
+    N_("One row per invoice (instalment) of a won deal: amount due, when, and what was paid."),
+    (
+        _c("payment_id", "string", N_("Unique invoice key."), required=True, nullable=False),
+        _c("lead_id", "string", N_("The won deal (leads.lead_id); the deal must be won before it is invoiced."),
+           required=True, nullable=False),
+        _c("kind", "string", N_("deal (an instalment of the won deal) or repeat (a repeat order of the customer); "
+                                "empty = deal."), allowed=INVOICE_KINDS),
+        _c("issued_at", "date", N_("Invoice date (the sale date for DSO); not before the deal was won."),
+           required=True, nullable=False),
+        _c("due_date", "date", N_("Date the amount is due; not before issued_at."), required=True, nullable=False),
+        _c("amount_due", "float64", N_("Amount due."), required=True, nullable=False, min_value=0),
+        _c("paid_date", "date", N_("Date the amount was paid (empty while unpaid); not before issued_at.")),
+        _c("amount_paid", "float64", N_("Amount paid (empty or 0 while unpaid)."), min_value=0),
+    ),
+    key=("payment_id",),
+    references={"lead_id": "leads.lead_id"},
+)
+
+QA_REVIEWS = Table(
+    "qa_reviews",
+    N_("One row per score a reviewer gave one call on one item of the QA scoring form (qa.yml); a call may be "
+       "reviewed twice (two review ids) to check reviewer agreement."),
+    (
+        _c("review_id", "string", N_("Review key (one review = one reviewer scoring one call)."), required=True, nullable=False),
+        _c("call_id", "string", N_("The call reviewed (calls.call_id)."), required=True, nullable=False),
+        _c("reviewer", "string", N_("Reviewer id (e.g. QA01)."), required=True, nullable=False),
+        _c("item", "string", N_("Form item id; must be an item of the QA form (qa.yml)."), required=True, nullable=False),
+        _c("score", "float64", N_("Score on the item's scale (min-max in qa.yml)."), required=True, nullable=False),
+        _c("reviewed_at", "timestamp", N_("When the review was made.")),
+        _c("inclusion_probability", "float64", N_("Probability the call was drawn for review (from `leadlab qa "
+           "sample`); empty = reviewed calls are taken as a simple random sample."), min_value=0, max_value=1),
+    ),
+    key=("review_id", "item"),
+    references={"call_id": "calls.call_id"},
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (LEADS, CALLS, REPS, ASSIGNMENTS, EXPERIMENTS, SPEND, LEAD_SCORES)
+    t.name: t for t in (LEADS, CALLS, REPS, ASSIGNMENTS, EXPERIMENTS, SPEND, LEAD_SCORES, SURVEYS, PAYMENTS, QA_REVIEWS)
 }
 
 #: Short names of the tables for people (the table ids stay the ones typed on the command line).
@@ -275,6 +336,9 @@ TABLE_LABELS: dict[str, str] = {
     "experiments": N_("Experiments"),
     "spend": N_("Marketing spend"),
     "lead_scores": N_("Lead scores"),
+    "surveys": N_("Customer surveys"),
+    "payments": N_("Payments (invoices of won deals)"),
+    "qa_reviews": N_("Call-quality reviews"),
 }
 
 
@@ -290,7 +354,7 @@ def table_label(name: str) -> str:
 
 
 #: Order in which tables must be loaded so references resolve.
-LOAD_ORDER = ("reps", "leads", "calls", "experiments", "assignments", "spend")
+LOAD_ORDER = ("reps", "leads", "calls", "experiments", "assignments", "spend", "surveys", "payments", "qa_reviews")
 
 
 def get_table(name: str) -> Table:
@@ -318,7 +382,9 @@ def to_markdown() -> str:
         "Cross-table rules checked at ingest: every call's lead and rep exist; no call before its lead",
         "was created; lifecycle timestamps in order (created_at ≤ mql_at ≤ sql_at ≤ opportunity_at ≤ won_at,",
         "and lost_at ≥ created_at); unique keys; non-negative durations and amounts; each unit in one arm",
-        "per experiment.",
+        "per experiment. Surveys: CSAT 1–5, NPS 0–10, at least one of them per row. Payments: the deal is",
+        "won, no invoice, due or paid date before the day it was won, due and paid dates not before issued_at,",
+        "amount paid only with a paid date.",
         "",
         f"Timestamps are wall-clock times of the business time zone (`${TZ_ENV}`, default `{DEFAULT_TZ}`),",
         "stored without an offset: ingest converts a cell with an offset (`+08:00`, `Z`) into that zone",
@@ -344,6 +410,8 @@ def to_markdown() -> str:
             rule = ""
             if c.min_value is not None:
                 rule += f" ≥ {c.min_value:g}."
+            if c.max_value is not None:
+                rule += f" ≤ {c.max_value:g}."
             if c.allowed:
                 rule += " One of: " + ", ".join(c.allowed) + "."
             lines.append(f"| `{c.name}` | {c.dtype} | {flags} | {c.meaning}{rule} |")

@@ -391,6 +391,11 @@ def check_cells(db: duckdb.DuckDBPyConnection, stage: Stage) -> list[Finding]:
             rules.append(dict(rule=N_("below minimum {minimum}"), rule_fields={"minimum": minimum}, column=name,
                               cond=f"{c} < {col.min_value}", what=N_("{value} is below the minimum {minimum}"),
                               fields=_fields(value=_show(t), minimum=_lit(minimum))))
+        if col.max_value is not None:
+            maximum = f"{col.max_value:g}"
+            rules.append(dict(rule=N_("above maximum {maximum}"), rule_fields={"maximum": maximum}, column=name,
+                              cond=f"{c} > {col.max_value}", what=N_("{value} is above the maximum {maximum}"),
+                              fields=_fields(value=_show(t), maximum=_lit(maximum))))
         if col.allowed:
             rules.append(dict(rule=N_("unknown value"), column=name,
                               cond=f"{c} IS NOT NULL AND {c} NOT IN ({', '.join(map(_lit, col.allowed))})",
@@ -408,6 +413,20 @@ def check_cells(db: duckdb.DuckDBPyConnection, stage: Stage) -> list[Finding]:
                                   fields=_fields(column=_lit(name), given=g, disposition="disposition",
                                                  derived=derived),
                                   hint=N_("fix the flag or drop the column (it is derived from disposition)")))
+    if spec.name == "surveys":
+        given = [c for c in ("csat", "nps") if c in stage.present]
+        rules.append(dict(rule=N_("no score"), column="csat" if given else "csat, nps",
+                          cond=" AND ".join(f"{qi(c)} IS NULL" for c in given) or "true",
+                          what=N_("survey {survey} has neither a CSAT nor an NPS score"),
+                          fields=_fields(survey="survey_id"),
+                          hint=N_("each survey row needs a CSAT score (1-5), an NPS score (0-10) or both")))
+    if spec.name == "payments" and "amount_paid" in stage.present:
+        paid_date = "paid_date" if "paid_date" in stage.present else "NULL"
+        rules.append(dict(rule=N_("paid without a paid date"), column="amount_paid",
+                          cond=f"coalesce(amount_paid, 0) > 0 AND {paid_date} IS NULL",
+                          what=N_("{value} paid but paid_date is empty"),
+                          fields=_fields(value=_show(_trimmed(qi("_t_amount_paid")))),
+                          hint=N_("give the date the amount was paid, or leave amount_paid empty")))
     if not rules:
         return []
     conds = [survey.get(i, r["cond"]) for i, r in enumerate(rules)]
@@ -458,7 +477,8 @@ def check_store(link: StoreLink, stage: Stage, target: str) -> list[Finding]:
             continue
         rtable, rcol = ref.split(".")
         keys_sql = f"SELECT DISTINCT {qi(col)} FROM {STAGE} WHERE {qi(col)} IS NOT NULL"
-        extra = ["created_at"] if (spec.name, rtable) == ("calls", "leads") else []
+        extra = {("calls", "leads"): ["created_at"], ("surveys", "leads"): ["created_at"],
+                 ("payments", "leads"): ["won_at"]}.get((spec.name, rtable), [])
         alias = link.expose(rtable, [rcol, *extra], filter_col=rcol, keys_sql=keys_sql)
         f = _collect(db, UNKNOWN_REFERENCE.get(rtable, N_("unknown reference")), col,
                      f"SELECT _row, {_fields(value=_show(qi(col)), table=_lit(rtable))} AS what "
@@ -511,6 +531,49 @@ def check_store(link: StoreLink, stage: Stage, target: str) -> list[Finding]:
                      N_("{column} {value} is before {earlier} {earlier_value}"),
                      N_("lost_at must not be before created_at"))
         out += [f] if f else []
+
+    if spec.name == "surveys":
+        leads = link.alias("leads")
+        f = _collect(db, N_("survey before lead creation"), "surveyed_at",
+                     f"SELECT f._row, {_fields(surveyed_at='f.surveyed_at', lead='f.lead_id', created_at='l.created_at')}"
+                     f" AS what FROM {STAGE} f JOIN {qi(leads)} l ON l.lead_id = f.lead_id "
+                     f"WHERE f.surveyed_at < l.created_at",
+                     N_("survey at {surveyed_at} is before lead {lead} was created ({created_at})"),
+                     N_("a lead can only be surveyed after its created_at"))
+        out += [f] if f else []
+
+    if spec.name == "payments":
+        leads = link.alias("leads")
+        f = _collect(db, N_("payment for a deal not won"), "lead_id",
+                     f"SELECT f._row, {_fields(lead='f.lead_id')} AS what FROM {STAGE} f "
+                     f"JOIN {qi(leads)} l ON l.lead_id = f.lead_id WHERE l.won_at IS NULL",
+                     N_("lead {lead} has no won_at: it is not a won deal"),
+                     N_("invoices and payments belong to won deals; load the leads with their won_at first"))
+        out += [f] if f else []
+        for col in ("issued_at", "due_date", "paid_date"):
+            if col not in stage.present:
+                continue
+            f = _collect(db, N_("payment before its deal was won"), col,
+                         f"SELECT f._row, {_fields(column=_lit(col), value=f'f.{qi(col)}', lead='f.lead_id', won_at='l.won_at')}"
+                         f" AS what FROM {STAGE} f JOIN {qi(leads)} l ON l.lead_id = f.lead_id "
+                         f"WHERE f.{qi(col)} < CAST(l.won_at AS DATE)",
+                         N_("{column} {value} is before deal {lead} was won ({won_at})"),
+                         N_("a deal is invoiced and paid on or after the day it was won"))
+            out += [f] if f else []
+        for col in ("due_date", "paid_date"):
+            if col not in stage.present:
+                continue
+            f = _collect(db, N_("date before invoice date"), col,
+                         f"SELECT _row, {_fields(column=_lit(col), value=qi(col), issued_at='issued_at')} AS what "
+                         f"FROM {STAGE} WHERE {qi(col)} < issued_at",
+                         N_("{column} {value} is before the invoice date issued_at {issued_at}"),
+                         N_("due_date and paid_date must not be before issued_at"))
+            out += [f] if f else []
+
+    if spec.name == "qa_reviews":  # item on the QA form, score on its scale (leadlab.qa.checks)
+        from leadlab.qa.checks import form_findings
+
+        out += form_findings(db, STAGE, _collect, _fields, _show)
 
     if spec.name == "assignments":
         f = _collect(db, N_("unit in two arms"), "arm",
