@@ -36,7 +36,7 @@ import pandas as pd
 from leadlab import safehtml
 from leadlab.i18n import N_, _, fmt, ngettext, pgettext
 from leadlab.periods import Period, parse_period
-from leadlab.presentation import Result, _width, html_table, in_period, section_markdown
+from leadlab.presentation import Result, _width, html_table, in_period, section_markdown, warning_box
 from leadlab.schema import CONNECTED_DISPOSITIONS, CONVERSATION_DISPOSITIONS, TABLES, table_label
 from leadlab.store import has_table
 from leadlab.vocabulary import FUNNEL
@@ -499,9 +499,7 @@ class Overview(Result):
         """The highlighted "no data for this period" box (escaped HTML; empty when there is data)."""
         if self.has_data:
             return ""
-        head = _("No data for this period.")
-        return ("<div style='background:#fff4e5;border-left:4px solid #E69F00;padding:8px 12px'>"
-                f"<b>{safehtml.text(head)}</b> {safehtml.text(self.no_data_message())}</div>")
+        return warning_box(_("No data for this period."), self.no_data_message())
 
     def to_pandas(self, part: str = "tables") -> pd.DataFrame:
         """One of the result tables: tables, findings, missing, funnel, calls_per_day."""

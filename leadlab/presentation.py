@@ -71,6 +71,18 @@ def coloured_status_table(disp: pd.DataFrame, codes: list, styles: dict[str, str
     return safehtml.safe_style(disp, uid).apply(colour, axis=None).to_html()
 
 
+def warning_box(title: str, *texts: str) -> str:
+    """The one highlighted warning box of the reports (HTML): a bold title and explanations,
+    every text escaped.
+
+    >>> warning_box("No data.", "Pick <another> period.")
+    "<div style='background:#fff4e5;border-left:4px solid #E69F00;padding:8px 12px'><b>No data.</b> Pick &lt;another&gt; period.</div>"
+    """
+    body = " ".join(safehtml.text(t) for t in texts if t)
+    return ("<div style='background:#fff4e5;border-left:4px solid #E69F00;padding:8px 12px'>"
+            f"<b>{safehtml.text(title)}</b>" + (f" {body}" if body else "") + "</div>")
+
+
 def section_markdown(sections: dict[str, tuple[str, str]], key: str) -> str:
     """A report section's ``##`` heading and explanation (message ids marked with ``N_``),
     translated into the current language; the shared renderer of the notebooks' section tables.

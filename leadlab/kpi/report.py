@@ -31,7 +31,7 @@ from leadlab.kpi.targets import TargetsResult, targets_report
 from leadlab.kpi.trend import TrendResult, trend
 from leadlab.periods import Period
 from leadlab.i18n import N_, _, fmt
-from leadlab.presentation import section_markdown
+from leadlab.presentation import section_markdown, warning_box
 from leadlab.kpi import labels
 from leadlab import safehtml
 
@@ -153,12 +153,9 @@ def section(key: str) -> str:
 
 def no_data_banner() -> str:
     """The HTML banner shown when the period has no data (escaped)."""
-    return ("<div style='background:#fff4e5;border-left:4px solid #E69F00;padding:8px 12px'><b>"
-            + safehtml.text(_("No data for this period."))
-            + "</b> "
-            + safehtml.text(_("The sections below are empty or n/a. Pick a period inside the store's range "
-                              "(see the data overview report)."))
-            + "</div>")
+    return warning_box(_("No data for this period."),
+                       _("The sections below are empty or n/a. Pick a period inside the store's range "
+                         "(see the data overview report)."))
 
 
 def no_trend_text() -> str:

@@ -81,9 +81,10 @@ def section(key: str) -> str:
 
 
 def _box(title: str, problem: str, hint: str = "") -> str:
-    """A warning box (HTML; the problem text escaped)."""
-    return ("<div style='background:#fff4e5;border-left:4px solid #E69F00;padding:8px 12px'>"
-            f"<b>{html_text(title)}</b> {html_text(problem)}{(' ' + html_text(hint)) if hint else ''}</div>")
+    """A warning box (HTML; every text escaped)."""
+    from leadlab.presentation import warning_box
+
+    return warning_box(title, problem, hint)
 
 
 # -- scorer_training ---------------------------------------------------------------------------
