@@ -106,11 +106,16 @@ Example:
               help=N_("Targets YAML (default: data/targets.yml, else the packaged demo targets)."))
 @click.option("--team", default=None, help=TEAM_HELP)
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON instead of a table."))
+@click.option("--explain", is_flag=True, help=N_("Show how split targets were derived and the roll-up check."))
 @db_option
-def targets(period, path, team, as_json, db):
+def targets(period, path, team, as_json, explain, db):
     from leadlab.kpi.targets import targets_report
 
-    _emit(targets_report(_data(db), period, targets_path=path, team=team), as_json)
+    res = targets_report(_data(db), period, targets_path=path, team=team)
+    _emit(res, as_json)
+    if explain and not as_json:
+        click.echo("")
+        click.echo(res.explain())
 
 
 @kpi.command("scorecard", help=N_("""Fair rep scorecards: shrunk rates with intervals, composite score and rank range.

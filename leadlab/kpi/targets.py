@@ -30,6 +30,7 @@ import pandas as pd
 import yaml
 
 from leadlab.errors import ConfigError
+from leadlab.kpi.cascade import Split, expand, parse_split, rollup, rollup_sentence
 from leadlab.kpi.data import KpiData
 from leadlab.i18n import N_, _, fmt, ngettext
 from leadlab.kpi import labels
@@ -41,7 +42,7 @@ from leadlab.paths import data_dir
 from leadlab.periods import RELATIVE, Period, parse_period
 
 SCOPES = ("company", "team", "rep")
-KEYS = ("scope", "name", "kpi", "period", "value")
+KEYS = ("scope", "name", "kpi", "period", "value", "split")
 ON_TRACK, AT_RISK = 1.0, 0.9
 
 
@@ -53,6 +54,8 @@ class Target:
     period: Period
     value: float
     where: str = ""  # "targets.yml, entry 3 (line 7)"
+    origin: str = "entered"  # or "derived" (from a split, :mod:`leadlab.kpi.cascade`)
+    split: Split | None = None
 
     @property
     def who(self) -> str:
@@ -117,7 +120,9 @@ def parse_targets_text(text: str, source: str = "targets.yml") -> list[Target]:
             raise ConfigError(f"{where}: value must be a number, got {raw!r}") from None
         if not math.isfinite(value) or value < 0:
             raise ConfigError(f"{where}: value must be a number >= 0 (a target cannot be negative), got {raw!r}")
-        out.append(Target(scope, None if scope == "company" else str(name).strip(), kpi, period, value, where))
+        split = parse_split(entry["split"], where, scope, kpi) if entry.get("split") is not None else None
+        out.append(Target(scope, None if scope == "company" else str(name).strip(), kpi, period, value, where,
+                          split=split))
     return out
 
 
@@ -176,9 +181,19 @@ class TargetsResult(KpiResult):
     """One row per target: actual, progress, projection, status code; :meth:`alerts` lists
     the problems. Facts: ``source`` (a path, None for the demo targets), ``as_of``, ``skipped``."""
 
-    def __init__(self, frame, period, team, *, source: str | None, as_of, skipped: int = 0):
+    def __init__(self, frame, period, team, *, source: str | None, as_of, skipped: int = 0,
+                 checks: pd.DataFrame | None = None, derivations: list | None = None):
         super().__init__(N_("Targets and pacing"), frame, period, team)
         self.source, self.as_of, self.skipped = source, as_of, skipped
+        #: the roll-up check (:func:`leadlab.kpi.cascade.rollup`) and the splits behind derived targets
+        self.checks = checks if checks is not None else rollup([], None)
+        self.derivations = list(derivations or [])
+
+    def explain(self) -> str:
+        """How each derived target was computed, and the roll-up check, in the current language."""
+        from leadlab.kpi.cascade import explain_lines
+
+        return "\n".join(explain_lines(self.derivations, self.checks))
 
     def display_frame(self) -> pd.DataFrame:
         rows = []
@@ -188,12 +203,15 @@ class TargetsResult(KpiResult):
                          _("Actual"): labels.kpi_value(r.kpi, r.actual), _("Elapsed"): fmt.percent(r.elapsed, 0),
                          _("Projected"): labels.kpi_value(r.kpi, r.projection),
                          _("Attainment"): fmt.percent(r.attainment, 0) if np.isfinite(r.attainment) else fmt.na(),
-                         _("Status"): labels.status_text(r.status)})
+                         _("Status"): labels.status_text(r.status),
+                         _("Set by"): _("split") if r.origin == "derived" else _("entered")})
         return pd.DataFrame(rows)
 
     def alerts(self) -> list[str]:
         """One sentence per target at risk or behind."""
-        return [_alert(r) for r in self.frame.itertuples(index=False) if r.status in ("at risk", "behind")]
+        out = [_alert(r) for r in self.frame.itertuples(index=False) if r.status in ("at risk", "behind")]
+        bad = self.checks[self.checks["status"].isin(["does not add up", "exceeds", "inconsistent"])]
+        return out + [rollup_sentence(r) for r in bad.itertuples(index=False)]
 
     def verdict(self) -> str:
         f = self.frame
@@ -210,6 +228,12 @@ class TargetsResult(KpiResult):
                _("Projection: counts and sums are extrapolated linearly to the end of the period, rates at their "
                  "current value. On track: at least 100% of target; at risk: at least 90%; behind: below 90% "
                  "(for lower-is-better KPIs the ratio is target / projection).")]
+        derived = int((self.frame["origin"] == "derived").sum()) if "origin" in self.frame else 0
+        if derived:
+            out.append(ngettext("{n} target was derived from a higher-level target by its split; "
+                                "`leadlab kpi targets --explain` shows how.",
+                                "{n} targets were derived from higher-level targets by their split; "
+                                "`leadlab kpi targets --explain` shows how.", derived, n=fmt.number(derived)))
         if self.skipped:
             out.append(ngettext("{n} demo target names a team or rep this store does not have and was skipped; "
                                 "put your own targets in data/targets.yml.",
@@ -306,11 +330,11 @@ def evaluate_targets(data, targets: list[Target], as_of=None) -> pd.DataFrame:
             progress = actual / t.value if (k.additive and t.value > 0 and np.isfinite(actual)) else math.nan
             if not k.additive:
                 progress = ratio
-            rows.append({"scope": t.scope, "name": t.name, "who": t.who, "kpi": t.kpi, "period": per.label, "target": t.value,
+            rows.append({"scope": t.scope, "name": t.name, "who": t.who, "origin": t.origin, "kpi": t.kpi, "period": per.label, "target": t.value,
                          "actual": actual, "elapsed": elapsed, "expected_to_date": t.value * elapsed if k.additive else t.value,
                          "progress": progress, "projection": projection, "attainment": ratio, "status": status,
                          "final": elapsed >= 1.0})
-    return pd.DataFrame(rows, columns=["scope", "name", "who", "kpi", "period", "target", "actual", "elapsed",
+    return pd.DataFrame(rows, columns=["scope", "name", "who", "origin", "kpi", "period", "target", "actual", "elapsed",
                                        "expected_to_date", "progress", "projection", "attainment", "status", "final"])
 
 
@@ -349,9 +373,10 @@ def targets_report(data, period, targets_path: str | Path | None = None, team: s
         all_targets = keep
     check_names(all_targets, data)
     chosen = [t for t in all_targets if _overlaps(t.period, per)]
+    chosen, derivations = expand(chosen, data)
     if team:
         reps = set(scoped.rep_ids)
         chosen = [t for t in chosen if (t.scope == "team" and t.name == team) or (t.scope == "rep" and t.name in reps)]
     frame = evaluate_targets(data, chosen)
     return TargetsResult(frame, per, scoped.team, source=None if path == demo_targets_path() else str(path),
-                         as_of=data.as_of, skipped=skipped)
+                         as_of=data.as_of, skipped=skipped, checks=rollup(chosen, data), derivations=derivations)
