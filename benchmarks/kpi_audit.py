@@ -20,45 +20,7 @@ import time
 
 import numpy as np
 
-RATE_SIZES = {  # rate: (mean, n drawn how)
-    "call_connect_rate": 0.33, "conversation_rate": 0.943, "sql_rate": 0.085,
-}
-
-
-def logit_scale(mean: float, sd: float) -> float:
-    """SD ``s`` on the logit scale such that expit(logit(mean) + s·Z) has SD ``sd`` (Gauss–Hermite)."""
-    from scipy import optimize, special
-
-    z, w = np.polynomial.hermite_e.hermegauss(60)
-    w = w / w.sum()
-
-    def gap(s):
-        p = special.expit(special.logit(mean) + s * z)
-        return np.sqrt(w @ (p - w @ p) ** 2) - sd
-
-    return 0.0 if sd <= 0 else float(optimize.brentq(gap, 1e-9, 10.0))
-
-
-def simulate_reps(rng: np.random.Generator, spread: float, reps: int = 40, truth: str = "logit"):
-    """Demo-sized counts of ``reps`` reps. True rates spread with SD ``spread`` (rate scale):
-    ``truth="logit"``: rep effects normal on the logit scale, as the synthetic generator's;
-    ``"normal"``: normal on the rate scale, clipped to [0.002, 0.998]."""
-    from scipy import special
-
-    out = {}
-    dials = rng.integers(167, 378, reps).astype(float)
-    leads = rng.integers(48, 79, reps).astype(float)
-    z = {k: rng.standard_normal(reps) for k in RATE_SIZES}
-    if truth == "logit":
-        p = {k: special.expit(special.logit(m) + logit_scale(m, spread) * z[k]) for k, m in RATE_SIZES.items()}
-    else:
-        p = {k: np.clip(m + spread * z[k], 0.002, 0.998) for k, m in RATE_SIZES.items()}
-    connected = rng.binomial(dials.astype(int), p["call_connect_rate"]).astype(float)
-    out["call_connect_rate"] = (connected, dials, p["call_connect_rate"])
-    conv = rng.binomial(connected.astype(int), p["conversation_rate"]).astype(float)
-    out["conversation_rate"] = (conv, connected, p["conversation_rate"])
-    out["sql_rate"] = (rng.binomial(leads.astype(int), p["sql_rate"]).astype(float), leads, p["sql_rate"])
-    return out
+from leadlab.kpi.simulate import RATE_MEANS as RATE_SIZES, simulate_reps  # noqa: E402
 
 
 def scorecard_coverage(spread: float, sims: int, seed: int, method: str, truth: str = "logit") -> dict[str, float]:

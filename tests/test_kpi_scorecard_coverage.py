@@ -11,49 +11,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import optimize, special
 
 from leadlab.kpi import stats
 from leadlab.kpi.scorecard import rate_sentence, score_reps
+from leadlab.kpi.simulate import RATE_MEANS, simulate_reps
 
 # the demo store's October 2026 conversation counts (seed 42): over-dispersion test p = 0.83
 CONV = [102, 72, 103, 75, 108, 63, 90, 90, 78, 89, 92, 117, 78, 100, 96, 70, 76, 70, 70, 85, 80, 69, 65, 108, 78, 85,
         86, 66, 82, 77, 71, 86, 93, 69, 113, 71, 80, 59, 86, 77]
 CONN = [108, 80, 110, 79, 114, 71, 93, 94, 81, 97, 95, 124, 81, 105, 102, 74, 82, 75, 76, 90, 85, 72, 70, 113, 83, 88,
         93, 69, 87, 86, 74, 92, 97, 77, 120, 73, 84, 65, 87, 80]
-MEANS = {"call_connect_rate": 0.33, "conversation_rate": 0.943, "sql_rate": 0.085}
-
-
-def _logit_scale(mean: float, sd: float) -> float:
-    z, w = np.polynomial.hermite_e.hermegauss(60)
-    w = w / w.sum()
-
-    def gap(s):
-        p = special.expit(special.logit(mean) + s * z)
-        return np.sqrt(w @ (p - w @ p) ** 2) - sd
-
-    return 0.0 if sd <= 0 else float(optimize.brentq(gap, 1e-9, 10.0))
-
-
-def _simulate(rng, spread: float, reps: int = 40):
-    dials = rng.integers(167, 378, reps)
-    leads = rng.integers(48, 79, reps)
-    p = {k: special.expit(special.logit(m) + _logit_scale(m, spread) * rng.standard_normal(reps)) for k, m in MEANS.items()}
-    connected = rng.binomial(dials, p["call_connect_rate"])
-    return {"call_connect_rate": (connected, dials, p["call_connect_rate"]),
-            "conversation_rate": (rng.binomial(connected, p["conversation_rate"]), connected, p["conversation_rate"]),
-            "sql_rate": (rng.binomial(leads, p["sql_rate"]), leads, p["sql_rate"])}
-
-
 @pytest.mark.parametrize("spread", [0.0, 0.01, 0.03])
 def test_coverage_of_rep_intervals_at_demo_sizes(spread):
     """Coverage of the 95% intervals ≥ 0.92 for every rate (it was 0.46–0.61 when reps are equal
     or differ by 1 pp, benchmarks/kpi_audit.py), and no interval narrower than the pooled rate's own
     95% interval (Jeffreys, all reps' counts together)."""
     rng = np.random.default_rng(int(spread * 1000) + 8)
-    hits = {k: [] for k in MEANS}
+    hits = {k: [] for k in RATE_MEANS}
     for _ in range(100):
-        for k, (x, n, p) in _simulate(rng, spread).items():
+        for k, (x, n, p) in simulate_reps(rng, spread).items():
             fit = stats.fit_hier_beta(x, n)
             draws, _, _ = fit.draws(rng, 2000)
             lo, hi = np.quantile(draws, [0.025, 0.975], axis=0)
