@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from leadlab.errors import ConfigError
+from leadlab.i18n import _
 
 KINDS = ("day", "week", "month", "quarter", "year")
 RELATIVE = {"last-day": "day", "yesterday": "day", "last-week": "week", "last-month": "month", "last-quarter": "quarter", "last-year": "year"}
@@ -107,7 +108,7 @@ def _of_kind(kind: str, ts) -> Period:
     elif kind == "year":
         start = ts.replace(day=1, month=1)
     else:
-        raise ConfigError(f"unknown period kind {kind!r}; valid: {', '.join(KINDS)}")
+        raise ConfigError(_("unknown period kind {kind}; valid: {valid}", kind=repr(kind), valid=", ".join(KINDS)))
     return Period(start, start + _offset(kind), kind)
 
 
@@ -140,4 +141,4 @@ def parse_period(text: str, *, as_of=None) -> Period:
             return _of_kind("year", pd.Timestamp(int(m[1]), 1, 1))
     except ValueError:
         pass
-    raise ConfigError(f"parameter period: cannot read {raw!r}; use one of {FORMATS}")
+    raise ConfigError(_("parameter period: cannot read {value}; use one of {formats}", value=repr(raw), formats=FORMATS))

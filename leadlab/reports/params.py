@@ -110,7 +110,8 @@ def declared_parameters(path: str | Path) -> dict[str, Param]:
     try:
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:  # NotJSONError, ValidationError, OSError
-        raise ConfigError(f"{path} is not a readable notebook: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise ConfigError(_("{path} is not a readable notebook: {reason}", path=str(path),
+                            reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)) from None
     idx = parameters_cell(nb)
     if idx < 0:
         return {}
@@ -177,7 +178,8 @@ def convert(param: Param, text: str) -> Any:
     raw = text.strip()
 
     def bad(expected: str) -> ConfigError:
-        return ConfigError(f"parameter {param.name}: {text!r} is not {expected} (default {param.default})")
+        return ConfigError(_("parameter {name}: {value} is not {expected} (default {default})", name=param.name,
+                              value=repr(text), expected=expected, default=str(param.default)))
 
     if t == "str":
         return check_value(param, text)
@@ -185,27 +187,27 @@ def convert(param: Param, text: str) -> Any:
         try:
             return int(raw)
         except ValueError:
-            raise bad("an integer") from None
+            raise bad(_("an integer")) from None
     if t == "float":
         try:
             value = float(raw)
         except ValueError:
-            raise bad("a number") from None
+            raise bad(_("a number")) from None
         return check_value(param, value)
     if t == "bool":
         if raw.lower() in _TRUE:
             return True
         if raw.lower() in _FALSE:
             return False
-        raise bad("true or false")
+        raise bad(_("true or false"))
     if t == "list":
         if raw.startswith("["):
             try:
                 value = json.loads(raw)
             except json.JSONDecodeError:
-                raise bad("a list (JSON like [\"a\", \"b\"] or comma-separated a,b)") from None
+                raise bad(_("a list (JSON like [\"a\", \"b\"] or comma-separated a,b)")) from None
             if not isinstance(value, list):
-                raise bad("a list")
+                raise bad(_("a list"))
             return value
         return [part.strip() for part in raw.split(",") if part.strip()]
     if t == "dict":
@@ -214,7 +216,7 @@ def convert(param: Param, text: str) -> Any:
         except json.JSONDecodeError:
             raise bad('a JSON object like {"a": 1}') from None
         if not isinstance(value, dict):
-            raise bad("a JSON object")
+            raise bad(_("a JSON object"))
         return value
     # any: None default — read numbers, booleans and null; everything else is text
     low = raw.lower()
@@ -243,7 +245,9 @@ def check_value(param: Param, value: Any) -> Any:
         "any": lambda v: v is None or isinstance(v, (str, int, float, bool, list, tuple, dict)),
     }[t]
     if not ok(value):
-        raise ConfigError(f"parameter {param.name}: {value!r} is a {type(value).__name__}, expected {t} (default {param.default})")
+        raise ConfigError(_("parameter {name}: {value} is a {kind}, expected {expected} (default {default})",
+                            name=param.name, value=repr(value), kind=type(value).__name__, expected=t,
+                            default=str(param.default)))
     _check_rules(param, value)
     if t == "float":
         return float(value)
@@ -255,17 +259,19 @@ def check_value(param: Param, value: Any) -> Any:
 def _check_rules(param: Param, value: Any) -> None:
     """Finite numbers; probabilities strictly inside (0, 1); no control characters in text."""
     def broken(rule: str) -> ConfigError:
-        return ConfigError(f"parameter {param.name}: {value!r} breaks the rule {rule} (default {param.default})")
+        return ConfigError(_("parameter {name}: {value} breaks the rule {rule} (default {default})", name=param.name,
+                              value=repr(value), rule=rule, default=str(param.default)))
 
     items = value if isinstance(value, (list, tuple)) else value.values() if isinstance(value, dict) else [value]
     for v in items:
         if isinstance(v, float) and not math.isfinite(v):
-            raise ConfigError(f"parameter {param.name}: {str(v)!r} is not a finite number (default {param.default})")
+            raise ConfigError(_("parameter {name}: {value} is not a finite number (default {default})", name=param.name,
+                                value=repr(str(v)), default=str(param.default)))
         if isinstance(v, str) and CONTROL_CHARS.search(v):
-            raise broken("no control characters (line breaks, tabs, NUL)")
+            raise broken(_("no control characters (line breaks, tabs, NUL)"))
     if (PROBABILITY.match(param.name) and isinstance(value, (int, float)) and not isinstance(value, bool)
             and not 0 < value < 1):
-        raise broken(f"0 < {param.name} < 1 (a probability or share)")
+        raise broken(_("0 < {name} < 1 (a probability or share)", name=param.name))
 
 
 def check_parameters(notebook: str | Path, given: dict[str, Any], *, from_text: bool = False,
@@ -281,10 +287,10 @@ def check_parameters(notebook: str | Path, given: dict[str, Any], *, from_text: 
     out: dict[str, Any] = {}
     for key, value in given.items():
         if looks_like_credential(key, value):
-            raise ConfigError(
-                f"parameter {key} of report {name} looks like a credential; parameters are written into the "
-                "report, so pass connections through --db or $LEADLAB_DB (and secrets through the environment)"
-            )
+            raise ConfigError(_(
+                "parameter {key} of report {name} looks like a credential; parameters are written into the "
+                "report, so pass connections through --db or $LEADLAB_DB (and secrets through the environment)",
+                key=key, name=name))
         if key not in declared:
             raise ConfigError(_("report {name} has no parameter {key}; valid parameters:", name=name, key=repr(key)),
                               details=valid)
@@ -292,7 +298,7 @@ def check_parameters(notebook: str | Path, given: dict[str, Any], *, from_text: 
         try:
             out[key] = convert(param, value) if from_text and isinstance(value, str) else check_value(param, value)
         except ConfigError as exc:
-            raise ConfigError(f"report {name}: {exc.message}", details=valid) from None
+            raise ConfigError(_("report {name}: {problem}", name=name, problem=exc.message), details=valid) from None
     return out
 
 
@@ -301,11 +307,11 @@ def parse_assignments(items: tuple[str, ...] | list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         if "=" not in item:
-            raise ConfigError(f"option -p: {item!r} is not key=value (example: -p period=2026-10)")
+            raise ConfigError(_("option -p: {item} is not key=value (example: -p period=2026-10)", item=repr(item)))
         key, value = item.split("=", 1)
         key = key.strip()
         if not key.isidentifier():
-            raise ConfigError(f"option -p: {key!r} is not a parameter name (example: -p period=2026-10)")
+            raise ConfigError(_("option -p: {key} is not a parameter name (example: -p period=2026-10)", key=repr(key)))
         out[key] = value
     return out
 

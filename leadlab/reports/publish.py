@@ -113,7 +113,8 @@ def _write_error(path: Path, exc: OSError, after: str) -> ReportError:
     """A one-line ReportError for a failed write of ``path`` (disk full, read-only, ...)."""
     reason = exc.strerror or type(exc).__name__
     code = errno.errorcode.get(exc.errno or 0, "")
-    return ReportError(f"cannot write {path}: {reason}{f' ({code})' if code else ''}; {after}")
+    return ReportError(_("cannot write {path}: {reason}; {after}", path=str(path),
+                         reason=f"{reason} ({code})" if code else reason, after=after))
 
 
 _RECORD_KEYS = {"report": str, "label": str, "title": str, "parameters": dict, "status": str, "started_at": str}
@@ -125,20 +126,23 @@ def load_index(reports: Path) -> list[dict[str, Any]]:
     path = Path(reports) / INDEX_JSON
     if not path.exists():
         return []
-    fix = "run `leadlab report reindex` to rebuild it from the published pages"
+    fix = _("run `leadlab report reindex` to rebuild it from the published pages")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ReportError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}); {fix}") from None
+        raise ReportError(_("{path} is not valid JSON ({problem}, line {line}); {fix}", path=str(path), problem=exc.msg,
+                             line=exc.lineno, fix=fix)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{path} cannot be read ({type(exc).__name__}); {fix}") from None
+        raise ReportError(_("{path} cannot be read ({problem}); {fix}", path=str(path), problem=type(exc).__name__,
+                             fix=fix)) from None
     runs = data.get("runs") if isinstance(data, dict) else None
     if not isinstance(runs, list):
-        raise ReportError(f"{path} has no list of runs (not a leadlab report index); {fix}")
+        raise ReportError(_("{path} has no list of runs (not a leadlab report index); {fix}", path=str(path), fix=fix))
     for i, r in enumerate(runs):
         bad = [k for k, t in _RECORD_KEYS.items() if not isinstance(r, dict) or not isinstance(r.get(k), t)]
         if bad:
-            raise ReportError(f"{path}, run {i + 1}: field {bad[0]} missing or of the wrong type; {fix}")
+            raise ReportError(_("{path}, run {run}: field {field} missing or of the wrong type; {fix}", path=str(path),
+                                run=i + 1, field=bad[0], fix=fix))
     return list(runs)
 
 
@@ -165,8 +169,8 @@ def _write_index(reports: Path, runs: list[dict[str, Any]]) -> None:
         try:
             atomic_write_text(reports / name, text)
         except OSError as exc:
-            raise _write_error(reports / name, exc, "the published pages are unchanged; free space and run "
-                                                   "`leadlab report reindex`") from None
+            raise _write_error(reports / name, exc, _("the published pages are unchanged; free space and run "
+                                                     "`leadlab report reindex`")) from None
 
 
 def page_path(reports: Path, report: str, label: str) -> Path:
@@ -174,7 +178,8 @@ def page_path(reports: Path, report: str, label: str) -> Path:
     reports = Path(reports).resolve()
     dest = (reports / report / f"{safe_label(label)}.html").resolve()
     if not SAFE_NAME.fullmatch(report) or dest.parent != reports / report:
-        raise ReportError(f"report name {report!r}: a page must go to reports/<name>/ (letters, digits, _ and -)")
+        raise ReportError(_("report name {name}: a page must go to reports/<name>/ (letters, digits, _ and -)",
+                            name=repr(report)))
     return dest
 
 
@@ -185,7 +190,7 @@ def publish(reports: Path, record: RunRecord, page: str) -> Path:
     try:
         atomic_write_text(dest, page)
     except OSError as exc:
-        raise _write_error(dest, exc, "the page published before stays in place") from None
+        raise _write_error(dest, exc, _("the page published before stays in place")) from None
     record.html = f"{record.report}/{dest.name}"
     return dest
 
