@@ -55,9 +55,11 @@ def test_every_kpi_matches_hand_value(oct_values, kpi):
 
 
 def test_every_catalogued_kpi_has_a_hand_value():
-    assert set(OCT) == set(KPIS)
+    # customer KPIs (surveys and payments) have their hand values in tests/test_customer_kpis.py
+    assert set(OCT) == {k for k in KPIS if KPIS[k].family != "customer"}
     cat = catalogue()
-    assert cat["formula"].str.len().min() >= 4 and set(cat["family"]) <= {"activity", "quality", "outcomes", "speed", "cost"}
+    assert cat["formula"].str.len().min() >= 4 and set(cat["family"]) <= {"activity", "quality", "outcomes", "speed", "cost",
+                                                                          "customer"}
 
 
 def test_september_by_hand(data):

@@ -143,7 +143,7 @@ def test_lookup_errors_and_aliases():
     assert not set(ALIASES) & set(METRICS) and set(ALIASES.values()) <= set(METRICS)
     for old, new in EXPERIMENT_RENAMES.items():
         assert METRICS[new].per_unit is not None and METRICS[new].kpi is None
-    assert len(set(METRICS)) == len(METRICS) == 41
+    assert len(set(METRICS)) == len(METRICS) == 41 + 6  # + 6 customer KPIs (leadlab.kpi.customer)
     assert all("scorecard" in uses(METRICS[r]) for r in SCORECARD_RATES)
 
 

@@ -91,6 +91,9 @@ class KpiData:
     _as_of: pd.Timestamp | None = field(default=None, repr=False)
     #: aggregates already computed (per source, team, breakdown and period): KpiData is a snapshot
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    #: customer surveys and invoices (optional; :mod:`leadlab.kpi.customer`)
+    surveys: ibis.Table | None = None
+    payments: ibis.Table | None = None
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -107,16 +110,19 @@ class KpiData:
             calls=_complete(table(con, "calls"), "calls"),
             reps=_complete(table(con, "reps"), "reps"),
             spend=_complete(spend, "spend") if spend is not None else None,
+            **{t: _complete(table(con, t), t) for t in ("surveys", "payments") if has_table(con, t)},
         )
 
     @classmethod
-    def from_frames(cls, *, leads, calls, reps, spend=None) -> "KpiData":
+    def from_frames(cls, *, leads, calls, reps, spend=None, surveys=None, payments=None) -> "KpiData":
         """From pandas DataFrames (or Ibis tables); ``spend=None`` marks cost KPIs unavailable."""
         return cls(
             leads=_complete(as_table(leads), "leads"),
             calls=_complete(as_table(calls), "calls"),
             reps=_complete(as_table(reps), "reps"),
             spend=_complete(as_table(spend), "spend") if spend is not None else None,
+            surveys=_complete(as_table(surveys), "surveys") if surveys is not None else None,
+            payments=_complete(as_table(payments), "payments") if payments is not None else None,
         )
 
     @classmethod

@@ -14,7 +14,8 @@ from leadlab.periods import Period
 
 #: the heading of each family's result
 FAMILY_TITLES = {"activity": N_("Activity"), "quality": N_("Lead quality"), "outcomes": N_("Outcomes"),
-                 "cost": N_("Cost"), "speed": N_("Speed-to-lead"), "all": N_("KPIs")}
+                 "cost": N_("Cost"), "speed": N_("Speed-to-lead"), "all": N_("KPIs"),
+                 "customer": N_("Customer quality")}
 
 
 def resolve(data, period, team) -> tuple[KpiData, Period]:

@@ -43,8 +43,11 @@ CALL_MEASURES = ("dials", "connected", "conversations", "talk_seconds", "conn_ta
 LEAD_MEASURES = ("new_leads", "mqls", "sqls", "opportunities", "won", "revenue", "revenue_sq")
 SPEED_MEASURES = ("sp_leads", "sp_called", "reached_5m", "reached_1h", "reached_24h",
                   "response_median_min", "response_p90_min")
+#: customer-quality measures, computed by :mod:`leadlab.kpi.customer` (surveys and payments tables)
+CUSTOMER_MEASURES = ("csat_responses", "csat_sum", "csat_sq", "csat_top2", "nps_responses", "nps_net", "amount_due",
+                     "amount_collected", "receivables_x_days", "invoiced", "cohort_customers", "repeat_customers")
 #: every base measure a KPI formula may name
-ALL_MEASURES = (*CALL_MEASURES, *LEAD_MEASURES, *SPEED_MEASURES, "spend")
+ALL_MEASURES = (*CALL_MEASURES, *LEAD_MEASURES, *SPEED_MEASURES, "spend", *CUSTOMER_MEASURES)
 
 
 def check_by(by: str | Sequence[str] | None) -> list[str]:

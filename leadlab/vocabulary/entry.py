@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from leadlab.i18n import _, fmt, translate
 from leadlab.vocabulary.measures import KPI_MEASURES, UNIT_MEASURES
 
-UNITS = ("count", "rate", "seconds", "minutes", "hours", "money", "ratio", "per1000")
+UNITS = ("count", "rate", "seconds", "minutes", "hours", "money", "ratio", "per1000", "score", "days")
 TESTS = ("proportion", "poisson", "mean", "none")
 
 
@@ -101,7 +101,9 @@ def format_value(value: object, unit: str) -> str:
         return fmt.number(v, 0)
     if unit == "money":
         return fmt.money(v)
-    if unit in ("seconds", "minutes", "hours", "ratio", "per1000"):
+    if unit == "score":  # CSAT 1-5 with two decimals, NPS -100..100 with one
+        return fmt.number(v, 2 if abs(v) < 10 else 1)
+    if unit in ("seconds", "minutes", "hours", "ratio", "per1000", "days"):
         return fmt.number(v, 1 if abs(v) < 1000 else 0)
     return fmt.number(v, 2)
 

@@ -51,6 +51,19 @@ KPI_MEASURES: dict[str, str] = {
     "response_median_min": N_("median minutes from creation to first call"),
     "response_p90_min": N_("90th percentile of minutes from creation to first call"),
     "spend": N_("marketing spend"),
+    # customer quality (leadlab.kpi.customer: surveys by surveyed_at, invoices by due date / issue date)
+    "csat_responses": N_("CSAT answers"),
+    "csat_sum": N_("sum of CSAT scores"),
+    "csat_sq": N_("sum of squared CSAT scores"),
+    "csat_top2": N_("CSAT answers of 4 or 5"),
+    "nps_responses": N_("NPS answers"),
+    "nps_net": N_("(promoters − detractors)"),
+    "amount_due": N_("amount due on invoices due in the period"),
+    "amount_collected": N_("amount of it paid by the data date"),
+    "receivables_x_days": N_("receivables at the end of the period × days in the period"),
+    "invoiced": N_("amount invoiced in the period"),
+    "cohort_customers": N_("customers won in the cohort window"),
+    "repeat_customers": N_("of them, customers with a repeat order within 180 days"),
 }
 
 #: per-unit columns of :mod:`leadlab.experiments.queries` → name (an English message id)

@@ -23,6 +23,7 @@ FAMILIES: dict[str, str] = {
     "outcomes": N_("Outcomes"),
     "speed": N_("Speed-to-lead"),
     "cost": N_("Cost"),
+    "customer": N_("Customer quality"),
 }
 
 ENTRIES: tuple[Entry, ...] = (
@@ -137,6 +138,27 @@ ENTRIES: tuple[Entry, ...] = (
           higher_is_better=False, kpi=K("rep_cost", "sqls")),
     Entry("cac", N_("Customer acquisition cost"), N_("Marketing spend and rep cost per won deal."), "cost",
           "money", higher_is_better=False, kpi=K("spend", "won", num_extra="rep_cost", needs_spend=True)),
+    # ------------------------------------------------------------------ customer (leadlab.kpi.customer)
+    Entry("csat_mean", N_("CSAT (average score)"),
+          N_("Average customer satisfaction score (1-5) of the survey answers of the period."), "customer", "score",
+          test="mean", kpi=K("csat_sum", "csat_responses", sumsq="csat_sq")),
+    Entry("csat_top2_rate", N_("CSAT satisfied share (4-5)"),
+          N_("Share of the period's CSAT answers that are 4 or 5 (top-two box)."), "customer", "rate",
+          test="proportion", kpi=K("csat_top2", "csat_responses")),
+    Entry("nps", N_("Net Promoter Score (NPS)"),
+          N_("Promoters (9-10) minus detractors (0-6), as a share of the period's NPS answers, times 100 "
+             "(from -100 to 100)."), "customer", "score", kpi=K("nps_net", "nps_responses", scale=100)),
+    Entry("repeat_purchase_rate", N_("Repeat purchase rate"),
+          N_("Share of the customers won in the period moved back 180 days that placed a repeat order within 180 "
+             "days of their win (so each customer counted had 180 days to buy again)."), "customer", "rate", test="proportion",
+          kpi=K("repeat_customers", "cohort_customers")),
+    Entry("collection_rate", N_("Collection rate"),
+          N_("Amount paid by the data date on the invoices due in the period, over the amount due on them."),
+          "customer", "rate", kpi=K("amount_collected", "amount_due")),
+    Entry("dso_days", N_("Days sales outstanding (DSO)"),
+          N_("Unpaid invoice amounts at the end of the period, over the amount invoiced in the period, times "
+             "the days in the period."), "customer", "days", higher_is_better=False,
+          kpi=K("receivables_x_days", "invoiced")),
 )
 
 #: old ids that still work (same meaning under a new id); each lookup warns
