@@ -128,8 +128,8 @@ def _ident(value, where: str, key: str) -> str:
 
 def _env_name(value, where: str, key: str) -> str:
     if not isinstance(value, str) or not _ENV.fullmatch(value):
-        raise ConfigError(f"{where}: {key} must name an environment variable (A-Z, 0-9, _), got {value!r}; "
-                          "secrets never go into the file itself")
+        raise ConfigError(f"{where}: {key} must name an environment variable (A-Z, 0-9, _); the value given is "
+                          "not one (it is not shown: it may be a secret, and secrets never go into the file itself)")
     return value
 
 

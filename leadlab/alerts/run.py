@@ -157,18 +157,23 @@ class Sender:
         self.retry, self.env, self.sleep, self.seed, self.clock = config.retry, env, sleep, seed, clock
         self.ssl_context = ssl_context
 
-    def check(self, ch: Channel) -> None:
-        """ConfigError when a channel's secrets are missing or its URL is not allowed."""
+    def check(self, ch: Channel, *, require_secrets: bool = True) -> None:
+        """ConfigError when a channel's secrets are missing (unless not ``require_secrets``:
+        a dry run) or its URL is not allowed."""
         s = ch.settings
+        where = f"{ch.where}, channel {ch.id}"
         if ch.type == "email":
-            if "password_env" in s:
-                _env(self.env, s["username_env"], f"channel {ch.id}")
-                _env(self.env, s["password_env"], f"channel {ch.id}")
-            return
-        url = _env(self.env, s["url_env"], f"channel {ch.id}")
-        transport.check_webhook_url(url, f"channel {ch.id}, ${s['url_env']}")
-        if "secret_env" in s:
-            _env(self.env, s["secret_env"], f"channel {ch.id}")
+            if not s.get("starttls", True) and not transport.is_loopback(s["host"]):
+                raise ConfigError(f"{where}: starttls: false is allowed only for a loopback host (127.0.0.1, "
+                                  "localhost); mail and passwords do not travel unencrypted")
+            names = [s[k] for k in ("username_env", "password_env") if k in s]
+        else:
+            if self.env.get(s["url_env"], "").strip():
+                transport.check_webhook_url(self.env[s["url_env"]], f"{where}, ${s['url_env']}")
+            names = [s[k] for k in ("url_env", "secret_env") if k in s]
+        if require_secrets:
+            for name in names:
+                _env(self.env, name, where)
 
     def send(self, ch: Channel, event: Event, msg: payloads.Message) -> int:
         s, what = ch.settings, f"channel {ch.id}"
@@ -223,9 +228,11 @@ def run_alerts(config: AlertsConfig, con=None, *, period: str = "last-month", dr
 
     con = con or connect()
     env = os.environ if env is None else env
+    sender = Sender(config, env, sleep, seed, clock, ssl_context)
+    for ch in config.channels:  # a missing secret or a plain-http URL stops the run before anything is sent
+        sender.check(ch, require_secrets=not dry_run)
     per, events, errors, skipped = evaluate(config, con, period)
     done = state.sent_keys(con)
-    sender = Sender(config, env, sleep, seed, clock, ssl_context)
     deliveries: list[Delivery] = []
     for ch in config.channels:
         wanted = [e for e in events if ch.wants(e.rule)]
@@ -237,13 +244,6 @@ def run_alerts(config: AlertsConfig, con=None, *, period: str = "last-month", dr
         if dry_run:
             deliveries += [Delivery(e, ch.id, "would send", ch_lang, preview=preview(ch, render(e, ch_lang)))
                            for e in new]
-            continue
-        if not new:
-            continue
-        try:
-            sender.check(ch)
-        except ConfigError as exc:
-            deliveries += [Delivery(e, ch.id, "failed", ch_lang, error=exc.message) for e in new]
             continue
         for e in new:
             msg = render(e, ch_lang)
