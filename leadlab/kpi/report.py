@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from leadlab.kpi.compare import KpiTable, comparison_period, kpi_table
+from leadlab.kpi.customer import CustomerQualityResult, customer_quality
 from leadlab.kpi.cycle import CycleResult, sales_cycle
 from leadlab.kpi.data import KpiData
 from leadlab.kpi.funnel import FunnelResult, funnel
@@ -56,6 +57,7 @@ class KpiReport:
     pool: PoolResult
     summary: ExecutiveSummary
     trend: TrendResult | None = None
+    customer: CustomerQualityResult | None = None
 
     @property
     def has_data(self) -> bool:
@@ -137,13 +139,19 @@ SECTION_TEXTS: dict[str, tuple[str, str]] = {
              N_("The open leads at the end of the period by age, how many were never called or have gone stale, "
                "likely duplicates, how complete the key fields are, and the funnel step whose conversion fell most "
                "against the previous period (the bottleneck to look at first).")),
+    "customer": (N_("Customer quality: satisfaction, NPS, repeat purchase and collections"),
+                 N_("Customer satisfaction (CSAT) and Net Promoter Score from the period's survey answers, with 95% "
+                    "intervals; complaints per 1,000 calls; the repeat purchase rate; the collection rate (回款率: "
+                    "paid ÷ due on invoices due in the period) and days sales outstanding. The table below it ranks "
+                    "reps fairly: a rep with a handful of answers is pulled towards the team average.")),
     "definitions": (N_("How the KPIs are defined"),
                     N_("Events are counted in the period they happen (an SQL counts in the month the lead became an "
                       "SQL). The full catalogue is printed by leadlab kpi list and documented in docs/kpi.md.")),
 }
 
 
-SECTIONS = ("summary", "funnel", "table", "trend", "targets", "scorecard", "speed", "cycle", "pool", "definitions")
+SECTIONS = ("summary", "funnel", "table", "trend", "targets", "scorecard", "speed", "cycle", "pool", "customer",
+            "definitions")
 
 
 def section(key: str) -> str:
@@ -194,4 +202,5 @@ def kpi_report(data, period: str = "last-month", team: str | None = None, compar
         speed=speed, cycle=sales_cycle(scoped, per), pool=pool,
         summary=executive_summary(table, tg, pool, speed),
         trend=trend(scoped, per, TREND_GRAIN[per.kind]) if per.kind in TREND_GRAIN else None,
+        customer=customer_quality(scoped, per),
     )
