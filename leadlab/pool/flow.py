@@ -1,0 +1,87 @@
+"""The public pool's flow in a period: leads that returned, were picked up again, changed hands, converted.
+
+With the rules of ``pool_rules.yml``, the pool is evaluated at the period's start S and end E
+(:func:`leadlab.pool.recycle.pool_state`, two grouped queries):
+
+* **returned**: in the pool at E but not at S (new returns of the period);
+* of the leads **in the pool at S**: **picked up** = called again in [S, E); **reassigned** = called in
+  [S, E) by a rep other than the owner (ownership changes are derived from who dials: the canonical
+  tables keep only the current owner); **converted** = reached SQL in [S, E), and the share of them.
+
+>>> import leadlab
+>>> f = pool_flow(leadlab.connect(), "2026-10")
+>>> sorted(f.stats)[:3]
+['converted', 'in_pool_at_start', 'picked_up']
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from leadlab.i18n import N_, _, fmt
+from leadlab.kpi.results import KpiResult
+from leadlab.kpi.stats import safe_div
+from leadlab.pool.recycle import pool_state
+from leadlab.pool.rules import PoolRules, load_rules
+
+
+def _flagged(state):
+    return state.filter(state.stale | state.attempts_hit | state.owner_left | state.unowned)
+
+
+class PoolFlowResult(KpiResult):
+    """``stats``: in_pool_at_start, returned, picked_up, reassigned, converted, conversion (facts)."""
+
+    def __init__(self, stats: dict, period, team=None, rules: PoolRules | None = None):
+        super().__init__(N_("Public-pool flow"), pd.DataFrame([stats]), period, team)
+        self.stats, self.rules = stats, rules
+
+    def display_frame(self) -> pd.DataFrame:
+        s = self.stats
+        rows = [(_("Returned to the pool in the period"), fmt.number(s["returned"])),
+                (_("In the pool at the start"), fmt.number(s["in_pool_at_start"])),
+                (_("… picked up again (called)"), fmt.number(s["picked_up"])),
+                (_("… reassigned (called by another rep)"), fmt.number(s["reassigned"])),
+                (_("… converted to SQL"), _("{n} ({share})", n=fmt.number(s["converted"]),
+                                            share=fmt.percent(s["conversion"])))]
+        return pd.DataFrame(rows, columns=[_("Measure"), _("Value")])
+
+    def verdict(self) -> str:
+        s = self.stats
+        if not s["in_pool_at_start"] and not s["returned"]:
+            return _("The public pool was empty: no open lead met a pool rule.")
+        if s["in_pool_at_start"] and not s["picked_up"]:
+            return _("None of the {n} pool leads was called again: reassign them (`leadlab pool reassign`).",
+                     n=fmt.number(s["in_pool_at_start"]))
+        return ""
+
+    def notes(self) -> list[str]:
+        return [_("Pool rules from pool_rules.yml, evaluated at the start and the end of the period; a lead counts as "
+                  "reassigned when a rep other than its owner called it.")]
+
+
+def pool_flow(data, period, *, team: str | None = None, rules: PoolRules | str | None = None) -> PoolFlowResult:
+    """The pool's flow in ``period`` (see the module docstring)."""
+    from leadlab.kpi.family import resolve
+
+    rules = rules if isinstance(rules, PoolRules) else load_rules(rules)
+    data, per = resolve(data, period, team)
+    start, end = per.start.to_pydatetime(), per.end.to_pydatetime()
+    if data.as_of is not None and data.as_of < per.end:
+        end = (data.as_of + pd.Timedelta(seconds=1)).to_pydatetime()
+    at_start = _flagged(pool_state(data, start, rules)).select("lead_id", owner="rep_id")
+    at_end = _flagged(pool_state(data, end, rules)).select("lead_id")
+    returned = at_end.filter(~at_end.lead_id.isin(at_start.lead_id)).count().to_pyarrow().as_py()
+    calls = data.calls.filter((data.calls.started_at >= start) & (data.calls.started_at < end))
+    c = calls.join(at_start, "lead_id")
+    per_lead = c.group_by("lead_id").agg(called=c.count(), other=(c.rep_id != c.owner).cast("int64").sum())
+    leads = data.leads.select("lead_id", "sql_at")
+    j = at_start.left_join(per_lead, "lead_id").drop("lead_id_right").left_join(leads, "lead_id").drop("lead_id_right")
+    conv = (j.sql_at.notnull() & (j.sql_at >= start) & (j.sql_at < end)).cast("int64")
+    a = j.aggregate(n=j.count(), picked=j.called.notnull().cast("int64").sum(),
+                    moved=(j.other.fill_null(0) > 0).cast("int64").sum(), conv=conv.sum()).to_pandas().iloc[0]
+    n = float(a["n"] or 0)
+    stats = {"in_pool_at_start": n, "returned": float(returned or 0), "picked_up": float(a["picked"] or 0),
+             "reassigned": float(a["moved"] or 0), "converted": float(a["conv"] or 0)}
+    stats["conversion"] = safe_div(stats["converted"], n)
+    return PoolFlowResult(stats, per, data.team, rules)
