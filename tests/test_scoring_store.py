@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import private_copy, run_cli
 from sklearn.metrics import roc_auc_score
 
-from leadlab.cli import main
 from leadlab.errors import ConfigError, DataError
 from leadlab.scoring import persist
 from leadlab.scoring.apply import apply_scores
@@ -21,24 +21,10 @@ from leadlab.scoring.text import note, recommendation
 from leadlab.store import connect
 
 
-def run(args: list[str]) -> int:
-    """Run the CLI in-process; the exit code (0 when main returns normally)."""
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
-
-
 @pytest.fixture(scope="module")
 def small(small_store, tmp_path_factory):
     """A logistic model trained on the small store, saved, plus a private copy of the store."""
-    import shutil
-
-    folder = tmp_path_factory.mktemp("scoring_small")
-    db = folder / "leadlab.duckdb"
-    shutil.copy(small_store.path, db)
-    url = f"duckdb://{db}"
+    url, db, folder = private_copy(small_store, tmp_path_factory, "scoring_small")
     con = connect(url)
     res = train_scorer("store", con=con, model_kind="logistic", n_boot=50)
     model = persist.from_training(res)
@@ -231,7 +217,7 @@ def test_ground_truth_issue_target_within_001_of_oracle(demo_store):
 def test_cli_train_apply_monitor_calllist(small, tmp_path, capsys):
     url = small["url"]
     model = tmp_path / "m.skops"
-    assert run(["score", "train", "--db", url, "--model-kind", "logistic", "--out", str(model)]) == 0
+    assert run_cli(["score", "train", "--db", url, "--model-kind", "logistic", "--out", str(model)]) == 0
     out = capsys.readouterr().out
     assert "saved model logistic-" in out and "LEAKAGE excluded sql_at" in out
     assert model.exists() and model.with_name("m.card.md").exists()
@@ -245,7 +231,7 @@ def test_cli_train_apply_monitor_calllist(small, tmp_path, capsys):
 
 
 def test_cli_monitor_without_model(small, tmp_path, capsys):
-    assert run(["score", "monitor", "--db", small["url"], "--model", str(tmp_path / "none.skops")]) == 2
+    assert run_cli(["score", "monitor", "--db", small["url"], "--model", str(tmp_path / "none.skops")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: no model file at") and "leadlab score train" in err and "Traceback" not in err
 
@@ -259,7 +245,7 @@ def test_cli_evaluate_json_csv(tmp_path, capsys):
     df.loc[5, "y"] = None
     path = tmp_path / "d.csv"
     df.to_csv(path, sep=";", index=False)
-    assert run(["score", "evaluate", "--data", str(path), "--target", "y", "--split", "random", "--json"]) == 0
+    assert run_cli(["score", "evaluate", "--data", str(path), "--target", "y", "--split", "random", "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
     for key in ("roc_auc", "pr_auc", "brier", "ece", "lift_top_decile", "n_train", "n_test", "excluded_leakage"):
         assert key in obj
@@ -270,5 +256,5 @@ def test_cli_evaluate_json_csv(tmp_path, capsys):
 def test_cli_bad_target_message(tmp_path, capsys):
     path = tmp_path / "d.csv"
     pd.DataFrame({"x": [1, 2, 3], "y": [0, 1, 5]}).to_csv(path, index=False)
-    assert run(["score", "evaluate", "--data", str(path), "--target", "y"]) == 2
+    assert run_cli(["score", "evaluate", "--data", str(path), "--target", "y"]) == 2
     assert "column y: the target must be binary" in capsys.readouterr().err
