@@ -33,6 +33,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "ab": ("leadlab.cli.ab", "ab", N_("A/B tests of call scripts: analyse, design, assign.")),
     "score": ("leadlab.cli.score", "score", N_("Lead-quality scorer: train, evaluate, apply, monitor.")),
     "kpi": ("leadlab.cli.kpi", "kpi", N_("KPIs, targets and rep scorecards for a period.")),
+    "incentives": ("leadlab.cli.incentives", "incentives", N_("Incentive plans: payouts per rep with their rule, and a luck-vs-skill what-if.")),
+    "qa": ("leadlab.cli.qa", "qa", N_("Call-quality review: sample calls for review, QA scores per rep, reviewer agreement.")),
+    "pool": ("leadlab.cli.pool", "pool", N_("Public-pool rules: which leads return to the pool, and who should take them.")),
+    "alerts": ("leadlab.cli.alerts", "alerts", N_("Alerts to e-mail, WeCom, DingTalk, Feishu or a webhook, sent once per event.")),
+    "store": ("leadlab.cli.store", "store", N_("Move a store between backends (DuckDB, PostgreSQL, Spark).")),
 }
 #: The top-level help text in both languages (click shows the docstring; this replaces it).
 CLI_HELP = N_("""leadlab: a workbench for telemarketing and inside-sales teams.
