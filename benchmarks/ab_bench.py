@@ -1,34 +1,41 @@
-"""Benchmark of the experiment engine on a 10 M-row calls table.
+"""Benchmark of the experiment engine on a 10 M-row calls table, side by side with tea-tasting.
 
 Generates (seeded numpy, loaded into a temporary DuckDB file) a calls table with a
-per-lead arm and a per-rep arm, then times, for per-lead and per-rep randomization:
+per-lead arm and a per-rep arm, then times, for per-lead and per-rep randomization, the
+same five metrics (connect rate per call, talk seconds per call, SQLs per unit with CUPED
+on the prior score, complaints per call, SQLs per connected call):
 
-* **leadlab on the DuckDB table**: ``analyze_table(con.table("calls"), unit=...)`` with
-  5 metrics (connect rate per call, talk seconds per call, SQLs per lead with CUPED on
-  the lead's prior score, complaints per call, SQLs per connected call), i.e. the whole
-  analysis: one grouped query + statistics + result object;
-* **raw DuckDB GROUP BY**: a hand-written SQL query computing the same sums (per unit,
-  then per arm: counts, sums, squares, cross-products, covariate moments; a unit is
-  contaminated when its smallest and largest arm differ) — the floor;
+* **leadlab on the DuckDB table**: ``analyze_table(con.table("calls"), unit=...)``, the
+  whole analysis (one grouped query + statistics + result object), CUPED only on SQLs per
+  unit (``cuped=["sqls_per_unit"]``, where tea-tasting uses it);
+* **tea-tasting** (when installed: ``pip install -e '.[bench]'``): ``Experiment(...).analyze``
+  on an Ibis table of the same DuckDB file that sums the calls per unit, with
+  ``RatioOfMeans`` for the per-call ratios and ``Mean(covariate=...)`` for SQLs per unit;
+* **raw DuckDB GROUP BY**: a hand-written SQL query of exactly the moments the analysis
+  uses (per unit, then per arm: counts, sums, squares, the cross-products of the ratios
+  and of the CUPED metric with its covariate; a unit is contaminated when its smallest and
+  largest arm differ) — the floor;
 * **leadlab on a pandas DataFrame** of the same rows: the whole user call
-  ``analyze_table(df, ...)``, including projecting the frame to the columns the analysis
-  reads, the zero-copy conversion to batched Arrow and the registration in DuckDB.
+  ``analyze_table(df, ...)``, including the projection, the zero-copy conversion to
+  batched Arrow and the registration in DuckDB.
 
-The machine's load average is printed before and after (other processes distort timings).
+Each time is the median of ``--repeat`` interleaved rounds (a change in machine load hits
+every tool alike); the machine's load average is printed before and after. The effects of
+both tools are printed side by side, so a reader sees they agree.
 
-Prints each time (best of ``--repeat`` interleaved rounds) and the ratios leadlab/raw (goal <= 1.3) and
-pandas/DuckDB-table (goal <= 1.5).
+Goals: leadlab <= 0.9x tea-tasting, leadlab <= 1.1x raw, pandas <= 1.3x the DuckDB-table path.
 
 Usage::
 
     .venv/bin/python benchmarks/ab_bench.py              # 10,000,000 calls
-    .venv/bin/python benchmarks/ab_bench.py --rows 2000000 --repeat 2
+    .venv/bin/python benchmarks/ab_bench.py --rows 2000000 --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -74,89 +81,151 @@ def generate(path: Path, rows: int, seed: int = 42):
     con.close()
 
 
+#: Exactly the moments the analysis uses: per unit the sums, then per arm count, sums, squares,
+#: the ratio cross-products (numerator x denominator) and CUPED's x moments for SQLs per unit.
 RAW = """
 WITH u AS (
   SELECT {unit} AS unit, min({arm}) AS arm, max({arm}) AS max_arm, count(*)::DOUBLE AS rows_,
-         sum(connected)::DOUBLE AS conn, sum(talk_seconds) AS talk, sum(talk_seconds * talk_seconds) AS talk_sq,
+         sum(connected)::DOUBLE AS conn, sum(talk_seconds) AS talk,
          sum(qualified)::DOUBLE AS sql, sum(complaint)::DOUBLE AS compl, avg(prior_score) AS x
   FROM calls GROUP BY {unit}
 )
 SELECT CASE WHEN arm <> max_arm THEN '__several__' ELSE arm END AS arm, count(*) AS n,
-       sum(rows_) AS s_rows, sum(rows_ * rows_) AS ss_rows,
+       sum(rows_), sum(rows_ * rows_),
        sum(conn), sum(conn * conn), sum(conn * rows_),
-       sum(talk), sum(talk * talk), sum(talk * rows_), sum(talk_sq),
+       sum(talk), sum(talk * talk), sum(talk * rows_),
        sum(sql), sum(sql * sql), sum(sql * conn),
        sum(compl), sum(compl * compl), sum(compl * rows_),
-       sum(x), sum(x * x), sum(x * sql), sum(x * rows_), sum(x * conn), sum(x * talk), sum(x * compl)
+       sum(x), sum(x * x), sum(x * sql)
 FROM u GROUP BY 1
 """
 
+METRIC_NAMES = ("connect_rate", "talk_seconds_per_call", "sqls_per_unit", "complaints_per_call",
+                "sqls_per_connected_call")
 
-def best_of(fns, repeat: int) -> list[float]:
-    """Best time of each function over ``repeat`` rounds, the functions interleaved in each
-    round so a change in machine load hits them alike."""
-    best = [float("inf")] * len(fns)
+
+def leadlab_metrics():
+    from leadlab.experiments import Metric
+
+    return ["connected", "talk_seconds", Metric("sqls_per_unit", "qualified"), "complaint",
+            Metric("sqls_per_connected_call", "qualified", "connected")]
+
+
+def tea_experiment(arm: str):
+    """tea-tasting's experiment of the five metrics (None when tea-tasting is not installed)."""
+    try:
+        import tea_tasting as tt
+    except ImportError:
+        return None
+    return tt.Experiment(
+        connect_rate=tt.RatioOfMeans("connected", "calls"),
+        talk_seconds_per_call=tt.RatioOfMeans("talk_seconds", "calls"),
+        sqls_per_unit=tt.Mean("qualified", covariate="prior_score"),
+        complaints_per_call=tt.RatioOfMeans("complaint", "calls"),
+        sqls_per_connected_call=tt.RatioOfMeans("qualified", "connected"),
+        variant=arm,
+    )
+
+
+def per_unit(calls, unit: str, arm: str):
+    """The Ibis table tea-tasting analyses: the calls summed per unit (one arm per unit)."""
+    return calls.group_by(unit).aggregate(
+        **{arm: calls[arm].min()}, calls=calls.count(), connected=calls.connected.sum(),
+        talk_seconds=calls.talk_seconds.sum(), qualified=calls.qualified.sum(), complaint=calls.complaint.sum(),
+        prior_score=calls.prior_score.mean())
+
+
+def median_of(fns: dict, repeat: int) -> dict[str, float]:
+    """Median time of each function over ``repeat`` rounds, interleaved in each round."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeat):
-        for k, fn in enumerate(fns):
+        for k, fn in fns.items():
             t0 = time.perf_counter()
             fn()
-            best[k] = min(best[k], time.perf_counter() - t0)
-    return best
+            times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def side_by_side(res, tea) -> None:
+    """Both tools' effects (treatment - control) and p-values, one line per metric."""
+    eff = res.effects.set_index("metric")
+    names = dict(zip(["connected", "talk_seconds", "sqls_per_unit", "complaint", "sqls_per_connected_call"],
+                     METRIC_NAMES))
+    tdf = tea.to_pandas().set_index("metric") if tea is not None else None
+    print(f"  {'metric':<26}{'leadlab effect':>16}{'tea effect':>16}{'leadlab p':>11}{'tea p':>11}{'CUPED':>7}")
+    for m, row in eff.iterrows():
+        t_eff = t_p = float("nan")
+        if tdf is not None:
+            t = tdf.loc[names[m]]
+            t_eff, t_p = float(t["effect_size"]), float(t["pvalue"])
+        print(f"  {names[m]:<26}{row.effect:>16.6g}{t_eff:>16.6g}{row.p_value:>11.4f}{t_p:>11.4f}"
+              f"{'yes' if row.cuped else 'no':>7}")
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--db", type=Path, help="reuse (or create) this DuckDB file instead of a temporary one")
     args = ap.parse_args()
 
+    import duckdb
     import ibis
 
-    from leadlab.experiments import Metric, analyze_table
+    from leadlab.experiments import analyze_table
 
-    metrics = [
-        "connected",  # connect rate per call (ratio over rows)
-        "talk_seconds",  # talk seconds per call (ratio)
-        Metric("sqls_per_unit", "qualified"),  # per-unit mean of the unit's SQLs (CUPED)
-        "complaint",  # complaints per call
-        Metric("sqls_per_connected_call", "qualified", "connected"),  # ratio of sums
-    ]
+    metrics = leadlab_metrics()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.duckdb"
-        t0 = time.perf_counter()
-        generate(path, args.rows)
-        print(f"generated {args.rows:,} calls in {time.perf_counter() - t0:.1f} s ({path.stat().st_size / 1e6:,.0f} MB)")
+        path = args.db or Path(tmp) / "bench.duckdb"
+        if not path.exists():
+            t0 = time.perf_counter()
+            generate(path, args.rows)
+            print(f"generated {args.rows:,} calls in {time.perf_counter() - t0:.1f} s "
+                  f"({path.stat().st_size / 1e6:,.0f} MB)")
         con = ibis.duckdb.connect(str(path), read_only=True)
         calls = con.table("calls")
         df = calls.to_pandas()
-        print(f"load average before timing: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        print(f"threads: {con.raw_sql('SELECT current_setting(' + repr('threads') + ')').fetchone()[0]}, cpus: {os.cpu_count()}")
+        print(f"duckdb {duckdb.__version__}, ibis {ibis.__version__}", end="")
+        exp_lead = tea_experiment("lead_arm")
+        if exp_lead is not None:
+            import tea_tasting
+
+            print(f", tea-tasting {tea_tasting.__version__}", end="")
+        print(f"; {len(df):,} calls")
+        print(f"load average before timing: {load()}")
+        print(f"threads: {con.raw_sql('SELECT current_setting(' + repr('threads') + ')').fetchone()[0]}, "
+              f"cpus: {os.cpu_count()}")
         rows = []
         for label, unit, arm in (("per-lead", "lead_id", "lead_arm"), ("per-rep", "rep_id", "rep_arm")):
-            def lead_lab(t=calls):
-                return analyze_table(t, arm=arm, unit=unit, metrics=metrics, covariate="prior_score")
-
-            def raw():
-                return con.raw_sql(RAW.format(unit=unit, arm=arm)).fetchall()
-
-            def pandas_lab():
-                return analyze_table(df, arm=arm, unit=unit, metrics=metrics, covariate="prior_score")
-
-            res = lead_lab()  # warm-up, and a sanity check of the result
-            raw()
-            pandas_lab()
-            t_lab, t_raw, t_pd = best_of([lead_lab, raw, pandas_lab], args.repeat)
-            rows.append((label, t_raw, t_lab, t_pd))
-            eff = res.effects.set_index("metric")
-            print(f"{label}: {int(res.arms.units.sum()):,} units; SQLs per unit effect "
-                  f"{eff.loc['sqls_per_unit', 'effect']:+.4f} (CUPED variance reduction "
-                  f"{eff.loc['sqls_per_unit', 'variance_reduction']:.0%})")
+            exp = tea_experiment(arm)
+            fns = {
+                "leadlab": lambda: analyze_table(calls, arm=arm, unit=unit, metrics=metrics, covariate="prior_score",
+                                                 cuped=["sqls_per_unit"]),
+                "raw": lambda: con.raw_sql(RAW.format(unit=unit, arm=arm)).fetchall(),
+                "pandas": lambda: analyze_table(df, arm=arm, unit=unit, metrics=metrics, covariate="prior_score",
+                                                cuped=["sqls_per_unit"]),
+            }
+            if exp is not None:
+                fns["tea"] = lambda: exp.analyze(per_unit(calls, unit, arm), control="A")
+            warm = {k: fn() for k, fn in fns.items()}  # warm-up, and the results compared below
+            res = warm["leadlab"]
+            print(f"{label}: {int(res.arms.units.sum()):,} units")
+            side_by_side(res, warm.get("tea"))
+            rows.append((label, median_of(fns, args.repeat)))
         print()
-        print(f"{'design':<10}{'raw DuckDB':>12}{'leadlab':>10}{'pandas in':>11}{'leadlab/raw':>13}{'pandas/duckdb':>15}")
-        for label, t_raw, t_lab, t_pd in rows:
-            print(f"{label:<10}{t_raw:>11.2f}s{t_lab:>9.2f}s{t_pd:>10.2f}s{t_lab / t_raw:>12.2f}x{t_pd / t_lab:>14.2f}x")
-        print("goals: leadlab/raw <= 1.3x, pandas/duckdb <= 1.5x")
-        print(f"load average after timing: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"{'design':<10}{'raw DuckDB':>12}{'tea-tasting':>13}{'leadlab':>10}{'pandas in':>11}"
+              f"{'lab/tea':>9}{'lab/raw':>9}{'pandas/lab':>12}")
+        for label, t in rows:
+            tea = t.get("tea", float("nan"))
+            print(f"{label:<10}{t['raw']:>11.2f}s{tea:>12.2f}s{t['leadlab']:>9.2f}s{t['pandas']:>10.2f}s"
+                  f"{t['leadlab'] / tea:>8.2f}x{t['leadlab'] / t['raw']:>8.2f}x{t['pandas'] / t['leadlab']:>11.2f}x")
+        print(f"median of {args.repeat} interleaved rounds; goals: lab/tea <= 0.9x, lab/raw <= 1.1x, "
+              f"pandas/lab <= 1.3x")
+        print(f"load average after timing: {load()}")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from leadlab.experiments import validation as V
 from leadlab.experiments.arrow import project, registered
 from leadlab.experiments.effects import effects_table
 from leadlab.experiments.effects import funnel as funnel_steps
-from leadlab.experiments.metrics import FUNNEL_STAGES, STORE_METRICS, Metric, resolve_metrics
+from leadlab.experiments.metrics import FUNNEL_STAGES, STORE_METRICS, Metric, cuped_names, resolve_metrics
 from leadlab.experiments.moments import arms_frame, collect
 from leadlab.experiments.planning import design_context
 from leadlab.experiments.queries import (
@@ -58,7 +58,7 @@ def _tuning(units: float, plan: LookPlan, seq_tuning: float | None) -> float:
 # --- any table --------------------------------------------------------------------------------------
 
 def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = None, control: str | None = None,
-                  covariate: str | None = None, alpha: float = 0.05, alternative: str = "two-sided",
+                  covariate: str | None = None, cuped=None, alpha: float = 0.05, alternative: str = "two-sided",
                   weights: dict[str, float] | None = None, con=None, experiment_id: str = "table",
                   seed: int = 0, srm_threshold: float = 0.001, prior=None, seq_tuning: float | None = None,
                   looks: tuple[int, int] | None = None,
@@ -69,7 +69,8 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     :class:`Metric` objects (``Metric("sqls_per_call", "sql", "calls")`` is a ratio). Without
     ``unit`` each row is a unit; with ``unit`` (e.g. ``"rep_id"``) rows are first summed per
     unit in the backend and each unit must belong to one arm (contaminated units are
-    excluded and counted). ``covariate`` enables CUPED. With ``unit`` the units are treated
+    excluded and counted). ``covariate`` enables CUPED, for the metrics named in ``cuped``
+    (default: every metric; only their covariate moments are computed). With ``unit`` the units are treated
     as clusters (small-sample t with Bell–McCaffrey degrees of freedom).
 
     ``looks=(look, planned)``: this analysis is look ``look`` of ``planned`` equally spaced
@@ -84,7 +85,7 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     """
     from leadlab.store import as_table
 
-    kw = dict(arm=arm, metrics=metrics, unit=unit, control=control, covariate=covariate, alpha=alpha,
+    kw = dict(arm=arm, metrics=metrics, unit=unit, control=control, covariate=covariate, cuped=cuped, alpha=alpha,
               alternative=alternative, weights=weights, con=con, experiment_id=experiment_id, seed=seed,
               srm_threshold=srm_threshold, prior=prior, seq_tuning=seq_tuning, looks=looks)
     if isinstance(data, pd.DataFrame):
@@ -108,8 +109,10 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
         t = g.mutate(**{arm: (g._arm != g._arm_max).ifelse(CONTAMINATED, g._arm)})
         ms = [V.per_unit_metric(m, named) for m in ms]
     nulls = [c for c in t.columns if c.startswith("_null__")] if unit is not None else []
+    cuped = cuped_names(cuped, ms) if covariate else None
     tab = collect(t, ms, arm=arm, covariate=("_x" if unit is not None else covariate) if covariate else None,
-                  extra={c: t[c] for c in nulls} or None)
+                  extra={c: t[c] for c in nulls} or None, cuped=cuped,
+                  no_nulls=_no_nulls | ({"_rows"} if unit is not None else set()))
     null_counts = {c[len("_null__"):]: int(tab.total(c.lstrip("_"))) for c in nulls}
     null_counts = {c: n for c, n in null_counts.items() if n > 0}
     if null_counts:
@@ -128,7 +131,8 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     plan = V.look_plan(looks, fixed_units=unit is not None)
     eff = effects_table(tab, ms, control=control, unit_is_lead=unit is None, unit_label=unit or "row",
                         alpha=alpha, alternative=alternative, covariate=bool(covariate), prior=prior, seed=seed,
-                        seq_tuning=_tuning(tab.total("units"), plan, seq_tuning), clustered=unit is not None,
+                        cuped_metrics=cuped, seq_tuning=_tuning(tab.total("units"), plan, seq_tuning),
+                        clustered=unit is not None,
                         plan=plan)
     notices += missing_notices(tab, ms) + zero_notices(eff)
     arms_df = arms_frame(tab.units(), weights)
@@ -196,7 +200,8 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
     fun_metrics = [Metric(c) for c, _ in FUNNEL_STAGES] if funnel else []
     all_m = ms + [m for m in fun_metrics if m.name not in {x.name for x in ms}]
     tab = collect(u, all_m, arm="arm", covariate="x" if cuped else None,
-                  extra_ratios=funnel_ratios() if funnel else [], extra={"_known": u.known})
+                  extra_ratios=funnel_ratios() if funnel else [], extra={"_known": u.known},
+                  cuped=REP_CUPED_METRICS if unit_type == "rep" else None)
     ctrl = V.store_control(exp, tab.names, control)
     tab = tab.ordered(ctrl)
     unknown = int(tab.total("units") - tab.total("known"))

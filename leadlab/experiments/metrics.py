@@ -22,6 +22,7 @@ import warnings
 from dataclasses import dataclass
 
 from leadlab.errors import ConfigError
+from leadlab.i18n import _
 from leadlab.vocabulary import ALIASES, EXPERIMENT_RENAMES, METRICS, Entry, stages
 from leadlab.vocabulary import metrics as _vocabulary_metrics
 
@@ -63,6 +64,22 @@ class Metric:
     @property
     def guardrail(self) -> bool:
         return self.margin is not None
+
+    def moments(self, cuped: bool = False) -> tuple[str, ...]:
+        """The per-arm aggregates this metric's analysis needs, as tea-tasting's metrics declare
+        theirs: ``n, sy, syy`` (units, sum, sum of squares of the numerator); a ratio adds its
+        denominator's ``sd, sdd, syd``; CUPED adds the covariate's ``sx, sxx, sxy`` (and
+        ``sxd`` for a ratio); ``nsq`` the row-grain sum of squares for the naive analysis.
+        The grouped query computes the union over the metrics (see
+        :func:`leadlab.experiments.queries.moments`) and nothing else.
+
+        >>> Metric("y").moments(), Metric("r", "y", "d").moments(cuped=True)
+        (('n', 'sy', 'syy'), ('n', 'sy', 'syy', 'sd', 'sdd', 'syd', 'sx', 'sxx', 'sxy', 'sxd'))
+        """
+        out = ("n", "sy", "syy") + (("sd", "sdd", "syd") if self.denominator is not None else ())
+        if cuped:
+            out += ("sx", "sxx", "sxy") + (("sxd",) if self.denominator is not None else ())
+        return out + (("nsq",) if self.naive_sq is not None else ())
 
     def kind(self, unit_is_lead: bool = True) -> str:
         """``proportion``, ``mean`` or ``ratio``: a ``n_leads`` denominator is 1 per unit
@@ -124,3 +141,22 @@ def resolve_metrics(names: "str | list[str] | tuple[str, ...] | None", available
     if isinstance(names, str):
         names = [n.strip() for n in names.split(",") if n.strip()]
     return [n if isinstance(n, Metric) else store_metric(n, available) for n in names]
+
+
+def cuped_names(names: "str | list[str] | tuple[str, ...] | None", metrics: list[Metric]) -> set[str] | None:
+    """The metrics CUPED adjusts (parameter ``cuped``: comma list or sequence of metric names;
+    None = every metric); ConfigError naming a name that is not one of the analysed metrics.
+
+    >>> sorted(cuped_names("y", [Metric("y"), Metric("z")])), cuped_names(None, [Metric("y")])
+    (['y'], None)
+    """
+    if names is None:
+        return None
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()]
+    known = [m.name for m in metrics]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(_("metric {metric} (parameter cuped) is not analysed; analysed metrics: {known}",
+                            metric=repr(unknown[0]), known=", ".join(known)))
+    return set(names)

@@ -24,7 +24,7 @@ import pandas as pd
 from leadlab.experiments.metrics import Metric
 from leadlab.experiments.stats import ArmMoments
 
-#: Moments of a metric as named in the query (see :func:`leadlab.experiments.queries.moment_exprs`).
+#: Moments of a metric as named in the query (see :meth:`Metric.moments`).
 _FIELDS = ("n", "sy", "syy", "sd", "sdd", "syd", "sx", "sxx", "sxy", "sxd")
 
 
@@ -129,13 +129,16 @@ def arm_table(frame: pd.DataFrame, arm: str = "arm") -> ArmTable:
 
 
 def collect(t, metrics: list[Metric], *, arm: str, by: str | None = None, covariate: str | None = None,
-            extra_ratios: list[tuple[str, str, str]] = (), extra: dict | None = None):
+            extra_ratios: list[tuple[str, str, str]] = (), extra: dict | None = None,
+            cuped: "set[str] | None" = None, no_nulls: frozenset[str] = frozenset()):
     """Run the one grouped query of ``t`` and return an :class:`ArmTable` (or, with ``by``, a
-    dict segment value → :class:`ArmTable`). Arms are strings; a NULL arm reads ``None``."""
+    dict segment value → :class:`ArmTable`). Arms are strings; a NULL arm reads ``None``.
+    ``cuped``: the metrics the covariate adjusts (default: all); ``no_nulls``: columns
+    without NULL/NaN (see :func:`leadlab.experiments.queries.moments`)."""
     from leadlab.experiments.queries import moments
 
     frame = moments(t, metrics, by=[arm] + ([by] if by else []), covariate=covariate, extra_ratios=extra_ratios,
-                    extra=extra)
+                    extra=extra, cuped=cuped, no_nulls=no_nulls)
     frame[arm] = frame[arm].map(lambda a: None if a is None or (isinstance(a, float) and pd.isna(a)) else str(a))
     if by is None:
         return ArmTable(tuple(arm_data(r, r[arm]) for r in frame.to_dict("records")))

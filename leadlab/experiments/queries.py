@@ -14,6 +14,10 @@ arm and segment) of counts, sums, sums of squares and cross-products.
 
 from __future__ import annotations
 
+import operator
+from dataclasses import replace
+from functools import reduce
+
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
@@ -26,6 +30,8 @@ MOMENTS = ("n", "sy", "syy", "sd", "sdd", "syd", "sx", "sxx", "sxy", "sxd", "nan
 
 
 def _num(col: ir.Column) -> ir.Column:
+    if col.type().is_boolean():  # not a cast: PostgreSQL cannot cast boolean to double precision
+        return ibis.cases((col, 1), (~col, 0)).cast("float64")
     return col.cast("float64")
 
 
@@ -43,15 +49,38 @@ def _check_columns(t: ir.Table, cols, what: str) -> None:
                             missing=", ".join(repr(c) for c in missing), available=", ".join(t.columns)))
 
 
-def moment_exprs(t: ir.Table, metrics: list[Metric], covariate: str | None = None,
-                 extra_ratios: list[tuple[str, str, str]] = ()) -> tuple[dict[str, ir.Value], callable]:
-    """(per-unit columns to add, a function of the widened table giving the aggregates).
+#: Where each moment is read from: the sum over units of the product of these columns
+#: (y = numerator, d = denominator, x = covariate, q = the row-grain squares column).
+SOURCES = {"sy": ("y",), "syy": ("y", "y"), "sd": ("d",), "sdd": ("d", "d"), "syd": ("y", "d"),
+           "sx": ("x",), "sxx": ("x", "x"), "sxy": ("x", "y"), "sxd": ("x", "d"), "nsq": ("q",)}
 
-    Aggregates are named ``<metric>__<moment>``. A unit whose numerator or denominator is
-    NULL/NaN is left out of that metric and counted in ``<metric>__nan``. A missing
-    covariate is replaced by 0 (any constant keeps CUPED unbiased) and counted in
-    ``_x_missing``. Cleaned values are computed once per unit (a projection), so the
-    aggregation itself is plain sums.
+#: (metric, adjusted by the covariate): the metrics of one query with what each needs.
+Spec = tuple[Metric, bool]
+
+
+def specs(t: ir.Table, metrics: list[Metric], covariate: str | None = None,
+          extra_ratios: list[tuple[str, str, str]] = (), cuped: "set[str] | None" = None) -> list[Spec]:
+    """The metrics of a query, each with whether CUPED adjusts it (all when ``cuped`` is None);
+    extra ratios (funnel steps) and a naive squares column the table lacks need no moments of theirs."""
+    out = [(m if m.naive_sq is None or m.naive_sq in t.columns else replace(m, naive_sq=None),
+            bool(covariate) and (cuped is None or m.name in cuped)) for m in metrics]
+    return out + [(Metric(name, num, den), False) for name, num, den in extra_ratios]
+
+
+def _product(t: ir.Table, cols: tuple[str, ...]) -> ir.Scalar:
+    return reduce(operator.mul, [_num(t[c]) for c in cols]).sum()
+
+
+def moment_exprs(t: ir.Table, metrics: list[Spec], covariate: str | None = None
+                 ) -> tuple[dict[str, ir.Value], callable]:
+    """The masked form of the query: (per-unit columns to add, a function of the widened
+    table giving the aggregates), for a table where some value is NULL/NaN.
+
+    Aggregates are named ``<metric>__<moment>``, only the moments each metric declares
+    (:meth:`Metric.moments`). A unit whose numerator or denominator is NULL/NaN is left out
+    of that metric and counted in ``<metric>__nan``. A missing covariate is replaced by 0
+    (any constant keeps CUPED unbiased) and counted in ``_x_missing``. Cleaned values are
+    computed once per unit (a projection), so the aggregation itself is plain sums.
     """
     cols: dict[str, ir.Value] = {}
     has_x = bool(covariate)
@@ -59,60 +88,44 @@ def moment_exprs(t: ir.Table, metrics: list[Metric], covariate: str | None = Non
         xc = t[covariate]
         cols["_xok"] = _valid(xc)
         cols["_xv"] = _valid(xc).ifelse(_num(xc), 0.0)
-    specs = [(m.name, m.num, m.denominator, m.naive_sq) for m in metrics]
-    specs += [(name, num, den, None) for name, num, den in extra_ratios]
-    for i, (name, num, den, sq) in enumerate(specs):
-        y = t[num]
+    for i, (m, _cuped) in enumerate(metrics):
+        y, den = t[m.num], m.denominator
         ok = _valid(y)
         if den is not None:
             ok = ok & _valid(t[den])
-        cols[f"_ok{i}"] = ok.cast("float64")
+        cols[f"_ok{i}"] = ibis.ifelse(ok, 1, 0).cast("float64")
         cols[f"_y{i}"] = ok.ifelse(_num(y), 0.0)
         if den is not None:
             cols[f"_d{i}"] = ok.ifelse(_num(t[den]), 0.0)
-        if sq is not None and sq in t.columns:
-            cols[f"_q{i}"] = ok.ifelse(_num(t[sq]), 0.0)
+        if m.naive_sq is not None:
+            cols[f"_q{i}"] = ok.ifelse(_num(t[m.naive_sq]), 0.0)
 
     def aggregates(w: ir.Table) -> dict[str, ir.Scalar]:
         aggs: dict[str, ir.Scalar] = {}
         if has_x:
-            aggs["_x_missing"] = (1 - w._xok.cast("int64")).sum()
-        for i, (name, num, den, sq) in enumerate(specs):
-            ok, yv = w[f"_ok{i}"], w[f"_y{i}"]
-            aggs[f"{name}__n"] = ok.sum()  # units left out (``__nan``) = units - n, computed after the query
-            aggs[f"{name}__sy"] = yv.sum()
-            aggs[f"{name}__syy"] = (yv * yv).sum()
-            if den is not None:
-                dv = w[f"_d{i}"]
-                aggs[f"{name}__sd"] = dv.sum()
-                aggs[f"{name}__sdd"] = (dv * dv).sum()
-                aggs[f"{name}__syd"] = (yv * dv).sum()
-            if has_x:
-                xv = w._xv * ok
-                aggs[f"{name}__sx"] = xv.sum()
-                aggs[f"{name}__sxx"] = (xv * w._xv).sum()
-                aggs[f"{name}__sxy"] = (w._xv * yv).sum()
-                if den is not None:
-                    aggs[f"{name}__sxd"] = (w._xv * w[f"_d{i}"]).sum()
-            if f"_q{i}" in w.columns:
-                aggs[f"{name}__nsq"] = w[f"_q{i}"].sum()
+            aggs["_x_missing"] = (~w._xok).sum()
+        for i, (m, cuped) in enumerate(metrics):
+            roles = {"y": w[f"_y{i}"], "d": w[f"_d{i}"] if m.denominator is not None else None,
+                     "x": (w._xv * w[f"_ok{i}"]) if cuped else None, "q": w[f"_q{i}"] if m.naive_sq else None}
+            aggs[f"{m.name}__n"] = w[f"_ok{i}"].sum()  # left out (``__nan``) = units - n, after the query
+            for mo in m.moments(cuped)[1:]:
+                a, *b = SOURCES[mo]
+                v = roles[a] * (w._xv if b == ["x"] else roles[b[0]]) if b else roles[a]
+                aggs[f"{m.name}__{mo}"] = v.sum()
         return aggs
 
     return cols, aggregates
 
 
-def moments(t: ir.Table, metrics: list[Metric], *, by: list[str], covariate: str | None = None,
-            extra_ratios: list[tuple[str, str, str]] = (), extra: dict | None = None) -> pd.DataFrame:
-    """One grouped query: per group of ``by``, the moments of every metric (a small DataFrame)."""
-    _check_columns(t, [*by, covariate] + [c for m in metrics for c in (m.num, m.denominator)], "metric")
-    cols, aggregates = moment_exprs(t, metrics, covariate, extra_ratios)
+def _masked(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | None,
+            extra: dict | None) -> pd.DataFrame:
+    cols, aggregates = moment_exprs(t, metrics, covariate)
     extra_cols = {f"_e_{k}": v for k, v in (extra or {}).items()}
     w = t.select(*by, **cols, **extra_cols)
     aggs = aggregates(w)
     aggs["_units"] = w.count()
     for k in extra or {}:
         aggs[k] = w[f"_e_{k}"].sum()
-    # Arrow → pandas directly: a few rows, no need for ibis's per-column type conversion
     out = w.group_by(by).aggregate(**aggs).to_pyarrow().to_pandas()
     for c in [c for c in out.columns if c.endswith("__n")]:
         out[c] = out[c].astype("int64")
@@ -120,21 +133,60 @@ def moments(t: ir.Table, metrics: list[Metric], *, by: list[str], covariate: str
     return out
 
 
-def fill_moments(row: pd.Series, name: str, scale: float = 1.0):
-    """The :class:`ArmMoments` of metric ``name`` from a row of :func:`moments`."""
-    from leadlab.experiments.stats import ArmMoments
+def _plain(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | None, extra: dict | None,
+           no_nulls: frozenset[str]) -> pd.DataFrame | None:
+    """The query when no metric value is NULL/NaN (then every unit counts in every metric): the
+    union of the column sums and cross-products the metrics need, each once, plus counts of
+    NULL/NaN values; None when there are some (the masked form answers then)."""
+    sums: dict[tuple[str, ...], str] = {}
+    wanted: dict[str, str] = {}
+    checks: dict[str, str] = {}
+    for m, cuped in metrics:
+        roles = {"y": m.num, "d": m.denominator, "x": covariate, "q": m.naive_sq}
+        for mo in m.moments(cuped)[1:]:
+            key = tuple(sorted(roles[r] for r in SOURCES[mo]))
+            wanted[f"{m.name}__{mo}"] = sums.setdefault(key, f"_lab_s{len(sums)}")
+        for c in (m.num, m.denominator):
+            if c and c not in no_nulls and c not in checks:
+                checks[c] = f"_lab_b{len(checks)}"
+    aggs: dict[str, ir.Scalar] = {"_units": t.count()}
+    aggs.update({alias: _product(t, key) for key, alias in sums.items()})
+    for c, alias in checks.items():
+        aggs[alias] = t.count() - t[c].count()
+        if t[c].type().is_floating():
+            aggs[alias] = aggs[alias] + t[c].isnan().sum()
+    if covariate:
+        aggs["_x_missing"] = t.count() - t[covariate].count()
+        if t[covariate].type().is_floating():
+            aggs["_lab_xnan"] = t[covariate].isnan().sum()
+    for k, v in (extra or {}).items():
+        aggs[k] = v.sum()
+    out = t.group_by(by).aggregate(**aggs).to_pyarrow().to_pandas()
+    flags = [*checks.values()] + (["_lab_xnan"] if "_lab_xnan" in aggs else [])
+    if flags and out[flags].fillna(0).to_numpy().any():
+        return None
+    units = out["_units"].astype("int64")
+    new = {}
+    for m, _cuped in metrics:
+        new[f"{m.name}__n"], new[f"{m.name}__nan"] = units, units * 0
+    new.update({name: out[alias] for name, alias in wanted.items()})
+    keep = [c for c in out.columns if not c.startswith("_lab_")]
+    return pd.concat([out[keep], pd.DataFrame(new, index=out.index)], axis=1)
 
-    def g(k, default=0.0):
-        v = row.get(f"{name}__{k}", default)
-        return float(default if v is None or pd.isna(v) else v)
 
-    n, sy, syy = g("n"), g("sy"), g("syy")
-    has_den = f"{name}__sd" in row.index
-    sd, sdd, syd = (g("sd"), g("sdd"), g("syd")) if has_den else (n, n, sy)
-    sx, sxx, sxy = g("sx"), g("sxx"), g("sxy")
-    sxd = g("sxd") if has_den else sx
-    s = scale
-    return ArmMoments(n, sy * s, syy * s * s, sd, sdd, syd * s, sx, sxx, sxy * s, sxd)
+def moments(t: ir.Table, metrics: list[Metric], *, by: list[str], covariate: str | None = None,
+            extra_ratios: list[tuple[str, str, str]] = (), extra: dict | None = None,
+            cuped: "set[str] | None" = None, no_nulls: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """One grouped query: per group of ``by``, the moments every metric declares (a small DataFrame).
+
+    ``cuped``: the metrics the covariate adjusts (default: all); ``no_nulls``: columns known to
+    hold no NULL/NaN. The sums the metrics share (a denominator, a numerator used twice) are
+    computed once; when some metric value is NULL/NaN a second, masked query leaves those
+    units out of that metric (:func:`moment_exprs`)."""
+    _check_columns(t, [*by, covariate] + [c for m in metrics for c in (m.num, m.denominator)], "metric")
+    ms = specs(t, metrics, covariate, extra_ratios, cuped)
+    out = _plain(t, ms, by, covariate, extra, no_nulls)
+    return _masked(t, ms, by, covariate, extra) if out is None else out
 
 
 # --- unit tables for the store ---------------------------------------------------------------
@@ -158,7 +210,7 @@ def assignment_checks(per_unit: ir.Table) -> dict[str, int]:
     """Counts of contaminated units (several arms) and duplicated assignment rows."""
     r = per_unit.aggregate(
         units=per_unit.count(),
-        contaminated=(per_unit.n_arms > 1).cast("int64").sum(),
+        contaminated=(per_unit.n_arms > 1).sum(),
         duplicate_rows=(per_unit.n_arms == 1).ifelse(per_unit.n_rows - 1, 0).sum(),
     ).to_pandas().iloc[0]
     return {k: int(0 if pd.isna(v) else v) for k, v in r.items()}
@@ -168,12 +220,12 @@ def _call_flags(calls: ir.Table) -> dict[str, ir.Value]:
     disp = calls.disposition
     return dict(
         calls=calls.count(),
-        connected_calls=calls.connected.cast("int64").sum(),
-        conversation_calls=calls.conversation.cast("int64").sum(),
+        connected_calls=calls.connected.sum(),
+        conversation_calls=calls.conversation.sum(),
         talk_seconds=calls.talk_seconds.fill_null(0).sum(),
         talk_sq=(calls.talk_seconds.fill_null(0) ** 2).sum(),
-        complaints=(disp == "complaint").cast("int64").sum(),
-        dnc=(disp == "do_not_call").cast("int64").sum(),
+        complaints=(disp == "complaint").sum(),
+        dnc=(disp == "do_not_call").sum(),
     )
 
 
@@ -182,7 +234,7 @@ def _lead_outcomes(leads: ir.Table, since: ir.Value, as_of) -> dict[str, ir.Valu
         ok = col.notnull() & (col >= since)
         if as_of is not None:
             ok = ok & (col < as_of)
-        return ok.cast("int64")
+        return ibis.ifelse(ok, 1, 0).cast("int64")
 
     won = hit(leads.won_at)
     rev = (won == 1).ifelse(leads.revenue.fill_null(0.0), 0.0)
@@ -214,9 +266,9 @@ def lead_units(con: ibis.BaseBackend, experiment_id: str, as_of=None) -> tuple[i
         "arm", "unit_id",
         n_leads=ibis.literal(1, "int64"),
         **outcomes,
-        dialed=(calls_n > 0).cast("int64"),
-        connected=(u.connected_calls.fill_null(0) > 0).cast("int64"),
-        conversation=(u.conversation_calls.fill_null(0) > 0).cast("int64"),
+        dialed=ibis.ifelse(calls_n > 0, 1, 0).cast("int64"),
+        connected=ibis.ifelse(u.connected_calls.fill_null(0) > 0, 1, 0).cast("int64"),
+        conversation=ibis.ifelse(u.conversation_calls.fill_null(0) > 0, 1, 0).cast("int64"),
         calls=calls_n,
         connected_calls=u.connected_calls.fill_null(0),
         talk_seconds=u.talk_seconds.fill_null(0.0),
@@ -227,7 +279,7 @@ def lead_units(con: ibis.BaseBackend, experiment_id: str, as_of=None) -> tuple[i
         source=u.source.fill_null("(none)"),
         region=u.region.fill_null("(none)"),
         team=u.team.fill_null("(none)"),
-        known=u.lead_id.notnull().cast("int64"),
+        known=ibis.ifelse(u.lead_id.notnull(), 1, 0).cast("int64"),
     )
     return u, per_unit
 
@@ -247,7 +299,7 @@ def rep_units(con: ibis.BaseBackend, experiment_id: str, started_at, as_of=None,
     if as_of is not None:
         lc = lc.filter(lc.started_at < as_of)
     lead_calls = lc.group_by(lead_key=lc.lead_id).aggregate(
-        n_calls=lc.count(), n_conn=lc.connected.cast("int64").sum(), n_conv=lc.conversation.cast("int64").sum())
+        n_calls=lc.count(), n_conn=lc.connected.sum(), n_conv=lc.conversation.sum())
     owned = leads.join(clean, leads.rep_id == clean.unit_id)
     owned = owned.filter(owned.created_at >= owned.assigned_at)
     if as_of is not None:
@@ -256,9 +308,9 @@ def rep_units(con: ibis.BaseBackend, experiment_id: str, started_at, as_of=None,
     out = _lead_outcomes(owned, owned.assigned_at, as_of)
     owned = owned.select(
         "unit_id", **out,
-        dialed=(owned.n_calls.fill_null(0) > 0).cast("int64"),
-        connected=(owned.n_conn.fill_null(0) > 0).cast("int64"),
-        conversation=(owned.n_conv.fill_null(0) > 0).cast("int64"),
+        dialed=ibis.ifelse(owned.n_calls.fill_null(0) > 0, 1, 0).cast("int64"),
+        connected=ibis.ifelse(owned.n_conn.fill_null(0) > 0, 1, 0).cast("int64"),
+        conversation=ibis.ifelse(owned.n_conv.fill_null(0) > 0, 1, 0).cast("int64"),
     )
     per_rep_leads = owned.group_by(lead_rep="unit_id").aggregate(
         n_leads=owned.count(), **{k: owned[k].sum() for k in
@@ -271,7 +323,7 @@ def rep_units(con: ibis.BaseBackend, experiment_id: str, started_at, as_of=None,
     start = ibis.literal(pd.Timestamp(started_at))
     pre = leads.filter((leads.created_at < start) & (leads.created_at >= start - ibis.interval(days=pre_days)))
     pre = pre.group_by(pre_rep=pre.rep_id).aggregate(
-        x=(pre.sql_at.notnull() & (pre.sql_at < start)).cast("float64").mean())
+        x=ibis.ifelse(pre.sql_at.notnull() & (pre.sql_at < start), 1, 0).cast("float64").mean())
     u = clean.left_join(per_rep_leads, clean.unit_id == per_rep_leads.lead_rep)
     u = u.left_join(per_rep_calls, u.unit_id == per_rep_calls.call_rep)
     u = u.left_join(pre, u.unit_id == pre.pre_rep)
@@ -281,7 +333,7 @@ def rep_units(con: ibis.BaseBackend, experiment_id: str, started_at, as_of=None,
                                          "connected", "conversation", "calls", "connected_calls", "talk_seconds",
                                          "talk_sq", "complaints", "dnc")}
     u = u.select("arm", "unit_id", **zero, x=u.x, team=u.team.fill_null("(none)"),
-                 known=u.rkey.notnull().cast("int64"))
+                 known=ibis.ifelse(u.rkey.notnull(), 1, 0).cast("int64"))
     return u, per_unit
 
 
@@ -303,7 +355,7 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
     _check_columns(t, [arm, unit, *columns, covariate], "analyze")
     def total(col: ir.Column) -> ir.Scalar:
         # sum in the column's own type (cheaper than casting every row); booleans count
-        return (col.cast("int64") if col.type().is_boolean() else col).sum()
+        return col.sum()
 
     aggs = {c: total(t[c]) for c in columns}
     # NULL values are left out of their unit's sum: count them per column (COUNT(col) skips
