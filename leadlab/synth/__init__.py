@@ -30,6 +30,8 @@ from leadlab.i18n import _
 from leadlab.synth import model as M
 from leadlab.synth.clock import DAY, add_months, from_seconds, sample_creation_times, to_seconds
 from leadlab.synth.generate import BLOCK, Context, generate_block
+from leadlab.synth import qa as synth_qa
+from leadlab.synth import payments as synth_payments, surveys as synth_surveys
 from leadlab.synth.reps import make_reps
 from leadlab.synth.truth import experiment_effects, lead_frame, lead_model_description, oracle
 from leadlab.synth.writer import DuckDBSink, store_has_data
@@ -157,6 +159,8 @@ def synthesize(
             del leads, calls
         sink.write_frame("experiments", _experiments_frame(exp_start_s))
         sink.write_frame("spend", _spend_frame(np.random.default_rng([seed, 2]), spend_counts, n_days, start_date))
+        qa_frame, qa_truth = synth_qa.reviews(sink.con, seed=seed, sql_effect=floor.sql_effect, end=end_date)
+        sink.write_frame("qa_reviews", qa_frame)
         bar.set_postfix_str("ground truth", refresh=True)
         lead_truth = lead_frame(truth_parts, lead_width, floor.rep_ids)
         del truth_parts
@@ -164,6 +168,14 @@ def synthesize(
             seed=seed, n_leads=n_leads, n_calls=n_calls, start=start_date, end=end_date,
             exp_start_s=exp_start_s, floor=floor, lead_truth=lead_truth,
         )
+        truth["qa"] = qa_truth
+        won = synth_payments.won_deals(sink.con)
+        end_ts = pd.Timestamp(end_date) + pd.Timedelta(days=1)
+        survey_frame, survey_truth = synth_surveys.surveys(won, np.random.default_rng([seed, 4]), floor.rep_ids, end_ts)
+        payment_frame, payment_truth = synth_payments.payments(won, np.random.default_rng([seed, 5]), end_ts)
+        sink.write_frame("surveys", survey_frame)
+        sink.write_frame("payments", payment_frame)
+        truth["customer"] = {"surveys": survey_truth, "payments": payment_truth}
         truth_dir.mkdir(parents=True, exist_ok=True)
         tmp_json = truth_dir / f".ground_truth.json.{os.getpid()}.tmp"
         tmp_parquet = truth_dir / f".ground_truth_leads.parquet.{os.getpid()}.tmp"
