@@ -67,12 +67,16 @@ DISPOSITIONS: dict[str, tuple[bool, bool]] = {
     "qualified": (True, True),
     "do_not_call": (True, False),
     "complaint": (True, False),
+    "invalid_number": (False, False),  # 空号 / 停机: the number does not exist or is out of service
+    "unreachable": (False, False),  # 关机 / 无法接通: switched off or out of coverage
 }
 CONNECTED_DISPOSITIONS = tuple(d for d, (c, _) in DISPOSITIONS.items() if c)
 CONVERSATION_DISPOSITIONS = tuple(d for d, (_, v) in DISPOSITIONS.items() if v)
 
 #: Lifecycle timestamps of a lead, in the order they must happen.
 LIFECYCLE = ("created_at", "mql_at", "sql_at", "opportunity_at", "won_at")
+#: Stages of a stage history (lead_stages.stage), in order; lost may follow any of them.
+STAGES = ("mql", "sql", "opportunity", "won", "lost")
 
 UNIT_TYPES = ("lead", "rep")
 
@@ -323,8 +327,25 @@ QA_REVIEWS = Table(
     references={"call_id": "calls.call_id"},
 )
 
+LEAD_STAGES = Table(
+    "lead_stages",
+    N_("When each lead entered each lifecycle stage: exact times from a stage-history export, or times "
+       "inferred (at or before) from a lead status."),
+    (
+        _c("lead_id", "string", N_("The lead (leads.lead_id)."), required=True, nullable=False),
+        _c("stage", "string", N_("Stage entered."), required=True, nullable=False, allowed=STAGES),
+        _c("entered_at", "timestamp", N_("When the lead entered the stage."), required=True, nullable=False),
+        _c("from_stage", "string", N_("Stage before (as exported; informational).")),
+        _c("rep_id", "string", N_("Rep who recorded the change (reps.rep_id).")),
+        _c("inferred", "boolean", N_("True when the time is only known to be at or before entered_at (derived from "
+                                     "a lead status); false for an exact time from a stage history."), derived=True),
+    ),
+    key=("lead_id", "stage"),
+    references={"lead_id": "leads.lead_id", "rep_id": "reps.rep_id"},
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (LEADS, CALLS, REPS, ASSIGNMENTS, EXPERIMENTS, SPEND, LEAD_SCORES, SURVEYS, PAYMENTS, QA_REVIEWS)
+    t.name: t for t in (LEADS, CALLS, REPS, ASSIGNMENTS, EXPERIMENTS, SPEND, LEAD_SCORES, SURVEYS, PAYMENTS, QA_REVIEWS, LEAD_STAGES)
 }
 
 #: Short names of the tables for people (the table ids stay the ones typed on the command line).
@@ -336,6 +357,7 @@ TABLE_LABELS: dict[str, str] = {
     "experiments": N_("Experiments"),
     "spend": N_("Marketing spend"),
     "lead_scores": N_("Lead scores"),
+    "lead_stages": N_("Lead stage history"),
     "surveys": N_("Customer surveys"),
     "payments": N_("Payments (invoices of won deals)"),
     "qa_reviews": N_("Call-quality reviews"),
@@ -354,7 +376,7 @@ def table_label(name: str) -> str:
 
 
 #: Order in which tables must be loaded so references resolve.
-LOAD_ORDER = ("reps", "leads", "calls", "experiments", "assignments", "spend", "surveys", "payments", "qa_reviews")
+LOAD_ORDER = ("reps", "leads", "lead_stages", "calls", "experiments", "assignments", "spend", "surveys", "payments", "qa_reviews")
 
 
 def get_table(name: str) -> Table:

@@ -340,7 +340,8 @@ def test_same_person_same_token_across_two_files(tmp_path):
     b.write_bytes("线索编号,创建时间,来源,电话,邮箱,姓名\nB1,2026/10/02,event,13800138000, ann@example.com ,ANN LEE\n"
                   .encode("gb18030"))
     ingest_file("leads", a, url=url)
-    ingest_file("leads", b, url=url, mapping=EXAMPLES / "mapping_zh.yml")
+    ingest_file("leads", b, url=url, mapping={"线索编号": "lead_id", "创建时间": "created_at", "来源": "source",
+                                              "电话": "phone", "邮箱": "email", "姓名": "contact_name"})
     con = duckdb.connect(f"{tmp_path}/s.duckdb", read_only=True)
     rows = con.execute("SELECT phone, email, contact_name FROM leads ORDER BY lead_id").fetchall()
     con.close()

@@ -20,6 +20,8 @@ def export(src, folder, fmt: str) -> dict[str, object]:
     paths = {}
     try:
         for name in LOAD_ORDER:
+            if not con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]:
+                continue  # e.g. lead_stages: the generator writes no stage history
             path = folder / f"{name}.{fmt}"
             cols = ", ".join(f'"{c}"' for c in TABLES[name].names)
             opts = "(HEADER)" if fmt == "csv" else "(FORMAT parquet)"
@@ -44,10 +46,10 @@ def table_rows(path, name):
 def test_synthetic_store_round_trips_through_ingest(small_store, tmp_path, fmt):
     paths = export(small_store, tmp_path, fmt)
     target = tmp_path / "fresh.duckdb"
-    for name in LOAD_ORDER:
+    for name in paths:
         res = ingest_file(name, paths[name], url=f"duckdb://{target}")
         assert res.inserted == res.rows and res.updated == 0, res.summary()
-    for name in LOAD_ORDER:
+    for name in paths:
         assert table_rows(target, name) == table_rows(small_store.path, name), name
 
 

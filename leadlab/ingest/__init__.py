@@ -26,14 +26,16 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from leadlab.errors import LeadlabError
+from leadlab.errors import DataError, LeadlabError
 from leadlab.ingest.context import StoreLink
 from leadlab.ingest.decode import clean_stale_temp
 from leadlab.ingest.load import diff, write
 from leadlab.ingest.mapping import ColumnMapping
 from leadlab.ingest.pseudonymize import Pseudonymizer
 from leadlab.ingest.readers import read_file, recover
-from leadlab.ingest.result import IngestResult
+from leadlab.ingest.result import IngestResult, mapped_notes, preview_rows
+from leadlab.ingest.stages import capture_inferred, merge_history, write_inferred, write_merged_leads
+from leadlab.ingest.transform import MAPPED, prepare
 from leadlab.ingest.validate import (
     STAGE,
     TYPED,
@@ -100,30 +102,48 @@ def ingest_file(
         bar.set_postfix_str("read")
         raw = read_file(path, link.db, encoding=encoding, table=RAW)
         columns, ignored = cmap.resolve(raw.columns)
-        check_columns(raw, spec, columns, mapping_used=bool(cmap.renames))
-        bar.update()
-        bar.set_postfix_str("types")
+        tokenizer = Pseudonymizer(pii_key) if pii_key is not None else None
         try:
-            stage = build_typed(link.db, raw, spec, columns, ignored)
+            prepared = prepare(link, raw, cmap, columns, tokenizer)
+            check_columns(prepared.raw, spec, prepared.columns, mapping_used=bool(cmap.renames))
+            bar.update()
+            bar.set_postfix_str("types")
+            stage = build_typed(link.db, prepared.raw, spec, prepared.columns, ignored, cmap.parsers)
         except duckdb.Error as exc:  # a CSV parse problem found only when every column is read
             recover(raw, exc, link.db)
             raise
         bar.update()
         bar.set_postfix_str("pseudonymize")
-        pseudonymize(link.db, stage, Pseudonymizer(pii_key) if pii_key is not None else None)
+        pseudonymize(link.db, stage, tokenizer)
         bar.update()
         bar.set_postfix_str("check")
-        findings = check_cells(link.db, stage) + check_keys(link.db, stage)
+        told = {f.column for f in prepared.findings}  # a value the mapping could not map: said once
+        findings = prepared.findings + [f for f in check_cells(link.db, stage) if f.column not in told]
+        findings += check_keys(link.db, stage)
         target = build_stage(link, stage)
         findings += check_store(link, stage, target)
-        raise_findings(raw, findings)
+        if table == "lead_stages" and not findings:
+            findings += merge_history(link)
+        preview = preview_rows(link.db, spec) if dry_run else []
+        try:
+            raise_findings(raw, findings)
+        except DataError as exc:
+            exc.preview = preview
+            raise
         bar.update()
         bar.set_postfix_str("compare")
+        if prepared.derived_lifecycle:
+            capture_inferred(link, prepared.derived_lifecycle)
         counts = diff(link, spec, target)
         bar.update()
         bar.set_postfix_str("write")
+        also = {}
         if not dry_run:
             write(link, spec, counts)
+            if table == "lead_stages":
+                also["leads"] = write_merged_leads(link)
+            elif prepared.derived_lifecycle:
+                also["lead_stages"] = write_inferred(link)
         bar.update()
         return IngestResult(
             table=table, path=path, store=redact_url(store_url) if own else backend.name,
@@ -131,13 +151,15 @@ def ingest_file(
             inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
             columns=dict(columns), ignored=list(ignored), derived=list(stage.derived),
             pseudonymized=dict(stage.pseudonymized), dry_run=dry_run,
+            mapped=mapped_notes(cmap), lifecycle=list(prepared.derived_lifecycle),
+            also={k: (c.inserted, c.updated, c.unchanged) for k, c in also.items()}, preview=preview,
             seconds=time.perf_counter() - t0,
         )
     except LeadlabError:
         raise
     finally:
         bar.close()
-        link.cleanup([RAW, TYPED, STAGE, "_leadlab_changed"])
+        link.cleanup([RAW, TYPED, STAGE, "_leadlab_changed", MAPPED])
         if raw is not None:
             raw.close()
         if own:

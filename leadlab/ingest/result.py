@@ -59,6 +59,10 @@ class IngestResult:
     pseudonymized: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
     seconds: float = 0.0
+    mapped: list[str] = field(default_factory=list)  # what the mapping file did besides renames (notes)
+    lifecycle: list[str] = field(default_factory=list)  # lifecycle columns derived from a status
+    also: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # second table written: counts
+    preview: list[dict[str, str]] = field(default_factory=list)  # dry run: first rows after mapping
 
     def __repr__(self) -> str:
         return (f"IngestResult(table={self.table!r}, file={self.path.name!r}, rows={self.rows}, "
@@ -88,8 +92,15 @@ class IngestResult:
             out.append(_("renamed {n} column(s): {columns}", n=fmt.number(len(renamed)), columns=shown))
         if self.pseudonymized:
             out.append(_("pseudonymized (keyed hash): {columns}", columns=", ".join(self.pseudonymized)))
-        if self.derived:
+        if self.derived and self.table == "calls":
             out.append(_("derived from disposition: {columns}", columns=", ".join(self.derived)))
+        out += self.mapped
+        if self.lifecycle:
+            out.append(_("lifecycle from the status (at or before its time, unless a stage history gives exact "
+                         "times): {columns}", columns=", ".join(self.lifecycle)))
+        for table, (ins, upd, unch) in self.also.items():
+            out.append(_("also written to {table}: {inserted} inserted, {updated} updated, {unchanged} unchanged",
+                         table=table, inserted=fmt.number(ins), updated=fmt.number(upd), unchanged=fmt.number(unch)))
         if self.ignored:
             out.append(_("ignored (not canonical columns): {columns}", columns=", ".join(self.ignored)))
         if self.dry_run:
@@ -103,9 +114,9 @@ class IngestResult:
         return pgettext("list separator", ", ").join(parts)
 
     def summary(self) -> str:
-        """A few lines for a terminal."""
+        """A few lines for a terminal (a dry run adds the first rows after mapping)."""
         first = _("{title} — {counts}", title=self.title(), counts=self.verdict())
-        return "\n".join([first] + [f"  {n}" for n in self.notes()])
+        return "\n".join([first] + [f"  {n}" for n in self.notes()] + preview_lines(self.preview))
 
     def to_pandas(self) -> "pd.DataFrame":
         """One row per outcome (inserted / updated / unchanged) with its row count."""
@@ -136,3 +147,41 @@ class IngestResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+PREVIEW_ROWS = 5
+
+
+def preview_rows(db, spec) -> list[dict[str, str]]:
+    """The first rows of the staged table after mapping, typing and pseudonymization (as text)."""
+    from leadlab.ingest.context import qi
+    from leadlab.ingest.validate import STAGE, printable
+
+    cols = ", ".join(qi(c) for c in spec.names)
+    cur = db.execute(f"SELECT _row, {cols} FROM {STAGE} ORDER BY _row LIMIT {PREVIEW_ROWS}")
+    names = [d[0] for d in cur.description]
+    return [{n: "" if v is None else printable(str(v))[:40] for n, v in zip(names, row)} for row in cur.fetchall()]
+
+
+def preview_lines(rows: list[dict[str, str]]) -> list[str]:
+    """``first rows after mapping:`` and one line per row (``row 1: lead_id=L1, …``), empty cells left out."""
+    if not rows:
+        return []
+    out = ["  " + _("first rows after mapping:")]
+    for r in rows:
+        cells = pgettext("list separator", ", ").join(f"{k}={v}" for k, v in r.items() if k != "_row" and v != "")
+        out.append("    " + _("row {row}: {cells}", row=r["_row"], cells=cells))
+    return out
+
+
+def mapped_notes(cmap) -> list[str]:
+    """What a mapping file did besides renaming headers, one line each."""
+    out = []
+    if cmap.values:
+        out.append(_("value maps: {columns}", columns=", ".join(cmap.values)))
+    if cmap.parsers:
+        out.append(_("parsed: {columns}", columns=", ".join(f"{c} ({p.kind})" for c, p in cmap.parsers.items())))
+    if cmap.lookups:
+        out.append(_("looked up: {columns}", columns=", ".join(f"{c} ← {lk.table}.{lk.by}"
+                                                            for c, lk in cmap.lookups.items())))
+    return out

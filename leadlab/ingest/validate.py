@@ -130,6 +130,7 @@ class Stage:
     ignored: list[str]
     derived: list[str] = field(default_factory=list)
     pseudonymized: dict[str, int] = field(default_factory=dict)  # column -> distinct values tokenized
+    parsers: dict = field(default_factory=dict)  # column -> mapping.Parser
 
 
 def _lit(value: str) -> str:
@@ -226,11 +227,15 @@ def _derive_case(flag: int) -> str:
 
 
 def build_typed(db: duckdb.DuckDBPyConnection, raw: RawFile, spec: Table, columns: dict[str, str],
-                ignored: list[str]) -> Stage:
-    """Create the temp table ``_leadlab_typed``: ``_row``, each canonical column typed, and
+                ignored: list[str], parsers: dict | None = None) -> Stage:
+    """Create the temp table ``_leadlab_typed``: ``_row``, each canonical column typed (by its
+    parser of the mapping file when it has one, :mod:`leadlab.ingest.parsers`), and
     ``_t_<col>`` (the raw text) for present non-text columns, for the parse checks."""
+    from leadlab.ingest import parsers as P
+
     by_canon = {v: raw.ident(k) for k, v in columns.items()}
     stage = Stage(spec, raw, columns, [c for c in spec.names if c in by_canon], ignored)
+    stage.parsers = {c: p for c, p in (parsers or {}).items() if c in by_canon}
     selects = ["_row"]
     inner = ["_row"]
     control = []  # which loaded column holds a control character first, and its code point
@@ -238,13 +243,23 @@ def build_typed(db: duckdb.DuckDBPyConnection, raw: RawFile, spec: Table, column
         if col.name in by_canon:
             ident = by_canon[col.name]
             inner += _cells(ident, col.dtype)
-            selects.append(f"{_typed_expr(ident, col.dtype, col.allowed)} AS {qi(col.name)}")
+            if col.name in stage.parsers:
+                default = (f"(CASE WHEN {qi('_off' + ident)} IS NULL THEN "
+                           f"{_naive_ts(qi('_raw' + ident), qi('_trim' + ident))} END)")
+                expr = P.sql(stage.parsers[col.name], qi("_trim" + ident), col.dtype, default_ts=default,
+                             business_tz=business_timezone())
+            else:
+                expr = _typed_expr(ident, col.dtype, col.allowed)
+            selects.append(f"{expr} AS {qi(col.name)}")
             if col.dtype != "string" or col.allowed:  # raw text, for the parse checks and messages
                 selects.append(f"{qi('_raw' + ident)} AS {qi('_t_' + col.name)}")
             control.append((col.name, qi("_raw" + ident),
                             _lit(CONTROL_FREE_TEXT_RE if (spec.name, col.name) in FREE_TEXT else CONTROL_RE)))
         elif col.derived and spec.name == "calls":
             continue  # filled below from the disposition
+        elif (spec.name, col.name) == ("lead_stages", "inferred"):
+            selects.append("false AS inferred")  # a stage-history file gives exact times
+            stage.derived.append("inferred")
         else:
             selects.append(f"CAST(NULL AS {duck_type(spec.name, col.name)}) AS {qi(col.name)}")
     replace, extra = [], []
@@ -379,9 +394,15 @@ def check_cells(db: duckdb.DuckDBPyConnection, stage: Stage) -> list[Finding]:
                                       "unknown")))
         if col.dtype != "string":
             rule, what = UNPARSEABLE[col.dtype]
+            extra = {}
+            if name in stage.parsers:
+                from leadlab.ingest.parsers import messages
+
+                rule, what, extra = messages(stage.parsers[name])
+                finite = "true"  # the parser decides (e.g. 'inf' is not an amount)
             survey[len(rules)] = f"{c} IS NULL AND {qi('_t_' + name)} IS NOT NULL"
             rules.append(dict(rule=rule, column=name, cond=f"{c} IS NULL AND {t} IS NOT NULL AND {finite}",
-                              what=what, fields=_fields(value=_show(t), tz=_lit(business_timezone()))))
+                              what=what, fields=_fields(value=_show(t), tz=_lit(business_timezone()), **extra)))
         if not col.nullable:
             rules.append(dict(rule=N_("missing value"), column=name, cond=f"{c} IS NULL" + (
                 f" AND {t} IS NULL" if col.dtype != "string" or col.allowed else ""),
@@ -575,6 +596,9 @@ def check_store(link: StoreLink, stage: Stage, target: str) -> list[Finding]:
 
         out += form_findings(db, STAGE, _collect, _fields, _show)
 
+    if spec.name == "lead_stages":
+        out += check_history(link, stage)
+
     if spec.name == "assignments":
         f = _collect(db, N_("unit in two arms"), "arm",
                      f"SELECT _row, {_fields(unit_type='unit_type', unit_id='unit_id', arms='arms', experiment='experiment_id')}"
@@ -615,6 +639,35 @@ def check_store(link: StoreLink, stage: Stage, target: str) -> list[Finding]:
                          N_("load {table} first (`leadlab ingest {table} FILE`)"), hint_fields={"table": utable})
             out += [f] if f else []
     return out
+
+
+#: stages of a history in their order (lost may follow any of them)
+_ORDER = "['mql', 'sql', 'opportunity', 'won']"
+
+
+def check_history(link: StoreLink, stage: Stage) -> list[Finding]:
+    """A stage history must not go backwards: a later stage entered before an earlier one of the
+    same lead (the file's rows together with the lead's exact rows already in the store)."""
+    db = link.db
+    alias = link.expose("lead_stages", ["lead_id", "stage", "entered_at", "inferred"], filter_col="lead_id",
+                        keys_sql=f"SELECT DISTINCT lead_id FROM {STAGE}", alias="_leadlab_store_history")
+    db.execute(
+        f"CREATE OR REPLACE TEMP TABLE _leadlab_history_all AS "
+        f"SELECT _row, lead_id, stage, entered_at FROM {STAGE} UNION ALL "
+        f"SELECT NULL, s.lead_id, s.stage, s.entered_at FROM {qi(alias)} s WHERE NOT coalesce(s.inferred, false) "
+        f"AND NOT EXISTS (SELECT 1 FROM {STAGE} f WHERE f.lead_id = s.lead_id AND f.stage = s.stage)")
+    link.created.append("_leadlab_history_all")
+    f = _collect(db, N_("stage history goes backwards"), "entered_at",
+                 f"SELECT x._row, {_fields(lead='x.lead_id', stage='x.stage', at='x.entered_at', earlier_stage='y.stage', earlier_at='y.entered_at')}"
+                 f" AS what FROM _leadlab_history_all x JOIN _leadlab_history_all y ON x.lead_id = y.lead_id "
+                 f"WHERE x._row IS NOT NULL AND list_position({_ORDER}, x.stage) IS NOT NULL "
+                 f"AND list_position({_ORDER}, y.stage) IS NOT NULL "
+                 f"AND ((list_position({_ORDER}, x.stage) > list_position({_ORDER}, y.stage) AND x.entered_at < y.entered_at) "
+                 f"OR (list_position({_ORDER}, x.stage) < list_position({_ORDER}, y.stage) AND x.entered_at > y.entered_at))"
+                 f"QUALIFY row_number() OVER (PARTITION BY x._row ORDER BY y.entered_at) = 1",
+                 N_("lead {lead} entered {stage} at {at}, but {earlier_stage} at {earlier_at}"),
+                 N_("stage order: mql → sql → opportunity → won; a history cannot go backwards in time"))
+    return [f] if f else []
 
 
 def _arm_names(listed: str) -> list[str]:

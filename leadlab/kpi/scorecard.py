@@ -250,6 +250,12 @@ def _rep_counts(data, per) -> pd.DataFrame:
     return m.merge(reps, on="rep_id", how="left")
 
 
+def rep_counts(data, period) -> pd.DataFrame:
+    """The per-rep counts a scorecard is fitted on (rep_id, team, dials, connected, conversations,
+    leads, sqls) for a :class:`~leadlab.periods.Period`; used by the incentives luck check."""
+    return _rep_counts(data, period)
+
+
 def score_reps(counts: pd.DataFrame, weights=None, level: float = 0.95, draws: int = 4000, seed: int = 0) -> pd.DataFrame:
     """Scorecard from per-rep counts (columns rep_id, dials, connected, conversations,
     leads, sqls). Pure function: no data access. ``attrs["rates"]`` holds each rate's

@@ -38,8 +38,12 @@ CALL_HOUR_P = np.asarray(M.CALL_HOUR_WEIGHTS) / np.sum(M.CALL_HOUR_WEIGHTS)
 #: conversation flags by disposition code
 _CONVERSATION = np.array([v for _, v in M.DISPOSITIONS.values()])
 _CONNECTED = np.array([c for c, _ in M.DISPOSITIONS.values()])
-_TALK_MED = np.array([M.TALK[d][0] for d in M.DISPOSITIONS])
-_TALK_SIG = np.array([M.TALK[d][1] for d in M.DISPOSITIONS])
+_TALK_MED = np.array([M.TALK.get(d, (0.0, 0.0))[0] for d in M.DISPOSITIONS])  # no talk when not listed
+_TALK_SIG = np.array([M.TALK.get(d, (0.0, 0.0))[1] for d in M.DISPOSITIONS])
+#: Shares of not-connected dials that hit a non-existent number (空号) or a phone switched off
+#: (关机); carved out of no_answer's share of the same uniform, so every other draw is unchanged.
+INVALID_NUMBER_SHARE = 0.02
+UNREACHABLE_SHARE = 0.05
 _NC = list(M.NOT_CONNECTED_SHARES)
 _NC_CUM = np.cumsum(list(M.NOT_CONNECTED_SHARES.values()))
 _OPEN = list(M.CONNECTED_OPEN_SHARES)
@@ -104,6 +108,8 @@ def play(rng: np.random.Generator, plan: Plan) -> Outcome:
     u_d = rng.random((n, K))
     conn = u_c < plan.connect_p
     nc_codes = np.array([D[d] for d in _NC])[np.minimum(np.searchsorted(_NC_CUM, u_d, side="right"), len(_NC) - 1)]
+    nc_codes = np.where(u_d < INVALID_NUMBER_SHARE, D["invalid_number"],
+                        np.where(u_d < INVALID_NUMBER_SHARE + UNREACHABLE_SHARE, D["unreachable"], nc_codes))
     # qualifies: connects until one ends qualified; the last planned attempt qualifies for sure
     conn_s = conn.copy()
     conn_s[:, K - 1] = True

@@ -1,0 +1,89 @@
+"""Lifecycle times across ``leads`` and ``lead_stages``: the second write of an ingest.
+
+* ``leadlab ingest lead_stages FILE`` (a follow-up / stage-history export): exact times.
+  Before anything is written, the lifecycle they give (a later stage implies the earlier
+  ones at or before its time) is merged into the store's leads and checked (order, not
+  before creation); then the history rows and the leads' new lifecycle times are written.
+  Exact times win over times inferred from a status.
+* ``leadlab ingest leads FILE`` with a ``lifecycle:`` section: each derived time is also
+  written to ``lead_stages`` with ``inferred = true`` (for leads without an exact history),
+  so the data overview can say how many lifecycle times are exact and how many inferred.
+
+Both writes are upserts by key (DuckDB: each in its own transaction, the second right after
+the first); re-running the same ingest is idempotent and completes an interrupted one.
+"""
+
+from __future__ import annotations
+
+from leadlab.i18n import N_
+from leadlab.ingest.context import StoreLink, qi
+from leadlab.ingest.load import Counts, diff, write
+from leadlab.ingest.transform import history_sql
+from leadlab.ingest.validate import STAGE, Finding, _collect, _fields, _lit
+from leadlab.schema import LIFECYCLE, TABLES
+
+MERGE = "_leadlab_leads_merge"
+INFERRED = "_leadlab_inferred"
+TIMES = ("mql_at", "sql_at", "opportunity_at", "won_at", "lost_at")
+
+
+def merge_history(link: StoreLink) -> list[Finding]:
+    """Lead rows of the store with the lifecycle of the history (``_leadlab_history_all``, made by
+    :func:`~leadlab.ingest.validate.check_history`), into ``_leadlab_leads_merge``; findings
+    when the merged lifecycle is out of order."""
+    db, leads = link.db, TABLES["leads"]
+    target = link.expose("leads", leads.names, filter_col="lead_id", keys_sql=f"SELECT DISTINCT lead_id FROM {STAGE}",
+                         alias="_leadlab_store_leads_merge")
+    hist = history_sql("(SELECT *, false AS inferred FROM _leadlab_history_all)")
+    repl = ", ".join(f"coalesce(h.{qi(c)}, l.{qi(c)}) AS {qi(c)}" for c in TIMES)
+    db.execute(f"CREATE OR REPLACE TEMP TABLE {MERGE} AS SELECT f._row, l.* REPLACE ({repl}) FROM {qi(target)} l "
+               f"JOIN ({hist}) h ON h.lead_id = l.lead_id "
+               f"JOIN (SELECT lead_id, min(_row) AS _row FROM {STAGE} GROUP BY lead_id) f ON f.lead_id = l.lead_id")
+    link.created.append(MERGE)
+    out = []
+    for i, col in enumerate((*LIFECYCLE[1:], "lost_at"), start=1):
+        earlier = LIFECYCLE[:i] if col != "lost_at" else ("created_at",)
+        prev = f"greatest({', '.join(qi(c) for c in earlier)})"
+        f = _collect(db, N_("lifecycle out of order"), "entered_at",
+                     f"SELECT _row, {_fields(lead='lead_id', column=_lit(col), value=qi(col), earlier_value=prev)} "
+                     f"AS what FROM {MERGE} WHERE {qi(col)} < {prev}",
+                     N_("with this history lead {lead} would have {column} {value} before {earlier_value}"),
+                     N_("lifecycle order: {order}"), hint_fields={"order": " ≤ ".join(LIFECYCLE)})
+        out += [f] if f else []
+    return out
+
+
+def write_merged_leads(link: StoreLink) -> Counts:
+    """Write ``_leadlab_leads_merge`` into leads (after the history rows were written)."""
+    leads = TABLES["leads"]
+    cols = ", ".join(qi(c) for c in leads.names)
+    link.db.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT _row, {cols} FROM {MERGE}")
+    counts = diff(link, leads, "_leadlab_store_leads_merge")
+    write(link, leads, counts)
+    return counts
+
+
+def capture_inferred(link: StoreLink, derived: list[str]) -> None:
+    """From the staged leads: each derived lifecycle time as an inferred ``lead_stages`` row (leads
+    with an exact history in the store keep theirs), into ``_leadlab_inferred``."""
+    db = link.db
+    parts = [f"SELECT lead_id, {_lit(c[:-3])} AS stage, {qi(c)} AS entered_at FROM {STAGE} WHERE {qi(c)} IS NOT NULL"
+             for c in derived]
+    exact = ("AND NOT EXISTS (SELECT 1 FROM _leadlab_history h WHERE h.lead_id = s.lead_id)"
+             if "_leadlab_history" in link.created else "")
+    db.execute(f"CREATE OR REPLACE TEMP TABLE {INFERRED} AS SELECT row_number() OVER () AS _row, s.lead_id, s.stage, "
+               f"s.entered_at, CAST(NULL AS VARCHAR) AS from_stage, CAST(NULL AS VARCHAR) AS rep_id, true AS inferred "
+               f"FROM ({' UNION ALL '.join(parts)}) s WHERE true {exact}")
+    link.created.append(INFERRED)
+
+
+def write_inferred(link: StoreLink) -> Counts:
+    """Upsert ``_leadlab_inferred`` into lead_stages (after the leads were written)."""
+    spec = TABLES["lead_stages"]
+    cols = ", ".join(qi(c) for c in spec.names)
+    link.db.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT _row, {cols} FROM {INFERRED}")
+    target = link.expose("lead_stages", spec.names, filter_col="lead_id",
+                         keys_sql=f"SELECT DISTINCT lead_id FROM {STAGE}", alias="_leadlab_store_lead_stages_inf")
+    counts = diff(link, spec, target)
+    write(link, spec, counts)
+    return counts
