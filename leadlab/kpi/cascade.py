@@ -148,7 +148,7 @@ def allocate_sum(value: float, weights: dict[str, float], fixed: dict[str, float
     if rest < -TOLERANCE * scale or (not free and abs(rest) > TOLERANCE * scale):
         raise ConfigError(_("{where}: the split does not add up: overrides total {fixed} against a target of {value}",
                             where=where, fixed=fmt.number(sum(fixed.values()), 2), value=fmt.number(value, 2)))
-    out = dict(fixed)
+    out = {c: float(v) for c, v in fixed.items()}
     if free:
         w = np.array([max(weights[c], 0.0) for c in free])
         if w.sum() <= 0:
