@@ -19,7 +19,9 @@ PERIOD = "2026-10"
 def demo(demo_store):
     from leadlab.kpi import KpiData
 
-    return KpiData.from_store(demo_store.url)
+    from leadlab.store import connect
+
+    return KpiData.from_store(connect(demo_store.url, read_only=True))
 
 
 @pytest.fixture(scope="module")
@@ -145,23 +147,31 @@ def _count(url):
         con.close()
 
 
-def test_cli_sample_report_and_bad_input(demo_store, tmp_path, monkeypatch):
-    from click.testing import CliRunner
-
-    from leadlab.cli import cli
-
+def test_cli_sample_report_and_bad_input(demo_store, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LEADLAB_DB", demo_store.url)
-    run = CliRunner().invoke
     out = tmp_path / "s.xlsx"
-    r = run(cli, ["qa", "sample", "--period", PERIOD, "--per-rep", "4", "--seed", "9", "--out", str(out)])
-    assert r.exit_code == 0, r.output
+    code, out_, err = _run(["qa", "sample", "--period", PERIOD, "--per-rep", "4", "--seed", "9", "--out", str(out)], capsys)
+    assert code == 0, err
     assert len(pd.read_excel(out)) == 4 * 40
     bad = tmp_path / "bad.csv"
-    r = run(cli, ["qa", "sample", "--period", PERIOD, "--per-rep", "0", "--out", str(bad)])
-    assert r.exit_code == 2 and "--per-rep must be a whole number of at least 1 (got 0)" in r.output and not bad.exists()
+    code, out_, err = _run(["qa", "sample", "--period", PERIOD, "--per-rep", "0", "--out", str(bad)], capsys)
+    assert code == 2 and "--per-rep must be a whole number of at least 1 (got 0)" in (out_ + err) and not bad.exists()
     form = tmp_path / "qa.yml"
     form.write_text("items: [{id: a, min: 1, max: 5}]\nsampling: {weights: {loud: 2}}\n")
-    r = run(cli, ["qa", "sample", "--per-rep", "3", "--form", str(form), "--out", str(bad)])
-    assert r.exit_code == 2 and "unknown key 'loud'" in r.output and not bad.exists()
-    r = run(cli, ["--lang", "zh", "qa", "report", "--period", PERIOD])
-    assert r.exit_code == 0 and "评审" in r.output
+    code, out_, err = _run(["qa", "sample", "--per-rep", "3", "--form", str(form), "--out", str(bad)], capsys)
+    assert code == 2 and "unknown key 'loud'" in (out_ + err) and not bad.exists()
+    code, out_, err = _run(["--lang", "zh", "qa", "report", "--period", PERIOD], capsys)
+    assert code == 0 and "评审" in (out_ + err)
+
+
+def _run(args, capsys):
+    """`leadlab ARGS` in-process through main(): (exit code, stdout, stderr)."""
+    from leadlab.cli import main
+
+    code = 0
+    try:
+        main([str(a) for a in args])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err

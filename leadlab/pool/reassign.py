@@ -55,6 +55,8 @@ def rep_fit(data, end: dt.datetime) -> tuple[pd.DataFrame, str]:
     leads = data.leads.filter((data.leads.created_at >= lo) & (data.leads.created_at < hi) & data.leads.rep_id.notnull())
     j = leads.join(seg, "lead_id")
     sql = (j.sql_at.notnull() & (j.sql_at < end)).cast("int64")
+    if j.count().to_pyarrow().as_py() == 0:  # no history yet: every rep fits equally
+        return pd.DataFrame(columns=["rep_id", "segment", "n", "sql", "p_segment", "fit"]), kind
     g = j.group_by(["rep_id", "segment"]).agg(n=j.count(), sql=sql.sum()).to_pandas()
     seg_rate = g.groupby("segment")[["sql", "n"]].sum()
     p_seg = (seg_rate["sql"] / seg_rate["n"]).rename("p_segment")
