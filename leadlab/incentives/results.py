@@ -140,9 +140,30 @@ class SimulationResult(KpiResult):
                 _("The luck check counts the plan KPI the scorecard's way (SQLs: leads created in the period that "
                   "reached SQL), so its observed payouts can differ a little from the computed ones.")]
 
-    def summary(self) -> str:
-        from leadlab.presentation import Result
+    def _plot(self, ax):
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import PercentFormatter
 
+        from leadlab.plots import COLORS
+
+        f = self.frame
+        if ax is None:
+            _fig, ax = plt.subplots(figsize=(9, 3.6))
+        x = np.arange(len(f))
+        skill = f["skill_share"].to_numpy(float)
+        ax.bar(x, skill, color=COLORS["good"], label=_("skill and volume"))
+        ax.bar(x, 1 - skill, bottom=skill, color=COLORS["neutral"], alpha=0.45, label=_("chance"))
+        err = np.vstack([skill - f["skill_low"].to_numpy(float), f["skill_high"].to_numpy(float) - skill])
+        ax.errorbar(x, skill, yerr=np.clip(err, 0, None), fmt="none", ecolor="#333333", capsize=3)
+        ax.set_xticks(x, [labels.period_text(p) for p in f["period"]])
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(_("share of the spread of payouts"))
+        ax.set_title(_("What the payout differences reflect (90% interval)"))
+        ax.legend(loc="upper right")
+        return ax
+
+    def summary(self) -> str:
         text = super().summary()
         reps = self.rep_display()
         if len(reps):
