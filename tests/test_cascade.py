@@ -151,3 +151,38 @@ def test_unknown_kpi_and_rep_split(data):
         parse_targets_text("- {scope: company, kpi: bonus, period: 2026-12, value: 1, split: equal}")
     with pytest.raises(ConfigError, match="a rep target cannot be split"):
         parse_targets_text("- {scope: rep, name: E1, kpi: sql, period: 2026-12, value: 1, split: equal}")
+
+
+def test_errors_and_explain_in_both_languages(tmp_path, capsys):
+    from test_kpi_fixtures import tiny_store
+
+    from leadlab.cli import main
+    from leadlab.i18n import set_lang
+
+    with use_lang("zh"), pytest.raises(ConfigError) as exc:
+        parse_targets_text("- {scope: company, kpi: sql, period: 2026-12, value: 100, split: {method: luck}}")
+    assert exc.value.message.startswith("targets.yml，第 1 条（第 1 行）：未知的拆分方法 'luck'")
+    url = tiny_store(tmp_path)
+    f = tmp_path / "targets.yml"
+    f.write_text("- {scope: company, kpi: dials, period: 2026-10, value: 30, split: {method: equal, to: rep}}\n"
+                 "- {scope: company, kpi: sql, period: 2026-10, value: 10}\n- {scope: team, name: East, kpi: sql, "
+                 "period: 2026-10, value: 4}\n- {scope: team, name: West, kpi: sql, period: 2026-10, value: 4}\n")
+    outs = {}
+    for lang in ("en", "zh"):
+        try:
+            main(["--lang", lang, "kpi", "targets", "--period", "2026-10", "--file", str(f), "--explain", "--db", url])
+        except SystemExit as e:
+            assert not e.code
+        finally:
+            set_lang(None)
+        outs[lang] = capsys.readouterr().out
+    en, zh = outs["en"], outs["zh"]
+    assert "company: Dials October 2026 = 30, split by equal shares" in en and "rep R1: 15 (share 100.0%)" in en
+    assert "does not add up: company: SQLs October 2026: the 2 lower-level targets add up to 8, not 10 (gap -2)." in en
+    assert "按平均分配拆分" in zh and "逐级汇总核对" in zh and "对不上" in zh and "split by" not in zh
+    bad = tmp_path / "bad.yml"
+    bad.write_text("- {scope: company, kpi: sql, period: 2026-10, value: 10, split: {method: equal, overrides: {East: 20}}}\n")
+    with pytest.raises(SystemExit) as e:
+        main(["kpi", "targets", "--period", "2026-10", "--file", str(bad), "--db", url])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "the split does not add up: overrides total 20" in err and "Traceback" not in err

@@ -79,47 +79,54 @@ def parse_targets_text(text: str, source: str = "targets.yml") -> list[Target]:
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise ConfigError(_("{file}: not valid YAML: {problem}", file=source,
+                            problem=str(exc).splitlines()[0])) from None
     if root is None:
         return []
     if not isinstance(root, yaml.SequenceNode):
-        raise ConfigError(f"{source}: expected a list of targets (lines starting with '- '), "
-                          "e.g. - {scope: team, name: East, kpi: sql, period: 2026-Q4, value: 200}")
+        raise ConfigError(_("{file}: expected a list of targets (lines starting with '- '), e.g. - {{scope: team, "
+                            "name: East, kpi: sql, period: 2026-Q4, value: 200}}", file=source))
     out = []
     for i, node in enumerate(root.value, start=1):
-        where = f"{source}, entry {i} (line {node.start_mark.line + 1})"
+        where = _("{file}, entry {n} (line {line})", file=source, n=str(i), line=str(node.start_mark.line + 1))
         entry = yaml.safe_load(yaml.serialize(node))
         if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: expected a mapping with keys {', '.join(KEYS)}")
+            raise ConfigError(_("{where}: expected a mapping with keys {keys}", where=where, keys=", ".join(KEYS)))
         unknown = [k for k in entry if k not in KEYS]
         if unknown:
-            raise ConfigError(f"{where}: unknown key {unknown[0]!r}; valid keys: {', '.join(KEYS)}")
+            raise ConfigError(_("{where}: unknown key {key}; valid keys: {keys}", where=where, key=repr(unknown[0]),
+                                keys=", ".join(KEYS)))
         scope = str(entry.get("scope", "company")).strip().lower()
         if scope not in SCOPES:
-            raise ConfigError(f"{where}: unknown scope {entry.get('scope')!r}; valid scopes: {', '.join(SCOPES)}")
+            raise ConfigError(_("{where}: unknown scope {scope}; valid scopes: {valid}", where=where,
+                                scope=repr(entry.get("scope")), valid=", ".join(SCOPES)))
         name = entry.get("name")
         if scope != "company" and (name is None or str(name).strip() == ""):
-            raise ConfigError(f"{where}: scope {scope} needs a name (the {scope})")
+            raise ConfigError(_("{where}: scope {scope} needs a name (the {scope})", where=where, scope=scope))
         kpi = str(entry.get("kpi", "")).strip()
         kpi = ALIASES.get(kpi, kpi)  # an old KPI id (connect_rate, reached_5m …) names the same KPI
         if kpi not in KPIS:
-            raise ConfigError(f"{where}: unknown KPI {kpi!r}; valid KPIs: {', '.join(KPIS)}")
+            raise ConfigError(_("{where}: unknown KPI {kpi}; valid KPIs: {valid}", where=where, kpi=repr(kpi),
+                                valid=", ".join(KPIS)))
         if "period" not in entry:
-            raise ConfigError(f"{where}: missing period (e.g. 2026-10, 2026-Q4, 2026-W46)")
+            raise ConfigError(_("{where}: missing period (e.g. 2026-10, 2026-Q4, 2026-W46)", where=where))
         ptxt = str(entry["period"]).strip()
         if ptxt.lower() in RELATIVE:
-            raise ConfigError(f"{where}: period {ptxt!r} is relative; a target needs a fixed period such as 2026-Q4")
+            raise ConfigError(_("{where}: period {period} is relative; a target needs a fixed period such as 2026-Q4",
+                                where=where, period=repr(ptxt)))
         try:
             period = parse_period(ptxt)
         except ConfigError as exc:
-            raise ConfigError(f"{where}: {exc.message.replace('parameter period: ', '')}") from None
+            raise ConfigError(_("{where}: {problem}", where=where,
+                                problem=exc.message.replace("parameter period: ", ""))) from None
         raw = entry.get("value")
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            raise ConfigError(f"{where}: value must be a number, got {raw!r}") from None
+            raise ConfigError(_("{where}: value must be a number, got {value}", where=where, value=repr(raw))) from None
         if not math.isfinite(value) or value < 0:
-            raise ConfigError(f"{where}: value must be a number >= 0 (a target cannot be negative), got {raw!r}")
+            raise ConfigError(_("{where}: value must be a number >= 0 (a target cannot be negative), got {value}",
+                                where=where, value=repr(raw)))
         split = parse_split(entry["split"], where, scope, kpi) if entry.get("split") is not None else None
         out.append(Target(scope, None if scope == "company" else str(name).strip(), kpi, period, value, where,
                           split=split))
@@ -130,11 +137,12 @@ def load_targets(path: str | Path | None = None) -> list[Target]:
     """Read a targets file (default: :func:`default_targets_path`)."""
     p = Path(path) if path else default_targets_path()
     if not p.exists():
-        raise ConfigError(f"targets file {p} does not exist")
+        raise ConfigError(_("targets file {path} does not exist", path=str(p)))
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"targets file {p}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raise ConfigError(_("targets file {path}: not UTF-8 text (byte {byte}); save it as UTF-8", path=str(p),
+                            byte=str(exc.start))) from None
     return parse_targets_text(text, source=str(p))
 
 
@@ -143,11 +151,12 @@ def check_names(targets: list[Target], data: KpiData) -> None:
     teams, reps = set(data.teams), set(data.rep_table["rep_id"].astype(str))
     for t in targets:
         if t.scope == "team" and t.name not in teams:
-            raise ConfigError(f"{t.where}: unknown team {t.name!r}; valid teams: {', '.join(sorted(teams))}")
+            raise ConfigError(_("{where}: unknown team {team}; valid teams: {valid}", where=t.where, team=repr(t.name),
+                                valid=", ".join(sorted(teams))))
         if t.scope == "rep" and t.name not in reps:
             shown = sorted(reps)
-            raise ConfigError(f"{t.where}: unknown rep {t.name!r}; valid reps: {', '.join(shown[:60])}"
-                              + (" ..." if len(shown) > 60 else ""))
+            raise ConfigError(_("{where}: unknown rep {rep}; valid reps: {valid}", where=t.where, rep=repr(t.name),
+                                valid=", ".join(shown[:60]) + (" ..." if len(shown) > 60 else "")))
 
 
 def status_of(kpi: str, projection: float, target: float) -> tuple[str, float]:
