@@ -16,10 +16,12 @@ Every cell comes from data or parameters, so every cell is hostile:
   rather than silently changed (a CSV can carry them); a literal ``_xHHHH_`` is escaped as
   ``_x005F_xHHHH_`` so Excel shows it as typed instead of decoding it (``_x003D_`` would show
   ``=``). A carriage return inside a text cell reads back as a line feed (an XML rule).
-* **CSV** is UTF-8 *with a BOM*: Excel on Chinese Windows opens a BOM-less CSV in the ANSI code
-  page (GBK) and garbles 张伟; with the BOM it reads UTF-8. leadlab's readers skip the BOM.
-  Lines end in CRLF (RFC 4180); fields are quoted only when needed. Standard output gets the
-  same cells without a BOM.
+* **CSV** is UTF-8. The byte-order mark (BOM) follows one rule, :func:`default_bom`: *on when the
+  current language is Chinese*, off otherwise; ``bom=True/False`` (CLI ``--bom/--no-bom``)
+  overrides it. Excel on Chinese Windows opens a BOM-less CSV in the ANSI code page (GBK) and
+  garbles 张伟; with the BOM it reads UTF-8. Without a BOM the file is plain UTF-8, which tools
+  (``cut``, dialer imports, ``csv`` readers) expect. leadlab's readers accept both. Lines end in
+  CRLF (RFC 4180); fields are quoted only when needed. Standard output never gets a BOM.
 * **Atomic**: a temporary file in the target folder, flushed and fsynced, then renamed over
   the target; on any error the temporary file is removed and the old file stays. The file
   mode follows the umask, like any file a user creates.
@@ -50,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from leadlab.errors import ConfigError, DataError
+from leadlab.i18n import _, fmt, ngettext
 
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP + ASVS 1.2.10),
 #: plus their full-width forms.
@@ -57,24 +60,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "\uff1d", "\uff0
 #: File suffix -> format.
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "xlsx"}
 XLSX_MAX_ROWS = 1_048_576  # including the header row
-CSV_ENCODING = "utf-8-sig"
-
-#: The sentences of this module, filled from facts.
-TEXT = {
-    "suffix": "option {option}: cannot write {name!r}: unknown file type {suffix}; use {formats}",
-    "folder": "option {option}: cannot write {path}: the folder {folder} does not exist",
-    "is_dir": "option {option}: {path} is a folder; give a file name ending in {formats}",
-    "oserror": "option {option}: cannot write {path}: {reason}; nothing was written",
-    "xlsx_rows": "option {option}: {rows:,} rows do not fit in an XLSX sheet (at most {limit:,}); write a .csv instead",
-    "xlsx_char": "{name}, row {row}, column {column!r}: the text holds a control character ({char}) that an XLSX "
-                 "file cannot store; write a .csv instead or clean the value",
-    "no_column": "{file}: column {column!r} not found (parameter {option}); columns: {columns}",
-    "empty_id": "{file}, {where}, column {column!r}: empty unit id (every row needs one)",
-    "control_id": "{file}, {where}, column {column!r}: the unit id holds a control character ({char}); "
-                  "unit ids must be printable text",
-    "more_rows": "and {n} more row(s) break the same rule",
-}
-
+CSV_ENCODING = "utf-8-sig"  # with a BOM; "utf-8" without
 
 def neutralise(text: str) -> str:
     """``text`` with a leading ``'`` when a spreadsheet would read it as a formula."""
@@ -115,11 +101,12 @@ def cells(frame: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
 
 
 def _format_of(path: Path, option: str) -> str:
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ConfigError(TEXT["suffix"].format(option=option, name=path.name, suffix=path.suffix or "(none)",
-                                                formats=", ".join(FORMATS)))
-    return fmt
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise ConfigError(_("option {option}: cannot write {name}: unknown file type {suffix}; use {formats}",
+                            option=option, name=repr(path.name), suffix=path.suffix or _("(none)"),
+                            formats=", ".join(FORMATS)))
+    return kind
 
 
 def _umask() -> int:
@@ -134,10 +121,12 @@ def atomic_path(path: Path, *, option: str) -> Iterator[Path]:
     removed otherwise. OSErrors become a ConfigError naming ``option`` and the path."""
     path = Path(path)
     if path.is_dir():
-        raise ConfigError(TEXT["is_dir"].format(option=option, path=path, formats=", ".join(FORMATS)))
+        raise ConfigError(_("option {option}: {path} is a folder; give a file name ending in {formats}",
+                            option=option, path=str(path), formats=", ".join(FORMATS)))
     folder = path.parent
     if not folder.is_dir():
-        raise ConfigError(TEXT["folder"].format(option=option, path=path, folder=folder))
+        raise ConfigError(_("option {option}: cannot write {path}: the folder {folder} does not exist",
+                            option=option, path=str(path), folder=str(folder)))
     tmp: Path | None = None
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
@@ -150,7 +139,8 @@ def atomic_path(path: Path, *, option: str) -> Iterator[Path]:
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise ConfigError(TEXT["oserror"].format(option=option, path=path, reason=exc.strerror or exc)) from None
+        raise ConfigError(_("option {option}: cannot write {path}: {reason}; nothing was written",
+                            option=option, path=str(path), reason=str(exc.strerror or exc))) from None
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -185,8 +175,9 @@ def _write_xlsx(tmp: Path, header: list[str], rows: list[list[object]], name: st
     for r, row in enumerate([header, *rows], start=1):  # refuse before a workbook exists
         for i, v in enumerate(row):
             if type(v) is str and (bad := _XML_ILLEGAL.search(v)):
-                raise DataError(TEXT["xlsx_char"].format(name=name, row=r, column=header[i],
-                                                         char=f"U+{ord(bad.group()):04X}"))
+                raise DataError(_("{name}, row {row}, column {column}: the text holds a control character ({char}) that "
+                                  "an XLSX file cannot store; write a .csv instead or clean the value", name=name,
+                                  row=str(r), column=repr(header[i]), char=f"U+{ord(bad.group()):04X}"))
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
 
@@ -206,20 +197,43 @@ def _write_xlsx(tmp: Path, header: list[str], rows: list[list[object]], name: st
     wb.save(tmp)
 
 
-def write_table(frame: pd.DataFrame, path: str | Path, *, option: str = "--out", sheet: str = "leadlab") -> Path:
-    """Write ``frame`` to ``path`` (.csv/.txt: CSV, .tsv: tab-separated, .xlsx: Excel), cells
-    neutralised, atomically. ConfigError naming ``option`` for a bad path; nothing half-written."""
+def default_bom() -> bool:
+    """Whether a CSV gets a UTF-8 BOM when the caller does not say: yes when the current language
+    is Chinese (Excel on Chinese Windows needs it to read UTF-8), no otherwise.
+
+    >>> from leadlab.i18n import use_lang
+    >>> with use_lang("zh"):
+    ...     zh = default_bom()
+    >>> with use_lang("en"):
+    ...     en = default_bom()
+    >>> zh, en
+    (True, False)
+    """
+    from leadlab.i18n import get_lang
+
+    return get_lang() == "zh"
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, *, option: str = "--out", sheet: str = "leadlab",
+                bom: bool | None = None) -> Path:
+    """Write ``frame`` to ``path`` (.csv/.txt: CSV, .tsv: tab-separated, .xlsx: Excel; the suffix
+    decides), cells neutralised, atomically. ``bom``: a UTF-8 BOM at the start of a CSV/TSV
+    (None: :func:`default_bom`, i.e. on in Chinese); XLSX has no BOM. ConfigError naming
+    ``option`` for a bad path; nothing half-written."""
     path = Path(path)
-    fmt = _format_of(path, option)
+    kind = _format_of(path, option)
     header, rows = cells(frame)
-    if fmt == "xlsx" and len(rows) + 1 > XLSX_MAX_ROWS:
-        raise ConfigError(TEXT["xlsx_rows"].format(option=option, rows=len(rows), limit=XLSX_MAX_ROWS - 1))
+    if kind == "xlsx" and len(rows) + 1 > XLSX_MAX_ROWS:
+        raise ConfigError(_("option {option}: {rows} rows do not fit in an XLSX sheet (at most {limit}); write a "
+                            ".csv instead", option=option, rows=fmt.number(len(rows)),
+                            limit=fmt.number(XLSX_MAX_ROWS - 1)))
     with atomic_path(path, option=option) as tmp:
-        if fmt == "xlsx":
+        if kind == "xlsx":
             _write_xlsx(tmp, header, rows, path.name, sheet)
         else:
-            with open(tmp, "w", encoding=CSV_ENCODING, newline="") as fh:
-                _csv_rows(fh, header, rows, "\t" if fmt == "tsv" else ",")
+            encoding = CSV_ENCODING if (default_bom() if bom is None else bom) else "utf-8"
+            with open(tmp, "w", encoding=encoding, newline="") as fh:
+                _csv_rows(fh, header, rows, "\t" if kind == "tsv" else ",")
     return path
 
 
@@ -236,9 +250,19 @@ def _char(text: str) -> str | None:
     return None
 
 
+def _id_problem(file: str, where: str, column: str, char: str | None) -> str:
+    if char is None:
+        return _("{file}, {where}, column {column}: empty unit id (every row needs one)", file=file, where=where,
+                 column=repr(column))
+    return _("{file}, {where}, column {column}: the unit id holds a control character ({char}); unit ids must be "
+             "printable text", file=file, where=where, column=repr(column), char=char)
+
+
 def _show_columns(columns: list[str], limit: int = 20) -> str:
     shown = ", ".join(repr(c) for c in columns[:limit])
-    return shown + (f" (and {len(columns) - limit} more)" if len(columns) > limit else "")
+    if len(columns) <= limit:
+        return shown
+    return _("{columns} (and {n} more)", columns=shown, n=fmt.number(len(columns) - limit))
 
 
 def read_table(path: str | Path, columns: list[str] | None = None, *, encoding: str | None = None,
@@ -263,8 +287,9 @@ def read_table(path: str | Path, columns: list[str] | None = None, *, encoding: 
         wanted = list(raw.columns) if columns is None else list(columns)
         for name in wanted:
             if name not in raw.columns:
-                raise ConfigError(TEXT["no_column"].format(file=path.name, column=name, option=option,
-                                                           columns=_show_columns(raw.columns)))
+                raise ConfigError(_("{file}: column {column} not found (parameter {option}); columns: {columns}",
+                                                     file=path.name, column=repr(name), option=option,
+                                                     columns=_show_columns(raw.columns)))
 
         def fetch(raw) -> pd.DataFrame:
             # the readers name SQL columns _c1, _c2, ... (RawFile.ident); older readers used the header
@@ -291,29 +316,34 @@ def read_ids(path: str | Path, column: str | None = None, *, encoding: str | Non
     :func:`read_table` reads. DataError naming the file, row and column for an empty id or a
     control character; ConfigError for an unknown column."""
     path = Path(path)
-    if column is None:
-        frame, raw = read_table(path, None, encoding=encoding, option=option)
-        frame = frame.iloc[:, :1]
-    else:
-        frame, raw = read_table(path, [column], encoding=encoding, option=option)
+    frame, raw = read_table(path, None if column is None else [column], encoding=encoding, option=option)
+    name, ids, _rows = checked_ids(frame.iloc[:, :1], raw, path)
+    return name, ids
+
+
+def checked_ids(frame: pd.DataFrame, raw, path: Path) -> tuple[str, list[str], list[int]]:
+    """(column name, stripped ids, their data rows) of the first column of a :func:`read_table`
+    frame. DataError naming the file, row and column for an empty id or a control character."""
     name = str(frame.columns[0])
     ids: list[str] = []
+    rows: list[int] = []
     bad: list[str] = []
     for row, value in zip(frame.index.tolist(), frame.iloc[:, 0].tolist()):
         text = (value or "").strip()
         char = _char(text) if text else None
         if not text or char:
-            key = "empty_id" if not text else "control_id"
-            bad.append(TEXT[key].format(file=path.name, where=raw.where(int(row)), column=name, char=char))
+            bad.append(_id_problem(path.name, raw.where(int(row)), name, char))
             continue
         ids.append(text)
+        rows.append(int(row))
     if bad:
         details = bad[1:5]
         if len(bad) > 5:
-            details.append(TEXT["more_rows"].format(n=len(bad) - 5))
-        raise DataError(bad[0], details=[*details, f"file: {path}"])
-    return name, ids
+            details.append(ngettext("and {n} more row breaks the same rule", "and {n} more rows break the same rule",
+                                    len(bad) - 5, n=fmt.number(len(bad) - 5)))
+        raise DataError(bad[0], details=[*details, _("file: {path}", path=str(path))])
+    return name, ids, rows
 
 
-__all__ = ["FORMULA_TRIGGERS", "atomic_path", "cells", "neutralise", "read_ids", "read_table", "write_csv_stream",
+__all__ = ["FORMULA_TRIGGERS", "atomic_path", "cells", "checked_ids", "default_bom", "neutralise", "read_ids", "read_table", "write_csv_stream",
            "write_table"]

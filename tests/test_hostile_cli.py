@@ -24,9 +24,11 @@ import pytest
 
 from leadlab.cli import main
 from leadlab.errors import ConfigError, DataError
+from leadlab.i18n import use_lang
+from leadlab.scoring.call_list import call_list_headers
 from leadlab.tabular import FORMULA_TRIGGERS, write_csv_stream, write_table
 
-PAYLOADS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "张伟", "－1+1", "-3.5"]
+PAYLOADS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=2", "张伟", "－1+1", "-3.5"]
 #: ids as `ab assign` keeps them (surrounding whitespace stripped, like every id leadlab reads)
 STRIPPED = [p.strip() for p in PAYLOADS]
 
@@ -58,9 +60,11 @@ def assert_one_line_error(code: int, err: str, *fragments: str, exit_code: int =
     return lines[0]
 
 
-def read_csv_cells(path: Path) -> list[list[str]]:
+def read_csv_cells(path: Path, *, bom: bool = False) -> list[list[str]]:
+    """The cells of a CSV leadlab wrote; ``bom``: whether it must start with a UTF-8 BOM (the
+    default rule: only in Chinese, where Excel on Chinese Windows needs it)."""
     raw = path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 BOM (Excel on Chinese Windows)"
+    assert raw.startswith(b"\xef\xbb\xbf") == bom, "a UTF-8 BOM exactly when the language is Chinese"
     return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
 
 
@@ -119,21 +123,22 @@ def test_assign_neutralises_formula_ids(tmp_path, capsys, kind, suffix):
     if suffix == ".csv":
         rows = read_csv_cells(out)
         header, body = rows[0], rows[1:]
-        got = [r[0] for r in body]
+        got = [r[2] for r in body]
     else:
         rows = read_xlsx_cells(out)
         header = [c.value for c in rows[0]]
         body = rows[1:]
-        assert all(c.data_type == "s" for r in rows for c in r), "strings must be stored as text, never formulas"
-        got = [r[0].value for r in body]
-    assert header == ["unit_id", "arm"]
+        assert all(c.data_type == "s" for r in rows for c in r[:4]), "strings must be stored as text, never formulas"
+        assert all(isinstance(r[4].value, datetime.datetime) for r in body), "assigned_at is a real date-time"
+        got = [r[2].value for r in body]
+    assert header == ["experiment_id", "unit_type", "unit_id", "arm", "assigned_at"]  # as `ingest assignments` reads it
     assert got == [expected(s) for s in STRIPPED]
     assert "张伟" in got and "'=HYPERLINK(\"http://x\",\"y\")" in got
     assert_no_formula_text(got)
     # the arms are the hash of the *original* id: neutralising changes the cell, not the assignment
     from leadlab.experiments import assign
 
-    arms = [r[1] if suffix == ".csv" else r[1].value for r in body]
+    arms = [r[3] if suffix == ".csv" else r[3].value for r in body]
     assert arms == assign(STRIPPED, salt="EXP-9", arms=["A", "B"])
 
 
@@ -143,7 +148,7 @@ def test_assign_to_stdout_is_neutralised_without_bom(tmp_path, capsys):
     assert code == 0, err
     assert not out.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(out, newline="")))
-    assert rows[0] == ["unit_id", "arm"]
+    assert rows[0] == ["experiment_id", "unit_type", "unit_id", "arm", "assigned_at"]
     cells = [c for r in rows[1:] for c in r]
     assert_no_formula_text(cells)
     assert "'=cmd|' /C calc'!A0" in cells  # a hostile arm name from a parameter is neutralised too
@@ -165,7 +170,8 @@ def scored_store(tmp_path_factory) -> dict:
     synthesize(n_leads=3000, seed=3, url=url, truth_dir=folder, progress=False)
     for args in (["score", "train", "--db", url, "--out", model],
                  ["score", "apply", "--db", url, "--model", model, "-q"],
-                 ["score", "call-list", "--db", url, "--model", model, "--capacity", "3", "--out", folder / "before.csv"]):
+                 ["score", "call-list", "--db", url, "--model", model, "--capacity", "3", "--column-ids",
+                  "--out", folder / "before.csv"]):
         try:
             main([str(a) for a in args])
         except SystemExit as exc:  # pragma: no cover - shows why the fixture failed
@@ -189,10 +195,17 @@ def scored_store(tmp_path_factory) -> dict:
     return {"url": url, "model": model, "folder": folder, "rep": rep_payload}
 
 
-def _call_list(store: dict, out: Path, capsys) -> None:
+def _call_list(store: dict, out: Path, capsys, *extra: str) -> None:
     code, _, err = run(["score", "call-list", "--db", store["url"], "--model", store["model"], "--capacity", "3",
-                        "--out", out], capsys)
+                        "--out", out, *extra], capsys)
     assert code == 0, err
+
+
+def _ids(headers: list[str], lang: str) -> list[str]:
+    """Column ids of a call list file written with headers for people in ``lang``."""
+    with use_lang(lang):
+        back = {v: k for k, v in call_list_headers().items()}
+    return [back[h] for h in headers]
 
 
 NUMERIC = ("rank", "score", "priority", "attempts")
@@ -201,11 +214,12 @@ NUMERIC = ("rank", "score", "priority", "attempts")
 @pytest.mark.parametrize("suffix", [".csv", ".tsv"])
 def test_call_list_csv_neutralises_and_keeps_numbers(scored_store, tmp_path, capsys, suffix):
     out = tmp_path / f"calls{suffix}"
-    _call_list(scored_store, out, capsys)
+    _call_list(scored_store, out, capsys, "--lang", "zh")
     raw = out.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.startswith(b"\xef\xbb\xbf"), "in Chinese a CSV starts with a UTF-8 BOM (Excel on Chinese Windows)"
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter="\t" if suffix == ".tsv" else ","))
-    header, body = rows[0], rows[1:]
+    assert "线索编号" in rows[0] and "下一步" in rows[0]  # headers for people, in the current language
+    header, body = _ids(rows[0], "zh"), rows[1:]
     frame = pd.DataFrame(body, columns=header)
     assert set(frame.lead_id) >= {expected(p) for p in PAYLOADS}, "every payload lead is on the list, neutralised"
     assert "张伟" in set(frame.lead_id)
@@ -226,7 +240,7 @@ def test_call_list_xlsx_neutralises_and_keeps_numbers(scored_store, tmp_path, ca
     out = tmp_path / "calls.xlsx"
     _call_list(scored_store, out, capsys)
     rows = read_xlsx_cells(out)
-    header = [c.value for c in rows[0]]
+    header = _ids([c.value for c in rows[0]], "en")
     body = rows[1:]
     assert not any(c.data_type == "f" for r in rows for c in r), "no formula cell in the workbook"
     idx = {name: i for i, name in enumerate(header)}
@@ -348,6 +362,13 @@ ASSIGN_MISTAKES = [
     ("output folder missing", lambda d, u: u, ["--output", "{d}/no/dir/a.csv"], ["'--output'", "does not exist"]),
     ("output type", lambda d, u: u, ["--output", "{d}/a.xls"], ["'--output'", "unknown file type .xls"]),
     ("hostile column name", lambda d, u: u, ["--column", "x\x1b[2J\ny"], ["column 'x\\x1b[2J\\ny' not found"]),
+    ("duplicate unit", lambda d, u: _write(d, "dup.csv", b"lead_id\nL1\nL2\nL1\n"), [],
+     ["dup.csv, column 'lead_id': unit 'L1' is listed twice (row 1 (line 2) and row 3 (line 4))"]),
+    ("no id column", lambda d, u: _write(d, "n.csv", b"id,name\nL1,a\n"), [],
+     ["n.csv: no column lead_id among 'id', 'name'", "--column"]),
+    ("mapping without the id", lambda d, u: (_write(d, "m.yml", "columns:\n  姓名: contact_name\n".encode()),
+                                             _write(d, "k.csv", "编号,姓名\nL1,a\n".encode("gb18030")))[1],
+     ["--mapping", "{d}/m.yml"], ["mapping file m.yml: no column of k.csv maps to lead_id"]),
 ]
 
 

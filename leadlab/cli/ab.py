@@ -157,41 +157,54 @@ def design_cmd(baseline, effect, relative, sd, alpha, power_target, arms, daily,
     click.echo(plan.summary())
 
 
-@ab.command("assign", help=N_("""Assign units (leads or reps) to arms by hashing (salt, unit id).
+@ab.command("assign", help=N_("""Assign units (leads or reps) to arms by hashing (salt, unit id), as a file `leadlab ingest assignments` loads.
 
 Reads UNITS_FILE as `leadlab ingest` does (CSV in UTF-8, UTF-8 with BOM or GB18030/GBK,
-Excel .xlsx, Parquet); writes unit_id,arm. Cells a spreadsheet would run as formulas
-(starting with = + - @ ...) are written with a leading quote. Deterministic: re-running
-gives the same arms, so a lead that reappears keeps its script.
+Excel .xlsx, Parquet). The unit id column: --column, else the column --mapping (the mapping
+file of `leadlab ingest leads|reps`) maps to lead_id/rep_id, else a column named
+lead_id/rep_id, else the only column. Writes experiment_id, unit_type, unit_id, arm,
+assigned_at: load it with `leadlab ingest assignments FILE` as it is. Deterministic: re-running
+gives the same arms, so a lead that reappears keeps its script. A unit listed twice, a missing
+column or an empty file is refused and nothing is written. Cells a spreadsheet would run as
+formulas (starting with = + - @ ...) are written with a leading quote.
 
 \b
 Examples:
   leadlab ab assign new_leads.csv --salt EXP-OPENER-2 --arms A,B --output arms.csv
-  leadlab ab assign reps.xlsx --salt EXP-REP-7 --column rep_id --arms A,B,C --weights 2,1,1 --output arms.xlsx"""))
+  leadlab ab assign 线索导出.xlsx --mapping mapping_zh.yml --salt EXP-OPENER-2 --output arms.xlsx
+  leadlab ab assign reps.xlsx --unit rep --salt EXP-REP-7 --column rep_id --arms A,B,C --weights 2,1,1 --output arms.xlsx
+  leadlab ingest assignments arms.xlsx"""))
 @click.argument("units_file", type=click.Path(dir_okay=False, path_type=Path), metavar=N_("UNITS_FILE"))
 @click.option("--salt", required=True, help=N_("Experiment salt (e.g. the experiment id); the same salt gives the same arms."))
+@click.option("--experiment", "experiment_id", default=None, help=N_("Experiment id written in the file (default: the salt)."))
+@click.option("--unit", "unit_type", type=click.Choice(["lead", "rep"]), default="lead", show_default=True,
+              help=N_("What the ids are: leads (leads.lead_id) or reps (reps.rep_id)."))
 @click.option("--arms", default="A,B", show_default=True, help=N_("Comma-separated arm names."))
 @click.option("--weights", default=None, help=N_("Comma-separated weights (default: equal)."))
-@click.option("--column", default=None, help=N_("Column holding the unit id (default: the first column)."))
+@click.option("--column", default=None, help=N_("Column holding the unit id (default: see above)."))
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=N_("Mapping file of the export (as for `leadlab ingest`): finds the unit id column and the encoding."))
 @click.option("--encoding", default=None, metavar=N_("NAME"),
               help=N_("Text encoding of a CSV (utf-8, utf-8-sig, gb18030/gbk); detected when omitted, as in `ingest`."))
+@click.option("--assigned-at", type=AS_OF, default=None,
+              help=N_("When the units entered the experiment (YYYY-MM-DD[ HH:MM]; default: now)."))
 @click.option("--output", type=TABLE_FILE, default=None,
-              help=N_("File to write: .csv (UTF-8 with BOM), .tsv or .xlsx (default: CSV on stdout)."))
-def assign_cmd(units_file: Path, salt: str, arms: str, weights: str | None, column: str | None,
-               encoding: str | None, output: Path | None) -> None:
-    import pandas as pd
-
-    from leadlab.experiments import assign, assigned_text, parse_assign_options
-    from leadlab.tabular import read_ids, write_csv_stream, write_table
+              help=N_("File to write: .csv, .tsv or .xlsx, the suffix decides (default: CSV on standard output)."))
+@click.option("--bom/--no-bom", default=None,
+              help=N_("Start a CSV/TSV with a UTF-8 byte-order mark (default: yes when the language is Chinese)."))
+def assign_cmd(units_file: Path, salt: str, experiment_id: str | None, unit_type: str, arms: str,
+               weights: str | None, column: str | None, mapping: Path | None, encoding: str | None,
+               assigned_at, output: Path | None, bom: bool | None) -> None:
+    from leadlab.experiments import assigned_text, parse_assign_options
+    from leadlab.experiments.assign_file import assign_file
+    from leadlab.tabular import write_csv_stream, write_table
 
     arm_names, w = parse_assign_options(salt, arms, weights)
-    _, ids = read_ids(units_file, column, encoding=encoding, option="--column")
-    dup = len(ids) - len(set(ids))
-    res = assign(ids, salt=salt, arms=arm_names, weights=w)
-    frame = pd.DataFrame({"unit_id": ids, "arm": res}, dtype=object)
+    res = assign_file(units_file, salt=salt, arms=arm_names, weights=w, experiment_id=experiment_id,
+                      unit_type=unit_type, column=column, mapping=mapping, encoding=encoding,
+                      assigned_at=assigned_at)
     if output:
-        write_table(frame, output, option="--output", sheet="assignments")
+        write_table(res.frame, output, option="--output", sheet="assignments", bom=bom)
     else:
-        write_csv_stream(frame, sys.stdout)
-    counts = {a: res.count(a) for a in arm_names}
-    click.echo(assigned_text(counts, dup, str(output) if output else None), err=True)
+        write_csv_stream(res.frame, sys.stdout)
+    click.echo(assigned_text(res.counts, 0, str(output) if output else None), err=True)

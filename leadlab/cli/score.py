@@ -216,25 +216,38 @@ def monitor(model_path, period, as_json, db) -> None:
 
 Needs lead_scores (run `leadlab score apply` first) written by the model in --model, and
 refuses the scores of a model not fit for use unless --allow-weak-model is given.
-Scores are shown rounded to one decimal.
+Each row: rep, rank, lead ID (the CRM's key: join the list back to the CRM on it), the
+contact's name token (never the raw name), source, created, call attempts, last call and
+its result, the next step, score (0-100, one decimal), grade and priority.
+
+--out writes .csv, .tsv or .xlsx (the suffix decides) with headers and next steps in the
+current language; --column-ids keeps the column ids and codes for tools that read the file.
+A CSV starts with a UTF-8 BOM when the language is Chinese (Excel on Chinese Windows
+needs it); --bom/--no-bom decides instead.
 
 \b
 Examples:
   leadlab score call-list --capacity 40
-  leadlab score call-list --capacity-file capacity.csv --out tomorrow.csv"""))
+  leadlab score call-list --capacity-file capacity.csv --out tomorrow.xlsx --lang zh
+  leadlab score call-list --out tomorrow.csv --column-ids --no-bom   # for a dialer import"""))
 @click.option("--capacity", type=int, default=40, show_default=True, help=N_("Calls per rep per day (same for every rep)."))
 @click.option("--capacity-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help=N_("CSV with columns rep_id,capacity (overrides --capacity; reps not listed get no list)."))
 @click.option("--max-attempts", type=int, default=8, show_default=True, help=N_("Skip leads already dialled this often."))
 @click.option("--out", type=TABLE_FILE, default=None,
-              help=N_("Write the list to this file: .csv (UTF-8 with BOM), .tsv or .xlsx."))
+              help=N_("Write the list to this file: .csv, .tsv or .xlsx (the suffix decides)."))
+@click.option("--bom/--no-bom", default=None,
+              help=N_("Start a CSV/TSV with a UTF-8 byte-order mark (default: yes when the language is Chinese)."))
+@click.option("--column-ids", is_flag=True,
+              help=N_("Write column ids (lead_id, next_step, ...) and codes instead of headers for people."))
 @_modelpath
 @_weak
 @db_option
-def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_weak, db) -> None:
+def call_list_cmd(capacity, capacity_file, max_attempts, out, bom, column_ids, model_path, allow_weak, db) -> None:
     import pandas as pd
 
     from leadlab.errors import ConfigError, ModelError
+    from leadlab.i18n import pgettext
     from leadlab.scoring import text
     from leadlab.scoring.call_list import call_list, call_list_display, check_scores, needs_model_error
     from leadlab.scoring.persist import load_model
@@ -262,9 +275,9 @@ def call_list_cmd(capacity, capacity_file, max_attempts, out, model_path, allow_
     if out:
         from leadlab.tabular import write_table
 
-        # the file keeps the column ids and raw numbers (dialer imports and spreadsheets sort them);
-        # what is printed for people below has headers in the current language
-        write_table(lst, out, option="--out", sheet="call_list")
+        # numbers and times stay typed (a spreadsheet sorts them); headers for people unless --column-ids
+        table = lst if column_ids else call_list_display(lst, for_file=True)
+        write_table(table, out, option="--out", sheet=pgettext("sheet name", "Call list"), bom=bom)
         click.echo(text.cli_wrote(len(lst), lst.rep_id.nunique(), str(out)))
     elif lst.empty:
         click.echo(text.cli_nothing_to_call(max_attempts))

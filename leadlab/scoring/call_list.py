@@ -1,8 +1,24 @@
-"""The capacity-aware call list: for each rep, the best-scored open leads they own.
+"""The capacity-aware call list: for each rep, the best-scored open leads they own, with what
+the rep needs to act on each.
 
 :func:`call_list` ranks each rep's open leads by score in the backend and keeps the top
-``capacity`` per rep: the list for the next working day. :func:`call_list_display` is the
-same list for people (headers in the current language, rounded scores, local times).
+``capacity`` per rep: the list for the next working day. Each row carries the lead ID (the
+CRM's own key, kept as it is at ingest: the way back to the CRM), the contact's name *token*
+(``contact_name``, a keyed hash written at ingest: never the raw name), the source, the calls so
+far (``attempts``, ``last_call``, ``last_disposition``), a ``next_step`` code decided from those
+facts (:data:`NEXT_STEPS`), and the score (0-100, one decimal), grade and priority.
+
+:func:`call_list_display` is the same list for people: headers, next steps and call results in
+the current language. ``for_file=True`` keeps numbers and date-times typed (a spreadsheet sorts
+them); otherwise every value is formatted text for the terminal.
+
+>>> lst = pd.DataFrame({"rank": [1], "lead_id": ["L9"], "attempts": [0], "next_step": ["first_call"],
+...                     "last_disposition": [None], "score": [57.25]})
+>>> from leadlab.i18n import use_lang
+>>> with use_lang("zh"):
+...     row = call_list_display(lst, for_file=True).iloc[0]
+>>> row["下一步"], row["最近通话结果"], float(row["评分"])
+('首次拨打', None, 57.2)
 """
 
 from __future__ import annotations
@@ -12,13 +28,22 @@ import pandas as pd
 
 from leadlab.errors import ConfigError, ModelError, StoreError
 from leadlab.i18n import _, fmt, pgettext
+from leadlab.schema import DISPOSITIONS
 from leadlab.scoring.quality import check_usable
 from leadlab.store import has_table, table as store_table
 
 #: The store table the scores come from (written by :func:`leadlab.scoring.apply.apply_scores`).
 OUTPUT = "lead_scores"
-#: Decimals of the score in the call list (people read it; the ranking uses the full score).
+#: Decimals of the score in the call list: the score is a probability x 100, so one decimal is a
+#: probability to three decimals (the ranking uses the full score).
 SCORE_DECIMALS = 1
+#: Dispositions that take a lead off the list for good (no one may call it again, or the number is wrong).
+EXCLUDED = tuple(d for d in ("do_not_call", "wrong_number", "complaint", "invalid_number") if d in DISPOSITIONS)
+#: Next-step codes, in the order the rules are tried (the first that holds wins):
+#: no call yet; the last call booked a callback; the last call was a conversation; the last call
+#: reached someone without a conversation; the last call reached no one.
+NEXT_STEPS = ("first_call", "call_back", "follow_up", "call_again", "retry")
+
 
 def call_list_headers() -> dict[str, str]:
     """Columns of the call list (facts) → their headers for people (a rep reads them), current language."""
@@ -28,6 +53,34 @@ def call_list_headers() -> dict[str, str]:
         "grade": pgettext("call list", "Grade"), "priority": pgettext("call list", "Priority"),
         "source": pgettext("call list", "Lead source"), "created_at": pgettext("call list", "Created"),
         "attempts": pgettext("call list", "Call attempts"), "last_call": pgettext("call list", "Last call"),
+        "contact_name": pgettext("call list", "Contact (name token)"),
+        "last_disposition": pgettext("call list", "Last call result"),
+        "next_step": pgettext("call list", "Next step"),
+    }
+
+
+def next_step_labels() -> dict[str, str]:
+    """Next-step code → a short instruction for the rep, current language."""
+    return {
+        "first_call": pgettext("next step", "First call"),
+        "call_back": pgettext("next step", "Call back as agreed"),
+        "follow_up": pgettext("next step", "Follow up the conversation"),
+        "call_again": pgettext("next step", "Call again: reached, no conversation yet"),
+        "retry": pgettext("next step", "Retry: not reached last time"),
+    }
+
+
+def disposition_labels() -> dict[str, str]:
+    """Disposition code → its name for people (the glossary's 通话结果), current language; a code
+    not listed shows as it is."""
+    return {
+        "no_answer": pgettext("disposition", "No answer"), "busy": pgettext("disposition", "Busy"),
+        "voicemail": pgettext("disposition", "Voicemail"), "wrong_number": pgettext("disposition", "Wrong number"),
+        "not_interested": pgettext("disposition", "Not interested"),
+        "callback": pgettext("disposition", "Callback scheduled"), "qualified": pgettext("disposition", "Qualified"),
+        "do_not_call": pgettext("disposition", "Do not call"), "complaint": pgettext("disposition", "Complaint"),
+        "invalid_number": pgettext("disposition", "Invalid number"),
+        "unreachable": pgettext("disposition", "Unreachable"),
     }
 
 
@@ -50,15 +103,30 @@ def stale_error(found: str, expected: str) -> str:
              "apply` again (or pass --model with the file of {found})", found=found, expected=expected)
 
 
-def call_list_display(lst: pd.DataFrame) -> pd.DataFrame:
-    """The call list for people: headers in the current language, scores with one decimal, times
-    as the business time zone's wall clock. The facts (``call_list``) keep their column ids."""
+def call_list_display(lst: pd.DataFrame, *, for_file: bool = False) -> pd.DataFrame:
+    """The call list for people: headers, next steps and call results in the current language,
+    scores with :data:`SCORE_DECIMALS` decimals, times as the business time zone's wall clock.
+    ``for_file``: numbers stay numbers and times stay date-times (to the minute), for a
+    spreadsheet; otherwise every value is text for the terminal. The facts (:func:`call_list`)
+    keep their column ids and codes."""
     out = lst.copy()
+    if "next_step" in out:
+        steps = next_step_labels()
+        out["next_step"] = [steps.get(v, v) for v in out["next_step"]]
+    if "last_disposition" in out:
+        names = disposition_labels()
+        out["last_disposition"] = [None if fmt.missing(v) else names.get(v, v) for v in out["last_disposition"]]
     for col in ("created_at", "last_call"):
         if col in out:
-            out[col] = [fmt.datetime(v) if not fmt.missing(v) else "" for v in out[col]]
+            if for_file:
+                out[col] = pd.to_datetime(out[col]).dt.floor("min")
+            else:
+                out[col] = [fmt.datetime(v) if not fmt.missing(v) else "" for v in out[col]]
     if "score" in out:
-        out["score"] = [fmt.number(v, SCORE_DECIMALS) for v in out["score"]]
+        score = out["score"].astype("float64").round(SCORE_DECIMALS)
+        out["score"] = score if for_file else [fmt.number(v, SCORE_DECIMALS) for v in score]
+    if not for_file:
+        out = out.astype(object).where(out.notna(), "")
     return out.rename(columns=call_list_headers())
 
 
@@ -82,16 +150,30 @@ def check_scores(con, model=None, *, allow_weak: bool = False) -> list[str]:
     return versions
 
 
+def _next_step(attempts, last_disposition) -> ibis.Value:
+    """The :data:`NEXT_STEPS` code of each lead, from its calls so far (an Ibis expression)."""
+    connected = [d for d, (c, _v) in DISPOSITIONS.items() if c]
+    conversation = [d for d, (_c, v) in DISPOSITIONS.items() if v and d != "callback"]
+    return (ibis.cases((attempts.fill_null(0) == 0, "first_call"),
+                       (last_disposition == "callback", "call_back"),
+                       (last_disposition.isin(conversation), "follow_up"),
+                       (last_disposition.isin(connected), "call_again"),
+                       else_="retry"))
+
+
 def call_list(con, *, capacity: int | dict[str, int] = 40, as_of: pd.Timestamp | None = None,
-              exclude_dispositions: tuple[str, ...] = ("do_not_call", "wrong_number", "complaint"),
+              exclude_dispositions: tuple[str, ...] = EXCLUDED,
               max_attempts: int | None = 8, model=None, allow_weak: bool = False) -> pd.DataFrame:
     """Tomorrow's call list: for each rep, the best-scored open leads they own, up to their
     daily ``capacity`` (one number for everyone, or ``{rep_id: n}``; reps missing from the
-    mapping get no list). Open = not SQL, won or lost; leads marked do-not-call, wrong number
-    or complaint, and leads already dialled ``max_attempts`` times, are left out.
+    mapping get no list). Open = not SQL, won or lost; leads with a call marked do-not-call,
+    wrong or invalid number, or complaint (:data:`EXCLUDED`), and leads already dialled
+    ``max_attempts`` times, are left out.
     Ranking runs in the backend (a window over rep_id); the score is then rounded to
-    :data:`SCORE_DECIMALS` decimals for people. Without ``lead_scores`` a StoreError says to run
-    ``score apply`` first; ``model`` / ``allow_weak``: see :func:`check_scores`."""
+    :data:`SCORE_DECIMALS` decimals for people. Columns: rep_id, rank, lead_id, contact_name
+    (the name token, when the store has it), source, created_at, attempts, last_call,
+    last_disposition, next_step, score, grade, priority. Without ``lead_scores`` a StoreError
+    says to run ``score apply`` first; ``model`` / ``allow_weak``: see :func:`check_scores`."""
     if isinstance(capacity, int):
         if capacity < 1:
             raise ConfigError(_("capacity={value}: must be at least 1 call per rep per day", value=str(capacity)))
@@ -104,18 +186,27 @@ def call_list(con, *, capacity: int | dict[str, int] = 40, as_of: pd.Timestamp |
                               & leads.rep_id.notnull())
     if as_of is not None:
         open_leads = open_leads.filter(open_leads.created_at <= as_of)
-    base = open_leads.select("lead_id", "rep_id", "created_at", "source").join(scores, "lead_id")
+    lead_cols = ["lead_id", "rep_id", "created_at", "source"] + [c for c in ("contact_name",) if c in leads.columns]
+    base = open_leads.select(*lead_cols).join(scores, "lead_id")
     if has_table(con, "calls"):
         calls = con.table("calls")
+        if as_of is not None:
+            calls = calls.filter(calls.started_at <= as_of)
         stats = calls.group_by("lead_id").aggregate(
             attempts=calls.count(),
-            blocked=(calls.disposition.isin(list(exclude_dispositions))).cast("int64").sum(),
+            blocked=(calls.disposition.isin(list(exclude_dispositions)) if exclude_dispositions
+                     else calls.disposition.isnull() & calls.disposition.notnull()).cast("int64").sum(),
             last_call=calls.started_at.max(),
+            last_disposition=calls.disposition.argmax(calls.started_at),
         )
         base = base.left_join(stats, "lead_id").drop("lead_id_right")
         base = base.filter(base.blocked.fill_null(0) == 0)
         if max_attempts is not None:
             base = base.filter(base.attempts.fill_null(0) < max_attempts)
+    else:
+        base = base.mutate(attempts=ibis.literal(0, "int64"), last_call=ibis.null("timestamp"),
+                           last_disposition=ibis.null("string"))
+    base = base.mutate(next_step=_next_step(base.attempts, base.last_disposition))
     w = ibis.window(group_by=base.rep_id, order_by=[ibis.desc(base.score), base.lead_id])
     ranked = base.mutate(rank=ibis.row_number().over(w) + 1)
     if isinstance(capacity, int):
@@ -123,11 +214,9 @@ def call_list(con, *, capacity: int | dict[str, int] = 40, as_of: pd.Timestamp |
     else:
         cap = ibis.memtable(pd.DataFrame({"rep_id": list(capacity), "capacity": [int(v) for v in capacity.values()]}))
         ranked = ranked.join(cap, "rep_id").filter(lambda t: t["rank"] <= t.capacity).drop("capacity")
-    cols = ["rep_id", "rank", "lead_id", "score", "grade", "priority", "source", "created_at"]
-    if "attempts" in ranked.columns:
-        cols += ["attempts", "last_call"]
+    cols = ["rep_id", "rank", "lead_id", *lead_cols[4:], "source", "created_at", "attempts", "last_call",
+            "last_disposition", "next_step", "score", "grade", "priority"]
     out = ranked.select(*cols).order_by(["rep_id", "rank"]).to_pandas()
-    if "attempts" in out:
-        out["attempts"] = out["attempts"].fillna(0).astype("int64")
+    out["attempts"] = out["attempts"].fillna(0).astype("int64")
     out["score"] = out["score"].astype("float64").round(SCORE_DECIMALS)
     return out
