@@ -14,6 +14,17 @@ Engines call :func:`as_table` so the same code accepts an Ibis table, a table
 name in the store, or a pandas DataFrame (handed to an in-memory DuckDB,
 never grouped in pandas).
 
+This module is the only place that knows the backend. Three families are supported and
+tested to give the same numbers (:data:`SCHEMES`): DuckDB (``duckdb://FILE``), PostgreSQL
+(``postgres://user@host/db``, driver from ``pip install 'leadlab[postgres]'``) and Spark
+(``pyspark:///DIR``: local mode with a persistent warehouse in DIR, ``sc://host:15002``: a
+Spark Connect server; ``pip install 'leadlab[spark]'``, see :mod:`leadlab.store_spark`).
+Each operation that differs by backend is one function here: :func:`registered_arrow`
+(an Arrow table as a temporary table), :func:`read_batches` (a streamed, ordered read),
+:func:`append_arrow` (bulk append: DuckDB's Arrow scan, PostgreSQL ``COPY``, a typed Spark
+DataFrame), :func:`publish` (staging tables become the real ones in one transaction) and
+:func:`upsert_arrow` (ingest: replace rows by key in one transaction).
+
 >>> import pandas as pd
 >>> t = as_table(pd.DataFrame({"arm": ["A", "B", "B"], "y": [1, 0, 1]}))
 >>> int(t.y.sum().to_pyarrow().as_py())
@@ -22,8 +33,11 @@ never grouped in pandas).
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,13 +45,47 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import ibis
 
-if TYPE_CHECKING:  # pandas is imported where a DataFrame is used (keeps `leadlab ingest` startup short)
+if TYPE_CHECKING:  # pandas/pyarrow are imported where used (keeps `leadlab ingest` startup short)
     import pandas as pd
+    import pyarrow as pa
 from leadlab.errors import ConfigError, StoreError
+from leadlab.i18n import _
 from leadlab.paths import default_db_path
 from leadlab.schema import TABLES, get_table
 
 ENV_VAR = "LEADLAB_DB"
+
+
+#: URL scheme → backend family (the Ibis backend name).
+SCHEMES = {"duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres", "pyspark": "pyspark",
+           "sc": "pyspark"}
+#: Backend family → (the optional extra that installs its driver, the module it needs).
+EXTRAS = {"postgres": ("postgres", "psycopg"), "pyspark": ("spark", "pyspark")}
+#: Backend family → the name people know it by.
+BACKEND_NAMES = {"duckdb": "DuckDB", "postgres": "PostgreSQL", "pyspark": "Spark"}
+
+
+def url_family(url: str) -> str | None:
+    """The backend family of a store URL (``None`` for a scheme leadlab has not been tested on).
+
+    >>> url_family("duckdb:///x.duckdb"), url_family("postgresql://h/db"), url_family("sc://h:15002")
+    ('duckdb', 'postgres', 'pyspark')
+    """
+    return SCHEMES.get(url.split("://", 1)[0].lower()) if "://" in url else None
+
+
+def url_host(url: str) -> str:
+    """The host a store URL points at, for messages (never a user name or password).
+
+    >>> url_host("postgres://ann:pw@db.example:5433/sales"), url_host("postgresql://u@/db?host=/tmp/pg")
+    ('db.example:5433', '/tmp/pg')
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or dict(parse_qsl(parts.query)).get("host") or "localhost"
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "?"
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -191,6 +239,48 @@ def duckdb_path(url: str) -> Path | None:
     return parse_duckdb_url(url).path
 
 
+def absolute_url(url: str | None) -> str | None:
+    """``url`` with a relative DuckDB file path made absolute (from the current folder), so
+    another process (a notebook kernel) opens the same store. Other URLs are unchanged.
+
+    >>> absolute_url("duckdb:///tmp/x.duckdb"), absolute_url("postgres://h/db"), absolute_url(None)
+    ('duckdb:///tmp/x.duckdb', 'postgres://h/db', None)
+    """
+    if not url or not is_duckdb(url):
+        return url
+    path = parse_duckdb_url(url).path  # query options are parsed, never part of the path
+    if path is None or path.is_absolute():
+        return url
+    query = url.partition("?")[2]
+    return f"duckdb://{path.resolve()}" + (f"?{query}" if query else "")
+
+
+def store_exists(url: str | None = None) -> bool:
+    """False only when the store is a DuckDB file that does not exist (a server or a Spark
+    catalog is assumed to be there: opening it says otherwise)."""
+    url = resolve_url(url)
+    if not is_duckdb(url):
+        return True
+    path = duckdb_path(url)
+    return path is None or path.exists()
+
+
+def open_read_only(url: str | None = None) -> ibis.BaseBackend:
+    """The store opened for reading (read-only where the backend has the notion: DuckDB)."""
+    return connect(url, read_only=is_duckdb(resolve_url(url)))
+
+
+def disconnect(con: ibis.BaseBackend) -> None:
+    """Close ``con`` so another process can open the store: DuckDB's file lock is released and
+    a local Spark session (whose embedded metastore admits one process) is stopped."""
+    if family(con) == "pyspark":
+        from leadlab.store_spark import stop
+
+        stop()
+        return
+    con.disconnect()
+
+
 def connect(url: str | None = None, *, read_only: bool = False) -> ibis.BaseBackend:
     """Open the store at ``url`` (see :func:`resolve_url`).
 
@@ -207,12 +297,34 @@ def connect(url: str | None = None, *, read_only: bool = False) -> ibis.BaseBack
                 raise StoreError(f"store {p} does not exist; run `leadlab synth` or `leadlab ingest` first")
             p.parent.mkdir(parents=True, exist_ok=True)
             return ibis.duckdb.connect(str(p), read_only=read_only or parsed.read_only, **parsed.config)
+        family = url_family(url)
+        if family == "pyspark":
+            from leadlab.store_spark import connect_spark
+
+            return connect_spark(url)
+        if family == "postgres":
+            import psycopg  # noqa: F401 - a missing driver is named with its extra below
         return ibis.connect(url)
     except (StoreError, ConfigError):
         raise
+    except ImportError as exc:
+        family = url_family(url) or ""
+        extra, module = EXTRAS.get(family, (None, getattr(exc, "name", None) or "?"))
+        if extra is None:
+            raise StoreError(_("cannot open store {url}: the Python package {package} is missing",
+                               url=redact_url(url), package=module)) from None
+        raise StoreError(_("the {backend} store needs the Python package {package}, which is not installed: "
+                           "pip install 'leadlab[{extra}]'", backend=BACKEND_NAMES[family], package=module,
+                           extra=extra)) from None
     except Exception as exc:  # the driver's message may echo the URL or parts of it: scrub them
-        msg = scrub(str(exc), url)
-        raise StoreError(f"cannot open store {redact_url(url)}: {msg.splitlines()[0] if msg else type(exc).__name__}") from None
+        msg = scrub(str(exc), url).strip()
+        reason = msg.splitlines()[0].strip() if msg else type(exc).__name__
+        family = url_family(url)
+        if family in ("postgres", "pyspark"):
+            raise StoreError(_("cannot connect to the {backend} store at {host} ({url}): {reason}",
+                               backend=BACKEND_NAMES[family], host=url_host(url), url=redact_url(url),
+                               reason=reason)) from None
+        raise StoreError(_("cannot open store {url}: {reason}", url=redact_url(url), reason=reason)) from None
 
 
 def has_table(con: ibis.BaseBackend, name: str) -> bool:
@@ -222,9 +334,8 @@ def has_table(con: ibis.BaseBackend, name: str) -> bool:
 def table(con: ibis.BaseBackend, name: str) -> ibis.Table:
     """The table ``name`` of the store; a StoreError saying how to fill it when absent."""
     if not has_table(con, name):
-        raise StoreError(
-            f"the store has no table {name!r}; load it with `leadlab ingest {name} FILE` or run `leadlab synth`"
-        )
+        raise StoreError(_("the store has no table {table}; load it with `leadlab ingest {table} FILE`, or run "
+                           "`leadlab synth` (DuckDB) and `leadlab store copy` to another backend", table=repr(name)))
     return con.table(name)
 
 
@@ -272,3 +383,322 @@ def as_table(data: "ibis.Table | pd.DataFrame | str", con: ibis.BaseBackend | No
         backend.con.register(name, data)
         return backend.table(name)
     raise TypeError(f"expected an Ibis table, a table name or a pandas DataFrame, got {type(data).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Backend-specific operations: one function each, one branch per backend family.
+# ---------------------------------------------------------------------------------------------
+
+def family(con: ibis.BaseBackend) -> str:
+    """The backend family of an open store: ``duckdb``, ``postgres`` or ``pyspark``."""
+    return con.name
+
+
+def _qi(name: str, con: ibis.BaseBackend) -> str:
+    """``name`` as a quoted identifier in ``con``'s SQL dialect (never spliced unquoted)."""
+    import sqlglot as sg
+
+    return sg.to_identifier(name, quoted=True).sql(getattr(con, "dialect", None) or con.name)
+
+
+@contextlib.contextmanager
+def registered_arrow(data: "pa.Table") -> Iterator[ibis.Table]:
+    """``data`` as a temporary table of the in-memory DuckDB (zero-copy), dropped on exit.
+
+    >>> import pyarrow as pa
+    >>> with registered_arrow(pa.table({"y": [1, 2, 3]})) as t:
+    ...     int(t.y.sum().to_pyarrow().as_py())
+    6
+    """
+    backend = memory_backend()
+    name = f"_arrow_{next(_names)}"
+    backend.con.register(name, data)
+    try:
+        yield backend.table(name)
+    finally:
+        backend.con.unregister(name)
+
+
+_names = itertools.count()
+
+
+def read_batches(con: ibis.BaseBackend, expr: ibis.Table, chunk_rows: int) -> Iterator["pa.RecordBatch"]:
+    """The rows of ``expr`` as Arrow record batches of at most ``chunk_rows`` rows (memory
+    bounded by the chunk). On DuckDB the read runs on its own cursor, so the caller may write
+    to the store between batches."""
+    if family(con) == "duckdb":
+        cur = con.con.cursor()
+        try:
+            reader = cur.execute(con.compile(expr)).to_arrow_reader(chunk_rows)
+            yield from reader
+        finally:
+            cur.close()
+        return
+    yield from expr.to_pyarrow_batches(chunk_size=chunk_rows)
+
+
+def _canonical_arrow(data: "pa.Table", schema: ibis.Schema | None) -> "pa.Table":
+    """``data`` cast to ``schema`` (column order and types), when one is given."""
+    if schema is None:
+        return data
+    target = schema.to_pyarrow()
+    return data.select(target.names).cast(target)
+
+
+def _copy_into(cursor, con: ibis.BaseBackend, name: str, data: "pa.Table") -> None:
+    """PostgreSQL ``COPY name FROM STDIN`` of ``data`` (CSV written by Arrow: NULL unquoted,
+    every string quoted, floats in round-trip precision), on ``cursor``'s transaction."""
+    import io
+
+    import pyarrow.csv as pacsv
+
+    if data.num_rows == 0:
+        return
+    buf = io.BytesIO()
+    pacsv.write_csv(data, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    cols = ", ".join(_qi(c, con) for c in data.column_names)
+    with cursor.copy(f"COPY {_qi(name, con)} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+        copy.write(buf.getbuffer())
+
+
+def append_arrow(con: ibis.BaseBackend, name: str, data: "pa.Table", schema: ibis.Schema | None = None) -> None:
+    """Append ``data`` (cast to ``schema`` when given) to the existing table ``name`` in bulk."""
+    data = _canonical_arrow(data, schema)
+    fam = family(con)
+    if fam == "duckdb":
+        cur = con.con.cursor()
+        try:
+            cur.register("_leadlab_arrow", data)
+            cols = ", ".join(_qi(c, con) for c in data.column_names)
+            cur.execute(f"INSERT INTO {_qi(name, con)} ({cols}) SELECT {cols} FROM _leadlab_arrow")
+            cur.unregister("_leadlab_arrow")
+        finally:
+            cur.close()
+    elif fam == "postgres":
+        with con.begin() as cursor:
+            _copy_into(cursor, con, name, data)
+    else:
+        con.insert(name, _spark_frame(con, data))  # noqa: typed by the Arrow schema
+
+
+def _spark_frame(con: ibis.BaseBackend, data: "pa.Table") -> ibis.Table:
+    """``data`` for a Spark write: typed by its Arrow schema (Ibis hands Spark the schema;
+    no string round trip, so dates stay dates)."""
+    return ibis.memtable(data)
+
+
+def create_empty(con: ibis.BaseBackend, name: str, schema: ibis.Schema) -> None:
+    """Create (or replace) the empty table ``name`` with ``schema``."""
+    if family(con) == "pyspark":
+        con.drop_table(name, force=True)
+        con.create_table(name, schema=schema)
+    else:
+        con.create_table(name, schema=schema, overwrite=True)
+
+
+def publish(con: ibis.BaseBackend, moves: dict[str, str], *, merge_key: str | None = None) -> None:
+    """Make each staging table ``moves[staging]`` the real table, all together: DuckDB and
+    PostgreSQL in one transaction (all or nothing); Spark table by table (a metadata rename).
+
+    ``merge_key``: keep the real table's rows whose key is not in the staging table instead
+    of replacing it whole."""
+    fam = family(con)
+    existing = set(con.list_tables())
+    if fam == "pyspark":
+        for staging, name in moves.items():
+            if merge_key and name in existing:
+                old, new = con.table(name), con.table(staging)
+                merged = old.anti_join(new, merge_key).union(new)
+                full = f"{staging}_full"
+                con.create_table(full, merged, overwrite=True)
+                con.drop_table(staging)
+                staging = full
+            con.drop_table(name, force=True)
+            con.raw_sql(f"ALTER TABLE {_qi(staging, con)} RENAME TO {_qi(name, con)}")
+        return
+    statements = []
+    for staging, name in moves.items():
+        s, n = _qi(staging, con), _qi(name, con)
+        if merge_key and name in existing:
+            k = _qi(merge_key, con)
+            statements += [f"DELETE FROM {n} WHERE {k} IN (SELECT {k} FROM {s})",
+                           f"INSERT INTO {n} SELECT * FROM {s}", f"DROP TABLE {s}"]
+        else:
+            statements += [f"DROP TABLE IF EXISTS {n}", f"ALTER TABLE {s} RENAME TO {n}"]
+    _transaction(con, statements)
+
+
+def _transaction(con: ibis.BaseBackend, statements: list[str]) -> None:
+    """Run ``statements`` in one transaction (rolled back on any error)."""
+    if family(con) == "duckdb":
+        cur = con.con.cursor()
+        try:
+            _transaction_on(cur, statements)
+        finally:
+            cur.close()
+    else:
+        with con.begin() as cursor:
+            for stmt in statements:
+                cursor.execute(stmt)
+
+
+def _transaction_on(cur, statements: list[str]) -> None:
+    """``statements`` in one DuckDB transaction on the cursor ``cur`` (rolled back on any error)."""
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        for stmt in statements:
+            cur.execute(stmt)
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+
+
+def upsert_arrow(con: ibis.BaseBackend, name: str, rows: "pa.Table", *, key: tuple[str, ...],
+                 replaced: "pa.Table", schema: ibis.Schema) -> None:
+    """Ingest's write: delete the rows whose ``key`` is in ``replaced`` (a table of keys), then
+    append ``rows``, creating ``name`` with ``schema`` when missing; all in one transaction
+    (PostgreSQL: ``COPY`` into a temporary table, then ``DELETE ... USING`` + ``INSERT``).
+    Spark has no transactions: the new table is written whole beside the old one and renamed
+    over it (readers never see half a file)."""
+    rows = _canonical_arrow(rows, schema)
+    fam = family(con)
+    cols = ", ".join(_qi(c, con) for c in schema.names)
+    if fam in ("duckdb", "postgres"):
+        import sqlglot as sg
+
+        create = sg.exp.Create(kind="TABLE", exists=True, this=sg.exp.Schema(
+            this=sg.to_identifier(name, quoted=True), expressions=schema.to_sqlglot_column_defs(fam))).sql(fam)
+    if fam == "duckdb":
+        on = " AND ".join(f"t.{_qi(k, con)} = d.{_qi(k, con)}" for k in key)
+        cur = con.con.cursor()
+        try:
+            cur.register("_leadlab_rows", rows)
+            cur.register("_leadlab_keys", replaced)
+            _transaction_on(cur, [create, f"DELETE FROM {_qi(name, con)} t USING _leadlab_keys d WHERE {on}",
+                                  f"INSERT INTO {_qi(name, con)} ({cols}) SELECT {cols} FROM _leadlab_rows"])
+        finally:
+            cur.close()
+        return
+    if fam == "postgres":
+        tmp, tmpk = "_leadlab_rows", "_leadlab_keys"
+        on = " AND ".join(f"t.{_qi(k, con)} = d.{_qi(k, con)}" for k in key)
+        with con.begin() as cursor:
+            cursor.execute(create)
+            cursor.execute(f"CREATE TEMP TABLE {tmp} (LIKE {_qi(name, con)}) ON COMMIT DROP")
+            _copy_into(cursor, con, tmp, rows)
+            if replaced.num_rows:
+                keys = ", ".join(_qi(k, con) for k in key)
+                cursor.execute(f"CREATE TEMP TABLE {tmpk} ON COMMIT DROP AS SELECT {keys} FROM {tmp} WHERE false")
+                _copy_into(cursor, con, tmpk, _canonical_arrow(replaced, ibis.schema({k: schema[k] for k in key})))
+                cursor.execute(f"DELETE FROM {_qi(name, con)} t USING {tmpk} d WHERE {on}")
+            cursor.execute(f"INSERT INTO {_qi(name, con)} ({cols}) SELECT {cols} FROM {tmp}")
+        return
+    if fam == "pyspark":
+        staging = f"_leadlab_ingest_{name}"
+        new = con.create_table(f"{staging}_rows", _spark_frame(con, rows), overwrite=True)
+        if name in con.list_tables():
+            old = con.table(name)
+            if replaced.num_rows:
+                gone = con.create_table(f"{staging}_keys", _spark_frame(con, replaced.select(list(key))),
+                                        overwrite=True)
+                old = old.anti_join(gone, list(key))
+            merged = old.select(*schema.names).union(new.select(*schema.names))
+        else:
+            merged = new
+        con.create_table(staging, merged, overwrite=True)
+        for t in (f"{staging}_rows", f"{staging}_keys"):
+            con.drop_table(t, force=True)
+        publish(con, {staging: name})
+        return
+    # any other Ibis backend with a DB-API driver and a transaction (SQLite, MySQL, ...):
+    # bound parameters, one transaction
+    ensure_tables(con, (name,))
+    with con.begin() as cursor:
+        _dbapi_upsert(cursor, con, name, rows, key, replaced)
+
+
+def _dbapi_upsert(cursor, con: ibis.BaseBackend, name: str, rows: "pa.Table", key: tuple[str, ...],
+                  replaced: "pa.Table") -> None:
+    """DELETE the replaced keys and INSERT the rows with bound parameters on ``cursor``."""
+    import sys
+
+    style = getattr(sys.modules.get(type(con.con).__module__.split(".")[0]), "paramstyle", "qmark")
+    mark = "%s" if style in ("format", "pyformat") else "?"
+    table = _qi(name, con)
+    if replaced.num_rows:
+        where = " AND ".join(f"{_qi(k, con)} = {mark}" for k in key)
+        cursor.executemany(f"DELETE FROM {table} WHERE {where}", [tuple(r.values()) for r in
+                                                                  replaced.select(list(key)).to_pylist()])
+    cols = ", ".join(_qi(c, con) for c in rows.column_names)
+    marks = ", ".join([mark] * rows.num_columns)
+    cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", [tuple(r.values()) for r in rows.to_pylist()])
+
+
+@dataclass
+class CopyResult:
+    """What :func:`copy_store` moved: rows per table and the seconds it took."""
+
+    tables: dict[str, int]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+def copy_store(src: str, dst: str, *, progress: bool = False, chunk_rows: int = 250_000) -> CopyResult:
+    """Copy every canonical table of the store ``src`` into the store ``dst`` (any two
+    backends), streamed in Arrow batches of ``chunk_rows`` and written in bulk
+    (:func:`append_arrow`) to staging tables that replace the destination's tables only when
+    every table has been copied (:func:`publish`: one transaction on DuckDB and PostgreSQL),
+    so a failure leaves the destination as it was. Tables the source lacks are left alone."""
+    import time
+
+    import pyarrow as pa
+    from tqdm import tqdm
+
+    src, dst = resolve_url(src), resolve_url(dst)
+    if absolute_url(src) == absolute_url(dst):
+        raise ConfigError(_("store copy: the source and the destination are the same store ({url})",
+                            url=redact_url(src)))
+    if url_family(src) == url_family(dst) == "pyspark":
+        raise ConfigError(_("store copy: copying between two Spark stores runs in Spark itself (e.g. "
+                            "CREATE TABLE ... AS SELECT); leadlab copies into or out of Spark"))
+    t0 = time.perf_counter()
+    source = open_read_only(src)
+    try:
+        names = [n for n in TABLES if has_table(source, n)]
+        if not names:
+            raise StoreError(_("store {url} holds none of leadlab's tables; fill it with `leadlab synth` or "
+                               "`leadlab ingest` first", url=redact_url(src)))
+        sizes = {n: int(source.table(n).count().to_pyarrow().as_py()) for n in names}
+        target = connect(dst)
+        moves: dict[str, str] = {}
+        copied: dict[str, int] = {}
+        bar = tqdm(total=sum(sizes.values()), unit="row", unit_scale=True, disable=not progress, desc="copy")
+        try:
+            for name in names:
+                t = source.table(name)
+                schema = t.schema()
+                staging = f"_leadlab_copy_{name}_{os.getpid()}"
+                create_empty(target, staging, schema)
+                moves[staging] = name
+                copied[name] = 0
+                for batch in read_batches(source, t, chunk_rows):
+                    if batch.num_rows:
+                        append_arrow(target, staging, pa.Table.from_batches([batch]), schema)
+                        copied[name] += batch.num_rows
+                        bar.update(batch.num_rows)
+            publish(target, moves)
+        except BaseException:
+            for staging in moves:
+                with contextlib.suppress(Exception):
+                    target.drop_table(staging, force=True)
+            raise
+        finally:
+            bar.close()
+            disconnect(target)
+    finally:
+        disconnect(source)
+    return CopyResult(copied, time.perf_counter() - t0)

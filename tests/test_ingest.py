@@ -503,8 +503,15 @@ def test_sqlite_write_is_one_transaction(tmp_path, monkeypatch):
 
     url = f"sqlite://{tmp_path}/s.sqlite"
     ingest_file("reps", EXAMPLES / "reps.csv", url=url)
-    real = load._statements
-    monkeypatch.setattr(load, "_statements", lambda *a: real(*a) + ["INSERT INTO no_such_table VALUES (1)"])
+    import leadlab.store as store
+
+    real = store._dbapi_upsert
+
+    def fail_after_writing(cursor, *a):  # the rows are written, then the transaction fails
+        real(cursor, *a)
+        cursor.execute("INSERT INTO no_such_table VALUES (1)")
+
+    monkeypatch.setattr(store, "_dbapi_upsert", fail_after_writing)
     path = tmp_path / "reps2.csv"
     path.write_text("rep_id,team\nR001,moved\nR100,new\n")
     from leadlab.errors import StoreError

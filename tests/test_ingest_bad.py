@@ -276,32 +276,16 @@ def test_unknown_table_is_a_usage_error(store, capsys):
 
 def test_failure_in_the_write_rolls_back(store, tmp_path, monkeypatch):
     """An error between DELETE and INSERT leaves the store as it was."""
-    import leadlab.ingest.load as load
+    import leadlab.store as store_layer
 
     f = write(tmp_path, "reps_x.csv", "rep_id,team\nR001,moved\nR900,new\n")
     before = fingerprint(store)
-    original = load._write_duckdb
+    original = store_layer._transaction_on
 
-    def failing(link, spec, counts):
-        db = link.db
-        real_execute = db.execute
+    def failing(cur, statements):  # the DELETE runs, then the write fails before the INSERT
+        original(cur, [*statements[:-1], "SELECT error('disk full (simulated)')", statements[-1]])
 
-        class Proxy:
-            def __getattr__(self, item):
-                return getattr(db, item)
-
-            def execute(self, sql, *a):
-                if sql.startswith("INSERT INTO"):
-                    raise __import__("duckdb").IOException("disk full (simulated)")
-                return real_execute(sql, *a)
-
-        link.db = Proxy()
-        try:
-            original(link, spec, counts)
-        finally:
-            link.db = db
-
-    monkeypatch.setattr(load, "_write_duckdb", failing)
+    monkeypatch.setattr(store_layer, "_transaction_on", failing)
     from leadlab.errors import StoreError
 
     with pytest.raises(StoreError, match="nothing was written"):

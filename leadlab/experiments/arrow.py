@@ -10,7 +10,6 @@ query runs in the database and only per-arm sums come back.
 from __future__ import annotations
 
 import contextlib
-import itertools
 
 import numpy as np
 import pandas as pd
@@ -85,19 +84,12 @@ def registered(df: pd.DataFrame):
     Arrow rather than DuckDB's pandas scan: measured on 10 M rows (see docs/experiments.md,
     Speed), a batched Arrow scan runs in parallel and beats the pandas scan for both numpy
     numbers and pandas 3's Arrow-backed strings, and the conversion is zero-copy."""
-    from leadlab.store import memory_backend
+    from leadlab.store import registered_arrow
 
-    backend = memory_backend()
-    name = f"_ab_frame_{id(df):x}_{next(_frame_ids)}"
     tbl = frame_to_arrow(df)
-    backend.con.register(name, tbl)
     # Arrow knows each column's NULL count: columns without any need no counting in the query
     no_nulls = frozenset(c for c, col in zip(tbl.column_names, tbl.columns) if col.null_count == 0)
-    try:
-        yield backend.table(name), no_nulls
-    finally:
-        backend.con.unregister(name)
+    with registered_arrow(tbl) as t:
+        yield t, no_nulls
 
-
-_frame_ids = itertools.count()
 

@@ -181,7 +181,7 @@ def history(con, days: int = 90, as_of=None) -> History:
     start = end - pd.Timedelta(days=days)
     w = leads.filter((leads.created_at >= ibis.literal(start)) & (leads.created_at < ibis.literal(end)))
     w = w.filter(w.rep_id.notnull())
-    sql = w.sql_at.notnull().cast("float64")
+    sql = ibis.ifelse(w.sql_at.notnull(), 1, 0).cast("float64")
     per = w.group_by("rep_id").aggregate(n=w.count(), s=sql.sum()).to_pandas()
     if per.empty or per.n.sum() == 0:
         raise InsufficientDataError(_("no leads with an owner rep between {start} and {end} to estimate a baseline", start=fmt.date(start), end=fmt.date(end)))

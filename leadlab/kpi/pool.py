@@ -52,9 +52,11 @@ def bottleneck_text(b: dict | None) -> str:
 class PoolResult(KpiResult):
     """``frame``: open leads by age bucket code; ``stats``, ``completeness``, ``bottleneck`` (facts)."""
 
-    def __init__(self, frame, period, team, *, stats: dict, completeness: pd.DataFrame, bottleneck: dict | None):
+    def __init__(self, frame, period, team, *, stats: dict, completeness: pd.DataFrame, bottleneck: dict | None,
+                 flow=None):
         super().__init__(N_("Lead-pool health"), frame, period, team)
         self.stats, self.completeness, self.bottleneck = stats, completeness, bottleneck
+        self.flow = flow  # leadlab.pool.flow.PoolFlowResult: returned / picked up / reassigned / converted
 
     def display_frame(self) -> pd.DataFrame:
         d = self.frame
@@ -94,15 +96,17 @@ class PoolResult(KpiResult):
                   as_of=labels.as_of_text(s["as_of"]), days=fmt.number(s["stale_days"]), n=fmt.number(s["leads"]))]
 
     def summary(self) -> str:
-        return "\n".join([super().summary(), self.health_frame().to_string(index=False),
-                          self.completeness_frame().to_string(index=False)])
+        parts = [super().summary(), self.health_frame().to_string(index=False),
+                 self.completeness_frame().to_string(index=False)]
+        return "\n".join(parts + ([self.flow.summary()] if self.flow is not None else []))
 
     def _repr_html_(self) -> str:
         from leadlab.safehtml import text
 
         heading = text(_("Completeness of key fields"))
         return (super()._repr_html_() + html_table(self.health_frame())
-                + f"<h4>{heading}</h4>" + html_table(self.completeness_frame()))
+                + f"<h4>{heading}</h4>" + html_table(self.completeness_frame())
+                + (self.flow._repr_html_() if self.flow is not None else ""))
 
     def _plot(self, ax):
         from leadlab import plots
@@ -136,19 +140,19 @@ def pool_health(data, period, team: str | None = None, stale_days: int = 14) -> 
     touch = j.last_call.fill_null(j.created_at)
     stale = (ibis.literal(end.timestamp()) - touch.epoch_seconds()) / 86400.0 > stale_days
     j = j.mutate(age=ibis.cases(*cases), never=j.last_call.isnull(), stale=stale)
-    q = j.group_by("age").agg(open_leads=j.count(), never_contacted=j.never.cast("int64").sum(),
-                              stale=j.stale.cast("int64").sum()).to_pandas()
+    q = j.group_by("age").agg(open_leads=j.count(), never_contacted=j.never.sum(),
+                              stale=j.stale.sum()).to_pandas()
     q = q.set_index("age").reindex([b[0] for b in AGE_BUCKETS]).fillna(0).reset_index()
     total = float(q["open_leads"].sum())
     q["share"] = [safe_div(v, total) for v in q["open_leads"]]
     # duplicates among all leads known at the end (same pseudonymized phone)
     ph = leads.filter(leads.phone.notnull())
-    ph = ph.mutate(key=ph.phone.hash())  # group 64-bit hashes of the pseudonymized phones, not long strings
+    ph = ph.mutate(key=ph.phone)  # the pseudonymized phone itself: exact on every backend (hash() differs by backend and may collide)
     groups = ph.group_by("key").agg(n=ph.count())
     groups = groups.filter(groups.n > 1)
     dup = groups.aggregate(groups_=groups.count(), leads_=groups.n.sum()).to_pandas().iloc[0]
     # completeness of key fields over all leads known at the end
-    comp = leads.aggregate(n=leads.count(), **{f: leads[f].notnull().cast("int64").sum() for f in KEY_FIELDS}).to_pandas().iloc[0]
+    comp = leads.aggregate(n=leads.count(), **{f: leads[f].notnull().sum() for f in KEY_FIELDS}).to_pandas().iloc[0]
     n_all = float(comp["n"] or 0)
     completeness = pd.DataFrame({"field": list(KEY_FIELDS), "filled": [safe_div(float(comp[f] or 0), n_all) for f in KEY_FIELDS]})
     fun = funnel(data, per).frame
@@ -165,4 +169,7 @@ def pool_health(data, period, team: str | None = None, stale_days: int = 14) -> 
           "as_of": end, "leads": n_all}
     st["never_contacted_share"] = safe_div(st["never_contacted"], total)
     st["stale_share"] = safe_div(st["stale"], total)
-    return PoolResult(q, per, data.team, stats=st, completeness=completeness, bottleneck=bottleneck)
+    from leadlab.pool.flow import pool_flow
+
+    return PoolResult(q, per, data.team, stats=st, completeness=completeness, bottleneck=bottleneck,
+                      flow=pool_flow(data, per))

@@ -242,7 +242,7 @@ def _rep_counts(data, per) -> pd.DataFrame:
     calls = m[m["dials"] > 0][["rep_id", "dials", "connected", "conversations"]]
     l = data.team_leads()
     l = l.filter(l.rep_id.notnull() & in_period(l.created_at, per))
-    leads = l.group_by("rep_id").agg(leads=l.count(), sqls=l.sql_at.notnull().cast("int64").sum()).to_pandas()
+    leads = l.group_by("rep_id").agg(leads=l.count(), sqls=l.sql_at.notnull().sum()).to_pandas()
     m = calls.merge(leads, on="rep_id", how="outer")
     for col in ("dials", "connected", "conversations", "leads", "sqls"):
         m[col] = m[col].astype(float).fillna(0.0)

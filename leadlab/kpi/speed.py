@@ -103,7 +103,7 @@ def speed_to_lead(data, period, team: str | None = None, alpha: float = 0.05) ->
     cases = [(r.isnull(), NOT_CALLED)] + [((r <= hi) if lo == 0 else ((r > lo) & (r <= hi)) if np.isfinite(hi) else (r > lo), lab)
                                            for lab, lo, hi in BANDS]
     j = j.mutate(band=ibis.cases(*cases))
-    q = j.group_by("band").agg(leads=j.count(), sqls=j.sql_at.notnull().cast("int64").sum()).to_pandas()
+    q = j.group_by("band").agg(leads=j.count(), sqls=j.sql_at.notnull().sum()).to_pandas()
     order = [b[0] for b in BANDS] + [NOT_CALLED]
     q = q.set_index("band").reindex(order).fillna(0).reset_index()
     total = q["leads"].sum()

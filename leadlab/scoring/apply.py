@@ -1,10 +1,11 @@
 """Batch scoring into the store's ``lead_scores`` table (the call list is in
 :mod:`leadlab.scoring.call_list`).
 
-:func:`apply_scores` streams the leads table in chunks (DuckDB ``to_arrow_reader`` /
-Ibis ``to_pyarrow_batches``), scores each chunk and appends it to a staging table; only when
+:func:`apply_scores` streams the leads table in chunks, scores each chunk and appends it to a staging table; only when
 every chunk succeeded does the staging table replace ``lead_scores`` (one transaction on
-DuckDB), so a failure leaves the previous scores intact. Memory is bounded by the chunk size.
+DuckDB and PostgreSQL: :func:`leadlab.store.publish`), so a failure leaves the previous scores
+intact. Memory is bounded by the chunk size. The backend-specific reading and bulk writing are
+:func:`leadlab.store.read_batches` and :func:`leadlab.store.append_arrow`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -24,7 +24,7 @@ from leadlab.scoring import text
 from leadlab.scoring.grades import priority
 from leadlab.scoring.quality import check_usable
 from leadlab.schema import LEAD_SCORES, business_timezone
-from leadlab.store import has_table, table as store_table
+from leadlab.store import append_arrow, create_empty, publish, read_batches, table as store_table
 
 OUTPUT = "lead_scores"
 @dataclass
@@ -133,31 +133,20 @@ def apply_scores(model, con, *, source_table: str = "leads", chunk_rows: int = 2
     from tqdm import tqdm
 
     bar = tqdm(total=total, unit="lead", disable=not progress, desc="scoring")
-    is_duckdb = con.name == "duckdb"
     try:
-        con.create_table(staging, schema=LEAD_SCORES.ibis_schema, overwrite=True)
-        if is_duckdb:
-            reader_cur = con.con.cursor()
-            writer_cur = con.con.cursor()
-            reader = reader_cur.execute(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(chunk_rows)
-        else:
-            reader = expr.to_pyarrow_batches(chunk_size=chunk_rows)
-        for batch in reader:
+        create_empty(con, staging, LEAD_SCORES.ibis_schema)
+        for batch in read_batches(con, expr, chunk_rows):
             if batch.num_rows == 0:
                 continue
             result, g, u = _score_batch(model, batch, scored_at)
-            if is_duckdb:
-                writer_cur.register("_leadlab_chunk", result)
-                writer_cur.execute(f'INSERT INTO "{staging}" SELECT * FROM _leadlab_chunk')
-                writer_cur.unregister("_leadlab_chunk")
-            else:
-                con.insert(staging, result)
+            append_arrow(con, staging, result, LEAD_SCORES.ibis_schema)
             _merge(grades, g)
             _merge(unseen, u)
             n += batch.num_rows
             chunks += 1
             bar.update(batch.num_rows)
-        _publish(con, staging, replace_all=not only_open and source_table == "leads")
+        replace_all = not only_open and source_table == "leads"
+        publish(con, {staging: OUTPUT}, merge_key=None if replace_all else "lead_id")
     except BaseException:
         try:
             con.drop_table(staging, force=True)
@@ -167,29 +156,3 @@ def apply_scores(model, con, *, source_table: str = "leads", chunk_rows: int = 2
     finally:
         bar.close()
     return ApplyResult(model.version, n, chunks, time.perf_counter() - t0, grades, unseen)
-
-
-def _publish(con, staging: str, *, replace_all: bool) -> None:
-    """Move the staging rows into lead_scores in one step."""
-    if con.name == "duckdb":
-        cur = con.con.cursor()
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            if replace_all or not has_table(con, OUTPUT):
-                cur.execute(f"DROP TABLE IF EXISTS {OUTPUT}")
-                cur.execute(f'ALTER TABLE "{staging}" RENAME TO {OUTPUT}')
-            else:
-                cur.execute(f'DELETE FROM {OUTPUT} WHERE lead_id IN (SELECT lead_id FROM "{staging}")')
-                cur.execute(f'INSERT INTO {OUTPUT} SELECT * FROM "{staging}"')
-                cur.execute(f'DROP TABLE "{staging}"')
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        return
-    new = con.table(staging)
-    if not replace_all and has_table(con, OUTPUT):
-        old = con.table(OUTPUT)
-        new = old.anti_join(new, "lead_id").union(new)
-    con.create_table(OUTPUT, new.to_pyarrow(), overwrite=True)
-    con.drop_table(staging, force=True)

@@ -156,7 +156,7 @@ def load_store_leads(
     leads = table(con, "leads")
     if as_of is None:
         as_of = store_as_of(con)
-    df = leads.to_pandas()
+    df = leads.order_by("lead_id").to_pandas()  # ordered: bootstrap intervals must not depend on the backend
     if df.empty:
         raise InsufficientDataError(_("the store's leads table is empty; run `leadlab synth` or `leadlab ingest leads "
                                       "FILE`"))

@@ -309,7 +309,7 @@ def monitor_store(model, con=None, *, period: str = "last-month", as_of=None, to
     model.check_columns(pd.DataFrame(columns=leads.columns), "store table leads")
     outcome = model.meta.get("outcome_time_col") or STORE_TARGETS.get(model.meta.get("target", ""), "sql_at")
     cols = list(dict.fromkeys(["lead_id", "created_at", outcome] + model.input_columns))
-    cur = leads.filter((leads.created_at >= p.start) & (leads.created_at < p.end)).select(*cols).to_pandas()
+    cur = leads.filter((leads.created_at >= p.start) & (leads.created_at < p.end)).select(*cols).order_by("lead_id").to_pandas()
     if cur.empty:
         raise InsufficientDataError(_("no leads created in {period} ({start} – {end}); pick another --period",
                                       period=fmt.period_label(p.label), start=fmt.date(p.start),
@@ -328,7 +328,7 @@ def monitor_store(model, con=None, *, period: str = "last-month", as_of=None, to
     if w != p:
         note = {"code": "too_recent", "period": p.label, "maturity_days": maturity.days,
                 "as_of": f"{as_of:%Y-%m-%d}", "window": w.label}
-    cal_rows = leads.filter((leads.created_at >= w.start) & (leads.created_at < w.end)).select(*cols).to_pandas()
+    cal_rows = leads.filter((leads.created_at >= w.start) & (leads.created_at < w.end)).select(*cols).order_by("lead_id").to_pandas()
     calib = None
     if len(cal_rows):
         pc = model.scorer.predict_proba(cal_rows[model.input_columns])[:, 1]
