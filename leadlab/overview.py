@@ -113,6 +113,7 @@ def check_name(check: str) -> str:
         "calls of unknown leads": pgettext("data check", "calls of unknown leads"),
         "calls before lead creation": pgettext("data check", "calls before lead creation"),
         "lifecycle order": pgettext("data check", "lifecycle order"),
+        "inferred lifecycle times": pgettext("data check", "inferred lifecycle times"),
         "duplicate phones": pgettext("data check", "duplicate phones"),
         "zero talk time on connected calls": pgettext("data check", "zero talk time on connected calls"),
         "optional columns not provided": pgettext("data check", "optional columns not provided"),
@@ -170,6 +171,15 @@ def finding_message(f) -> str:
             return _("lifecycle dates are in order (created ≤ MQL ≤ SQL ≤ opportunity ≤ won)")
         return ngettext("{n} lead has lifecycle dates out of order (e.g. SQL before creation)",
                         "{n} leads have lifecycle dates out of order (e.g. SQL before creation)", n, n=count)
+    if check == "inferred lifecycle times":  # tokens: all lifecycle times of leads
+        total = int(f.tokens or 0)
+        if ok:
+            return ngettext("the {total} lifecycle time is exact", "all {total} lifecycle times are exact", total,
+                            total=fmt.number(total))
+        return ngettext("{n} of {total} lifecycle times is inferred from a lead status (the stage was reached at or "
+                        "before it); the others are exact",
+                        "{n} of {total} lifecycle times are inferred from a lead status (the stage was reached at or "
+                        "before them); the others are exact", n, n=count, total=fmt.number(total))
     if check == "duplicate phones":
         if ok:
             return _("no two leads share a phone number")
@@ -631,6 +641,15 @@ def _findings(con: ibis.BaseBackend, tables: pd.DataFrame, missing: pd.DataFrame
             bad = ibis.or_(*conds).fill_null(False)
             n_bad = int(leads.filter(bad).count().execute())
             f.append(_finding("problem" if n_bad else "ok", "lifecycle order", "leads", n_bad))
+        # lifecycle times inferred from a status (ingest with a lifecycle: section) vs exact
+        if "lead_stages" in present and int(con.table("lead_stages").count().execute()):
+            times = [c for c in ("mql_at", "sql_at", "opportunity_at", "won_at", "lost_at") if c in leads.columns]
+            counts = leads.aggregate(**{c: leads[c].count() for c in times}).execute().iloc[0]
+            total = int(sum(int(v or 0) for v in counts))
+            st = con.table("lead_stages")
+            inferred = int(st.filter(st.inferred.fill_null(False)).count().execute())
+            f.append(_finding("note" if inferred else "ok", "inferred lifecycle times", "leads", inferred,
+                              inferred / total if total else 0.0, tokens=total))
         # duplicates by phone token
         if "phone" in leads.columns:
             g = leads.filter(leads.phone.notnull()).group_by("phone").aggregate(n=lambda t: t.count())

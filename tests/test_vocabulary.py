@@ -32,6 +32,7 @@ OLD_KPIS = {
     "conversations_per_dial": ("conversations", "dials", 1.0, None, False),
     "calls_per_lead": ("dials", "leads_called", 1.0, None, False),
     "followups_per_lead": ("followups", "leads_called", 1.0, None, False),
+    "invalid_number_share": ("invalid_number_leads", "leads_called", 1.0, None, False),  # added with issue 11
     "aht_seconds": ("handle_seconds", "handled", 1.0, None, False),
     "complaints_per_1000": ("complaints", "dials", 1000.0, None, False),
     "dnc_per_1000": ("dnc", "dials", 1000.0, None, False),
@@ -143,7 +144,7 @@ def test_lookup_errors_and_aliases():
     assert not set(ALIASES) & set(METRICS) and set(ALIASES.values()) <= set(METRICS)
     for old, new in EXPERIMENT_RENAMES.items():
         assert METRICS[new].per_unit is not None and METRICS[new].kpi is None
-    assert len(set(METRICS)) == len(METRICS) == 41 + 6  # + 6 customer KPIs (leadlab.kpi.customer)
+    assert len(set(METRICS)) == len(METRICS) == 41 + 6 + 1  # + 6 customer KPIs (leadlab.kpi.customer), + invalid_number_share
     assert all("scorecard" in uses(METRICS[r]) for r in SCORECARD_RATES)
 
 

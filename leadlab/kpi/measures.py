@@ -12,7 +12,8 @@ Measures:
 * calls (by ``started_at``): dials, connected, conversations, talk_seconds,
   conn_talk_seconds / conn_talk_sq (talk of connected calls), handled (= connected
   calls), handle_seconds / handle_sq (talk + hold + wrap of handled calls),
-  leads_called (distinct leads dialled), followups (dials − leads_called), complaints,
+  leads_called (distinct leads dialled), followups (dials − leads_called),
+  invalid_number_leads (distinct leads dialled with an invalid_number call), complaints,
   dnc, worked_seconds (ring + talk + hold + wrap), rep_cost (worked hours × the rep's
   hourly cost).
 * leads (each lifecycle timestamp in its own period): new_leads (created_at), mqls,
@@ -38,7 +39,7 @@ from leadlab.periods import Period
 #: Breakdown dimensions and where they come from.
 DIMENSIONS = ("team", "rep_id", "source", "campaign", "region")
 CALL_MEASURES = ("dials", "connected", "conversations", "talk_seconds", "conn_talk_seconds", "conn_talk_sq",
-                 "handled", "handle_seconds", "handle_sq", "leads_called", "followups", "complaints", "dnc",
+                 "handled", "handle_seconds", "handle_sq", "leads_called", "followups", "invalid_number_leads", "complaints", "dnc",
                  "worked_seconds", "rep_cost")
 LEAD_MEASURES = ("new_leads", "mqls", "sqls", "opportunities", "won", "revenue", "revenue_sq")
 SPEED_MEASURES = ("sp_leads", "sp_called", "reached_5m", "reached_1h", "reached_24h",
@@ -134,6 +135,7 @@ def call_measures(data: KpiData, periods: Sequence[Period], by=None, *, distinct
     )
     if distinct:
         aggs["leads_called"] = c.lead_id.nunique()
+        aggs["invalid_number_leads"] = c.lead_id.nunique(where=c.disposition == "invalid_number")
     df = c.group_by(["period", *dims]).agg(**aggs).to_pandas()
     if distinct:
         df["followups"] = df["dials"] - df["leads_called"]
@@ -145,7 +147,9 @@ def reach_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
     dims = check_by(by)
     periods = _check_disjoint(periods)
     c = _calls_scope(data, periods, dims)
-    return c.group_by(["period", *dims]).agg(leads_called=c.lead_id.nunique()).to_pandas()
+    return c.group_by(["period", *dims]).agg(
+        leads_called=c.lead_id.nunique(),
+        invalid_number_leads=c.lead_id.nunique(where=c.disposition == "invalid_number")).to_pandas()
 
 
 def _lead_events(data: KpiData, dims: list[str], hi=None) -> ibis.Table:
@@ -261,8 +265,8 @@ def speed_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
     return q.to_pandas()
 
 
-SOURCES = {"calls": tuple(c for c in CALL_MEASURES if c not in ("leads_called", "followups")),
-           "reach": ("leads_called", "followups"), "leads": LEAD_MEASURES, "speed": SPEED_MEASURES, "spend": ("spend",)}
+SOURCES = {"calls": tuple(c for c in CALL_MEASURES if c not in ("leads_called", "followups", "invalid_number_leads")),
+           "reach": ("leads_called", "followups", "invalid_number_leads"), "leads": LEAD_MEASURES, "speed": SPEED_MEASURES, "spend": ("spend",)}
 
 
 def sources_for(columns) -> set[str]:
@@ -341,6 +345,9 @@ def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool =
         inside = out["period"].isin(computed)
         lc = out["leads_called"].astype(float) if "leads_called" in out else pd.Series(np.nan, index=out.index)
         out["leads_called"] = lc.where(~inside, lc.fillna(0.0))
+        inv = (out["invalid_number_leads"].astype(float) if "invalid_number_leads" in out
+               else pd.Series(np.nan, index=out.index))
+        out["invalid_number_leads"] = inv.where(~inside, inv.fillna(0.0))
         out["followups"] = out["dials"].astype(float) - out["leads_called"] if "dials" in out else np.nan
     if sp is not None:
         out["spend"] = out["spend"].astype(float).fillna(0.0)

@@ -32,6 +32,7 @@ KPI_MEASURES: dict[str, str] = {
     "handle_sq": N_("sum of squared handle seconds"),
     "leads_called": N_("distinct leads dialled"),
     "followups": N_("follow-up dials"),
+    "invalid_number_leads": N_("leads dialled whose number was invalid (空号/停机)"),
     "complaints": N_("complaint dispositions"),
     "dnc": N_("do-not-call requests"),
     "worked_seconds": N_("worked seconds (ring + talk + hold + wrap-up)"),

@@ -60,6 +60,10 @@ ENTRIES: tuple[Entry, ...] = (
           N_("Calls ending in a do-not-call request, per 1,000 dials."), "activity", "per1000",
           higher_is_better=False, test="proportion", kpi=K("dnc", "dials", scale=1000),
           per_unit=U("dnc", "calls", scale=1000.0, margin=0.25, naive_sq="dnc")),
+    Entry("invalid_number_share", N_("Invalid numbers in the lead pool"),
+          N_("Share of the leads dialled in the period with at least one dial ending as an invalid number "
+             "(空号/停机): a data-quality measure of the lead sources."), "quality", "rate",
+          higher_is_better=False, test="proportion", kpi=K("invalid_number_leads", "leads_called")),
     Entry("lead_reach_rate", N_("Reach rate"),
           N_("Share of leads with at least one connected call: leads, not calls (compare the connect rate)."),
           "activity", "rate", per_unit=U("connected", "n_leads", binary=True, naive_sq="connected")),
