@@ -11,7 +11,7 @@ With the rules of ``pool_rules.yml``, the pool is evaluated at the period's star
 >>> import leadlab
 >>> f = pool_flow(leadlab.connect(), "2026-10")
 >>> sorted(f.stats)[:3]
-['converted', 'in_pool_at_start', 'picked_up']
+['conversion', 'converted', 'in_pool_at_start']
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ of equal fit. Leads beyond the capacity stay in the pool (``to_rep_id`` empty).
 
 >>> import leadlab
 >>> r = reassign(leadlab.connect(), "2026-11-20")
->>> r.frame.groupby("to_rep_id").size().max() <= r.rules.capacity_per_rep
+>>> bool(r.frame.groupby("to_rep_id").size().max() <= r.rules.capacity_per_rep)
 True
 """
 

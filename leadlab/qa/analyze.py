@@ -6,8 +6,9 @@ statistics of :mod:`leadlab.qa.stats` run on them.
 
 * A review's **QA score** is the mean of its items' normalised scores (0 = bottom of the item's
   scale, 100 % = top); a call reviewed twice counts once, with the mean of its reviews.
-* A rep's **QA score** is the design-weighted (1/π) mean over its reviewed calls: an estimate of
-  the mean over *all* its reviewable calls of the period, not just the over-sampled long ones;
+* A rep's **QA score** is the design-weighted (1/π) mean over its reviewed calls of the *calibrated*
+  review scores (each minus its reviewer's offset, so a harsh reviewer does not sink a rep): an
+  estimate of the mean over *all* its reviewable calls of the period, not just the over-sampled ones;
   ``shrunk`` pulls small samples towards the team (empirical Bayes, pooled within-rep variance ×
   Kish's Σw²/(Σw)²).
 * **Agreement** per item on calls with two or more reviews: Fleiss' κ (reviewers differ from call
@@ -17,7 +18,7 @@ statistics of :mod:`leadlab.qa.stats` run on them.
 >>> import leadlab
 >>> r = qa_analysis(leadlab.connect(), "2026-10")
 >>> sorted(r.reps.frame.columns)[:3], r.calibration.frame["reviewer"].tolist()[:2]
-(['calls', 'high', 'low'], ['QA01', 'QA02'])
+(['between_sd', 'calls', 'high'], ['QA01', 'QA02'])
 """
 
 from __future__ import annotations
@@ -139,6 +140,9 @@ def qa_analysis(data, period, *, team: str | None = None, form: Form | str | Non
     form = form if isinstance(form, Form) else load_form(form)
     df, per = reviews_in_period(data, period, team)
     rev = review_scores(df, form)
-    return QaAnalysis(RepQualityResult(rep_quality(rev, level), per, team, level=level),
+    cal = calibration(rev, level)
+    # calibrated scores: each review minus its reviewer's offset (0 where it cannot be estimated)
+    offset = rev["reviewer"].map(cal.set_index("reviewer")["offset"]).fillna(0.0)
+    return QaAnalysis(RepQualityResult(rep_quality(rev.assign(score=rev["score"] - offset), level), per, team, level=level),
                       AgreementResult(agreement(df, form, seed=seed, level=level), per, team, form=form),
-                      CalibrationResult(calibration(rev, level), per, team))
+                      CalibrationResult(cal, per, team))

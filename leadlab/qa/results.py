@@ -73,7 +73,8 @@ class RepQualityResult(KpiResult):
 
     def notes(self) -> list[str]:
         return [_("QA score = mean of the form items, each put on 0–100% of its scale; each reviewed call is weighted by "
-                  "1/(its inclusion probability), so the score describes all of the rep's reviewable calls. The shrunk "
+                  "1/(its inclusion probability), so the score describes all of the rep's reviewable calls, and corrected "
+                  "for its reviewer's offset (see reviewer calibration). The shrunk "
                   "score pulls small samples towards the team mean (empirical Bayes); trust it over the raw score when a "
                   "rep has few reviewed calls.")]
 

@@ -128,7 +128,7 @@ def shrink(est: np.ndarray, var: np.ndarray, level: float = 0.95) -> Shrunk:
 
     >>> s = shrink(np.array([0.5, 0.7, 0.9]), np.array([0.01, 0.01, 0.01]))
     >>> round(s.mu, 2), s.mean.round(3).tolist()
-    (0.7, [0.52, 0.7, 0.88])
+    (0.7, [0.55, 0.7, 0.85])
     """
     est, var = np.asarray(est, float), np.asarray(var, float)
     ok = np.isfinite(est) & np.isfinite(var) & (var > 0)
@@ -258,9 +258,9 @@ class Effects:
 def reviewer_effects(call: np.ndarray, reviewer: np.ndarray, y: np.ndarray, n_reviewers: int,
                      level: float = 0.95) -> Effects:
     """Offsets β_j in y_cj = α_c + β_j + ε (call fixed effects, Σβ = 0) from calls scored by two or
-    more reviewers; OLS on within-call deviations, cluster-robust (by call, CR1) covariance, t
-    interval with (calls − 1) df. With two reviewers on every call, β_1 − β_2 is the mean paired
-    difference.
+    more reviewers; OLS on within-call deviations; SE = the larger of the cluster-robust (by call, CR1)
+    and the model-based one; t interval with (calls − 1) df. With two reviewers on every call, β_1 − β_2
+    is the mean paired difference and the CR1 interval is the paired t interval.
 
     >>> e = reviewer_effects(np.array([0, 0, 1, 1, 2, 2]), np.array([0, 1, 0, 1, 0, 1]),
     ...                      np.array([4.0, 3, 5, 4, 3, 3]), 2)
@@ -300,8 +300,11 @@ def reviewer_effects(call: np.ndarray, reviewer: np.ndarray, y: np.ndarray, n_re
     adj = G / (G - 1) * (len(yy) - 1) / max(len(yy) - (J - 1), 1)
     V = adj * XtX_inv @ (scores.T @ scores) @ XtX_inv
     beta = C @ g
-    Vb = C @ V @ C.T
-    se = np.sqrt(np.maximum(np.diag(Vb), 0))
+    # the larger of the cluster-robust and the model-based (homoscedastic) SE: CR1 alone is too liberal
+    # with few shared calls, the model-based one when reviewers differ in noise (docs/qa.md)
+    dof = max(len(yy) - G - (J - 1), 1)
+    V_model = (resid @ resid) / dof * XtX_inv
+    se = np.sqrt(np.maximum(np.maximum(np.diag(C @ V @ C.T), np.diag(C @ V_model @ C.T)), 0))
     t = sps.t.ppf(0.5 + level / 2, max(G - 1, 1))
     calls_per = np.array([len(np.unique(c[r == j])) for j in range(J)])
     beta = np.where(seen > 0, beta, np.nan)

@@ -14,7 +14,7 @@ Truth (``ground_truth.json`` → ``qa``): per month and rep the expected QA scor
 picked at random — the estimand of the design-weighted rep score; each reviewer's expected offset
 against the mean reviewer (same units); the latent biases and rep qualities.
 
->>> round(expected_item(np.array([3.0]), 1.0, 1, 5)[0], 3)
+>>> float(round(expected_item(np.array([3.0]), 1.0, 1, 5)[0], 3))
 3.0
 """
 
