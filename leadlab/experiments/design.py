@@ -217,11 +217,10 @@ def assign(unit_ids, *, salt: str, arms=("A", "B"), weights=None) -> list[str]:
         raise ConfigError(_("weights must be {n} non-negative numbers with a positive sum, got {value}", n=len(arms), value=list(w)))
     cuts = np.cumsum(w / w.sum())
     cuts[-1] = 1.0
-    out = []
-    for u in unit_ids:
-        b = _bucket(salt, str(u))
-        out.append(arms[int(np.searchsorted(cuts, b, side="right"))])
-    return out
+    buckets = np.fromiter((_bucket(salt, str(u)) for u in unit_ids), dtype=float)
+    # one vectorised cut for all units; a bucket that rounded up to 1.0 belongs to the last arm
+    picked = np.minimum(np.searchsorted(cuts, buckets, side="right"), len(arms) - 1)
+    return [arms[i] for i in picked.tolist()]
 
 
 def cluster_power(baseline: float, effect: float, days: float, *, daily_units: float, clusters: int,
