@@ -1,0 +1,38 @@
+"""`report all` runs its reports in one kernel: the second report starts without the first
+one's variables, in the same kernel process; a failed report gets the next one a fresh kernel."""
+
+from __future__ import annotations
+
+import json
+
+from leadlab.reports.runner import execute, plan_run, shared_kernel
+from reports_helpers import make_tiny_store, write_notebook
+
+PARAMS = 'period = "2026-10"  # the period'
+FIRST = ('import os\nsecret_of_first = 42\nprint("pid", os.getpid())',)
+SECOND = ('import os\nprint("pid", os.getpid())\nprint("leak", "secret_of_first" in globals())',)
+BOOM = ('raise ValueError("boom")',)
+
+
+def _stdout(root, name: str, label: str) -> str:
+    nb = json.loads((root / "build" / "reports" / name / f"{label}.ipynb").read_text())
+    texts = [o.get("text", "") for c in nb["cells"] for o in c.get("outputs", []) if o.get("name") == "stdout"]
+    return "".join("".join(t) if isinstance(t, list) else t for t in texts)
+
+
+def test_reports_share_one_kernel_with_a_clean_namespace(tmp_path, monkeypatch):
+    monkeypatch.delenv("LEADLAB_DB", raising=False)
+    monkeypatch.setenv("LEADLAB_HOME", str(tmp_path))
+    make_tiny_store(tmp_path / "data" / "leadlab.duckdb")
+    for name, cells in (("first", FIRST), ("second", SECOND), ("boom", BOOM), ("third", SECOND)):
+        write_notebook(tmp_path / "notebooks" / f"{name}.ipynb", PARAMS, *cells)
+    with shared_kernel() as pool:
+        recs = [execute(plan_run(n, {}, root=tmp_path), root=tmp_path, record=False)
+                for n in ("first", "second", "boom", "third")]
+        assert pool.km is not None and pool.km.is_alive()  # kept for the next report
+    assert [r.status for r in recs] == ["ok", "ok", "failed", "ok"]
+    out1, out2, out3 = (_stdout(tmp_path, n, "2026-10") for n in ("first", "second", "third"))
+    pid = out1.split("pid ")[1].split()[0]
+    assert f"pid {pid}" in out2 and "leak False" in out2  # same process, variables cleared
+    assert f"pid {pid}" not in out3 and "leak False" in out3  # after a failure: a fresh kernel
+    assert pool.km is None  # shut down at the end
