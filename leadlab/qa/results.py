@@ -15,8 +15,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from leadlab.i18n import N_, _, fmt, ngettext
+from leadlab.i18n import N_, _, fmt, get_lang, ngettext
 from leadlab.kpi.results import KpiResult
+
+
+def _names(items) -> str:
+    """A list of names: ``A, B`` / ``A、B``."""
+    return ("、" if get_lang() == "zh" else ", ").join(str(i) for i in items)
 
 
 def _interval(lo: float, hi: float, percent: bool = True) -> str:
@@ -64,11 +69,11 @@ class RepQualityResult(KpiResult):
         if low:
             parts.append(ngettext("{reps} scores clearly below the team's {mean}: coach using the reviewed calls.",
                                   "{reps} score clearly below the team's {mean}: coach them using their reviewed calls.",
-                                  len(low), reps=", ".join(low), mean=mu))
+                                  len(low), reps=_names(low), mean=mu))
         if high:
             parts.append(ngettext("{reps} scores clearly above the team: use the calls as examples.",
                                   "{reps} score clearly above the team: use their calls as examples.",
-                                  len(high), reps=", ".join(high)))
+                                  len(high), reps=_names(high)))
         return " ".join(parts)
 
     def notes(self) -> list[str]:
@@ -121,7 +126,7 @@ class AgreementResult(KpiResult):
         if weak.empty:
             return _("Reviewers agree at least moderately on every item (Fleiss' κ ≥ 0.4).")
         return _("Reviewers agree poorly on: {items}. Calibrate on these items (score the same calls together).",
-                 items=", ".join(self._item_name(i) for i in weak["item"]))
+                 items=_names(self._item_name(i) for i in weak["item"]))
 
     def notes(self) -> list[str]:
         return [_("κ = 1: reviewers always agree; 0: no better than chance. Fleiss' κ allows different reviewers on each "
@@ -154,9 +159,9 @@ class CalibrationResult(KpiResult):
             return _("No reviewer scores systematically higher or lower than the others.")
         parts = []
         if hi:
-            parts.append(_("Scores systematically high: {reviewers}.", reviewers=", ".join(hi)))
+            parts.append(_("Scores systematically high: {reviewers}.", reviewers=_names(hi)))
         if lo:
-            parts.append(_("Scores systematically low: {reviewers}.", reviewers=", ".join(lo)))
+            parts.append(_("Scores systematically low: {reviewers}.", reviewers=_names(lo)))
         return " ".join(parts) + " " + _("Hold a calibration session before their scores feed bonuses.")
 
     def notes(self) -> list[str]:
