@@ -43,6 +43,11 @@ def test_xlsx_is_chosen_by_the_suffix(tmp_path):
     assert wb.sheetnames == ["拨打清单"]
     rows = [[c.value for c in r] for r in wb.active.iter_rows()]
     assert rows == [["销售", "评分"], ["张伟", 57.3], ["'=1+1", 8]]
+    ws = wb.active  # for people: the header row stays in view, columns fit their text (CJK counts two)
+    assert ws.freeze_panes == "A2"
+    assert ws.column_dimensions["A"].width == 8 and ws.column_dimensions["B"].width == 8
+    wide = write_table(pd.DataFrame({"联系人（脱敏代号）": ["甲"]}), tmp_path / "w.xlsx")  # 9 wide characters
+    assert openpyxl.load_workbook(wide).active.column_dimensions["A"].width == 2 * 9 + 2
 
 
 def test_refusals_speak_the_language(tmp_path):
