@@ -186,3 +186,20 @@ def test_errors_and_explain_in_both_languages(tmp_path, capsys):
         main(["kpi", "targets", "--period", "2026-10", "--file", str(bad), "--db", url])
     err = capsys.readouterr().err
     assert e.value.code == 2 and "the split does not add up: overrides total 20" in err and "Traceback" not in err
+
+
+def test_hostile_team_name_is_escaped(tmp_path):
+    frames = cascade_frames()
+    evil = "<img src=x onerror=alert(1)>"
+    frames["reps"] = frames["reps"].assign(team=[evil, evil, evil, "West", "West"])
+    data = KpiData.from_frames(**frames)
+    text = f"- {{scope: company, kpi: sql, period: 2026-12, value: 100, split: {{method: equal, to: team, overrides: {{'{evil}': 30}}}}}}"
+    res = targets_report(data, "2026-12", targets=parse_targets_text(text))
+    html = res._repr_html_()
+    assert evil not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert dict(zip(res.to_pandas()["name"], res.to_pandas()["target"]))[evil] == 30
+    from leadlab.incentives import compute_payouts, parse_plan_text
+
+    plan = parse_plan_text(f"name: '{evil}'\nkpi: sql\ntarget: 5\ntarget_incentive: 100\ntiers:\n  - {{from: 0, rate: 1}}")
+    pay = compute_payouts(data, plan, "2026-11")
+    assert evil not in pay._repr_html_() and "&lt;img" in pay._repr_html_()
