@@ -53,15 +53,22 @@ def reviewable_calls(data, period, team: str | None, form: Form) -> pd.DataFrame
 
 def draw(df: pd.DataFrame, per_rep: int, seed: int) -> pd.DataFrame:
     """Draw ``per_rep`` calls per rep from ``df`` (from :func:`reviewable_calls`); adds π and the stratum size."""
-    parts = []
-    for rep, g in df.groupby("rep_id", sort=True):
-        rng = np.random.default_rng([int(seed), zlib.crc32(str(rep).encode("utf-8"))])
-        pi = inclusion_probabilities(g["selection_weight"].to_numpy(), per_rep)
-        idx = systematic_pps(rng, pi)
-        parts.append(g.iloc[idx].assign(inclusion_probability=pi[idx], reviewable_calls=len(g)))
-    if not parts:
+    if df.empty:
         return pd.DataFrame(columns=list(COLUMNS))
-    return pd.concat(parts, ignore_index=True)[list(COLUMNS)]
+    rep = df["rep_id"].astype(str).to_numpy()
+    order = np.argsort(rep, kind="stable")  # by rep, call-id order kept inside a rep
+    reps, starts, sizes = np.unique(rep[order], return_index=True, return_counts=True)
+    w = df["selection_weight"].to_numpy(dtype=float)[order]
+    rows, pis, pools = [], [], []
+    for r, a, n in zip(reps, starts, sizes):
+        rng = np.random.default_rng([int(seed), zlib.crc32(str(r).encode("utf-8"))])
+        pi = inclusion_probabilities(w[a:a + n], per_rep)
+        idx = systematic_pps(rng, pi)
+        rows.append(order[a + idx]); pis.append(pi[idx]); pools.append(np.full(len(idx), n))
+    out = df.iloc[np.concatenate(rows)].reset_index(drop=True)
+    out["inclusion_probability"] = np.concatenate(pis)
+    out["reviewable_calls"] = np.concatenate(pools)
+    return out[list(COLUMNS)]
 
 
 def check_per_rep(per_rep: object) -> int:

@@ -24,7 +24,7 @@ import datetime as _dt
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr
 
 QA_MONTHS = 3
 PER_REP = 8
@@ -46,7 +46,7 @@ def expected_item(mu: np.ndarray, sd: float, lo: int, hi: int) -> np.ndarray:
     k = np.arange(lo, hi + 1)
     upper = np.where(k == hi, np.inf, k + 0.5)
     lower = np.where(k == lo, -np.inf, k - 0.5)
-    p = norm.cdf((upper - mu) / sd) - norm.cdf((lower - mu) / sd)
+    p = ndtr((upper - mu) / sd) - ndtr((lower - mu) / sd)
     return (p * k).sum(-1)
 
 
@@ -54,7 +54,7 @@ def _expected_score(latent_mean: np.ndarray, bias: float) -> np.ndarray:
     """Expected normalised QA score (0–1) of calls with latent means ``latent_mean`` under a reviewer."""
     sd = float(np.hypot(CALL_SD, NOISE_SD))
     parts = [(expected_item(latent_mean + off + bias, sd, 1, 5) - 1) / 4 for off in ITEM_OFFSETS.values()]
-    parts.append(norm.sf((COMPLIANCE_CUT - latent_mean - bias) / sd))
+    parts.append(ndtr((latent_mean + bias - COMPLIANCE_CUT) / sd))
     return np.mean(parts, axis=0)
 
 
@@ -127,7 +127,7 @@ def reviews(con, *, seed: int, sql_effect: np.ndarray, end: _dt.date) -> tuple[p
         reviewed = started.normalize() + pd.to_timedelta(1 + rng.integers(0, 3, len(call_j)), unit="D") + pd.Timedelta(hours=10)
         base = pd.DataFrame({"call_id": sample["call_id"].to_numpy()[call_j], "reviewer": np.asarray(REVIEWERS)[rev_j],
                              "reviewed_at": reviewed, "inclusion_probability": sample["inclusion_probability"].to_numpy()[call_j]})
-        base["review_id"] = [f"QR{m_start:%Y%m}-{i:05d}" for i in range(len(base))]
+        base["review_id"] = f"QR{m_start:%Y%m}-" + pd.Series(np.arange(len(base))).astype(str).str.zfill(5)
         for item, s in scores.items():
             frames.append(base.assign(item=item, score=s))
     cols = ["review_id", "call_id", "reviewer", "item", "score", "reviewed_at", "inclusion_probability"]
