@@ -27,7 +27,7 @@ OCT = {
     "dials": 7, "call_connect_rate": 5 / 7, "conversation_rate": 3 / 5, "conversations_per_dial": 3 / 7,
     "talk_hours": 665 / 3600, "avg_talk_seconds": 665 / 5, "aht_seconds": 835 / 5,
     "calls_per_lead": 7 / 4, "followups_per_lead": 3 / 4,
-    "invalid_number_share": 0 / 4,  # no dial of the fixture ends as invalid_number (tests/test_mapping_examples.py: 1/3)
+    "invalid_number_share": 0 / 4,  # no dial of the fixture ends as invalid_number (tests/test_mapping_examples.py: 2/8)
     "complaints_per_1000": 1000 / 7, "dnc_per_1000": 1000 / 7,
     "new_leads": 3, "mql": 2, "sql": 2, "sql_per_conversation": 2 / 3, "opportunity_rate": 2 / 2, "win_rate": 1 / 2,
     "opportunities": 2, "won": 1, "sales_conversion": 1 / 2, "revenue": 1000.0, "avg_deal_size": 1000.0,

@@ -21,13 +21,22 @@ Examples:
   leadlab ingest leads data/examples/leads_zh.csv --mapping data/examples/mapping_zh.yml
   leadlab ingest calls data/examples/calls.csv
   leadlab ingest calls dialer.xlsx --dry-run
+  leadlab ingest reps data/examples/reps_zh.csv --preset crm_reps_zh
+  leadlab ingest leads data/examples/crm_leads_zh.xlsx --preset crm_leads_zh
+  leadlab ingest lead_stages data/examples/crm_followups_zh.csv --preset crm_followups_zh
+  leadlab ingest calls data/examples/dialer_calls_zh.csv --preset dialer_cdr_zh
   leadlab ingest leads crm_export.csv --encoding gbk --db duckdb:///tmp/other.duckdb
 """),
     help=N_("""Load FILE (CSV, Excel .xlsx or Parquet) into the canonical TABLE.
 
-TABLE is one of: reps, leads, calls, experiments, assignments, spend, lead_scores
-(load them in the order reps, leads, calls, experiments, assignments, spend
+TABLE is a canonical table: reps, leads, lead_stages, calls, experiments,
+assignments, spend, surveys, payments, qa_reviews (load them in this order
 so references resolve).
+
+A mapping file (--mapping, or a shipped --preset) renames headers, maps
+values (dialer outcomes → no_answer, ...), parses durations, money, bands, booleans and
+timestamps, resolves names to ids and derives the lifecycle from a lead
+status; see docs/ingest.md.
 
 Every rule of docs/data-model.md is checked first (types, required values,
 duplicate keys, unknown leads/reps, calls before lead creation, lifecycle order,
@@ -44,16 +53,28 @@ Asia/Shanghai); timestamps without one are taken as local there."""),
 @click.argument("table", type=click.Choice(list(TABLES)), metavar=N_("TABLE"))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--mapping", "mapping", metavar=N_("MAP.yml"), default=None,
-              help=N_("YAML file renaming export headers to canonical columns (e.g. '线索编号: lead_id')."))
+              help=N_("YAML mapping file: header renames (e.g. '线索编号: lead_id'), value maps, parsers, lookups, "
+                      "derived lifecycle."))
+@click.option("--preset", default=None, metavar=N_("NAME"),
+              help=N_("A mapping shipped with leadlab: crm_leads_zh, crm_followups_zh, dialer_cdr_zh, crm_reps_zh, "
+                      "leads_zh."))
 @click.option("--encoding", default=None, metavar=N_("NAME"),
               help=N_("Text encoding of a CSV (utf-8, utf-8-sig, gb18030/gbk); detected when omitted."))
-@click.option("--dry-run", is_flag=True, help=N_("Check everything and report the counts, but write nothing."))
+@click.option("--dry-run", is_flag=True,
+              help=N_("Check everything, show the first rows after mapping and every error, write nothing."))
 @click.option("--quiet", "-q", is_flag=True, help=N_("No progress bar."))
 @db_option
-def ingest(table: str, file: str, mapping: str | None, encoding: str | None, dry_run: bool, quiet: bool,
-           db: str | None) -> None:
+def ingest(table: str, file: str, mapping: str | None, preset: str | None, encoding: str | None, dry_run: bool,
+           quiet: bool, db: str | None) -> None:
+    from leadlab.errors import DataError
     from leadlab.ingest import ingest_file
+    from leadlab.ingest.result import preview_lines
 
-    result = ingest_file(table, file, mapping=mapping, encoding=encoding, url=db, dry_run=dry_run,
-                         progress=not quiet and sys.stderr.isatty())
+    try:
+        result = ingest_file(table, file, mapping=mapping, preset=preset, encoding=encoding, url=db, dry_run=dry_run,
+                             progress=not quiet and sys.stderr.isatty())
+    except DataError as exc:  # a dry run still shows the rows as mapped, then every error
+        for line in preview_lines(getattr(exc, "preview", [])):
+            click.echo(line.strip() if line.startswith("  ") and not line.startswith("    ") else line)
+        raise
     click.echo(result.summary())

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from leadlab.errors import DataError, LeadlabError
+from leadlab.errors import ConfigError, DataError, LeadlabError
 from leadlab.ingest.context import StoreLink
 from leadlab.ingest.decode import clean_stale_temp
 from leadlab.ingest.load import diff, write
@@ -34,7 +34,7 @@ from leadlab.ingest.mapping import ColumnMapping
 from leadlab.ingest.pseudonymize import Pseudonymizer
 from leadlab.ingest.readers import read_file, recover
 from leadlab.ingest.result import IngestResult, mapped_notes, preview_rows
-from leadlab.ingest.stages import capture_inferred, merge_history, write_inferred, write_merged_leads
+from leadlab.ingest.stages import capture_implied, capture_inferred, merge_history, write_inferred, write_merged_leads
 from leadlab.ingest.transform import MAPPED, prepare
 from leadlab.ingest.validate import (
     STAGE,
@@ -61,6 +61,7 @@ def ingest_file(
     path: str | Path,
     *,
     mapping: str | Path | ColumnMapping | dict | None = None,
+    preset: str | None = None,
     encoding: str | None = None,
     url: str | None = None,
     backend=None,
@@ -70,8 +71,9 @@ def ingest_file(
 ) -> IngestResult:
     """Validate ``path`` as canonical ``table`` and upsert it into the store at ``url``.
 
-    ``mapping`` is a YAML file (or a dict / :class:`ColumnMapping`) renaming export
-    headers; ``encoding`` overrides detection; ``backend`` is an open Ibis connection
+    ``mapping`` is a YAML mapping file (or a dict / :class:`ColumnMapping`: renames, value
+    maps, parsers, lookups, derived lifecycle; see docs/ingest.md); ``preset`` names a shipped
+    one (:func:`leadlab.ingest.presets.names`); ``encoding`` overrides detection; ``backend`` is an open Ibis connection
     (else ``url`` / ``$LEADLAB_DB`` / the default DuckDB file is opened); ``pii_key``
     overrides ``$LEADLAB_PII_KEY`` / the key file; ``dry_run`` checks without writing;
     ``progress`` shows the steps as a tqdm bar on stderr.
@@ -81,7 +83,13 @@ def ingest_file(
     clean_stale_temp()  # decoded copies left by a crash of an earlier version
     spec = get_table(table)
     path = Path(path)
-    if isinstance(mapping, (str, Path)):
+    if preset is not None and mapping is not None:
+        raise ConfigError(_("give either --mapping or --preset, not both"))
+    if preset is not None:
+        from leadlab.ingest import presets
+
+        cmap = presets.load(preset, table)
+    elif isinstance(mapping, (str, Path)):
         cmap = ColumnMapping.load(mapping, table)
     elif isinstance(mapping, dict):
         cmap = ColumnMapping.from_dict(mapping, table)
@@ -142,6 +150,8 @@ def ingest_file(
             write(link, spec, counts)
             if table == "lead_stages":
                 also["leads"] = write_merged_leads(link)
+                capture_implied(link)
+                write_inferred(link)  # stages the history implies but does not give: at or before
             elif prepared.derived_lifecycle:
                 also["lead_stages"] = write_inferred(link)
         bar.update()

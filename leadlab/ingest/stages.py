@@ -77,6 +77,19 @@ def capture_inferred(link: StoreLink, derived: list[str]) -> None:
     link.created.append(INFERRED)
 
 
+def capture_implied(link: StoreLink) -> None:
+    """After a history: the merged leads' lifecycle times that no exact row gives (an earlier stage
+    implied by a later one, or a status-derived time) as inferred rows, into ``_leadlab_inferred``."""
+    parts = [f"SELECT lead_id, {_lit(c[:-3])} AS stage, {qi(c)} AS entered_at FROM {MERGE} WHERE {qi(c)} IS NOT NULL"
+             for c in TIMES]
+    link.db.execute(
+        f"CREATE OR REPLACE TEMP TABLE {INFERRED} AS SELECT row_number() OVER () AS _row, s.lead_id, s.stage, "
+        f"s.entered_at, CAST(NULL AS VARCHAR) AS from_stage, CAST(NULL AS VARCHAR) AS rep_id, true AS inferred "
+        f"FROM ({' UNION ALL '.join(parts)}) s WHERE NOT EXISTS (SELECT 1 FROM _leadlab_history_all h "
+        "WHERE h.lead_id = s.lead_id AND h.stage = s.stage)")
+    link.created.append(INFERRED)
+
+
 def write_inferred(link: StoreLink) -> Counts:
     """Upsert ``_leadlab_inferred`` into lead_stages (after the leads were written)."""
     spec = TABLES["lead_stages"]
