@@ -43,3 +43,12 @@ def test_examples_load_and_bad_rows_are_refused(tmp_path, monkeypatch, capsys):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM surveys").fetchone()[0] == 10
     assert con.execute("SELECT count(*) FROM payments").fetchone()[0] == 4
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_ingest_help_lists_every_canonical_table(lang, capsys):
+    from leadlab.schema import LOAD_ORDER
+
+    assert _run(["--lang", lang, "ingest", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(t in text for t in LOAD_ORDER), [t for t in LOAD_ORDER if t not in text]

@@ -9,7 +9,7 @@ import click
 
 from leadlab.cli import db_option
 from leadlab.cli.help import HelpGroup
-from leadlab.cli.types import PERIOD
+from leadlab.cli.types import PERIOD, TABLE_FILE
 from leadlab.i18n import N_
 
 PERIOD_HELP = N_("Period: 2026-10, 2026-W46, 2026-Q4, 2026, last-month, last-week, last-quarter (relative to the latest call).")
@@ -52,6 +52,7 @@ Examples:
   leadlab kpi targets --period 2026-Q4 --file data/targets.yml
   leadlab kpi scorecard --period 2026-10 --weights call_connect_rate=1,sql_rate=3
   leadlab kpi pool --period last-month
+  leadlab kpi customer --period 2026-Q2 --by rep
   leadlab kpi list"""))
 def kpi() -> None:
     """The ``kpi`` group (its help is in the decorator)."""
@@ -132,6 +133,46 @@ def scorecard(period, team, weights, as_json, db):
     from leadlab.kpi.scorecard import scorecard as run
 
     _emit(run(_data(db), period, team=team, weights=weights), as_json)
+
+
+@kpi.command("customer", help=N_("""Customer-side quality of a period: CSAT, NPS, repeat purchase, collection rate (回款率)
+and DSO with 95% intervals; per rep (shrunk towards the team) or per team.
+
+\b
+Examples:
+  leadlab kpi customer --period 2026-Q2
+  leadlab kpi customer --period 2026-Q2 --by rep --out customer_reps.xlsx
+  leadlab --lang zh kpi customer --period 2026-Q2 --by team"""))
+@click.option("--period", type=PERIOD, default="last-month", show_default=True, help=PERIOD_HELP)
+@click.option("--team", default=None, help=TEAM_HELP)
+@click.option("--by", type=click.Choice(["rep", "team"]), default=None,
+              help=N_("One row per rep (shrunk, with intervals) or per team."))
+@click.option("--out", type=TABLE_FILE, default=None, help=N_("Also write the table to this .csv, .tsv or .xlsx file."))
+@db_option
+def customer(period, team, by, out, db):
+    from leadlab.errors import ConfigError
+    from leadlab.i18n import _
+    from leadlab.kpi.customer import customer_by_team, customer_quality, team_display_frame
+    from leadlab.tabular import write_table
+
+    data = _data(db)
+    if data.surveys is None and data.payments is None:
+        raise ConfigError(_("the store has no surveys or payments table; load them first with "
+                            "leadlab ingest surveys FILE and leadlab ingest payments FILE"))
+    if by == "team":
+        if team:
+            raise ConfigError(_("option --by team: cannot be combined with --team (choose one team or all teams)"))
+        frame = customer_by_team(data, period)
+        shown = team_display_frame(frame)
+        click.echo(shown.to_string(index=False))
+        export = shown
+    else:
+        res = customer_quality(data, period, team=team)
+        click.echo(f"{res.title()}\n{res.rep_frame().to_string(index=False)}" if by == "rep" else res.summary())
+        export = res.export_frame(by)
+    if out:
+        write_table(export, out, option="--out", sheet="customer")
+        click.echo(_("wrote {n} rows to {path}", n=str(len(export)), path=str(out)))
 
 
 @kpi.command("pool", help=N_("""Lead-pool health at the end of the period (age, never contacted, stale, duplicates, bottleneck).
