@@ -94,7 +94,7 @@ def test_results_in_both_languages(analysis):
         zh = analysis.reps.summary() + analysis.agreement.summary() + analysis.calibration.summary()
         html = analysis.agreement._repr_html_()
     assert "Reviewer agreement" in en and "Reviewer agreement" not in zh
-    assert "质检" in zh and "需求挖掘" in zh and "需求挖掘" in html
+    assert "质检" in zh and "需求挖掘" in zh and "需求挖掘" in html and "最弱评分项" in zh
 
 
 def _copy(demo_store, tmp_path):

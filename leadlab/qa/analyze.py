@@ -93,6 +93,19 @@ def rep_quality(rev: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
                                            team_mean=sh.mu, between_sd=sh.tau)
 
 
+def weakest_items(df: pd.DataFrame, form: Form) -> pd.Series:
+    """Per rep: the form item where the rep's design-weighted mean (0–1) falls furthest below the team's."""
+    lo = df["item"].map({i.id: i.min for i in form.items})
+    hi = df["item"].map({i.id: i.max for i in form.items})
+    d = df.assign(norm=(df["score"] - lo) / (hi - lo), w=1 / df["inclusion_probability"].astype(float).fillna(1.0))
+    d = d.dropna(subset=["norm"]).assign(wy=lambda x: x["w"] * x["norm"])
+    g = d.groupby(["rep_id", "item"])[["wy", "w"]].sum()
+    rep_item = (g["wy"] / g["w"]).unstack("item")
+    team = d.groupby("item")["wy"].sum() / d.groupby("item")["w"].sum()
+    gap = rep_item - team
+    return gap.idxmin(axis=1).where(gap.min(axis=1) < 0)
+
+
 def agreement(df: pd.DataFrame, form: Form, *, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
     """Per item: calls with ≥ 2 reviews, Fleiss' κ (bootstrap interval) and weighted Cohen's κ of the first two."""
     rows = []
@@ -143,6 +156,8 @@ def qa_analysis(data, period, *, team: str | None = None, form: Form | str | Non
     cal = calibration(rev, level)
     # calibrated scores: each review minus its reviewer's offset (0 where it cannot be estimated)
     offset = rev["reviewer"].map(cal.set_index("reviewer")["offset"]).fillna(0.0)
-    return QaAnalysis(RepQualityResult(rep_quality(rev.assign(score=rev["score"] - offset), level), per, team, level=level),
+    reps = rep_quality(rev.assign(score=rev["score"] - offset), level)
+    reps["weakest_item"] = reps["rep_id"].map(weakest_items(df, form)) if len(reps) else []
+    return QaAnalysis(RepQualityResult(reps, per, team, level=level, form=form),
                       AgreementResult(agreement(df, form, seed=seed, level=level), per, team, form=form),
                       CalibrationResult(cal, per, team))

@@ -34,9 +34,17 @@ def _interval(lo: float, hi: float, percent: bool = True) -> str:
 class RepQualityResult(KpiResult):
     """Per rep: reviewed calls, QA score (design-weighted) with interval, and the shrunk score."""
 
-    def __init__(self, frame: pd.DataFrame, period, team=None, *, level: float = 0.95):
+    def __init__(self, frame: pd.DataFrame, period, team=None, *, level: float = 0.95, form=None):
         super().__init__(N_("Call quality per rep"), frame, period, team)
-        self.level = level
+        self.level, self.form = level, form
+
+    def _item_name(self, item) -> str:
+        if not isinstance(item, str):
+            return "–"
+        try:
+            return self.form.item(item).name() if self.form is not None else item
+        except Exception:
+            return item
 
     def display_frame(self) -> pd.DataFrame:
         d = self.frame
@@ -47,6 +55,7 @@ class RepQualityResult(KpiResult):
             _("{level} interval", level=fmt.percent(self.level, 0)): [_interval(a, b) for a, b in zip(d["low"], d["high"])],
             _("QA score, shrunk"): [fmt.percent(v) for v in d["shrunk"]],
             _("Shrunk interval"): [_interval(a, b) for a, b in zip(d["shrunk_low"], d["shrunk_high"])],
+            _("Weakest item (vs team)"): [self._item_name(i) for i in d.get("weakest_item", [None] * len(d))],
         })
 
     def flagged(self) -> tuple[list[str], list[str]]:
@@ -67,8 +76,8 @@ class RepQualityResult(KpiResult):
                      "what the small samples allow.", mean=mu)
         parts = []
         if low:
-            parts.append(ngettext("{reps} scores clearly below the team's {mean}: coach using the reviewed calls.",
-                                  "{reps} score clearly below the team's {mean}: coach them using their reviewed calls.",
+            parts.append(ngettext("{reps} scores clearly below the team's {mean}: coach on the weakest item, using the reviewed calls.",
+                                  "{reps} score clearly below the team's {mean}: coach each on the weakest item, using their reviewed calls.",
                                   len(low), reps=_names(low), mean=mu))
         if high:
             parts.append(ngettext("{reps} scores clearly above the team: use the calls as examples.",
