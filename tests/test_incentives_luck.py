@@ -26,6 +26,9 @@ def test_exact_moments_by_hand():
     n = np.full(5, 60.0)
     pay, _b = payout_table(n, np.full(5, 6.0), PLAN.multiple, PLAN.band)
     assert true_skill_share(np.full(5, 0.1), n, pay) == 0.0
+    # a rate KPI: k connected of n = 10 dials against a 50 % target -> attainment k / 5
+    rate_pay, _b = payout_table(np.array([10.0]), np.array([0.5]), PLAN.multiple, PLAN.band, is_rate=True)
+    assert rate_pay[0, [2, 4, 5, 6]].tolist() == pytest.approx([0.0, 2.5 * 0.2, 1.0, 1.8])
     assert pay[0, [0, 3, 4, 6, 9, 12]].tolist() == pytest.approx([0.0, 0.0, 2.5 * (4 / 6 - 0.6), 1.0, 2.0, 2.0])
 
 

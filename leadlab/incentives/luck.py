@@ -31,7 +31,7 @@ from leadlab.errors import ConfigError
 from leadlab.i18n import _
 
 #: plan KPI -> (successes, trials, the KPI is the rate itself)
-MODELLED = {"sql": ("sqls", "leads", False), "sql_rate": ("sqls", "leads", True),
+MODELLED = {"sql": ("sqls", "leads", False),
             "call_connect_rate": ("connected", "dials", True), "conversation_rate": ("conversations", "connected", True)}
 
 
@@ -67,21 +67,26 @@ def _pmf(p: np.ndarray, n: np.ndarray, width: int) -> np.ndarray:
     return stats.binom.pmf(k, n[None, :, None], p[:, :, None])
 
 
-def _moments(p: np.ndarray, n: np.ndarray, pay: np.ndarray, chunk: int = 200, same_band: np.ndarray | None = None):
-    """E[P | p] and Var(P | p) for each draw and rep (exact sums over the pmf), chunked over draws.
-    With ``same_band`` (reps × counts, bool) the second value is ``(Var, P(same band))`` (the
-    probability averaged over draws, per rep)."""
-    ms, vs = [], []
-    same = np.zeros(len(n))
-    for s in range(0, len(p), chunk):
-        w = _pmf(p[s:s + chunk], n, pay.shape[1])
-        m = (w * pay[None]).sum(axis=2)
-        ms.append(m)
-        vs.append(np.maximum((w * pay[None] ** 2).sum(axis=2) - m**2, 0.0))
+def _moments(p: np.ndarray, n: np.ndarray, pay: np.ndarray, same_band: np.ndarray | None = None, tail: float = 1e-10):
+    """E[P | p] and Var(P | p) for each draw and rep (exact sums over the binomial pmf), rep by rep
+    over the counts the draws can reach (tails below ``tail`` dropped: memory stays draws × that
+    range, not draws × reps × max volume). With ``same_band`` (reps × counts, bool) the second
+    value is ``(Var, P(same band))``, the probability averaged over draws, per rep."""
+    draws, reps = p.shape
+    m, v, same = np.zeros((draws, reps)), np.zeros((draws, reps)), np.zeros(reps)
+    for i in range(reps):
+        ni = int(n[i])
+        pi = np.clip(p[:, i], 0.0, 1.0)
+        lo = int(np.nan_to_num(stats.binom.ppf(tail, ni, pi.min()), nan=0.0)) if ni else 0
+        hi = int(np.nan_to_num(stats.binom.isf(tail, ni, pi.max()), nan=ni)) + 1 if ni else 0
+        k = np.arange(max(lo - 1, 0), min(hi, ni) + 1)
+        w = stats.binom.pmf(k[None, :], ni, pi[:, None])
+        y = pay[i, k]
+        m[:, i] = w @ y
+        v[:, i] = np.maximum(w @ y**2 - m[:, i] ** 2, 0.0)
         if same_band is not None:
-            same += (w * same_band[None]).sum(axis=2).sum(axis=0)
-    m, v = np.concatenate(ms), np.concatenate(vs)
-    return (m, v) if same_band is None else (m, (v, same / len(p)))
+            same[i] = float((w @ same_band[i, k].astype(float)).mean())
+    return (m, v) if same_band is None else (m, (v, same))
 
 
 def luck_frame(x: np.ndarray, n: np.ndarray, target: np.ndarray, multiple, band, *, is_rate: bool = False,
