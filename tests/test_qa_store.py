@@ -175,3 +175,40 @@ def _run(args, capsys):
         code = int(exc.code or 0)
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def test_hostile_reviewer_and_form_texts_are_escaped_and_cli_ingest_refuses(demo_store, tmp_path, capsys):
+    """A reviewer id and form item names carrying markup or formulas end up escaped in HTML; a score off
+    the scale through `leadlab ingest` is one error line, exit 2, nothing written."""
+    import duckdb
+
+    from leadlab.ingest import ingest_file
+    from leadlab.kpi import KpiData
+    from leadlab.qa import qa_analysis
+    from leadlab.qa.form import parse_form
+    from leadlab.store import connect
+
+    url = _copy(demo_store, tmp_path)
+    con = duckdb.connect(url.removeprefix("duckdb://"))
+    try:
+        calls = [r[0] for r in con.execute(
+            "SELECT call_id FROM calls WHERE connected AND started_at >= '2026-10-01' AND started_at < '2026-11-01' "
+            "ORDER BY call_id LIMIT 6").fetchall()]
+        con.execute("DELETE FROM qa_reviews")
+    finally:
+        con.close()
+    bad_rev = "<img src=x onerror=alert(1)>"
+    rows = [(f"H{i}{k}", c, rev, "opening", s) for i, c in enumerate(calls)
+            for k, (rev, s) in enumerate([(bad_rev, 4), ("=HYPERLINK(1)", 3)])]
+    f = _reviews_csv(tmp_path, rows)
+    assert ingest_file("qa_reviews", f, url=url, pii_key=b"k").inserted == len(rows)
+    form = parse_form({"items": [{"id": "opening", "en": "<script>x</script>", "zh": "<b>开场</b>", "min": 1, "max": 5}]})
+    r = qa_analysis(KpiData.from_store(connect(url, read_only=True)), PERIOD, form=form)
+    html = r.calibration._repr_html_() + r.agreement._repr_html_() + r.reps._repr_html_()
+    assert "<img" not in html and "<script>" not in html and "&lt;img" in html
+    before = _count(url)
+    bad = _reviews_csv(tmp_path, [("Z1", calls[0], "QA01", "opening", 9)])
+    code, out, err = _run(["ingest", "qa_reviews", str(bad), "--db", url], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "reviews.csv, row 1 (line 2), column score: score 9.0 of item opening is outside its scale 1.0-5.0" in err
+    assert _count(url) == before
