@@ -171,7 +171,7 @@ formulas (starting with = + - @ ...) are written with a leading quote.
 \b
 Examples:
   leadlab ab assign new_leads.csv --salt EXP-OPENER-2 --arms A,B --output arms.csv
-  leadlab ab assign 线索导出.xlsx --mapping mapping_zh.yml --salt EXP-OPENER-2 --output arms.xlsx
+  leadlab ab assign crm_export.xlsx --mapping mapping_zh.yml --salt EXP-OPENER-2 --output arms.xlsx
   leadlab ab assign reps.xlsx --unit rep --salt EXP-REP-7 --column rep_id --arms A,B,C --weights 2,1,1 --output arms.xlsx
   leadlab ingest assignments arms.xlsx"""))
 @click.argument("units_file", type=click.Path(dir_okay=False, path_type=Path), metavar=N_("UNITS_FILE"))
