@@ -94,9 +94,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(tls: tuple[Path, Path] | None = None, *, user: str = "ann", password: str = "s3cret-pw"):
+def smtp_server(tls: tuple[Path, Path] | None = None, *, user: str = "ann", password: str = "s3cret-pw",
+                answer_bad_login: bool = True):
     """An aiosmtpd server on 127.0.0.1; with ``tls`` STARTTLS is offered and required, and
-    login (user/password) is required. Yields (port, messages: list of email.message.Message)."""
+    login (user/password) is required. Yields (port, messages: list of email.message.Message).
+    ``answer_bad_login=False``: a wrong login gets no answer at all (a hung server)."""
     from email import message_from_bytes, policy
 
     from aiosmtpd.controller import Controller
@@ -111,7 +113,9 @@ def smtp_server(tls: tuple[Path, Path] | None = None, *, user: str = "ann", pass
 
     def auth(server, session, envelope, mechanism, data):
         ok = isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == password
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd itself answers 535 on failure (with the default handled=True it
+        # stays silent, and a client without a timeout would wait forever)
+        return AuthResult(success=ok, handled=not answer_bad_login and not ok)
 
     kw = {}
     if tls is not None:

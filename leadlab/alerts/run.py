@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from leadlab.alerts import payloads, state, texts, transport
+from leadlab.alerts import lock, payloads, state, texts, transport
 from leadlab.alerts.config import AlertsConfig, Channel
 from leadlab.alerts.events import Event, drift_events, experiment_events, facts_json, kpi_events, target_events
 from leadlab.errors import ConfigError, LeadlabError
@@ -216,14 +216,17 @@ def preview(ch: Channel, msg: payloads.Message) -> str:
 def run_alerts(config: AlertsConfig, con=None, *, period: str = "last-month", dry_run: bool = False,
                lang: str | None = None, env: Mapping[str, str] | None = None,
                sleep: Callable[[float], None] = time.sleep, seed: int | None = None,
-               clock: Callable[[], float] = time.time, ssl_context: ssl.SSLContext | None = None) -> AlertsRun:
+               clock: Callable[[], float] = time.time, ssl_context: ssl.SSLContext | None = None,
+               lock_path=None, lock_wait_seconds: float | None = None) -> AlertsRun:
     """Evaluate ``config``'s rules on the store for ``period`` and deliver new events.
 
     Language of a message: the channel's ``lang``, else the file's ``lang``, else ``lang``,
     else the current language (the CLI's ``--lang`` / ``$LEADLAB_LANG``). ``sleep``, ``seed`` (backoff jitter),
     ``clock`` (signature timestamps), ``env`` and ``ssl_context`` are injectable for tests.
-    ``dry_run``: nothing is sent, nothing recorded, no table created; no secret is needed."""
-    from leadlab.kpi.data import business_now
+    ``dry_run``: nothing is sent, nothing recorded, no table created; no secret is needed.
+    A real run holds the project's alerts lock (:mod:`leadlab.alerts.lock`; ``lock_path``,
+    ``lock_wait_seconds``) from evaluation to the last record, so two runs at once never send
+    the same alert twice: the second waits, then finds it already sent."""
     from leadlab.store import connect
 
     con = con or connect()
@@ -231,6 +234,17 @@ def run_alerts(config: AlertsConfig, con=None, *, period: str = "last-month", dr
     sender = Sender(config, env, sleep, seed, clock, ssl_context)
     for ch in config.channels:  # a missing secret or a plain-http URL stops the run before anything is sent
         sender.check(ch, require_secrets=not dry_run)
+    if dry_run:
+        return _run(config, con, period, True, lang, sender)
+    wait = lock.WAIT_SECONDS if lock_wait_seconds is None else lock_wait_seconds
+    with lock.run_lock(lock_path, wait_seconds=wait):
+        return _run(config, con, period, False, lang, sender)
+
+
+def _run(config: AlertsConfig, con, period: str, dry_run: bool, lang: str | None, sender: Sender) -> AlertsRun:
+    """Evaluate, skip what was sent, send the rest and record each success (under the lock)."""
+    from leadlab.kpi.data import business_now
+
     per, events, errors, skipped = evaluate(config, con, period)
     done = state.sent_keys(con)
     deliveries: list[Delivery] = []

@@ -185,6 +185,9 @@ def send_email(msg: EmailMessage, *, host: str, port: int, starttls: bool, usern
         raise DeliveryError(f"SMTP server {host}:{port}: TLS failed ({exc.reason or type(exc).__name__})") from None
     except (TimeoutError, socket.timeout):
         raise _Transient(f"no answer from SMTP server {host}:{port} within {timeout:g} s") from None
+    except smtplib.SMTPServerDisconnected:  # smtplib's name for a read that timed out, or a dropped line
+        raise _Transient(f"SMTP server {host}:{port} closed the connection or gave no answer within "
+                         f"{timeout:g} s") from None
     except (smtplib.SMTPException, OSError) as exc:
         raise _Transient(f"cannot reach SMTP server {host}:{port}: "
                          f"{getattr(exc, 'strerror', None) or type(exc).__name__}") from None
