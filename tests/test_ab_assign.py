@@ -77,3 +77,14 @@ def test_python_api_reads_xlsx_and_names_the_column(tmp_path):
     assert list(res.frame.unit_id) == ["R1", "R2", "R3", "R4"] and set(res.frame.unit_type) == {"rep"}
     assert list(res.frame.arm) == assign(["R1", "R2", "R3", "R4"], salt="EXP-REP", arms=["A", "B", "C"])
     assert sum(res.counts.values()) == 4 and (res.frame.assigned_at == pd.Timestamp("2026-10-01 08:00")).all()
+
+
+@pytest.mark.parametrize("flags, bom", [(["--lang", "zh"], True), (["--lang", "zh", "--no-bom"], False),
+                                        (["--lang", "en"], False), (["--lang", "en", "--bom"], True)])
+def test_bom_follows_the_language_unless_told(tmp_path, capsys, flags, bom):
+    src = tmp_path / "u.csv"
+    src.write_text("lead_id\nL1\nL2\n", encoding="utf-8")
+    out = tmp_path / "a.csv"
+    assert run_cli(["ab", "assign", str(src), "--salt", "S", "--output", str(out), *flags]) == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf") is bom
+    assert pd.read_csv(out, encoding="utf-8-sig").columns[0] == "experiment_id"
