@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from leadlab.i18n import N_, _, fmt
+from leadlab.i18n import N_, _, fmt, pgettext
 from leadlab.kpi import labels
 from leadlab.kpi.results import KpiResult
 
@@ -53,7 +53,7 @@ class PayoutResult(KpiResult):
         return pd.DataFrame({_("Rep"): self.frame["rep_id"].astype(str), _("Team"): self.frame["team"].astype(str),
                              labels.kpi_name(k): [labels.kpi_value(k, v) for v in self.frame["actual"]],
                              _("Target"): [labels.kpi_value(k, v) for v in self.frame["target"]],
-                             _("Attainment"): [fmt.percent(v, 0) for v in self.frame["attainment"]],
+                             pgettext("payout table", "Attainment"): [fmt.percent(v, 0) for v in self.frame["attainment"]],
                              _("Payout"): [fmt.money(v) for v in self.frame["payout"]], _("Rule"): self.rules()})
 
     def export_frame(self) -> pd.DataFrame:
@@ -61,7 +61,7 @@ class PayoutResult(KpiResult):
         f = self.frame
         return pd.DataFrame({_("Rep"): f["rep_id"].astype(str), _("Team"): f["team"].astype(str),
                              labels.kpi_name(self.plan.kpi): f["actual"].astype(float),
-                             _("Target"): f["target"].astype(float), _("Attainment"): f["attainment"].astype(float),
+                             _("Target"): f["target"].astype(float), pgettext("payout table", "Attainment"): f["attainment"].astype(float),
                              _("Tier"): (f["band"] + 1).astype(int), _("Payout"): f["payout"].round(2),
                              _("Rule"): self.rules()})
 
@@ -160,7 +160,7 @@ class SimulationResult(KpiResult):
         ax.set_ylim(0, 1)
         ax.set_ylabel(_("share of the spread of payouts"))
         ax.set_title(_("What the payout differences reflect (90% interval)"))
-        ax.legend(loc="upper right")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
         return ax
 
     def summary(self) -> str:
