@@ -70,6 +70,12 @@ DISPOSITIONS: dict[str, tuple[bool, bool]] = {
     "invalid_number": (False, False),  # 空号 / 停机: the number does not exist or is out of service
     "unreachable": (False, False),  # 关机 / 无法接通: switched off or out of coverage
 }
+#: How Chinese dialers usually word each disposition (docs only; a mapping file's values: section maps them).
+DISPOSITION_WORDS = {
+    "no_answer": "未接通 / 无人接听", "busy": "忙线", "voicemail": "语音信箱", "wrong_number": "号码错误（非本人）",
+    "not_interested": "已接通-无意向", "callback": "预约回访", "qualified": "已接通-有意向", "do_not_call": "拒绝再联系",
+    "complaint": "投诉", "invalid_number": "空号 / 停机", "unreachable": "关机 / 无法接通",
+}
 CONNECTED_DISPOSITIONS = tuple(d for d, (c, _) in DISPOSITIONS.items() if c)
 CONVERSATION_DISPOSITIONS = tuple(d for d, (_, v) in DISPOSITIONS.items() if v)
 
@@ -416,6 +422,15 @@ def to_markdown() -> str:
             f"`{d}`" + (" (connected" + (", conversation)" if v else ")") if c else "")
             for d, (c, v) in DISPOSITIONS.items()
         ) + ".",
+        "",
+        "| disposition | connected | conversation | typical dialer wording |",
+        "|---|---|---|---|",
+        *(f"| `{d}` | {'yes' if c else 'no'} | {'yes' if v else 'no'} | {DISPOSITION_WORDS.get(d, '')} |"
+          for d, (c, v) in DISPOSITIONS.items()),
+        "",
+        "Connect rate counts connected dials; a non-existent number (`invalid_number`, 空号/停机) and a phone",
+        "that is off or out of coverage (`unreachable`, 关机/无法接通) are not connected; mapping them to",
+        "`wrong_number` (a person answered) would inflate the connect rate.",
         "",
     ]
     for t in TABLES.values():
