@@ -225,13 +225,13 @@ def _history(data, kpi: str, basis: Period, dim: str) -> pd.Series:
     return m.set_index(dim)[col].astype(float).fillna(0.0)
 
 
-def shares(data, kpi: str, method: str, children: list[str], level: str, period: Period, basis: Period,
-           within: str | None = None) -> dict[str, float]:
-    """Each child's weight under ``method`` (not normalised). ``level`` team or rep; ``within``: the team
-    whose reps are split."""
-    st = staff(data, period)
-    if method in ("equal", "manual") and not (method == "manual" and kind_of(kpi) == "rate"):
+def shares(data, kpi: str, method: str, children: list[str], level: str, period: Period,
+           basis: Period) -> dict[str, float]:
+    """Each child's weight under ``method`` (not normalised); ``level`` team or rep. A manual split
+    of a rate KPI weighs the children by their history (the weights of its consistency check)."""
+    if method == "equal" or (method == "manual" and kind_of(kpi) != "rate"):
         return {c: 1.0 for c in children}
+    st = staff(data, period)
     if method == "headcount":
         counts = st.groupby("team").size() if level == "team" else pd.Series(1.0, index=st["rep_id"])
         return {c: float(counts.get(c, 0.0)) for c in children}
@@ -345,7 +345,6 @@ def rollup(targets: list, data) -> pd.DataFrame:
     cols = ["parent", "level", "kpi", "period", "target", "children", "expected", "combined", "gap", "status"]
     for (kpi, _label, _kind), group in groups.items():
         per = group[0].period
-        st = None
         by = {(t.scope, t.name): t for t in group}
         parents = [t for t in group if t.scope in ("company", "team")]
         if not parents:
