@@ -197,7 +197,7 @@ def main() -> None:
             print(f", tea-tasting {tea_tasting.__version__}", end="")
         print(f"; {len(df):,} calls")
         print(f"load average before timing: {load()}")
-        print(f"threads: {con.raw_sql('SELECT current_setting(' + repr('threads') + ')').fetchone()[0]}, "
+        print(f"threads: {con.raw_sql('SELECT current_setting(' + repr('threads') + ')').fetchall()[0][0]}, "
               f"cpus: {os.cpu_count()}")
         rows = []
         for label, unit, arm in (("per-lead", "lead_id", "lead_arm"), ("per-rep", "rep_id", "rep_arm")):
