@@ -87,7 +87,7 @@ def test_pool_flow_counts_returns_pickups_reassignments_and_conversions():
                                reps=base.reps.to_pandas())
     f = pool_flow(data, "2026-10", rules=RULES).stats
     assert f["in_pool_at_start"] == 4
-    assert (f["picked_up"], f["reassigned"], f["converted"]) == (2, 1, 1)
+    assert (f["picked_up"], f["reassigned"], f["converted"], f["converted_after_reassignment"]) == (2, 1, 1, 1)
     assert f["conversion"] == pytest.approx(0.25)
 
 

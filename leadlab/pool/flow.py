@@ -6,12 +6,13 @@ With the rules of ``pool_rules.yml``, the pool is evaluated at the period's star
 * **returned**: in the pool at E but not at S (new returns of the period);
 * of the leads **in the pool at S**: **picked up** = called again in [S, E); **reassigned** = called in
   [S, E) by a rep other than the owner (ownership changes are derived from who dials: the canonical
-  tables keep only the current owner); **converted** = reached SQL in [S, E), and the share of them.
+  tables keep only the current owner); **converted** = reached SQL in [S, E), and the share of them;
+  **converted after reassignment** = reached SQL after the first call by another rep.
 
 >>> import leadlab
 >>> f = pool_flow(leadlab.connect(), "2026-10")
 >>> sorted(f.stats)[:3]
-['conversion', 'converted', 'in_pool_at_start']
+['conversion', 'converted', 'converted_after_reassignment']
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class PoolFlowResult(KpiResult):
                 (_("… picked up again (called)"), fmt.number(s["picked_up"])),
                 (_("… reassigned (called by another rep)"), fmt.number(s["reassigned"])),
                 (_("… converted to SQL"), _("{n} ({share})", n=fmt.number(s["converted"]),
-                                            share=fmt.percent(s["conversion"])))]
+                                            share=fmt.percent(s["conversion"]))),
+                (_("… converted after reassignment"), fmt.number(s["converted_after_reassignment"]))]
         return pd.DataFrame(rows, columns=[_("Measure"), _("Value")])
 
     def verdict(self) -> str:
@@ -74,14 +76,17 @@ def pool_flow(data, period, *, team: str | None = None, rules: PoolRules | str |
     returned = at_end.filter(~at_end.lead_id.isin(at_start.lead_id)).count().to_pyarrow().as_py()
     calls = data.calls.filter((data.calls.started_at >= start) & (data.calls.started_at < end))
     c = calls.join(at_start, "lead_id")
-    per_lead = c.group_by("lead_id").agg(called=c.count(), other=(c.rep_id != c.owner).cast("int64").sum())
+    other = c.rep_id != c.owner
+    per_lead = c.group_by("lead_id").agg(called=c.count(), other=other.sum(), first_other=c.started_at.min(where=other))
     leads = data.leads.select("lead_id", "sql_at")
     j = at_start.left_join(per_lead, "lead_id").drop("lead_id_right").left_join(leads, "lead_id").drop("lead_id_right")
-    conv = (j.sql_at.notnull() & (j.sql_at >= start) & (j.sql_at < end)).cast("int64")
-    a = j.aggregate(n=j.count(), picked=j.called.notnull().cast("int64").sum(),
-                    moved=(j.other.fill_null(0) > 0).cast("int64").sum(), conv=conv.sum()).to_pandas().iloc[0]
+    conv = (j.sql_at.notnull() & (j.sql_at >= start) & (j.sql_at < end))
+    conv_moved = j.first_other.notnull() & j.sql_at.notnull() & (j.sql_at >= j.first_other) & (j.sql_at < end)
+    a = j.aggregate(n=j.count(), picked=j.called.notnull().sum(), moved=(j.other.fill_null(0) > 0).sum(),
+                    conv=conv.sum(), conv_moved=conv_moved.sum()).to_pandas().iloc[0]
     n = float(a["n"] or 0)
     stats = {"in_pool_at_start": n, "returned": float(returned or 0), "picked_up": float(a["picked"] or 0),
-             "reassigned": float(a["moved"] or 0), "converted": float(a["conv"] or 0)}
+             "reassigned": float(a["moved"] or 0), "converted": float(a["conv"] or 0),
+             "converted_after_reassignment": float(a["conv_moved"] or 0)}
     stats["conversion"] = safe_div(stats["converted"], n)
     return PoolFlowResult(stats, per, data.team, rules)

@@ -54,7 +54,7 @@ def rep_fit(data, end: dt.datetime) -> tuple[pd.DataFrame, str]:
     lo, hi = end - dt.timedelta(days=180), end - dt.timedelta(days=30)
     leads = data.leads.filter((data.leads.created_at >= lo) & (data.leads.created_at < hi) & data.leads.rep_id.notnull())
     j = leads.join(seg, "lead_id")
-    sql = (j.sql_at.notnull() & (j.sql_at < end)).cast("int64")
+    sql = (j.sql_at.notnull() & (j.sql_at < end))  # a boolean: .sum() counts it on every backend
     if j.count().to_pyarrow().as_py() == 0:  # no history yet: every rep fits equally
         return pd.DataFrame(columns=["rep_id", "segment", "n", "sql", "p_segment", "fit"]), kind
     g = j.group_by(["rep_id", "segment"]).agg(n=j.count(), sql=sql.sum()).to_pandas()
