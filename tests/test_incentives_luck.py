@@ -101,3 +101,21 @@ def test_luck_check_needs_a_modelled_kpi(demo_store):
         simulate_plan(demo_store.url, plan, "2026-09", periods=2)
     with pytest.raises(ConfigError, match="option --periods: must be between 1 and 36"):
         simulate_plan(demo_store.url, PLAN, "2026-09", periods=0)
+
+
+def test_gate_chance_matches_a_brute_force_replay():
+    from leadlab.incentives.luck import gate_chance
+    from leadlab.kpi.stats import fit_hier_beta
+
+    x, n = np.array([1.0, 0.0, 6.0, 2.0, 0.0]), np.array([250.0, 250.0, 250.0, 400.0, 0.0])
+    got = gate_chance(x, n, limit=4, kind="max", scale=1000, draws=4000, seed=5)
+    p, _mu, _sd = fit_hier_beta(x, n).draws(np.random.default_rng(5), 4000)
+    k = np.random.default_rng(6).binomial(n.astype(int), p)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        passes = np.where(n > 0, k * 1000 / np.where(n > 0, n, 1) <= 4, True)
+    observed = np.array([True, True, False, False, True])  # 4.0, 0, 24 and 5.0 per 1,000 against a maximum of 4
+    replay = (passes != observed).mean(axis=0)
+    assert got == pytest.approx(replay, abs=0.03)
+    assert got[4] == 0.0  # no dials: nothing to measure, never flips
+    low = gate_chance(x, n, limit=4, kind="min", scale=1000, draws=500, seed=5)
+    assert low[2] < 0.2 < low[0]  # 24 per 1,000 is well above a minimum of 4; 4.0 sits on the edge

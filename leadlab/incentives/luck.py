@@ -146,3 +146,30 @@ def synthetic_check(plan, sd: float, seeds, reps: int = 30, n: int = 60, base: f
                      "low": f.attrs["skill_low"], "high": f.attrs["skill_high"],
                      "tier_chance": float(f["p_tier_chance"].mean()), "tier_chance_true": float(1 - true_same.mean())})
     return pd.DataFrame(rows)
+
+
+def gate_chance(x, n, limit: float, kind: str, scale: float = 1.0, draws: int = 1000, seed: int = 0) -> np.ndarray:
+    """Per rep, the probability that a replay of the period flips the outcome of one quality-gate
+    rule on a rate ``scale · x / n`` (e.g. complaints per 1,000 dials): true rates from the same
+    hierarchical beta-binomial posterior, counts redrawn with the volume held fixed. A rep with no
+    volume passes every time (nothing to measure), so its outcome never flips.
+
+    >>> p = gate_chance([1, 0, 6], [250, 250, 250], limit=4, kind="max", scale=1000, draws=500)
+    >>> bool(p[0] > 0.2), bool(p[2] < p[0])
+    (True, True)
+    """
+    from leadlab.kpi.stats import fit_hier_beta
+
+    x, n = np.asarray(x, float), np.asarray(n, float)
+    p, _mu, _sd = fit_hier_beta(x, n).draws(np.random.default_rng(seed), draws)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "max":
+            edge = np.floor(limit * n / scale + 1e-9)  # pass: k <= edge
+            p_pass = stats.binom.cdf(edge[None, :], n[None, :], p).mean(axis=0)
+            observed = np.where(n > 0, x * scale / np.where(n > 0, n, 1) <= limit + 1e-12, True)
+        else:
+            edge = np.ceil(limit * n / scale - 1e-9)  # pass: k >= edge
+            p_pass = stats.binom.sf(edge[None, :] - 1, n[None, :], p).mean(axis=0)
+            observed = np.where(n > 0, x * scale / np.where(n > 0, n, 1) >= limit - 1e-12, True)
+    p_pass = np.where(n > 0, p_pass, 1.0)
+    return np.where(observed, 1 - p_pass, p_pass)

@@ -105,17 +105,21 @@ class SimulationResult(KpiResult):
         """Per rep over the periods: payout, luck amount, mean P(tier by chance)."""
         r = self.reps
         if r.empty:
-            return pd.DataFrame(columns=["rep_id", "team", "payout", "luck", "p_tier_chance"])
+            return pd.DataFrame(columns=["rep_id", "team", "payout", "luck", "p_tier_chance", "p_gate_chance"])
         g = r.groupby(["rep_id", "team"], as_index=False).agg(payout=("payout", "sum"), luck=("luck", "sum"),
-                                                             p_tier_chance=("p_tier_chance", "mean"))
+                                                             p_tier_chance=("p_tier_chance", "mean"),
+                                                             p_gate_chance=("p_gate_chance", "mean"))
         return g.sort_values("payout", ascending=False).reset_index(drop=True)
 
     def rep_display(self) -> pd.DataFrame:
         g = self.rep_frame()
-        return pd.DataFrame({_("Rep"): g["rep_id"].astype(str), _("Team"): g["team"].astype(str),
-                             _("Payout"): [fmt.money(v) for v in g["payout"]],
-                             _("Of which luck"): [("+" if v > 0 else "") + fmt.money(v) for v in g["luck"]],
-                             _("P(tier by chance)"): [fmt.percent(v, 0) for v in g["p_tier_chance"]]})
+        out = pd.DataFrame({_("Rep"): g["rep_id"].astype(str), _("Team"): g["team"].astype(str),
+                            _("Payout"): [fmt.money(v) for v in g["payout"]],
+                            _("Of which luck"): [("+" if v > 0 else "") + fmt.money(v) for v in g["luck"]],
+                            _("P(tier by chance)"): [fmt.percent(v, 0) for v in g["p_tier_chance"]]})
+        if g["p_gate_chance"].notna().any():
+            out[_("P(gate by chance)")] = [fmt.percent(v, 0) for v in g["p_gate_chance"]]
+        return out
 
     def verdict(self) -> str:
         f = self.frame
@@ -137,6 +141,8 @@ class SimulationResult(KpiResult):
                   "is binomial chance. P(tier by chance) = the probability that a replay puts the rep in another payout "
                   "tier. Of which luck = payout under the plan's tiers minus the payout expected at the rep's estimated "
                   "skill (quality gate and team pool left out).", draws=fmt.number(self.draws), seed=str(self.seed)),
+                _("P(gate by chance) = the probability that a replay of the period flips the rep's quality gate "
+                  "(complaints and do-not-call requests are rare: one more or one fewer can decide it)."),
                 _("The luck check counts the plan KPI the scorecard's way (SQLs: leads created in the period that "
                   "reached SQL), so its observed payouts can differ a little from the computed ones.")]
 

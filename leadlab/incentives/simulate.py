@@ -14,7 +14,7 @@ import pandas as pd
 
 from leadlab.errors import ConfigError
 from leadlab.i18n import _
-from leadlab.incentives.luck import check_modelled, luck_frame
+from leadlab.incentives.luck import check_modelled, gate_chance, luck_frame
 from leadlab.incentives.payouts import compute_frame, rep_targets
 from leadlab.incentives.plan import Plan
 from leadlab.incentives.results import PayoutResult, SimulationResult
@@ -65,11 +65,31 @@ def simulate_plan(data, plan: Plan, period="last-month", periods: int = 6, targe
                      "p90": np.quantile(payout, 0.9) if len(payout) else np.nan,
                      "skill_share": lf.attrs["skill_share"], "skill_low": lf.attrs["skill_low"],
                      "skill_high": lf.attrs["skill_high"], "chance_tier_share": float((lf["p_tier_chance"] > 0.5).mean())})
+        gate_p = _gate_chance(data, plan, per, pay["rep_id"], draws, seed + j)
         rep_rows.append(pd.DataFrame({"period": per.label, "rep_id": pay["rep_id"], "team": pay["team"],
                                       "payout": payout, "count": x, "volume": n,
                                       "observed": lf["observed"] * plan.target_incentive,
                                       "expected": lf["expected"] * plan.target_incentive,
                                       "luck": lf["luck"] * plan.target_incentive, "band": lf["band"],
-                                      "p_tier_chance": lf["p_tier_chance"]}))
+                                      "p_tier_chance": lf["p_tier_chance"], "p_gate_chance": gate_p}))
     reps = pd.concat(rep_rows, ignore_index=True) if rep_rows else pd.DataFrame()
     return SimulationResult(pd.DataFrame(rows), last, None, plan=plan, reps=reps, draws=draws, seed=seed)
+
+
+def _gate_chance(data, plan: Plan, per, rep_ids: pd.Series, draws: int, seed: int) -> np.ndarray:
+    """Per rep, the probability that a replay flips the quality gate (any rule; rules taken as
+    independent); rules on a KPI that is not a plain ratio of counts are left out. NaN without gate."""
+    from leadlab.kpi.definitions import KPIS
+    from leadlab.kpi.measures import measures, sources_for
+
+    rules = [g for g in plan.gate if KPIS[g.kpi].den and not KPIS[g.kpi].num_extra]
+    if not rules:
+        return np.full(len(rep_ids), np.nan)
+    cols = sorted({c for g in rules for c in (KPIS[g.kpi].num, KPIS[g.kpi].den)})
+    m = measures(data.company(), [per], "rep_id", sources=sources_for(cols)).set_index("rep_id")
+    m = m.reindex(rep_ids.to_numpy())[cols].astype(float).fillna(0.0)
+    same = np.ones(len(rep_ids))
+    for g in rules:
+        k = KPIS[g.kpi]
+        same *= 1 - gate_chance(m[k.num].to_numpy(), m[k.den].to_numpy(), g.limit, g.kind, k.scale, draws, seed)
+    return 1 - same
