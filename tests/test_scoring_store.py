@@ -226,7 +226,7 @@ def test_cli_train_apply_monitor_calllist(small, tmp_path, capsys):
         (["score", "monitor", "--db", url, "--model", str(model)], "PSI"),
         (["score", "call-list", "--db", url, "--capacity", "3", "--model", str(model)], "calls for"),
     ]:
-        assert run(args) == 0
+        assert run_cli(args) == 0
         assert expect in capsys.readouterr().out
 
 
