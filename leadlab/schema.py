@@ -350,8 +350,23 @@ LEAD_STAGES = Table(
     references={"lead_id": "leads.lead_id", "rep_id": "reps.rep_id"},
 )
 
+LEAD_OWNER_HISTORY = Table(
+    "lead_owner_history",
+    N_("Optional: one row per change of a lead's owner (a CRM's assignment log), e.g. a return to the public pool "
+       "(to_rep_id empty) or a reassignment; the pool section counts reassignments from it when present."),
+    (
+        _c("lead_id", "string", N_("The lead (leads.lead_id)."), required=True, nullable=False),
+        _c("changed_at", "timestamp", N_("When the owner changed."), required=True, nullable=False),
+        _c("from_rep_id", "string", N_("Owner before the change (reps.rep_id); empty = from the pool.")),
+        _c("to_rep_id", "string", N_("Owner after the change (reps.rep_id); empty = returned to the pool.")),
+        _c("reason", "string", N_("Why (e.g. stale, attempts, owner_left, manual).")),
+    ),
+    key=("lead_id", "changed_at"),
+    references={"lead_id": "leads.lead_id", "from_rep_id": "reps.rep_id", "to_rep_id": "reps.rep_id"},
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (LEADS, CALLS, REPS, ASSIGNMENTS, EXPERIMENTS, SPEND, LEAD_SCORES, SURVEYS, PAYMENTS, QA_REVIEWS, LEAD_STAGES)
+    t.name: t for t in (LEADS, CALLS, REPS, ASSIGNMENTS, EXPERIMENTS, SPEND, LEAD_SCORES, SURVEYS, PAYMENTS, QA_REVIEWS, LEAD_OWNER_HISTORY, LEAD_STAGES)
 }
 
 #: Short names of the tables for people (the table ids stay the ones typed on the command line).
@@ -367,6 +382,7 @@ TABLE_LABELS: dict[str, str] = {
     "surveys": N_("Customer surveys"),
     "payments": N_("Payments (invoices of won deals)"),
     "qa_reviews": N_("Call-quality reviews"),
+    "lead_owner_history": N_("Lead owner changes"),
 }
 
 
@@ -382,7 +398,7 @@ def table_label(name: str) -> str:
 
 
 #: Order in which tables must be loaded so references resolve.
-LOAD_ORDER = ("reps", "leads", "lead_stages", "calls", "experiments", "assignments", "spend", "surveys", "payments", "qa_reviews")
+LOAD_ORDER = ("reps", "leads", "lead_stages", "calls", "experiments", "assignments", "spend", "surveys", "payments", "qa_reviews", "lead_owner_history")
 
 
 def get_table(name: str) -> Table:

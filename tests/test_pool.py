@@ -190,3 +190,26 @@ def _run(args, capsys):
         code = int(exc.code or 0)
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def test_pool_flow_reads_reassignments_from_the_owner_history_when_given():
+    """An owner-change log (lead_owner_history) replaces the dial-derived reassignments: L2 moves to R2 in
+    October and reaches SQL after the move; L1's move to its own owner does not count."""
+    from leadlab.kpi import KpiData
+    from leadlab.pool.flow import pool_flow
+
+    base = _fixture()
+    leads = base.leads.to_pandas()
+    leads.loc[leads["lead_id"] == "L2", "sql_at"] = pd.Timestamp("2026-10-20")
+    late = pd.DataFrame({"call_id": ["C9"], "lead_id": ["L4"], "rep_id": ["R2"], "started_at": [pd.Timestamp("2026-10-30")],
+                         "talk_seconds": [60.0], "disposition": ["callback"]})  # the data reach the end of October
+    calls = pd.concat([base.calls.to_pandas(), late], ignore_index=True)
+    data = KpiData.from_frames(leads=leads, calls=calls, reps=base.reps.to_pandas())
+    history = pd.DataFrame({"lead_id": ["L2", "L1", "L3"], "to_rep_id": ["R2", "R1", None], "from_rep_id": ["R1", None, "R3"],
+                            "changed_at": pd.to_datetime(["2026-10-10", "2026-10-11", "2026-10-12"])})
+    f = pool_flow(data, "2026-10", rules=RULES, history=history)
+    s = f.stats
+    assert s["reassignment_source"] == "history"
+    assert (s["reassigned"], s["converted"], s["converted_after_reassignment"]) == (1, 1, 1)
+    with use_lang("zh"):
+        assert "lead_owner_history" in " ".join(f.notes()) and "重新分配" in f.summary()

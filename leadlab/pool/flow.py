@@ -58,12 +58,33 @@ class PoolFlowResult(KpiResult):
         return ""
 
     def notes(self) -> list[str]:
+        if self.stats.get("reassignment_source") == "history":
+            return [_("Pool rules from pool_rules.yml, evaluated at the start and the end of the period; reassignments "
+                      "from the lead_owner_history table (an owner change to another rep in the period).")]
         return [_("Pool rules from pool_rules.yml, evaluated at the start and the end of the period; a lead counts as "
                   "reassigned when a rep other than its owner called it.")]
 
 
-def pool_flow(data, period, *, team: str | None = None, rules: PoolRules | str | None = None) -> PoolFlowResult:
-    """The pool's flow in ``period`` (see the module docstring)."""
+def _history(data, history):
+    """The owner-change log as an Ibis table: ``history`` (a DataFrame or Ibis table), else the store's
+    ``lead_owner_history`` when it has rows, else None."""
+    from leadlab.store import as_table, has_table, table
+
+    if history is not None:
+        return as_table(history)
+    con = data.leads.get_backend()
+    if has_table(con, "lead_owner_history"):
+        h = table(con, "lead_owner_history")
+        if h.count().to_pyarrow().as_py() > 0:
+            return h
+    return None
+
+
+def pool_flow(data, period, *, team: str | None = None, rules: PoolRules | str | None = None,
+              history=None) -> PoolFlowResult:
+    """The pool's flow in ``period`` (see the module docstring). Reassignments come from ``history`` (owner
+    changes: lead_id, changed_at, to_rep_id) or the store's ``lead_owner_history`` when present, else from
+    who dialled."""
     from leadlab.kpi.family import resolve
 
     rules = rules if isinstance(rules, PoolRules) else load_rules(rules)
@@ -76,8 +97,18 @@ def pool_flow(data, period, *, team: str | None = None, rules: PoolRules | str |
     returned = at_end.filter(~at_end.lead_id.isin(at_start.lead_id)).count().to_pyarrow().as_py()
     calls = data.calls.filter((data.calls.started_at >= start) & (data.calls.started_at < end))
     c = calls.join(at_start, "lead_id")
-    other = c.rep_id != c.owner
-    per_lead = c.group_by("lead_id").agg(called=c.count(), other=other.sum(), first_other=c.started_at.min(where=other))
+    per_lead = c.group_by("lead_id").agg(called=c.count())
+    log = _history(data, history)
+    if log is None:  # derived: a call by a rep other than the owner
+        other = c.rep_id != c.owner
+        moves = c.group_by("lead_id").agg(other=other.sum(), first_other=c.started_at.min(where=other))
+    else:
+        h = log.filter((log.changed_at >= start) & (log.changed_at < end) & log.to_rep_id.notnull())
+        h = h.join(at_start, "lead_id")
+        moved = h.to_rep_id != h.owner
+        moves = h.group_by("lead_id").agg(other=moved.sum(), first_other=h.changed_at.min(where=moved))
+    per_lead = per_lead.outer_join(moves, "lead_id")
+    per_lead = per_lead.mutate(lead_id=per_lead.lead_id.fill_null(per_lead.lead_id_right)).drop("lead_id_right")
     leads = data.leads.select("lead_id", "sql_at")
     j = at_start.left_join(per_lead, "lead_id").drop("lead_id_right").left_join(leads, "lead_id").drop("lead_id_right")
     conv = (j.sql_at.notnull() & (j.sql_at >= start) & (j.sql_at < end))
@@ -87,6 +118,7 @@ def pool_flow(data, period, *, team: str | None = None, rules: PoolRules | str |
     n = float(a["n"] or 0)
     stats = {"in_pool_at_start": n, "returned": float(returned or 0), "picked_up": float(a["picked"] or 0),
              "reassigned": float(a["moved"] or 0), "converted": float(a["conv"] or 0),
-             "converted_after_reassignment": float(a["conv_moved"] or 0)}
+             "converted_after_reassignment": float(a["conv_moved"] or 0),
+             "reassignment_source": "calls" if log is None else "history"}
     stats["conversion"] = safe_div(stats["converted"], n)
     return PoolFlowResult(stats, per, data.team, rules)
