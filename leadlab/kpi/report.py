@@ -138,7 +138,8 @@ SECTION_TEXTS: dict[str, tuple[str, str]] = {
     "pool": (N_("Lead-pool health"),
              N_("The open leads at the end of the period by age, how many were never called or have gone stale, "
                "likely duplicates, how complete the key fields are, and the funnel step whose conversion fell most "
-               "against the previous period (the bottleneck to look at first).")),
+               "against the previous period (the bottleneck to look at first). Last, the public pool (公海) under the "
+               "rules of pool_rules.yml: leads that returned to it, were picked up again, reassigned and converted.")),
     "customer": (N_("Customer quality: satisfaction, NPS, repeat purchase and collections"),
                  N_("Customer satisfaction (CSAT) and Net Promoter Score from the period's survey answers, with 95% "
                     "intervals; complaints per 1,000 calls; the repeat purchase rate; the collection rate (回款率: "
