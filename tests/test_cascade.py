@@ -180,6 +180,17 @@ def test_errors_and_explain_in_both_languages(tmp_path, capsys):
     assert "company: Dials October 2026 = 30, split by equal shares" in en and "rep R1: 15 (share 100.0%)" in en
     assert "does not add up: company: SQLs October 2026: the 2 lower-level targets add up to 8, not 10 (gap -2)." in en
     assert "按平均分配拆分" in zh and "逐级汇总核对" in zh and "对不上" in zh and "split by" not in zh
+    import json
+
+    main_ok = ["kpi", "targets", "--period", "2026-10", "--file", str(f), "--json", "--db", url]
+    try:
+        main(main_ok)
+    except SystemExit as e:
+        assert not e.code
+    payload = json.loads(capsys.readouterr().out)
+    assert {(r["parent"], r["kpi"], r["status"]) for r in payload["rollup"]} == {
+        ("company", "dials", "adds up"), ("team East", "dials", "adds up"), ("team West", "dials", "adds up"),
+        ("company", "sql", "does not add up")}
     bad = tmp_path / "bad.yml"
     bad.write_text("- {scope: company, kpi: sql, period: 2026-10, value: 10, split: {method: equal, overrides: {East: 20}}}\n")
     with pytest.raises(SystemExit) as e:

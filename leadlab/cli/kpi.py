@@ -26,12 +26,16 @@ def _data(db):
 def _emit(result, as_json: bool) -> None:
     """A result as text (current language) or JSON (facts, plus title and notes in the current language)."""
     if as_json:
+        import pandas as pd
+
         df = result.to_pandas()
         records = json.loads(df.to_json(orient="records", date_format="iso", default_handler=str))
         payload = {"title": result.title(), "period": result.period.label if result.period else None,
                    "team": result.team, "notes": result.notes(), "rows": records}
         if hasattr(result, "alerts"):
             payload["alerts"] = result.alerts()
+        if isinstance(getattr(result, "checks", None), pd.DataFrame):  # targets: the roll-up check
+            payload["rollup"] = json.loads(result.checks.to_json(orient="records"))
         click.echo(json.dumps(payload, indent=2, allow_nan=False, ensure_ascii=False, default=_nan_none))
     else:
         click.echo(result.summary())
