@@ -161,7 +161,8 @@ def test_kpi_formulas_equal_the_old_catalogue_on_the_small_store(small_store):
     per = data.period("last-month")
     m = measures(data, [per, per.previous()])
     new = compute(m)
-    assert set(RENAMED_KPIS.get(k, k) for k in OLD_KPIS) == set(KPIS)
+    # the customer family (surveys, payments: leadlab.kpi.customer) is new, not in the old catalogue
+    assert set(RENAMED_KPIS.get(k, k) for k in OLD_KPIS) == {k for k in KPIS if KPIS[k].family != "customer"}
     for old, (num, den, scale, extra, spend) in OLD_KPIS.items():
         x = m[num].astype(float).to_numpy() + (m[extra].astype(float).to_numpy() if extra else 0.0)
         want = x * scale if den is None else np.atleast_1d(safe_div(x, m[den].astype(float).to_numpy())) * scale
