@@ -94,11 +94,12 @@ def test_compute_on_data_by_hand(data):
     plan = parse_plan_text(BASE.replace("target: 10", "target: 5"))
     res = compute_payouts(data, plan, "2026-11")
     f = res.to_pandas().set_index("rep_id")
-    assert f.loc[["E1", "E2", "W1", "W2"], "actual"].tolist() == [6, 3, 1, 0]
+    assert f.loc[["E1", "E2", "W1"], "actual"].tolist() == [6, 3, 1]
+    assert "W2" not in f.index  # no call and no new lead in November: not paid, no share of the pool
     assert f.loc["E1", "payout"] == pytest.approx(1600) and f.loc["E2", "payout"] == pytest.approx(200)
     assert "E3" not in f.index  # hired in December
     assert "attainment 120%: capped at 1.60" in res.rules()[0] and "tier 2 (50% to 100%)" in res.rules()[1]
-    assert res.verdict() == "Total payout CN¥1,800 to 2 of 4 reps; 0 failed the quality gate."
+    assert res.verdict() == "Total payout CN¥1,800 to 2 of 3 reps; 0 failed the quality gate."
     with use_lang("zh"):
         zh = res.summary()
     assert "奖金" in zh and "Payout" not in zh

@@ -95,13 +95,20 @@ def rep_targets(data, plan: Plan, per: Period, targets_path=None) -> pd.Series:
 
 
 def compute_frame(data, plan: Plan, per: Period, targets_path=None) -> pd.DataFrame:
-    """The payout frame of ``plan`` for the reps on staff in ``per``."""
+    """The payout frame of ``plan`` for the reps on staff in ``per`` with a target and some activity
+    (a call or a new owned lead)."""
     from leadlab.kpi.cascade import staff
     from leadlab.kpi.definitions import KPIS
 
+    from leadlab.kpi.scorecard import rep_counts
+
     st = staff(data, per)[["rep_id", "team"]]
     targets = rep_targets(data, plan, per, targets_path)
-    st = st[st["rep_id"].isin(targets.index)].reset_index(drop=True)
+    active = rep_counts(data.company(), per)
+    active = set(active.loc[(active["dials"] > 0) | (active["leads"] > 0), "rep_id"].astype(str))
+    # payees: reps on staff with a target and some activity (a rep who made no call and owned no new
+    # lead — on leave, or gone — is not paid and takes no share of the team pool)
+    st = st[st["rep_id"].isin(targets.index) & st["rep_id"].isin(active)].reset_index(drop=True)
     kpis = sorted({plan.kpi, *(g.kpi for g in plan.gate)})
     vals = _rep_values(data, per, kpis).reindex(st["rep_id"])
     additive = KPIS[plan.kpi].additive

@@ -77,7 +77,8 @@ class PayoutResult(KpiResult):
         return [plan_sentence(self.plan),
                 _("Order of the rules: attainment → tier rates (each tier pays its rate for the attainment inside it) → "
                   "cap → quality gate (a rep who fails a rule earns nothing) → team pool (shared equally by the team's "
-                  "reps who passed the gate).")]
+                  "reps who passed the gate)."),
+                _("Paid: reps on staff with a target and at least one call or new lead in the period.")]
 
 
 class SimulationResult(KpiResult):
