@@ -182,6 +182,11 @@ def test_a_run_that_cannot_get_the_lock_stops_with_one_line_and_sends_nothing(on
                        lock_wait_seconds=0.3)
     assert str(lock) in exc.value.message and "another leadlab alerts run" in exc.value.message
     assert "\n" not in exc.value.message and calls["n"] == 0 and not got
+    from leadlab.i18n import use_lang
+
+    with use_lang("zh"), run_lock(lock, wait_seconds=0), pytest.raises(ConfigError) as zh:
+        run_alerts(cfg, ibis.duckdb.connect(), env={"HOOK_URL": f"{base}/hook"}, lock_path=lock, lock_wait_seconds=0)
+    assert "另一个 leadlab alerts run 仍在运行" in zh.value.message and str(lock) in zh.value.message
     # dry runs send nothing and need no lock
     with run_lock(lock, wait_seconds=0):
         assert run_alerts(cfg, ibis.duckdb.connect(), dry_run=True, env={}, lock_path=lock).dry_run

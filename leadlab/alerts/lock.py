@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from leadlab.errors import ConfigError
+from leadlab.i18n import _, fmt
 
 #: how long a run waits for another run to finish before giving up
 WAIT_SECONDS = 300.0
@@ -70,13 +71,15 @@ def run_lock(path: Path | None = None, *, wait_seconds: float = WAIT_SECONDS, po
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
-        raise ConfigError(f"alerts lock file {path}: cannot open it ({exc.strerror or type(exc).__name__})") from None
+        raise ConfigError(_("alerts lock file {path}: cannot open it ({reason})", path=str(path),
+                            reason=exc.strerror or type(exc).__name__)) from None
     try:
         deadline = clock() + wait_seconds
         while not _try_lock(fd):
             if clock() >= deadline:
-                raise ConfigError(f"alerts lock file {path}: another leadlab alerts run still holds it after "
-                                  f"{wait_seconds:g} s; try again when it has finished")
+                raise ConfigError(_("alerts lock file {path}: another leadlab alerts run still holds it after "
+                                    "{seconds} s; try again when it has finished", path=str(path),
+                                    seconds=fmt.number(wait_seconds, 1)))
             sleep(poll_seconds)
         yield path
     finally:
