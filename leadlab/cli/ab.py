@@ -207,4 +207,4 @@ def assign_cmd(units_file: Path, salt: str, experiment_id: str | None, unit_type
         write_table(res.frame, output, option="--output", sheet="assignments", bom=bom)
     else:
         write_csv_stream(res.frame, sys.stdout)
-    click.echo(assigned_text(res.counts, 0, str(output) if output else None), err=True)
+    click.echo(assigned_text(res.counts, str(output) if output else None), err=True)

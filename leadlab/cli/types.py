@@ -25,18 +25,20 @@ from pathlib import Path
 import click
 
 from leadlab.errors import ConfigError
+from leadlab.i18n import N_, _, translate
 
-#: The sentences of this module, filled from facts.
+#: The sentences of this module (message ids), filled from facts with :func:`leadlab.i18n.translate`.
 TEXT = {
-    "as_of": "cannot read {value!r} as a date-time; use YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] (e.g. 2026-10-01 or "
-             "2026-10-01 18:30), in the store's business time without a zone offset",
-    "period": "cannot read {value!r} as a period; use one of {formats}",
-    "number": "{value!r} is not a number",
-    "table_suffix": "cannot write {name!r}: unknown file type {suffix}; use {formats}",
-    "table_dir": "{path} is a folder; give a file name ending in {formats}",
-    "table_folder": "cannot write {path}: the folder {folder} does not exist",
-    "finite": "must be a finite number, got {value!r}",
+    "as_of": N_("cannot read {value} as a date-time; use YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] (e.g. 2026-10-01 or "
+                "2026-10-01 18:30), in the store's business time without a zone offset"),
+    "period": N_("cannot read {value} as a period; use one of {formats}"),
+    "number": N_("{value} is not a number"),
+    "table_suffix": N_("cannot write {name}: unknown file type {suffix}; use {formats}"),
+    "table_dir": N_("{path} is a folder; give a file name ending in {formats}"),
+    "table_folder": N_("cannot write {path}: the folder {folder} does not exist"),
+    "finite": N_("must be a finite number, got {value}"),
 }
+
 
 _AS_OF = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
 
@@ -58,7 +60,7 @@ class AsOf(click.ParamType):
                 return dt.datetime.fromisoformat(text)
             except ValueError:
                 pass
-        self.fail(TEXT["as_of"].format(value=str(value)), param, ctx)
+        self.fail(translate(TEXT["as_of"], value=repr(str(value))), param, ctx)
 
 
 class PeriodText(click.ParamType):
@@ -77,7 +79,7 @@ class PeriodText(click.ParamType):
         try:
             parse_period(text, as_of="2000-01-01")  # the form only; relative periods resolve later
         except ConfigError:
-            self.fail(TEXT["period"].format(value=str(value), formats=FORMATS), param, ctx)
+            self.fail(translate(TEXT["period"], value=repr(str(value)), formats=FORMATS), param, ctx)
         return text
 
 
@@ -90,9 +92,9 @@ class FiniteFloat(click.ParamType):
         try:
             number = float(value)
         except (TypeError, ValueError):
-            self.fail(TEXT["number"].format(value=value), param, ctx)
+            self.fail(translate(TEXT["number"], value=repr(value)), param, ctx)
         if not math.isfinite(number):
-            self.fail(TEXT["finite"].format(value=str(value)), param, ctx)
+            self.fail(translate(TEXT["finite"], value=repr(str(value))), param, ctx)
         return number
 
 
@@ -111,12 +113,12 @@ class TableFile(click.ParamType):
         path = Path(value)
         formats = ", ".join(FORMATS)
         if path.is_dir():
-            self.fail(TEXT["table_dir"].format(path=path, formats=formats), param, ctx)
+            self.fail(translate(TEXT["table_dir"], path=str(path), formats=formats), param, ctx)
         if path.suffix.lower() not in FORMATS:
-            self.fail(TEXT["table_suffix"].format(name=path.name, suffix=path.suffix or "(none)", formats=formats),
+            self.fail(translate(TEXT["table_suffix"], name=repr(path.name), suffix=path.suffix or _("(none)"), formats=formats),
                       param, ctx)
         if not path.parent.is_dir():
-            self.fail(TEXT["table_folder"].format(path=path, folder=path.parent), param, ctx)
+            self.fail(translate(TEXT["table_folder"], path=str(path), folder=str(path.parent)), param, ctx)
         return path
 
 

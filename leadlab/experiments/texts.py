@@ -341,15 +341,12 @@ def note_text(code: str) -> str:
             "zero_everywhere": _("zero in every arm: no evidence either way")}.get(code, code)
 
 
-def assigned_text(counts: dict[str, int], duplicates: int, output: str | None) -> str:
+def assigned_text(counts: dict[str, int], output: str | None) -> str:
     """What ``leadlab ab assign`` reports on stderr."""
     total = sum(counts.values())
     per_arm = joined(_("{name}: {n}", name=a, n=fmt.number(n)) for a, n in counts.items())
     parts = [ngettext("assigned {n} unit ({per_arm})", "assigned {n} units ({per_arm})", total, n=fmt.number(total),
                       per_arm=per_arm)]
-    if duplicates:
-        parts.append(ngettext("{n} duplicate id got the same arm each time", "{n} duplicate ids got the same arm each "
-                              "time", duplicates, n=fmt.number(duplicates)))
     if output:
         parts.append(_("wrote {path}", path=output))
     return _("; ").join(parts)
