@@ -53,7 +53,7 @@ class PoolFlowResult(KpiResult):
         if not s["in_pool_at_start"] and not s["returned"]:
             return _("The public pool was empty: no open lead met a pool rule.")
         if s["in_pool_at_start"] and not s["picked_up"]:
-            return _("None of the {n} pool leads was called again: reassign them (`leadlab pool reassign`).",
+            return _("None of the {n} pool leads was called again: reassign them (see the reassignment suggestions).",
                      n=fmt.number(s["in_pool_at_start"]))
         return ""
 
