@@ -9,6 +9,11 @@ Prints the median of ``--repeat`` runs (default 3) of:
   empty notebook    papermill on a one-cell notebook + our render/publish (runner overhead)
   overview engine   leadlab.overview.overview() in this process (the store queries alone)
   data_overview     the whole report, as `leadlab report data_overview -p period=...`
+
+With ``--all``: ``leadlab report all --period last-month`` on the same store (every notebook of
+notebooks/, a model trained first with ``leadlab score train``), once with one kernel for all
+reports (what ``report all`` does) and once with a fresh kernel per report, wall time and CPU
+time (this process and its kernels), and the cost of one kernel start + the notebooks' imports.
 """
 
 from __future__ import annotations
@@ -44,11 +49,76 @@ def bare_kernel_start() -> None:
         km.shutdown_kernel(now=True)
 
 
+IMPORTS = ("import leadlab, matplotlib.pyplot, IPython.display\nfrom leadlab import plots\n"
+           "from leadlab.overview import overview\nfrom leadlab.experiments import experiment_report\n"
+           "from leadlab.kpi.report import kpi_report\nfrom leadlab.scoring import load_model, pages\n"
+           "from leadlab.qa.report import qa_page")
+
+
+def _cpu() -> float:
+    import resource
+
+    return sum(resource.getrusage(w).ru_utime + resource.getrusage(w).ru_stime
+               for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
+
+def kernel_and_imports() -> None:
+    """Start a kernel, run the notebooks' imports, shut it down."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3", startup_timeout=120,
+                              extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+    try:
+        kc.execute_interactive(IMPORTS, timeout=300, output_hook=lambda m: None)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def report_all(tmp: Path, db: str, period: str) -> None:
+    """`report all` with one shared kernel and with a kernel per report (same project)."""
+    import contextlib
+    import os
+    import shutil
+    import subprocess
+
+    from leadlab.reports import runner
+
+    project = tmp / "all"
+    (project / "data").mkdir(parents=True)
+    shutil.copytree(ROOT / "notebooks", project / "notebooks")
+    env = {**os.environ, "LEADLAB_HOME": str(project), "LEADLAB_DB": db}
+    subprocess.run([sys.executable, "-m", "leadlab.cli", "score", "train", "--quiet"], env=env, check=True,
+                   capture_output=True)
+    t0, c0 = time.perf_counter(), _cpu()
+    kernel_and_imports()
+    ki, ki_cpu = time.perf_counter() - t0, _cpu() - c0
+    rows = []
+    for label, ctx in (("one kernel (report all)", None), ("a kernel per report", contextlib.nullcontext)):
+        saved = runner.shared_kernel
+        if ctx is not None:
+            runner.shared_kernel = ctx
+        try:
+            t0, c0 = time.perf_counter(), _cpu()
+            out = runner.run_all("last-month", root=project, db=db)
+            rows.append((label, time.perf_counter() - t0, _cpu() - c0, out))
+        finally:
+            runner.shared_kernel = saved
+    n = sum(o.status != "skipped" for o in rows[0][3])
+    print(f"report all --period last-month: {n} reports ({sum(o.status == 'ok' for o in rows[0][3])} ok)")
+    print(f"  kernel start + notebook imports: {ki:.1f} s wall, {ki_cpu:.1f} s CPU")
+    for label, wall, cpu, _out in rows:
+        kernels = 1 if label.startswith("one") else n
+        print(f"  {label:<26}{wall:7.1f} s wall {cpu:7.1f} s CPU   kernel starts + imports: {kernels} x "
+              f"= {kernels * ki_cpu / cpu:.0%} of the CPU time")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", help="store URL (default: build the 30,000-lead demo store, seed 42, in a temp folder)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--period", default="2026-10")
+    ap.add_argument("--all", action="store_true", help="time `report all` (shared kernel vs a kernel per report)")
     args = ap.parse_args(argv)
 
     import nbformat
@@ -93,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         ("overview engine", *median_time(engine, args.repeat)),
         ("data_overview", *median_time(lambda: report("data_overview", {"period": args.period}), args.repeat)),
     ]
+    if args.all:
+        report_all(tmp, db, args.period)
     ref = rows[0][1]
     print(f"report benchmark: median of {args.repeat} runs, store {db.split('/')[-2] if args.db else 'demo (30k leads)'}")
     print(f"{'step':<18}{'median s':>10}{'x kernel start':>16}   runs")

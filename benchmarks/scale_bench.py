@@ -116,7 +116,7 @@ def main() -> None:
         path = folder / f"calls_{n}.duckdb"
         if not path.exists():
             secs = build(path, n, args.threads)
-            print(f"{n:>13,} calls: store built in {secs:.0f} s ({path.stat().st_size / 1e9:.1f} GB)", flush=True)
+            print(f"{n:>13,} calls: store built in {secs:.0f} s ({path.stat().st_size / 1e6:,.0f} MB)", flush=True)
         results[n] = {}
         for s in steps:
             cmd = [sys.executable, __file__, "--step", s, "--db", f"duckdb://{path}?threads={args.threads}"] + (
