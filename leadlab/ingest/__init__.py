@@ -116,7 +116,8 @@ def ingest_file(
             check_columns(prepared.raw, spec, prepared.columns, mapping_used=bool(cmap.renames))
             bar.update()
             bar.set_postfix_str("types")
-            stage = build_typed(link.db, prepared.raw, spec, prepared.columns, ignored, cmap.parsers)
+            stage = build_typed(link.db, prepared.raw, spec, prepared.columns, ignored, cmap.parsers,
+                                prepared.carry)
         except duckdb.Error as exc:  # a CSV parse problem found only when every column is read
             recover(raw, exc, link.db)
             raise
@@ -125,8 +126,9 @@ def ingest_file(
         pseudonymize(link.db, stage, tokenizer)
         bar.update()
         bar.set_postfix_str("check")
-        told = {f.column for f in prepared.findings}  # a value the mapping could not map: said once
-        findings = prepared.findings + [f for f in check_cells(link.db, stage) if f.column not in told]
+        mapped = prepared.findings(link.db, TYPED)
+        told = {f.column for f in mapped}  # a value the mapping could not map: said once
+        findings = mapped + [f for f in check_cells(link.db, stage) if f.column not in told]
         findings += check_keys(link.db, stage)
         target = build_stage(link, stage)
         findings += check_store(link, stage, target)

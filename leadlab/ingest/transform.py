@@ -1,13 +1,14 @@
 """Value maps, lookups and a derived lifecycle: the mapping applied to the raw text, in DuckDB.
 
 :func:`prepare` puts a temp view ``_leadlab_mapped`` over the raw file: the same
-text columns (``_c1`` …) with value maps applied (``未接通`` → ``no_answer``),
+text columns (``_c1`` …) with value maps applied (``未接通`` → ``no_answer``; a hash join
+on a small temp table holding the map, so no mapping text is ever part of the SQL),
 lookup columns replaced by the key they resolve to (a rep's name → ``rep_id``,
 through the store's ``reps``; PII columns are matched by their keyed tokens), and
 for leads the lifecycle columns derived from a status column and its time. The
 typing and every rule of :mod:`leadlab.ingest.validate` then run on that view.
 
-Mapping values reach SQL only as sqlglot-quoted literals; header text never does.
+Statuses of the stage order reach SQL only as sqlglot-quoted literals; header text never does.
 Unmapped values, names matching no row or several, and statuses outside the
 stage order become findings (listing the distinct values with their counts).
 
@@ -51,84 +52,107 @@ def _in_list(values) -> str:
     return "(" + ", ".join(_lit(v) for v in values) + ")"
 
 
-def value_case(t: str, vm: ValueMap) -> str:
-    """``t`` through the value map (sqlglot literals); unmapped: kept, or NULL for ``empty``.
+@dataclasses.dataclass
+class Check:
+    """A rule of the mapping checked on the typed table: rows where ``flag`` (a carried column) is set."""
 
-    >>> value_case("x", ValueMap({"空号": "invalid_number", "it's": "a"}, "empty"))
-    "CASE x WHEN '空号' THEN 'invalid_number' WHEN 'it''s' THEN 'a' ELSE NULL END"
-    """
-    whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in vm.pairs.items())
-    return f"CASE {t} {whens} ELSE {'NULL' if vm.unmapped == 'empty' else t} END"
+    rule: str
+    column: str
+    flag: str  # carried column: the offending text, NULL when the row is fine
+    what: str
+    fields: dict[str, str]  # message fields: SQL over the typed table
+    hint: str
+    hint_fields: dict[str, str]
 
 
 @dataclasses.dataclass
 class Prepared:
     raw: RawFile  # the mapped view, as a RawFile (same rows, maybe more columns)
     columns: dict[str, str]  # header (or derived label) -> canonical column
-    findings: list  # Finding
+    carry: list[str] = dataclasses.field(default_factory=list)  # view columns kept in the typed table
+    checks: list[Check] = dataclasses.field(default_factory=list)
     derived_lifecycle: list[str] = dataclasses.field(default_factory=list)
+
+    def findings(self, db, typed: str) -> list:
+        """The mapping's rules on the typed table (one scan per broken rule only)."""
+        from leadlab.ingest.validate import _collect, _fields
+
+        if not self.checks:
+            return []
+        counts = db.execute("SELECT " + ", ".join(f"count({qi(c.flag)})" for c in self.checks)
+                            + f" FROM {qi(typed)}").fetchone()
+        out = []
+        for c, n in zip(self.checks, counts):
+            if not n:
+                continue
+            f = _collect(db, c.rule, c.column, f"SELECT _row, {_fields(**c.fields)} AS what FROM {qi(typed)} "
+                         f"WHERE {qi(c.flag)} IS NOT NULL", c.what)
+            f.hint = c.hint
+            f.hint_fields = {**_value_counts(db, typed, qi(c.flag), f"{qi(c.flag)} IS NOT NULL"), **c.hint_fields}
+            out.append(f)
+        return out
 
 
 def prepare(link: StoreLink, raw: RawFile, cmap: ColumnMapping, columns: dict[str, str],
             tokenizer: Pseudonymizer | None) -> Prepared:
-    """The mapped view over ``raw`` and the findings of value maps, lookups and statuses."""
-    from leadlab.ingest.validate import _collect, _fields, _show
+    """The mapped view over ``raw``; its rules (unmapped values, lookups matching no row or several,
+    statuses outside the stage order) are checked later on the typed table (:meth:`Prepared.findings`),
+    so the file is not scanned again for them."""
+    from leadlab.ingest.validate import _show
 
-    db = link.db
     by_canon = {v: raw.ident(k) for k, v in columns.items()}
     replace: dict[str, str] = {}
     joins: list[str] = []
-    findings = []
-    for col, vm in cmap.values.items():
+    flags: list[tuple[str, str]] = []  # (carried column, expression)
+    checks: list[Check] = []
+    for n, (col, vm) in enumerate(cmap.values.items()):
         ident = by_canon[col]
         t = _text(ident)
-        replace[ident] = value_case(t, vm)
+        # a hash join on a small table of the map (bound data: no mapping text in SQL); the trimmed
+        # cell is computed once, as the join key
+        table = _value_table(link, vm, f"_leadlab_values_{n}")
+        joins.append(f"LEFT JOIN {table} AS v{n} ON v{n}.k = {t}")
+        replace[ident] = {"keep": f"COALESCE(v{n}.v, {t})", "empty": f"v{n}.v", "error": f"v{n}.v"}[vm.unmapped]
         if vm.unmapped == "error":
-            cond = f"{t} IS NOT NULL AND {t} NOT IN {_in_list(vm.pairs)}"
-            f = _collect(db, N_("unmapped value"), col,
-                         f"SELECT _row, {_fields(value=_show(t), column=_lit(col))} AS what FROM {qi(raw.table)} "
-                         f"WHERE {cond}", N_("{value} is not in the value map of {column}"))
-            if f:
-                f.hint = N_("{n} distinct unmapped value(s) (rows): {values}; add them to {key} in {source}, or "
-                            "set unmapped: keep or empty")
-                f.hint_fields = {**_value_counts(db, raw.table, t, cond), "key": f"values.{col}.map",
-                                 "source": cmap.source}
-                findings.append(f)
+            flag = f"_unmapped{n}"
+            flags.append((flag, f"CASE WHEN v{n}.k IS NULL THEN {t} END"))
+            checks.append(Check(N_("unmapped value"), col, flag, N_("{value} is not in the value map of {column}"),
+                                {"value": _show(qi(flag)), "column": _lit(col)},
+                                N_("{n} distinct unmapped value(s) (rows): {values}; add them to {key} in {source}, "
+                                   "or set unmapped: keep or empty"),
+                                {"key": f"values.{col}.map", "source": cmap.source}))
     for i, (col, lk) in enumerate(cmap.lookups.items()):
         ident = by_canon[col]
         t = _text(ident)
         table = _lookup_table(link, raw, t, lk, tokenizer, f"_leadlab_lookup_{i}")
         joins.append(f"LEFT JOIN {table} AS l{i} ON l{i}.v = {t}")
         replace[ident] = f"l{i}.id"
-        ids = f"array_to_string(l{i}.ids, {_lit(', ')})"
-        for rule, cond, what in (
-            (N_("no match in lookup"), f"l{i}.n = 0", N_("{value} matches no {by} in the store's {table}")),
-            (N_("several matches in lookup"), f"l{i}.n > 1",
-             N_("{value} matches {n} rows of the store's {table} by {by} ({ids})")),
-        ):
-            f = _collect(db, rule, col,
-                         f"SELECT _row, {_fields(value=_show(t), by=_lit(lk.by), table=_lit(lk.table), n=f'l{i}.n', ids=ids)} "
-                         f"AS what FROM {qi(raw.table)} r JOIN {table} l{i} ON l{i}.v = {t} WHERE {cond}", what)
-            if f:
-                f.hint = N_("{n} distinct value(s) (rows): {values}; lookups.{column} resolves {column} by {by} of "
-                            "{table} (load {table} first, or fix the names)")
-                f.hint_fields = {**_value_counts(db, f"{qi(raw.table)} r JOIN {table} l{i} ON l{i}.v = {t}", t, cond,
-                                                 from_sql=True), "column": col, "by": lk.by, "table": lk.table}
-                findings.append(f)
+        flags += [(f"_nomatch{i}", f"CASE WHEN l{i}.n = 0 THEN {t} END"),
+                  (f"_several{i}", f"CASE WHEN l{i}.n > 1 THEN {t} END"),
+                  (f"_matches{i}", f"CASE WHEN l{i}.n > 1 THEN l{i}.n END"),
+                  (f"_ids{i}", f"CASE WHEN l{i}.n > 1 THEN array_to_string(l{i}.ids, {_lit(', ')}) END")]
+        hint = N_("{n} distinct value(s) (rows): {values}; lookups.{column} resolves {column} by {by} of {table} "
+                  "(load {table} first, or fix the names)")
+        hint_fields = {"column": col, "by": lk.by, "table": lk.table}
+        base = {"by": _lit(lk.by), "table": _lit(lk.table)}
+        checks += [
+            Check(N_("no match in lookup"), col, f"_nomatch{i}", N_("{value} matches no {by} in the store's {table}"),
+                  {"value": _show(qi(f"_nomatch{i}")), **base}, hint, hint_fields),
+            Check(N_("several matches in lookup"), col, f"_several{i}",
+                  N_("{value} matches {n} rows of the store's {table} by {by} ({ids})"),
+                  {"value": _show(qi(f"_several{i}")), "n": qi(f"_matches{i}"), "ids": qi(f"_ids{i}"), **base},
+                  hint, hint_fields),
+        ]
     extra_cols: list[tuple[str, str, str]] = []  # (label, ident, expression)
     derived: list[str] = []
     if cmap.lifecycle is not None:
         lc = cmap.lifecycle
         s, a = _text(raw.ident(lc.status)), _text(raw.ident(lc.at))
-        cond = f"{s} IS NOT NULL AND {s} NOT IN {_in_list(lc.stages)}"
-        f = _collect(db, N_("status not in the stage order"), lc.status,
-                     f"SELECT _row, {_fields(value=_show(s))} AS what FROM {qi(raw.table)} WHERE {cond}",
-                     N_("status {value} is not in lifecycle.stages"))
-        if f:
-            f.hint = N_("{n} distinct unknown status(es) (rows): {values}; list every status in lifecycle.stages of "
-                        "{source} (in stage order)")
-            f.hint_fields = {**_value_counts(db, raw.table, s, cond), "source": cmap.source}
-            findings.append(f)
+        flags.append(("_status", f"CASE WHEN {s} IS NOT NULL AND {s} NOT IN {_in_list(lc.stages)} THEN {s} END"))
+        checks.append(Check(N_("status not in the stage order"), lc.status, "_status",
+                            N_("status {value} is not in lifecycle.stages"), {"value": _show(qi("_status"))},
+                            N_("{n} distinct unknown status(es) (rows): {values}; list every status in "
+                               "lifecycle.stages of {source} (in stage order)"), {"source": cmap.source}))
         lead_ident = by_canon.get("lead_id")
         hist = _history(link, raw, _text(lead_ident)) if lead_ident else None
         if hist:
@@ -145,15 +169,16 @@ def prepare(link: StoreLink, raw: RawFile, cmap: ColumnMapping, columns: dict[st
             columns = {**columns, label: col}
             derived.append(col)
     if not replace and not joins and not extra_cols:
-        return Prepared(raw, columns, findings)
+        return Prepared(raw, columns)
     star = "r.*" + (f" REPLACE ({', '.join(f'{e} AS {qi(i)}' for i, e in replace.items())})" if replace else "")
     extras = "".join(f", {e} AS {qi(i)}" for _label, i, e in extra_cols)
-    db.execute(f"CREATE OR REPLACE TEMP VIEW {MAPPED} AS SELECT {star}{extras} FROM {qi(raw.table)} r "
-               + " ".join(joins))
+    extras += "".join(f", {e} AS {qi(f)}" for f, e in flags)
+    link.db.execute(f"CREATE OR REPLACE TEMP VIEW {MAPPED} AS SELECT {star}{extras} FROM {qi(raw.table)} r "
+                    + " ".join(joins))
     link.created.append(MAPPED)
     view = dataclasses.replace(raw, table=MAPPED, columns=[*raw.columns, *(c[0] for c in extra_cols)],
                                idents=[*raw.idents, *(c[1] for c in extra_cols)], handle=None)
-    return Prepared(view, columns, findings, derived)
+    return Prepared(view, columns, [f for f, _e in flags], checks, derived)
 
 
 def _reached(lc: Lifecycle, col: str) -> list[str]:
@@ -174,6 +199,19 @@ def _value_counts(db, source: str, t: str, cond: str, *, from_sql: bool = False)
         f"(SELECT left({t}, 60) AS v, count(*) AS k FROM {frm} WHERE {cond} GROUP BY 1)").fetchone()
     text = ", ".join(shown or []) + (", ..." if n > SHOW_VALUES else "")
     return {"n": str(n), "values": printable(text)}
+
+
+def _value_table(link: StoreLink, vm: ValueMap, name: str) -> str:
+    """A temp table ``k, v`` holding the value map (loaded from Arrow, not written into SQL)."""
+    db = link.db
+    db.register("_leadlab_values_src", pa.table({"k": pa.array(list(vm.pairs), pa.string()),
+                                                 "v": pa.array(list(vm.pairs.values()), pa.string())}))
+    try:
+        db.execute(f"CREATE OR REPLACE TEMP TABLE {qi(name)} AS SELECT * FROM _leadlab_values_src")
+    finally:
+        db.unregister("_leadlab_values_src")
+    link.created.append(name)
+    return qi(name)
 
 
 def _lookup_table(link: StoreLink, raw: RawFile, t: str, lk: Lookup, tokenizer: Pseudonymizer | None,

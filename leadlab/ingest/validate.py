@@ -227,17 +227,18 @@ def _derive_case(flag: int) -> str:
 
 
 def build_typed(db: duckdb.DuckDBPyConnection, raw: RawFile, spec: Table, columns: dict[str, str],
-                ignored: list[str], parsers: dict | None = None) -> Stage:
+                ignored: list[str], parsers: dict | None = None, carry: list[str] = ()) -> Stage:
     """Create the temp table ``_leadlab_typed``: ``_row``, each canonical column typed (by its
     parser of the mapping file when it has one, :mod:`leadlab.ingest.parsers`), and
-    ``_t_<col>`` (the raw text) for present non-text columns, for the parse checks."""
+    ``_t_<col>`` (the raw text) for present non-text columns, for the parse checks; ``carry``
+    names columns of the relation kept as they are (the mapping's rule flags)."""
     from leadlab.ingest import parsers as P
 
     by_canon = {v: raw.ident(k) for k, v in columns.items()}
     stage = Stage(spec, raw, columns, [c for c in spec.names if c in by_canon], ignored)
     stage.parsers = {c: p for c, p in (parsers or {}).items() if c in by_canon}
-    selects = ["_row"]
-    inner = ["_row"]
+    selects = ["_row", *(qi(c) for c in carry)]
+    inner = ["_row", *(qi(c) for c in carry)]
     control = []  # which loaded column holds a control character first, and its code point
     for col in spec.columns:
         if col.name in by_canon:
