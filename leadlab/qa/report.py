@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from leadlab.errors import StoreError
 from leadlab.i18n import N_, _, fmt
 from leadlab.presentation import section_markdown, warning_box

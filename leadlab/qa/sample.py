@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from leadlab.errors import ConfigError
-from leadlab.i18n import N_, _, fmt
+from leadlab.i18n import _, fmt
 from leadlab.presentation import Result
 from leadlab.qa.form import FLAGS, Form, load_form
 from leadlab.qa.stats import inclusion_probabilities, systematic_pps
