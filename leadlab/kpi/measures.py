@@ -120,16 +120,16 @@ def call_measures(data: KpiData, periods: Sequence[Period], by=None, *, distinct
     conn = c.connected.fill_null(False)
     aggs = dict(
         dials=c.count(),
-        connected=conn.cast("int64").sum(),
-        conversations=c.conversation.fill_null(False).cast("int64").sum(),
+        connected=conn.sum(),
+        conversations=c.conversation.fill_null(False).sum(),
         talk_seconds=talk.sum(),
         conn_talk_seconds=conn.ifelse(talk, z).sum(),
         conn_talk_sq=conn.ifelse(talk * talk, z).sum(),
-        handled=conn.cast("int64").sum(),
+        handled=conn.sum(),
         handle_seconds=conn.ifelse(handle, z).sum(),
         handle_sq=conn.ifelse(handle * handle, z).sum(),
-        complaints=(c.disposition == "complaint").cast("int64").sum(),
-        dnc=(c.disposition == "do_not_call").cast("int64").sum(),
+        complaints=(c.disposition == "complaint").sum(),
+        dnc=(c.disposition == "do_not_call").sum(),
         worked_seconds=worked.sum(),
         rep_cost=(worked / 3600.0 * c.hourly).sum(),
     )
@@ -250,15 +250,15 @@ def speed_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
         leads = leads.left_join(reps, leads.rep_id == reps.rep_id).drop("rep_id_right")
     first = first_calls(data, min(p.start for p in periods), leads)
     j = leads.left_join(first, leads.lead_id == first.lead_id)
-    minutes = (j.first_call.epoch_seconds() - j.created_at.epoch_seconds()) / 60.0
+    minutes = (j.first_call.epoch_seconds() - j.created_at.epoch_seconds()).cast("float64") / 60.0  # float: Spark divides integers by 60.0 in DECIMAL (6 decimals)
     j = j.mutate(period=_bucket(j.created_at, periods), resp=minutes)
     r = j.resp
     q = j.group_by(["period", *dims]).agg(
         sp_leads=j.count(),
-        sp_called=r.notnull().cast("int64").sum(),
-        reached_5m=(r <= 5).fill_null(False).cast("int64").sum(),
-        reached_1h=(r <= 60).fill_null(False).cast("int64").sum(),
-        reached_24h=(r <= 1440).fill_null(False).cast("int64").sum(),
+        sp_called=r.notnull().sum(),
+        reached_5m=(r <= 5).fill_null(False).sum(),
+        reached_1h=(r <= 60).fill_null(False).sum(),
+        reached_24h=(r <= 1440).fill_null(False).sum(),
         response_median_min=r.quantile(0.5),
         response_p90_min=r.quantile(0.9),
     )
@@ -266,7 +266,8 @@ def speed_measures(data: KpiData, periods: Sequence[Period], by=None) -> pd.Data
 
 
 SOURCES = {"calls": tuple(c for c in CALL_MEASURES if c not in ("leads_called", "followups", "invalid_number_leads")),
-           "reach": ("leads_called", "followups", "invalid_number_leads"), "leads": LEAD_MEASURES, "speed": SPEED_MEASURES, "spend": ("spend",)}
+           "reach": ("leads_called", "followups", "invalid_number_leads"), "leads": LEAD_MEASURES, "speed": SPEED_MEASURES, "spend": ("spend",),
+           "customer": CUSTOMER_MEASURES}
 
 
 def sources_for(columns) -> set[str]:
@@ -297,7 +298,8 @@ def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool =
              speed_periods: Sequence[Period] | None = None) -> pd.DataFrame:
     """All base measures for ``periods`` (rows: period label × ``by``), one query per table.
 
-    ``sources`` limits the queries (calls, reach, leads, speed, spend); aggregates already
+    ``sources`` limits the queries (calls, reach, leads, speed, spend, customer — the last only
+    when named: surveys and payments, :mod:`leadlab.kpi.customer`); aggregates already
     computed on the same KpiData are reused. ``reach_periods`` limits the costly distinct
     count of leads dialled (calls_per_lead, followups_per_lead) to those periods (others: NaN);
     ``speed_periods`` does the same for the speed-to-lead measures (a first-call search). Periods with no rows still get a row of
@@ -318,6 +320,10 @@ def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool =
     if speed:
         spp = periods if speed_periods is None else _check_disjoint(speed_periods)
         frames.append(_cached("speed", speed_measures, data, spp, dims))
+    if "customer" in want:  # surveys and payments: only when asked for (targets, breakdowns of customer KPIs)
+        from leadlab.kpi.customer import measures_for_periods
+
+        frames.append(_cached("customer", measures_for_periods, data, periods, dims))
     sp = _cached("spend", spend_measures, data, periods, dims) if "spend" in want else None
     if sp is not None:
         frames.append(sp)
@@ -334,7 +340,7 @@ def measures(data: KpiData, periods: Sequence[Period], by=None, *, speed: bool =
         out = out.set_index("period").reindex(labels).reset_index()
     else:
         out = out[out["period"].isin(labels)]
-    cols = [c for src in ("calls", "leads", "speed") if src in want for c in SOURCES[src]]
+    cols = [c for src in ("calls", "leads", "speed", "customer") if src in want for c in SOURCES[src]]
     for col in cols:
         if col not in out.columns:
             out[col] = np.nan

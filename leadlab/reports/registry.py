@@ -7,7 +7,7 @@ Notebooks missing from ``notebooks/`` are skipped with a note; notebooks in
 ``notebooks/`` that are not registered still run with ``leadlab report NAME``.
 
 >>> [s.name for s in REGISTRY]
-['data_overview', 'kpi_report', 'experiment_report', 'scorer_training', 'scorer_monitoring', 'incentives_report']
+['data_overview', 'kpi_report', 'experiment_report', 'scorer_training', 'scorer_monitoring', 'qa_report', 'incentives_report']
 >>> get_spec("kpi_report").title
 'KPI report'
 >>> get_spec("my_adhoc_notebook").title
@@ -83,6 +83,11 @@ REGISTRY: tuple[ReportSpec, ...] = (
         ci_parameters={"period": CI_PERIOD},
     ),
     ReportSpec(
+        "qa_report", N_("Call-quality review"),
+        N_("QA scores per rep with intervals, reviewer agreement and reviewer calibration for the calls of the period."),
+        ci_parameters={"period": CI_PERIOD},
+    ),
+    ReportSpec(
         "incentives_report", N_("Incentives"),
         N_("Payouts of the incentive plan with the rule behind each amount, and how much of the payouts is luck."),
         ci_parameters={"period": CI_PERIOD, "periods": 2},
@@ -93,7 +98,7 @@ _BY_NAME = {s.name: s for s in REGISTRY}
 #: Parameters that name a file, and the folder (relative to the project root) the file must
 #: stay in; relative values are read from the project root, as the kernel does.
 PATH_PARAMETERS: dict[str, str] = {"model_path": "data/models", "targets_path": "data", "data_source": "data",
-                                   "plan_path": "data"}
+                                   "form_path": "data", "plan_path": "data"}
 #: Values of a path parameter that are keywords, not files.
 PATH_KEYWORDS: dict[str, frozenset[str]] = {"data_source": frozenset({"store"})}
 
@@ -111,6 +116,7 @@ PARAMETER_NAMES: dict[str, str] = {
     "as_of": N_("as of"),
     "model_path": N_("model file"),
     "lang": N_("language"),
+    "form_path": N_("QA form file"),
     "plan_path": N_("incentive plan file"),
     "periods": N_("periods"),
 }
