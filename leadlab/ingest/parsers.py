@@ -34,8 +34,7 @@ import sqlglot.expressions as sge
 from leadlab.i18n import N_
 from leadlab.ingest.mapping import Parser
 
-#: seconds: hh:mm:ss / mm:ss (minutes and seconds below 60)
-HMS_RE = r"^(\d+):([0-5]?\d):([0-5]?\d(?:\.\d+)?)$"
+#: seconds: mm:ss (minutes and seconds below 60; hh:mm:ss goes through DuckDB's INTERVAL parser)
 MS_RE = r"^(\d+):([0-5]?\d(?:\.\d+)?)$"
 #: 1小时2分3秒, 3分25秒, 205秒, 3分钟, 2h 5m 10s
 CN_DURATION_RE = (r"^(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|min|m))?\s*"
@@ -70,15 +69,13 @@ def _num(x: str) -> str:
 
 def duration(t: str) -> str:
     """Seconds of the text ``t``."""
-    hms = f"regexp_extract({t}, {_lit(HMS_RE)}, ['h', 'm', 's'])"
     ms = f"regexp_extract({t}, {_lit(MS_RE)}, ['m', 's'])"
     cn = f"regexp_extract({t}, {_lit(CN_DURATION_RE)}, ['h', 'm', 's'])"
     # fast path: hh:mm:ss through DuckDB's interval parser (it refuses minutes or seconds >= 60)
-    return (f"(CASE WHEN {t} LIKE '%:%:%' AND {t} NOT LIKE '% %' AND {t} NOT LIKE '-%' "
-            f"AND TRY_CAST({t} AS INTERVAL) IS NOT NULL THEN epoch(TRY_CAST({t} AS INTERVAL)) "
+    # (cast once: a cell with two colons is h:m:s or nothing)
+    return (f"(CASE WHEN {t} LIKE '%:%:%' THEN (CASE WHEN {t} NOT LIKE '% %' AND {t} NOT LIKE '-%' THEN "
+            f"epoch(TRY_CAST({t} AS INTERVAL)) END) "
             f"WHEN regexp_full_match({t}, {_lit(NUMBER_RE)}) THEN CAST({t} AS DOUBLE) "
-            f"WHEN regexp_full_match({t}, {_lit(HMS_RE)}) THEN "
-            f"{_num(hms + '.h')} * 3600 + {_num(hms + '.m')} * 60 + {_num(hms + '.s')} "
             f"WHEN regexp_full_match({t}, {_lit(MS_RE)}) THEN "
             f"{_num(ms + '.m')} * 60 + {_num(ms + '.s')} "
             f"WHEN {t} <> '' AND regexp_full_match({t}, {_lit(CN_DURATION_RE)}) THEN "
