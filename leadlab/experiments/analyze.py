@@ -106,7 +106,7 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
         g = unit_aggregate(t, arm, unit, [c for c in cols if c != covariate], {}, covariate=covariate,
                            no_nulls=_no_nulls)
         # units seen in several arms form their own group: counted in the same query, then dropped
-        t = g.mutate(**{arm: (g._arm_lo != g._arm_hi).ifelse(CONTAMINATED, g._arm)})
+        t = g.mutate(**{arm: (g._arm != g._arm_hi).ifelse(CONTAMINATED, g._arm)})
         ms = [V.per_unit_metric(m, named) for m in ms]
     nulls = [c for c in t.columns if c.startswith("_null__")] if unit is not None else []
     cuped = cuped_names(cuped, ms) if covariate else None
