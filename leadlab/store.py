@@ -334,8 +334,8 @@ def has_table(con: ibis.BaseBackend, name: str) -> bool:
 def table(con: ibis.BaseBackend, name: str) -> ibis.Table:
     """The table ``name`` of the store; a StoreError saying how to fill it when absent."""
     if not has_table(con, name):
-        raise StoreError(_("the store has no table {table}; load it with `leadlab ingest {table} FILE`, or run "
-                           "`leadlab synth` (DuckDB) and `leadlab store copy` to another backend", table=repr(name)))
+        raise StoreError(_("the store has no table '{table}'; load it with `leadlab ingest {table} FILE`, or run "
+                           "`leadlab synth` (DuckDB) and `leadlab store copy` to another backend", table=name))
     return con.table(name)
 
 
@@ -677,19 +677,28 @@ def copy_store(src: str, dst: str, *, progress: bool = False, chunk_rows: int = 
         moves: dict[str, str] = {}
         copied: dict[str, int] = {}
         bar = tqdm(total=sum(sizes.values()), unit="row", unit_scale=True, disable=not progress, desc="copy")
+        spark = family(target) == "pyspark"  # Spark: the first batch creates the table (one job, not two)
         try:
             for name in names:
                 t = source.table(name)
                 schema = t.schema()
                 staging = f"_leadlab_copy_{name}_{os.getpid()}"
-                create_empty(target, staging, schema)
+                if not spark:
+                    create_empty(target, staging, schema)
                 moves[staging] = name
                 copied[name] = 0
                 for batch in read_batches(source, t, chunk_rows):
                     if batch.num_rows:
-                        append_arrow(target, staging, pa.Table.from_batches([batch]), schema)
+                        data = pa.Table.from_batches([batch])
+                        if spark and not copied[name]:
+                            target.create_table(staging, _spark_frame(target, _canonical_arrow(data, schema)),
+                                                overwrite=True)
+                        else:
+                            append_arrow(target, staging, data, schema)
                         copied[name] += batch.num_rows
                         bar.update(batch.num_rows)
+                if spark and not copied[name]:
+                    create_empty(target, staging, schema)
             publish(target, moves)
         except BaseException:
             for staging in moves:

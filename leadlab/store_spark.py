@@ -37,6 +37,7 @@ CONF_ENV = "LEADLAB_SPARK_CONF"
 LOCAL_DEFAULTS = {
     "spark.master": "local[2]",
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "4",
     "spark.sql.session.timeZone": "UTC",  # stored timestamps are business-local wall clock: never shift them
     "spark.sql.execution.arrow.pyspark.enabled": "true",

@@ -99,7 +99,7 @@ def speed_to_lead(data, period, team: str | None = None, alpha: float = 0.05) ->
     leads = leads.filter(in_period(leads.created_at, per))
     first = first_calls(data, per.start, leads)
     j = leads.left_join(first, leads.lead_id == first.lead_id)
-    r = (j.first_call.epoch_seconds() - j.created_at.epoch_seconds()) / 60.0
+    r = (j.first_call.epoch_seconds() - j.created_at.epoch_seconds()).cast("float64") / 60.0  # float on every backend
     cases = [(r.isnull(), NOT_CALLED)] + [((r <= hi) if lo == 0 else ((r > lo) & (r <= hi)) if np.isfinite(hi) else (r > lo), lab)
                                            for lab, lo, hi in BANDS]
     j = j.mutate(band=ibis.cases(*cases))

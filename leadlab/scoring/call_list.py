@@ -195,7 +195,7 @@ def call_list(con, *, capacity: int | dict[str, int] = 40, as_of: pd.Timestamp |
         stats = calls.group_by("lead_id").aggregate(
             attempts=calls.count(),
             blocked=(calls.disposition.isin(list(exclude_dispositions)) if exclude_dispositions
-                     else calls.disposition.isnull() & calls.disposition.notnull()).cast("int64").sum(),
+                     else calls.disposition.isnull() & calls.disposition.notnull()).sum(),
             last_call=calls.started_at.max(),
             last_disposition=calls.disposition.argmax(calls.started_at),
         )
