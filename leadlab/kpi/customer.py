@@ -276,11 +276,11 @@ def customer_measures(data, period, by_rep: bool = False, by=None) -> pd.DataFra
         per_lead = j.group_by(["lead_id", *keys]).aggregate(rep_n=j.lead_id_r.count())
         parts.append(_agg(per_lead, keys, dict(cohort_customers=per_lead.count(),
                                                repeat_customers=_flag(per_lead.rep_n > 0).sum())))
-    if not parts:
+    if not parts:  # no surveys and no payments: no rows, every column (the per-rep table stays empty)
         m = pd.DataFrame({**{d: pd.Series([], dtype=str) for d in dims},
-                          **{c: pd.Series([], dtype=float) for c in (*CUSTOMER_MEASURES, *COLLECTION_SUMS)}})
-        return m
-    if keys:
+                          **{c: pd.Series([], dtype=float)
+                             for c in dict.fromkeys((*CUSTOMER_MEASURES, *COLLECTION_SUMS, *_COUNTS))}})
+    elif keys:
         m = parts[0]
         for extra in parts[1:]:
             m = m.merge(extra, on=keys, how="outer")
