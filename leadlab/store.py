@@ -596,19 +596,13 @@ def upsert_arrow(con: ibis.BaseBackend, name: str, rows: "pa.Table", *, key: tup
         return
     if fam == "pyspark":
         staging = f"_leadlab_ingest_{name}"
-        new = con.create_table(f"{staging}_rows", _spark_frame(con, rows), overwrite=True)
+        new = _spark_frame(con, rows)  # typed by the Arrow schema
         if name in con.list_tables():
             old = con.table(name)
             if replaced.num_rows:
-                gone = con.create_table(f"{staging}_keys", _spark_frame(con, replaced.select(list(key))),
-                                        overwrite=True)
-                old = old.anti_join(gone, list(key))
-            merged = old.select(*schema.names).union(new.select(*schema.names))
-        else:
-            merged = new
-        con.create_table(staging, merged, overwrite=True)
-        for t in (f"{staging}_rows", f"{staging}_keys"):
-            con.drop_table(t, force=True)
+                old = old.anti_join(_spark_frame(con, replaced.select(list(key))), list(key))
+            new = old.select(*schema.names).union(new.select(*schema.names))
+        con.create_table(staging, new, overwrite=True)  # one Spark job writes the whole new table
         publish(con, {staging: name})
         return
     # any other Ibis backend with a DB-API driver and a transaction (SQLite, MySQL, ...):
