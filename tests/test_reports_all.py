@@ -51,6 +51,8 @@ def test_report_all_plan(project):
         ("experiment_report", "EXP-REP-SCRIPT", "ok"),
         ("scorer_training", "as-of-2026-11-19", "ok"),
         ("scorer_monitoring", "-", "skipped"),
+        ("qa_report", "-", "skipped"),
+        ("incentives_report", "-", "skipped"),
     ]
     assert outcomes[1].message == "ValueError: boom"
     assert "does not exist yet" in outcomes[-1].message

@@ -86,7 +86,8 @@ def test_findings_detect_the_planted_defects(tiny):
     assert f.loc["calls of unknown leads", "severity"] == "ok"
     assert f.loc["lifecycle order", "severity"] == "ok"
     missing = ov.findings[ov.findings.check == "table missing"]
-    assert set(missing.table) == {"assignments", "experiments", "spend", "lead_scores"}
+    assert set(missing.table) == {"assignments", "experiments", "spend", "lead_scores", "lead_stages", "surveys",
+                                  "payments", "qa_reviews", "lead_owner_history"}
     assert (missing.severity == "note").all()
     # problems come first
     order = ov.findings.severity.map({"problem": 0, "warning": 1, "note": 2, "ok": 3}).tolist()

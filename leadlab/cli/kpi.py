@@ -139,7 +139,7 @@ def scorecard(period, team, weights, as_json, db):
     _emit(run(_data(db), period, team=team, weights=weights), as_json)
 
 
-@kpi.command("customer", help=N_("""Customer-side quality of a period: CSAT, NPS, repeat purchase, collection rate (回款率)
+@kpi.command("customer", help=N_("""Customer-side quality of a period: CSAT, NPS, repeat purchase, collection rate
 and DSO with 95% intervals; per rep (shrunk towards the team) or per team.
 
 \b
