@@ -9,6 +9,11 @@ With the rules of ``pool_rules.yml``, the pool is evaluated at the period's star
   tables keep only the current owner); **converted** = reached SQL in [S, E), and the share of them;
   **converted after reassignment** = reached SQL after the first call by another rep.
 
+With an owner-change log (``lead_owner_history``) the cohort also takes the leads the log returns to the pool
+during the period (a row with an empty ``to_rep_id``), so leads that come back and are handed on within the
+period count too; a reassignment is a row whose new owner differs from the owner before it (its
+``from_rep_id``, else the owner the lead's previous row leaves it with, else ``leads.rep_id``).
+
 >>> import leadlab
 >>> f = pool_flow(leadlab.connect(), "2026-10")
 >>> sorted(f.stats)[:3]
@@ -17,6 +22,7 @@ With the rules of ``pool_rules.yml``, the pool is evaluated at the period's star
 
 from __future__ import annotations
 
+import ibis
 import pandas as pd
 
 from leadlab.i18n import N_, _, fmt
@@ -41,8 +47,11 @@ class PoolFlowResult(KpiResult):
         s = self.stats
         rows = [(_("Returned to the pool in the period"), fmt.number(s["returned"])),
                 (_("In the pool at the start"), fmt.number(s["in_pool_at_start"])),
+                *([(_("In the pool at the start or returned in the period"), fmt.number(s["pool_leads"]))]
+                  if s.get("reassignment_source") == "history" else []),
                 (_("… picked up again (called)"), fmt.number(s["picked_up"])),
-                (_("… reassigned (called by another rep)"), fmt.number(s["reassigned"])),
+                (_("… reassigned (owner changed to another rep)") if s.get("reassignment_source") == "history"
+                 else _("… reassigned (called by another rep)"), fmt.number(s["reassigned"])),
                 (_("… converted to SQL"), _("{n} ({share})", n=fmt.number(s["converted"]),
                                             share=fmt.percent(s["conversion"]))),
                 (_("… converted after reassignment"), fmt.number(s["converted_after_reassignment"]))]
@@ -52,9 +61,9 @@ class PoolFlowResult(KpiResult):
         s = self.stats
         if not s["in_pool_at_start"] and not s["returned"]:
             return _("The public pool was empty: no open lead met a pool rule.")
-        if s["in_pool_at_start"] and not s["picked_up"]:
+        if s["pool_leads"] and not s["picked_up"]:
             return _("None of the {n} pool leads was called again: reassign them (see the reassignment suggestions).",
-                     n=fmt.number(s["in_pool_at_start"]))
+                     n=fmt.number(s["pool_leads"]))
         return ""
 
     def notes(self) -> list[str]:
@@ -80,6 +89,17 @@ def _history(data, history):
     return None
 
 
+def _owner_before(log, leads):
+    """``log`` with ``owner_before``: its ``from_rep_id``, else the owner the lead's previous row left it with
+    (``to_rep_id``, or for a return its ``from_rep_id``), else the lead's ``rep_id``."""
+    w = ibis.window(group_by=log.lead_id, order_by=log.changed_at)
+    log = log.mutate(_prev=log.to_rep_id.fill_null(log.from_rep_id).lag().over(w))
+    owner = leads.select(lead_id="lead_id", _lead_owner="rep_id")
+    log = log.left_join(owner, "lead_id").drop("lead_id_right")
+    return log.mutate(owner_before=log.from_rep_id.fill_null(log._prev).fill_null(log._lead_owner)).drop(
+        "_prev", "_lead_owner")
+
+
 def pool_flow(data, period, *, team: str | None = None, rules: PoolRules | str | None = None,
               history=None) -> PoolFlowResult:
     """The pool's flow in ``period`` (see the module docstring). Reassignments come from ``history`` (owner
@@ -99,13 +119,23 @@ def pool_flow(data, period, *, team: str | None = None, rules: PoolRules | str |
     c = calls.join(at_start, "lead_id")
     per_lead = c.group_by("lead_id").agg(called=c.count())
     log = _history(data, history)
+    n_start = at_start.count().to_pyarrow().as_py()
     if log is None:  # derived: a call by a rep other than the owner
         other = c.rep_id != c.owner
         moves = c.group_by("lead_id").agg(other=other.sum(), first_other=c.started_at.min(where=other))
     else:
-        h = log.filter((log.changed_at >= start) & (log.changed_at < end) & log.to_rep_id.notnull())
-        h = h.join(at_start, "lead_id")
-        moved = h.to_rep_id != h.owner
+        if "from_rep_id" not in log.columns:
+            log = log.mutate(from_rep_id=ibis.null("string"))
+        log = _owner_before(log, data.leads)
+        in_period = log.filter((log.changed_at >= start) & (log.changed_at < end))
+        back = in_period.filter(in_period.to_rep_id.isnull() & ~in_period.lead_id.isin(at_start.lead_id))
+        back = back.group_by("lead_id").agg(owner=back.owner_before.first(order_by=back.changed_at))
+        at_start = at_start.union(back.filter(back.lead_id.isin(data.leads.lead_id)))
+        returned = back.count().to_pyarrow().as_py()
+        c = calls.join(at_start, "lead_id")
+        per_lead = c.group_by("lead_id").agg(called=c.count())
+        h = in_period.filter(in_period.to_rep_id.notnull() & in_period.lead_id.isin(at_start.lead_id))
+        moved = h.to_rep_id != h.owner_before
         moves = h.group_by("lead_id").agg(other=moved.sum(), first_other=h.changed_at.min(where=moved))
     per_lead = per_lead.outer_join(moves, "lead_id")
     per_lead = per_lead.mutate(lead_id=per_lead.lead_id.fill_null(per_lead.lead_id_right)).drop("lead_id_right")
@@ -116,7 +146,7 @@ def pool_flow(data, period, *, team: str | None = None, rules: PoolRules | str |
     a = j.aggregate(n=j.count(), picked=j.called.notnull().sum(), moved=(j.other.fill_null(0) > 0).sum(),
                     conv=conv.sum(), conv_moved=conv_moved.sum()).to_pandas().iloc[0]
     n = float(a["n"] or 0)
-    stats = {"in_pool_at_start": n, "returned": float(returned or 0), "picked_up": float(a["picked"] or 0),
+    stats = {"in_pool_at_start": float(n_start or 0), "pool_leads": n, "returned": float(returned or 0), "picked_up": float(a["picked"] or 0),
              "reassigned": float(a["moved"] or 0), "converted": float(a["conv"] or 0),
              "converted_after_reassignment": float(a["conv_moved"] or 0),
              "reassignment_source": "calls" if log is None else "history"}

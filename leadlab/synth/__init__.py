@@ -1,7 +1,7 @@
 """Realistic synthetic telemarketing data with a known ground truth.
 
-:func:`synthesize` writes reps, leads, calls, experiments, assignments and spend
-into the store, plus ``ground_truth.json`` (the true model: coefficients, rep
+:func:`synthesize` writes reps, leads, calls, experiments, assignments, spend, QA reviews,
+surveys, payments and the leads' owner history into the store, plus ``ground_truth.json`` (the true model: coefficients, rep
 effects, experiment effects) and ``ground_truth_leads.parquet`` (each lead's true
 SQL probability) beside it. The generative model is documented in docs/synth.md.
 
@@ -31,6 +31,7 @@ from leadlab.synth import model as M
 from leadlab.synth.clock import DAY, add_months, from_seconds, sample_creation_times, to_seconds
 from leadlab.synth.generate import BLOCK, Context, generate_block
 from leadlab.synth import qa as synth_qa
+from leadlab.synth import owners as synth_owners
 from leadlab.synth import payments as synth_payments, surveys as synth_surveys
 from leadlab.synth.reps import make_reps
 from leadlab.synth.truth import experiment_effects, lead_frame, lead_model_description, oracle
@@ -176,6 +177,9 @@ def synthesize(
         sink.write_frame("surveys", survey_frame)
         sink.write_frame("payments", payment_frame)
         truth["customer"] = {"surveys": survey_truth, "payments": payment_truth}
+        owner_log, truth["pool"] = synth_owners.synthesize_history(sink.con, np.random.default_rng([seed, 6]), end_ts,
+                                                                   lead_truth)
+        sink.write_frame("lead_owner_history", owner_log)
         truth_dir.mkdir(parents=True, exist_ok=True)
         tmp_json = truth_dir / f".ground_truth.json.{os.getpid()}.tmp"
         tmp_parquet = truth_dir / f".ground_truth_leads.parquet.{os.getpid()}.tmp"
