@@ -73,7 +73,7 @@ def step(name: str, db: str, model: str | None) -> dict:
         from leadlab.kpi.report import kpi_report
 
         r = kpi_report(connect(db, read_only=True), period="2026-10")
-        facts = {"rows": int(len(r.table))}
+        facts = {"period": str(r.period.label)}
     else:
         from leadlab.cli import main
 
