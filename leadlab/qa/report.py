@@ -29,13 +29,16 @@ def section(key: str) -> str:
     return section_markdown(SECTION_TEXTS, key)
 
 
-def header_markdown(period: str, team: str = "") -> str:
-    """The report's first lines: what period and scope it covers."""
-    from leadlab.periods import parse_period
+def header_markdown(con, period: str, team: str = "") -> str:
+    """The report's title and first line: the period (resolved against the store's latest
+    activity, so ``last-month`` is the store's last month) and the scope, as escaped Markdown."""
+    from leadlab import safehtml
+    from leadlab.kpi.data import KpiData
 
-    label = fmt.period_label(parse_period(period).label) if period else ""
-    scope = team or _("all teams")
-    return _("**Period:** {period} · **Scope:** {scope}", period=label, scope=scope)
+    label = fmt.period_label(KpiData.coerce(con).period(period).label)
+    title = _("Call-quality review — {period}", period=label)
+    scope = safehtml.md(team) if team else _("all teams")
+    return f"# {safehtml.md(title)}\n\n" + _("**Period:** {period} · **Scope:** {scope}", period=label, scope=scope)
 
 
 def qa_page(con, period: str, team: str = "", form: str = ""):
