@@ -58,10 +58,12 @@ def html_table(df: pd.DataFrame, *, css_class: str = "leadlab-table", align: dic
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
-def coloured_status_table(disp: pd.DataFrame, codes: list, styles: dict[str, str], uid: str) -> str:
-    """``disp`` as an escaped Styler table whose last column is coloured by each row's status
-    code (``styles`` maps a code to CSS); the one helper for KPI signal and target tables."""
-    col = disp.columns[-1]
+def coloured_status_table(disp: pd.DataFrame, codes: list, styles: dict[str, str], uid: str,
+                          column: str | None = None) -> str:
+    """``disp`` as an escaped Styler table whose status ``column`` (default: the last) is
+    coloured by each row's status code (``styles`` maps a code to CSS); the one helper for KPI
+    signal and target tables."""
+    col = disp.columns[-1] if column is None else column
 
     def colour(frame: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame("", index=frame.index, columns=frame.columns)

@@ -263,7 +263,7 @@ class TargetsResult(KpiResult):
         from leadlab.presentation import coloured_status_table
         from leadlab.safehtml import text
 
-        table = coloured_status_table(disp, self.frame["status"].tolist(), STATUS_STYLE, "kpi-targets")
+        table = coloured_status_table(disp, self.frame["status"].tolist(), STATUS_STYLE, "kpi-targets", column=_("Status"))
         notes = "".join(f"<p class='leadlab-note'>{text(n)}</p>" for n in self.notes())
         alerts = "".join(f"<li>{text(a)}</li>" for a in self.alerts())
         verdict = f"<p><b>{text(self.verdict())}</b></p>"
