@@ -145,3 +145,13 @@ def test_cli_customer_in_both_languages_and_bad_input(small_store, tmp_path, tmp
     assert not bad.exists()
     assert run_cli(["--lang", "zh", "kpi", "customer", "--by", "team", "--team", "East", *db]) == 2
     assert capsys.readouterr().err.startswith("错误：")
+
+
+def test_per_rep_intervals_stay_on_the_scores_scale(data):
+    """A rep with one or two answers gets a wide normal interval: it is clipped to the scale
+    (NPS −100…100, CSAT 1…5), never past it."""
+    reps = customer_quality(data, "2026-Q3").reps
+    nps = reps[["nps_low", "nps_high", "nps_shrunk"]].stack().dropna()
+    csat = reps[["csat_mean_low", "csat_mean_high", "csat_mean_shrunk"]].stack().dropna()
+    assert len(nps) and nps.between(-100, 100).all()
+    assert len(csat) and csat.between(1, 5).all()

@@ -452,6 +452,10 @@ def collection_shrink(m: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     return out
 
 
+#: the scales the per-rep scores live on (intervals are clipped to them)
+SCALE_BOUNDS = {"csat_mean": (1.0, 5.0), "nps": (-100.0, 100.0)}
+
+
 def rep_customer_scores(m: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Per-rep customer scores from per-rep measures (pure): CSAT average and NPS shrunk by
     :func:`shrink_means`, satisfied share by the hierarchical beta-binomial."""
@@ -468,8 +472,9 @@ def rep_customer_scores(m: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         sh = shrink(m.loc[has, "csat_top2"], m.loc[has, "csat_responses"], level)
         top.loc[has, :] = sh.to_numpy()
     for k, d in (("csat_mean", csat), ("csat_top2_rate", top), ("nps", nps)):
-        for p in ("raw", "shrunk", "low", "high"):
-            f[f"{k}_{p}"] = d[p].to_numpy()
+        lo, hi = SCALE_BOUNDS.get(k, (-np.inf, np.inf))
+        for p in ("raw", "shrunk", "low", "high"):  # a normal interval never leaves the score's scale
+            f[f"{k}_{p}"] = np.clip(d[p].to_numpy(float), lo, hi)
     coll = collection_shrink(m, level)
     f["collection_customers"] = m["collection_customers"].to_numpy(float) if "collection_customers" in m else 0.0
     for p in ("raw", "shrunk", "low", "high"):
@@ -520,6 +525,7 @@ def customer_quality(data, period, team: str | None = None, level: float = 0.95)
         if k == "csat_mean":
             n = row.get("csat_responses", 0.0)
             v, lo, hi = mean_interval(row.get("csat_sum", 0.0), row.get("csat_sq", 0.0), n, level)
+            lo, hi = max(lo, SCALE_BOUNDS["csat_mean"][0]), min(hi, SCALE_BOUNDS["csat_mean"][1])  # NaN stays NaN
         elif k == "csat_top2_rate":
             n = row.get("csat_responses", 0.0)
             lo, hi = jeffreys_interval(row.get("csat_top2", 0.0), n, level) if n > 0 else (math.nan, math.nan)
