@@ -50,13 +50,15 @@ COLUMNS = ["lead_id", "changed_at", "from_rep_id", "to_rep_id", "reason"]
 
 
 def store_frames(con) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Leads (with their team and the moment they leave play), calls and reps of a synthetic store
-    (a DuckDB connection)."""
+    """Leads (with their team, SQL time and the moment they leave play), calls (``pos``: the lead's row in
+    leads) and reps of a synthetic store (a DuckDB connection)."""
     leads = con.execute(
-        "SELECT l.lead_id, l.rep_id, r.team, l.created_at, "
+        "SELECT l.lead_id, l.rep_id, r.team, l.created_at, l.sql_at, "
         "least(l.sql_at, l.won_at, l.lost_at) AS closed_at FROM leads l LEFT JOIN reps r ON l.rep_id = r.rep_id "
         "ORDER BY l.lead_id").df()
-    calls = con.execute("SELECT lead_id, started_at FROM calls ORDER BY lead_id, started_at").df()
+    calls = con.execute(
+        "WITH l AS (SELECT lead_id, row_number() OVER (ORDER BY lead_id) - 1 AS pos FROM leads) "
+        "SELECT l.pos, c.started_at FROM calls c JOIN l USING (lead_id)").df()
     reps = con.execute("SELECT rep_id, team, CAST(hired_at AS TIMESTAMP) AS hired_at FROM reps ORDER BY rep_id").df()
     return leads, calls, reps
 
@@ -64,7 +66,7 @@ def store_frames(con) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 def _returns(leads: pd.DataFrame, calls: pd.DataFrame, end: pd.Timestamp, stale_days: int | None,
              max_attempts: int | None) -> pd.DataFrame:
     """Every rule event: lead row number, return time, reason, and the next dial (or the data end)."""
-    lead_pos = pd.Index(leads["lead_id"]).get_indexer(calls["lead_id"])
+    lead_pos = calls["pos"].to_numpy(int) if "pos" in calls else pd.Index(leads["lead_id"]).get_indexer(calls["lead_id"])
     t = calls["started_at"].to_numpy("datetime64[s]")
     created = leads["created_at"].to_numpy("datetime64[s]")
     closed = leads["closed_at"].to_numpy("datetime64[s]")
@@ -97,7 +99,7 @@ def _returns(leads: pd.DataFrame, calls: pd.DataFrame, end: pd.Timestamp, stale_
 def owner_history(leads: pd.DataFrame, calls: pd.DataFrame, reps: pd.DataFrame, rng: np.random.Generator, *,
                   end: pd.Timestamp, stale_days: int | None, max_attempts: int | None) -> pd.DataFrame:
     """The owner-change log (:data:`COLUMNS`) of ``leads`` (lead_id, rep_id, team, created_at, closed_at) given
-    their ``calls`` (lead_id, started_at) and ``reps`` (rep_id, team, hired_at), up to ``end`` (exclusive)."""
+    their ``calls`` (lead_id or pos = row in ``leads``, started_at) and ``reps`` (rep_id, team, hired_at), up to ``end`` (exclusive)."""
     ev = _returns(leads, calls, end, stale_days, max_attempts)
     n = len(ev)
     at = ev["at"].to_numpy("datetime64[s]")
@@ -112,30 +114,35 @@ def owner_history(leads: pd.DataFrame, calls: pd.DataFrame, reps: pd.DataFrame, 
     picked = (pickup > at) & (pickup < end64)
     wants_other = rng.random(n) < REASSIGN_P
     u = rng.random(n)
-    team = leads["team"].to_numpy(object)[pos]
-    rep_team = reps["team"].to_numpy(object)
     rep_ids = reps["rep_id"].to_numpy(object)
+    rep_index = {r: i for i, r in enumerate(rep_ids)}
+    team_codes = {t: i for i, t in enumerate(pd.unique(reps["team"]))}
+    rep_team = reps["team"].map(team_codes).to_numpy(int)
+    team = leads["team"].map(team_codes).fillna(-1).to_numpy(int)[pos]
     hired = reps["hired_at"].to_numpy("datetime64[s]")
-    owner0 = leads["rep_id"].to_numpy(object)
-    current: dict[int, object] = {}
-    rows = []
-    for i in range(n):  # a few thousand events: the owner chain is sequential per lead
-        p = int(pos[i])
-        owner = current.get(p, owner0[p])
-        lead_id = leads["lead_id"].iat[p]
-        rows.append((lead_id, at[i], owner, None, ev["reason"].iat[i]))
-        if not picked[i]:
-            current[p] = owner
-            continue
-        mates = np.flatnonzero((rep_team == team[i]) & (rep_ids != owner) & (hired <= pickup[i]))
-        if wants_other[i] and len(mates):
-            new = rep_ids[mates[int(u[i] * len(mates))]]
-            rows.append((lead_id, pickup[i], None, new, "reassigned"))
-        else:
-            new = owner
-            rows.append((lead_id, pickup[i], None, owner, "claimed"))
-        current[p] = new
-    log = pd.DataFrame(rows, columns=COLUMNS)
+    owner = leads["rep_id"].map(rep_index).fillna(-1).to_numpy(int).copy()  # per lead, updated event by event
+    first = np.r_[True, pos[1:] != pos[:-1]]
+    rank = np.arange(n) - np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    from_rep = np.empty(n, dtype=int)
+    to_rep = np.full(n, -1)
+    for k in range(int(rank.max()) + 1 if n else 0):  # the owner chain is sequential per lead: one pass per rank
+        i = np.flatnonzero(rank == k)
+        from_rep[i] = owner[pos[i]]
+        ok = (rep_team[None, :] == team[i, None]) & (np.arange(len(rep_ids))[None, :] != from_rep[i, None]) & (
+            hired[None, :] <= pickup[i, None])
+        count = ok.sum(axis=1)
+        pick = np.minimum((u[i] * count).astype(int), np.maximum(count - 1, 0))  # the pick-th allowed teammate
+        mate = np.argmax(np.cumsum(ok, axis=1) > pick[:, None], axis=1)
+        to_rep[i] = np.where(wants_other[i] & (count > 0), mate, from_rep[i])
+        owner[pos[i[picked[i]]]] = to_rep[i[picked[i]]]
+    lead_ids = leads["lead_id"].to_numpy(object)[pos]
+    rid = np.append(rep_ids, None)  # index -1 = no rep
+    back = pd.DataFrame({"lead_id": lead_ids, "changed_at": at, "from_rep_id": rid[from_rep], "to_rep_id": None,
+                         "reason": ev["reason"].to_numpy(object)})
+    taken = pd.DataFrame({"lead_id": lead_ids[picked], "changed_at": pickup[picked], "from_rep_id": None,
+                          "to_rep_id": rid[to_rep[picked]],
+                          "reason": np.where(to_rep[picked] == from_rep[picked], "claimed", "reassigned").astype(object)})
+    log = pd.concat([back, taken], ignore_index=True)[COLUMNS]
     log["changed_at"] = pd.to_datetime(log["changed_at"])
     return log.sort_values(["lead_id", "changed_at"], ignore_index=True)
 
@@ -143,18 +150,18 @@ def owner_history(leads: pd.DataFrame, calls: pd.DataFrame, reps: pd.DataFrame, 
 def by_month(log: pd.DataFrame, sql_at: pd.Series) -> dict[str, dict[str, int]]:
     """Per calendar month: leads returned, reassigned (to another rep) and claimed back, and leads reassigned in
     the month that reached SQL after their first reassignment of the month, before its end."""
-    out: dict[str, dict[str, int]] = {}
-    month = log["changed_at"].dt.to_period("M")
-    for m in sorted(month.unique()):
-        g = log[month == m]
-        re_ = g[g["reason"] == "reassigned"].drop_duplicates("lead_id")
-        sql = pd.to_datetime(re_["lead_id"].map(sql_at))
-        month_end = (m + 1).to_timestamp()
-        out[str(m)] = {"returned_leads": int(g.loc[g["to_rep_id"].isna(), "lead_id"].nunique()),
-                       "reassigned_leads": int(len(re_)),
-                       "claimed_leads": int(g.loc[g["reason"] == "claimed", "lead_id"].nunique()),
-                       "sql_after_reassignment": int((sql.notna() & (sql >= re_["changed_at"]) & (sql < month_end)).sum())}
-    return out
+    d = log.assign(month=log["changed_at"].to_numpy("datetime64[M]").astype(str))
+    re_ = d[d["reason"] == "reassigned"].drop_duplicates(["month", "lead_id"])  # the first reassignment of the month
+    sql = pd.to_datetime(re_["lead_id"].map(sql_at))
+    month_end = pd.to_datetime(re_["changed_at"].to_numpy("datetime64[M]") + np.timedelta64(1, "M"))
+    re_ = re_.assign(after=(sql.notna() & (sql >= re_["changed_at"]) & (sql < month_end)).astype(int))
+    ret = d[d["to_rep_id"].isna()].groupby("month")["lead_id"].nunique()
+    claimed = d[d["reason"] == "claimed"].groupby("month")["lead_id"].nunique()
+    g = re_.groupby("month").agg(n=("lead_id", "size"), after=("after", "sum"))
+    months = sorted(set(d["month"]))
+    return {str(m): {"returned_leads": int(ret.get(m, 0)), "reassigned_leads": int(g["n"].get(m, 0)),
+                     "claimed_leads": int(claimed.get(m, 0)), "sql_after_reassignment": int(g["after"].get(m, 0))}
+            for m in months}
 
 
 def truth(log: pd.DataFrame, p_sql: pd.Series, sql_at: pd.Series, *, stale_days, max_attempts) -> dict:
@@ -196,6 +203,7 @@ def synthesize_history(con, rng: np.random.Generator, end: pd.Timestamp, lead_tr
     leads, calls, reps = store_frames(con)
     log = owner_history(leads, calls, reps, rng, end=end, stale_days=rules.not_followed_up_days,
                         max_attempts=rules.max_attempts)
-    sql_at = con.execute("SELECT lead_id, sql_at FROM leads WHERE sql_at IS NOT NULL").df().set_index("lead_id")["sql_at"]
-    p_sql = lead_truth.set_index("lead_id")["p_sql"]
+    has_sql = leads["sql_at"].notna()
+    sql_at = pd.Series(leads["sql_at"][has_sql].to_numpy(), index=leads["lead_id"][has_sql].to_numpy(object))
+    p_sql = pd.Series(lead_truth["p_sql"].to_numpy(), index=lead_truth["lead_id"].to_numpy(object))
     return log, truth(log, p_sql, sql_at, stale_days=rules.not_followed_up_days, max_attempts=rules.max_attempts)
