@@ -25,6 +25,7 @@ data: data/leadlab.duckdb
 
 demo: data/leadlab.duckdb
 	$(BIN)/leadlab score train --quiet
+	$(BIN)/leadlab score apply --quiet
 	$(BIN)/leadlab report all --period last-month
 	$(BIN)/leadlab report all --period last-month --lang zh
 	@echo "Open $(CURDIR)/reports/index.html"

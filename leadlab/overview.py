@@ -51,6 +51,11 @@ DATE_COLUMNS: dict[str, str] = {
     "experiments": "started_at",
     "spend": "date",
     "lead_scores": "scored_at",
+    "surveys": "surveyed_at",
+    "payments": "due_date",
+    "qa_reviews": "reviewed_at",
+    "lead_owner_history": "changed_at",
+    "lead_stages": "entered_at",
 }
 #: Tables without which no report makes sense (missing → problem); the others → note.
 CORE_TABLES = ("leads", "calls", "reps")
@@ -59,6 +64,9 @@ MEANINGFUL_NULLS = {
     "leads": {"mql_at", "sql_at", "opportunity_at", "won_at", "lost_at", "revenue"},
     "experiments": {"ended_at"},
     "calls": {"script"},  # only calls inside a script experiment carry one
+    "surveys": {"csat", "nps"},  # a survey asks for CSAT, NPS or both
+    "payments": {"paid_date", "amount_paid"},  # empty while unpaid
+    "lead_owner_history": {"from_rep_id", "to_rep_id"},  # empty = from / back to the pool
 }
 #: The one funnel (:data:`leadlab.vocabulary.FUNNEL`): stage ids in order, counted per lead of the period.
 FUNNEL_STAGES = FUNNEL
