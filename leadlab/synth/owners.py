@@ -115,12 +115,11 @@ def owner_history(leads: pd.DataFrame, calls: pd.DataFrame, reps: pd.DataFrame, 
     wants_other = rng.random(n) < REASSIGN_P
     u = rng.random(n)
     rep_ids = reps["rep_id"].to_numpy(object)
-    rep_index = {r: i for i, r in enumerate(rep_ids)}
-    team_codes = {t: i for i, t in enumerate(pd.unique(reps["team"]))}
-    rep_team = reps["team"].map(team_codes).to_numpy(int)
-    team = leads["team"].map(team_codes).fillna(-1).to_numpy(int)[pos]
+    teams = pd.Index(pd.unique(reps["team"].to_numpy(object)))
+    rep_team = teams.get_indexer(reps["team"].to_numpy(object))
+    team = teams.get_indexer(leads["team"].to_numpy(object))[pos]  # -1: no team, no teammate
     hired = reps["hired_at"].to_numpy("datetime64[s]")
-    owner = leads["rep_id"].map(rep_index).fillna(-1).to_numpy(int).copy()  # per lead, updated event by event
+    owner = pd.Index(rep_ids).get_indexer(leads["rep_id"].to_numpy(object))  # per lead (-1: none), updated below
     first = np.r_[True, pos[1:] != pos[:-1]]
     rank = np.arange(n) - np.maximum.accumulate(np.where(first, np.arange(n), 0))
     from_rep = np.empty(n, dtype=int)
@@ -150,18 +149,28 @@ def owner_history(leads: pd.DataFrame, calls: pd.DataFrame, reps: pd.DataFrame, 
 def by_month(log: pd.DataFrame, sql_at: pd.Series) -> dict[str, dict[str, int]]:
     """Per calendar month: leads returned, reassigned (to another rep) and claimed back, and leads reassigned in
     the month that reached SQL after their first reassignment of the month, before its end."""
-    d = log.assign(month=log["changed_at"].to_numpy("datetime64[M]").astype(str))
-    re_ = d[d["reason"] == "reassigned"].drop_duplicates(["month", "lead_id"])  # the first reassignment of the month
-    sql = pd.to_datetime(re_["lead_id"].map(sql_at))
-    month_end = pd.to_datetime(re_["changed_at"].to_numpy("datetime64[M]") + np.timedelta64(1, "M"))
-    re_ = re_.assign(after=(sql.notna() & (sql >= re_["changed_at"]) & (sql < month_end)).astype(int))
-    ret = d[d["to_rep_id"].isna()].groupby("month")["lead_id"].nunique()
-    claimed = d[d["reason"] == "claimed"].groupby("month")["lead_id"].nunique()
-    g = re_.groupby("month").agg(n=("lead_id", "size"), after=("after", "sum"))
-    months = sorted(set(d["month"]))
-    return {str(m): {"returned_leads": int(ret.get(m, 0)), "reassigned_leads": int(g["n"].get(m, 0)),
-                     "claimed_leads": int(claimed.get(m, 0)), "sql_after_reassignment": int(g["after"].get(m, 0))}
-            for m in months}
+    month = log["changed_at"].to_numpy("datetime64[M]")
+    lead = pd.factorize(log["lead_id"])[0].astype(np.int64)
+    months, m = np.unique(month, return_inverse=True)
+    reason = log["reason"].to_numpy(object)
+    key = m * (lead.max(initial=0) + 1) + lead  # one (month, lead) pair
+
+    def leads_per_month(mask: np.ndarray) -> np.ndarray:
+        pairs = np.unique(key[mask])
+        return np.bincount(pairs // (lead.max(initial=0) + 1), minlength=len(months))
+
+    re_idx = np.flatnonzero(reason == "reassigned")
+    _u, first = np.unique(key[re_idx], return_index=True)  # the lead's first reassignment of the month
+    i = re_idx[first]
+    sql = log["lead_id"].iloc[i].map(sql_at).to_numpy("datetime64[s]")
+    at = log["changed_at"].to_numpy("datetime64[s]")[i]
+    end = (month[i] + np.timedelta64(1, "M")).astype("datetime64[s]")
+    after = ~np.isnat(sql) & (sql >= at) & (sql < end)
+    counts = {"returned_leads": leads_per_month(log["to_rep_id"].isna().to_numpy()),
+              "reassigned_leads": np.bincount(m[i], minlength=len(months)),
+              "claimed_leads": leads_per_month(reason == "claimed"),
+              "sql_after_reassignment": np.bincount(m[i], weights=after, minlength=len(months))}
+    return {str(mo): {k: int(v[j]) for k, v in counts.items()} for j, mo in enumerate(months)}
 
 
 def truth(log: pd.DataFrame, p_sql: pd.Series, sql_at: pd.Series, *, stale_days, max_attempts) -> dict:
@@ -199,7 +208,7 @@ def synthesize_history(con, rng: np.random.Generator, end: pd.Timestamp, lead_tr
     """The log of a synthetic store (a DuckDB connection) under the shipped pool rules, and its truth."""
     from leadlab.pool.rules import PoolRules
 
-    rules = PoolRules()  # the defaults equal the shipped pool_rules.yml (a test keeps them in step)
+    rules = PoolRules()  # its defaults, which the shipped pool_rules.yml repeats (the rules.py doctest checks it)
     leads, calls, reps = store_frames(con)
     log = owner_history(leads, calls, reps, rng, end=end, stale_days=rules.not_followed_up_days,
                         max_attempts=rules.max_attempts)
