@@ -72,8 +72,9 @@ def test_assign_is_deterministic(tmp_path):
     src = tmp_path / "units.csv"
     src.write_text("lead_id,x\n" + "".join(f"L{i},1\n" for i in range(1000)))
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    run("ab", "assign", str(src), "--salt", "S1", "--output", str(a))
-    run("ab", "assign", str(src), "--salt", "S1", "--column", "lead_id", "--output", str(b))
+    # the same assignment time in both runs (by default it is the moment of the run)
+    run("ab", "assign", str(src), "--salt", "S1", "--assigned-at", "2026-10-01", "--output", str(a))
+    run("ab", "assign", str(src), "--salt", "S1", "--column", "lead_id", "--assigned-at", "2026-10-01", "--output", str(b))
     assert a.read_text() == b.read_text()
     rows = list(csv.DictReader(a.open()))
     assert len(rows) == 1000 and {r["arm"] for r in rows} == {"A", "B"}
