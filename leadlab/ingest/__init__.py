@@ -29,12 +29,13 @@ from tqdm import tqdm
 from leadlab.errors import ConfigError, DataError, LeadlabError
 from leadlab.ingest.context import StoreLink
 from leadlab.ingest.decode import clean_stale_temp
-from leadlab.ingest.load import diff, write
+from leadlab.ingest.load import diff, pending, write_together
 from leadlab.ingest.mapping import ColumnMapping
 from leadlab.ingest.pseudonymize import Pseudonymizer
 from leadlab.ingest.readers import read_file, recover
 from leadlab.ingest.result import IngestResult, mapped_notes, preview_rows
-from leadlab.ingest.stages import capture_implied, capture_inferred, merge_history, write_inferred, write_merged_leads
+from leadlab.ingest.stages import (capture_implied, capture_inferred, inferred_stages, keep_earlier, merge_history,
+                                   merged_leads)
 from leadlab.ingest.transform import MAPPED, prepare
 from leadlab.ingest.validate import (
     STAGE,
@@ -131,6 +132,8 @@ def ingest_file(
         findings = mapped + [f for f in check_cells(link.db, stage) if f.column not in told]
         findings += check_keys(link.db, stage)
         target = build_stage(link, stage)
+        if prepared.derived_lifecycle:
+            keep_earlier(link, target, prepared.derived_lifecycle)
         findings += check_store(link, stage, target)
         if table == "lead_stages" and not findings:
             findings += merge_history(link)
@@ -148,14 +151,17 @@ def ingest_file(
         bar.update()
         bar.set_postfix_str("write")
         also = {}
-        if not dry_run:
-            write(link, spec, counts)
+        if not dry_run:  # every table of this ingest in one transaction (all or nothing)
+            parts = [pending(link, spec, counts)]
             if table == "lead_stages":
-                also["leads"] = write_merged_leads(link)
+                also["leads"], leads_part = merged_leads(link)
                 capture_implied(link)
-                write_inferred(link)  # stages the history implies but does not give: at or before
+                _counts, implied = inferred_stages(link)  # stages the history implies but does not give
+                parts += [leads_part, implied]
             elif prepared.derived_lifecycle:
-                also["lead_stages"] = write_inferred(link)
+                also["lead_stages"], inferred = inferred_stages(link)
+                parts.append(inferred)
+            write_together(link, parts)
         bar.update()
         return IngestResult(
             table=table, path=path, store=redact_url(store_url) if own else backend.name,

@@ -9,18 +9,27 @@ table is created in the same step. DuckDB: ``DELETE ... USING`` + ``INSERT`` fro
 rows in one transaction; PostgreSQL: ``COPY`` into a temporary table, then ``DELETE ...
 USING`` + ``INSERT`` in one transaction; Spark: the new table is written beside the old one
 and renamed over it.
+
+An ingest that writes two tables (a stage history: ``lead_stages`` and the leads' lifecycle;
+leads with a derived lifecycle: ``leads`` and inferred ``lead_stages`` rows) holds each table's
+rows as :class:`Pending` and writes them with :func:`write_together`: one transaction across
+the tables on DuckDB and PostgreSQL (a failure in any table leaves every table as it was).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis
+import sqlglot as sg
+
 from leadlab.errors import LeadlabError, StoreError
 from leadlab.i18n import _
 from leadlab.ingest.context import StoreLink, qi
 from leadlab.ingest.validate import STAGE
 from leadlab.schema import Table
-from leadlab.store import upsert_arrow
+from leadlab import store as _store
+from leadlab.store import _canonical_arrow, _copy_into, _qi, family, upsert_arrow
 
 CHANGED = "_leadlab_changed"
 
@@ -66,5 +75,78 @@ def write(link: StoreLink, spec: Table, counts: Counts) -> None:
     except Exception as exc:
         raise StoreError(_("writing {table} to the {backend} store failed ({error}: {reason}); {done}; the same "
                            "ingest can be re-run (it is idempotent)", table=spec.name, backend=backend.name,
+                           error=type(exc).__name__, reason=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+                           done=_("nothing was written"))) from None
+
+
+@dataclass
+class Pending:
+    """One table's changed rows (from ``_leadlab_changed``), held until :func:`write_together`."""
+
+    spec: Table
+    rows: object  # pyarrow.Table: the rows to write
+    replaced: object  # pyarrow.Table: the keys of the rows they replace
+
+
+def pending(link: StoreLink, spec: Table, counts: Counts) -> Pending | None:
+    """The rows :func:`write` would write now, in memory (None when there is nothing to write)."""
+    if counts.inserted + counts.updated == 0 and link.has(spec.name):
+        return None
+    rows = link.db.execute(f"SELECT {', '.join(qi(c) for c in spec.names)} FROM {CHANGED}").arrow().read_all()
+    replaced = link.db.execute(
+        f"SELECT {', '.join(qi(k) for k in spec.key)} FROM {CHANGED} WHERE NOT _new").arrow().read_all()
+    return Pending(spec, rows, replaced)
+
+
+def _upsert_sql(con, cur, i: int, part: Pending) -> list[str]:
+    """Statements upserting ``part`` (create when missing, delete the replaced keys, insert) on ``cur``;
+    DuckDB: its rows registered on ``cur``; PostgreSQL: copied into temporary tables first."""
+    fam, spec = family(con), part.spec
+    name, rows, keys = _qi(spec.name, con), f"_leadlab_rows{i}", f"_leadlab_keys{i}"
+    cols = ", ".join(_qi(c, con) for c in spec.names)
+    on = " AND ".join(f"t.{_qi(k, con)} = d.{_qi(k, con)}" for k in spec.key)
+    create = sg.exp.Create(kind="TABLE", exists=True, this=sg.exp.Schema(
+        this=sg.to_identifier(spec.name, quoted=True), expressions=spec.ibis_schema.to_sqlglot_column_defs(fam))).sql(fam)
+    data = _canonical_arrow(part.rows, spec.ibis_schema)
+    if fam == "duckdb":
+        cur.register(rows, data)
+        cur.register(keys, part.replaced)
+        return [create, f"DELETE FROM {name} t USING {keys} d WHERE {on}",
+                f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {rows}"]
+    cur.execute(create)  # PostgreSQL: DDL is transactional
+    cur.execute(f"CREATE TEMP TABLE {rows} (LIKE {name}) ON COMMIT DROP")
+    _copy_into(cur, con, rows, data)
+    key_cols = ", ".join(_qi(k, con) for k in spec.key)
+    cur.execute(f"CREATE TEMP TABLE {keys} ON COMMIT DROP AS SELECT {key_cols} FROM {rows} WHERE false")
+    key_schema = ibis.schema({k: spec.ibis_schema[k] for k in spec.key})
+    _copy_into(cur, con, keys, _canonical_arrow(part.replaced, key_schema))
+    return [f"DELETE FROM {name} t USING {keys} d WHERE {on}", f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {rows}"]
+
+
+def write_together(link: StoreLink, parts: list[Pending | None]) -> None:
+    """Write every table's :class:`Pending` rows all or nothing: DuckDB and PostgreSQL in one
+    transaction across the tables; Spark (no transactions) table by table, each a whole-table swap."""
+    con, parts = link.backend, [p for p in parts if p is not None]
+    try:
+        if family(con) == "duckdb" and parts:
+            cur = con.con.cursor()
+            try:
+                _store._transaction_on(cur, [s for i, p in enumerate(parts) for s in _upsert_sql(con, cur, i, p)])
+            finally:
+                cur.close()
+        elif family(con) == "postgres" and parts:
+            with con.begin() as cur:
+                for stmt in [s for i, p in enumerate(parts) for s in _upsert_sql(con, cur, i, p)]:
+                    cur.execute(stmt)
+        else:
+            for p in parts:
+                upsert_arrow(con, p.spec.name, p.rows, key=tuple(p.spec.key), replaced=p.replaced,
+                             schema=p.spec.ibis_schema)
+    except LeadlabError:
+        raise
+    except Exception as exc:
+        names = ", ".join(dict.fromkeys(p.spec.name for p in parts))
+        raise StoreError(_("writing {table} to the {backend} store failed ({error}: {reason}); {done}; the same "
+                           "ingest can be re-run (it is idempotent)", table=names, backend=con.name,
                            error=type(exc).__name__, reason=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
                            done=_("nothing was written"))) from None

@@ -9,15 +9,15 @@
   written to ``lead_stages`` with ``inferred = true`` (for leads without an exact history),
   so the data overview can say how many lifecycle times are exact and how many inferred.
 
-Both writes are upserts by key (DuckDB: each in its own transaction, the second right after
-the first); re-running the same ingest is idempotent and completes an interrupted one.
+Both tables are upserted by key in ONE transaction (:func:`leadlab.ingest.load.write_together`):
+a failure in either leaves both as they were; re-running the same ingest is idempotent.
 """
 
 from __future__ import annotations
 
 from leadlab.i18n import N_
 from leadlab.ingest.context import StoreLink, qi
-from leadlab.ingest.load import Counts, diff, write
+from leadlab.ingest.load import Counts, Pending, diff, pending
 from leadlab.ingest.transform import history_sql
 from leadlab.ingest.validate import STAGE, Finding, _collect, _fields, _lit
 from leadlab.schema import LIFECYCLE, TABLES
@@ -53,14 +53,23 @@ def merge_history(link: StoreLink) -> list[Finding]:
     return out
 
 
-def write_merged_leads(link: StoreLink) -> Counts:
-    """Write ``_leadlab_leads_merge`` into leads (after the history rows were written)."""
+def merged_leads(link: StoreLink) -> tuple[Counts, Pending | None]:
+    """``_leadlab_leads_merge`` compared with the store's leads: counts and the rows to write."""
     leads = TABLES["leads"]
     cols = ", ".join(qi(c) for c in leads.names)
     link.db.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT _row, {cols} FROM {MERGE}")
     counts = diff(link, leads, "_leadlab_store_leads_merge")
-    write(link, leads, counts)
-    return counts
+    return counts, pending(link, leads, counts)
+
+
+def keep_earlier(link: StoreLink, target: str, derived: list[str]) -> None:
+    """Staged leads with a status-derived lifecycle: for a stage the lead had already reached in the
+    store (``target``), keep the earlier of the stored and the new *at or before* time (a status
+    that moved forward from 已转MQL to 已转SQL does not move the lead's MQL time to the later date)."""
+    sets = ", ".join(f"{qi(c)} = CASE WHEN {STAGE}.{qi(c)} IS NOT NULL THEN least({STAGE}.{qi(c)}, s.{qi(c)}) END"
+                     for c in derived)
+    if sets:
+        link.db.execute(f"UPDATE {STAGE} SET {sets} FROM {qi(target)} s WHERE s.lead_id = {STAGE}.lead_id")
 
 
 def capture_inferred(link: StoreLink, derived: list[str]) -> None:
@@ -90,13 +99,12 @@ def capture_implied(link: StoreLink) -> None:
     link.created.append(INFERRED)
 
 
-def write_inferred(link: StoreLink) -> Counts:
-    """Upsert ``_leadlab_inferred`` into lead_stages (after the leads were written)."""
+def inferred_stages(link: StoreLink) -> tuple[Counts, Pending | None]:
+    """``_leadlab_inferred`` compared with the store's lead_stages: counts and the rows to write."""
     spec = TABLES["lead_stages"]
     cols = ", ".join(qi(c) for c in spec.names)
     link.db.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT _row, {cols} FROM {INFERRED}")
     target = link.expose("lead_stages", spec.names, filter_col="lead_id",
                          keys_sql=f"SELECT DISTINCT lead_id FROM {STAGE}", alias="_leadlab_store_lead_stages_inf")
     counts = diff(link, spec, target)
-    write(link, spec, counts)
-    return counts
+    return counts, pending(link, spec, counts)

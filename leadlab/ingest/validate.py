@@ -35,6 +35,7 @@ from leadlab.ingest.context import StoreLink, duck_type, qi
 from leadlab.ingest.pseudonymize import PII_KINDS, Pseudonymizer
 from leadlab.ingest.readers import RawFile
 from leadlab.schema import DISPOSITIONS, LIFECYCLE, TABLES, Table, business_timezone
+from leadlab.tabular import FORMULA_TRIGGERS
 
 MAX_ROWS = 20
 TYPED = "_leadlab_typed"
@@ -187,6 +188,18 @@ def _offset_ts(ident: str) -> str:
     return f"timezone({_lit(business_timezone())}, timezone('UTC', {utc}))"
 
 
+def _unquoted(t: str) -> str:
+    """Text ``t`` with the quote :func:`leadlab.tabular.neutralise` adds taken off again: a leading
+    ``'`` followed by one of :data:`~leadlab.tabular.FORMULA_TRIGGERS` (``'-12`` → ``-12``,
+    ``'=A1`` → ``=A1``); any other text, ``'abc`` included, is kept as it is.
+
+    >>> duckdb.sql("SELECT " + _unquoted("x") + " FROM (VALUES ('''-12'), ('''abc'), ('-3'), ('''＝1')) v(x)").fetchall()
+    [('-12',), ("'abc",), ('-3',), ('＝1',)]
+    """
+    triggers = ", ".join(f"chr({ord(c)})" for c in FORMULA_TRIGGERS)
+    return f"CASE WHEN starts_with({t}, chr(39)) AND {t}[2] IN ({triggers}) THEN {t}[2:] ELSE {t} END"
+
+
 def _typed_expr(ident: str, dtype: str, allowed: tuple[str, ...] | None) -> str:
     """The typed value of a file column (from the inner query's :func:`_cells`): a fast cast of
     the raw text first, the tolerant forms (trimmed, other date formats, 'No Answer' →
@@ -197,7 +210,7 @@ def _typed_expr(ident: str, dtype: str, allowed: tuple[str, ...] | None) -> str:
         if allowed:
             return (f"CASE WHEN {x} IN ({', '.join(map(_lit, allowed))}) THEN {x} "
                     f"ELSE lower(regexp_replace({t}, '[\\s\\-]+', '_', 'g')) END")
-        return t
+        return _unquoted(t)  # an id or text leadlab wrote (ab assign, call list) loads back as it was
     if dtype == "float64":
         v = f"COALESCE(TRY_CAST({x} AS DOUBLE), TRY_CAST({t} AS DOUBLE))"
         return f"(CASE WHEN isfinite({v}) THEN {v} END)"
@@ -648,7 +661,8 @@ _ORDER = "['mql', 'sql', 'opportunity', 'won']"
 
 def check_history(link: StoreLink, stage: Stage) -> list[Finding]:
     """A stage history must not go backwards: a later stage entered before an earlier one of the
-    same lead (the file's rows together with the lead's exact rows already in the store)."""
+    same lead, a stage entered after the lead was lost, or a lead both won and lost (the file's rows
+    together with the lead's exact rows already in the store)."""
     db = link.db
     alias = link.expose("lead_stages", ["lead_id", "stage", "entered_at", "inferred"], filter_col="lead_id",
                         keys_sql=f"SELECT DISTINCT lead_id FROM {STAGE}", alias="_leadlab_store_history")
@@ -668,7 +682,20 @@ def check_history(link: StoreLink, stage: Stage) -> list[Finding]:
                  f"QUALIFY row_number() OVER (PARTITION BY x._row ORDER BY y.entered_at) = 1",
                  N_("lead {lead} entered {stage} at {at}, but {earlier_stage} at {earlier_at}"),
                  N_("stage order: mql → sql → opportunity → won; a history cannot go backwards in time"))
-    return [f] if f else []
+    out = [f] if f else []
+    # lost is final and excludes won: lost at or after every stage the lead reached, never with won
+    # (lost before created_at is checked on the merged leads, :func:`leadlab.ingest.stages.merge_history`)
+    f = _collect(db, N_("stage history goes backwards"), "stage",
+                 f"SELECT x._row, {_fields(lead='x.lead_id', stage='x.stage', at='x.entered_at', other_stage='y.stage', other_at='y.entered_at')}"
+                 f" AS what FROM _leadlab_history_all x JOIN _leadlab_history_all y ON x.lead_id = y.lead_id "
+                 f"WHERE x._row IS NOT NULL AND (x.stage = 'lost') <> (y.stage = 'lost') AND ("
+                 f"(x.stage = 'lost' AND y.stage = 'won') OR (x.stage = 'won' AND y.stage = 'lost') "
+                 f"OR (x.stage = 'lost' AND y.entered_at > x.entered_at) "
+                 f"OR (y.stage = 'lost' AND x.entered_at > y.entered_at)) "
+                 f"QUALIFY row_number() OVER (PARTITION BY x._row ORDER BY y.entered_at) = 1",
+                 N_("lead {lead} entered {stage} at {at} and {other_stage} at {other_at}"),
+                 N_("a lost lead is lost last (at or after every stage it reached) and is never also won"))
+    return out + ([f] if f else [])
 
 
 def _arm_names(listed: str) -> list[str]:
