@@ -145,3 +145,9 @@ def test_stage_after_lost_is_refused(base, tmp_path, capsys):
                    capsys)
     assert "lead L003 entered" in line and "lost at 2026-09-06 10:00:00" in line
     assert "opportunity at 2026-09-07 10:00:00" in line
+
+
+def test_history_losing_a_lead_the_store_has_won_is_refused(base, tmp_path, capsys):
+    # L007 is 赢单 in the CRM export (won_at from its status): a history saying it was lost contradicts it
+    line = refused(base, tmp_path, "L007,2026-10-02 10:00,赢单,输单,刘洋\n", capsys)
+    assert "lead L007 would be both won (2026-09-30 17:00:00) and lost (2026-10-02 10:00:00)" in line

@@ -36,7 +36,8 @@ def merge_history(link: StoreLink) -> list[Finding]:
                          alias="_leadlab_store_leads_merge")
     hist = history_sql("(SELECT *, false AS inferred FROM _leadlab_history_all)")
     repl = ", ".join(f"coalesce(h.{qi(c)}, l.{qi(c)}) AS {qi(c)}" for c in TIMES)
-    db.execute(f"CREATE OR REPLACE TEMP TABLE {MERGE} AS SELECT f._row, l.* REPLACE ({repl}) FROM {qi(target)} l "
+    db.execute(f"CREATE OR REPLACE TEMP TABLE {MERGE} AS SELECT f._row, l.* REPLACE ({repl}), "
+               f"h.won_at IS NOT NULL OR h.lost_at IS NOT NULL AS _ends FROM {qi(target)} l "
                f"JOIN ({hist}) h ON h.lead_id = l.lead_id "
                f"JOIN (SELECT lead_id, min(_row) AS _row FROM {STAGE} GROUP BY lead_id) f ON f.lead_id = l.lead_id")
     link.created.append(MERGE)
@@ -50,7 +51,13 @@ def merge_history(link: StoreLink) -> list[Finding]:
                      N_("with this history lead {lead} would have {column} {value} before {earlier_value}"),
                      N_("lifecycle order: {order}"), hint_fields={"order": " ≤ ".join(LIFECYCLE)})
         out += [f] if f else []
-    return out
+    # won and lost exclude each other: a history that ends a lead the store already ended the other way
+    f = _collect(db, N_("stage history goes backwards"), "stage",
+                 f"SELECT _row, {_fields(lead='lead_id', won_at='won_at', lost_at='lost_at')} AS what FROM {MERGE} "
+                 "WHERE _ends AND won_at IS NOT NULL AND lost_at IS NOT NULL",
+                 N_("with this history lead {lead} would be both won ({won_at}) and lost ({lost_at})"),
+                 N_("a lost lead is lost last (at or after every stage it reached) and is never also won"))
+    return out + ([f] if f else [])
 
 
 def merged_leads(link: StoreLink) -> tuple[Counts, Pending | None]:
