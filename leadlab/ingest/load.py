@@ -23,12 +23,12 @@ from dataclasses import dataclass
 import ibis
 import sqlglot as sg
 
+from leadlab import store as _store
 from leadlab.errors import LeadlabError, StoreError
 from leadlab.i18n import _
 from leadlab.ingest.context import StoreLink, qi
 from leadlab.ingest.validate import STAGE
 from leadlab.schema import Table
-from leadlab import store as _store
 from leadlab.store import _canonical_arrow, _copy_into, _qi, family, upsert_arrow
 
 CHANGED = "_leadlab_changed"
