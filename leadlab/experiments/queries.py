@@ -67,8 +67,8 @@ def specs(t: ir.Table, metrics: list[Metric], covariate: str | None = None,
     return out + [(Metric(name, num, den), False) for name, num, den in extra_ratios]
 
 
-def _product(t: ir.Table, cols: tuple[str, ...]) -> ir.Scalar:
-    return reduce(operator.mul, [_num(t[c]) for c in cols]).sum()
+def _product(nums: dict[str, ir.Column], cols: tuple[str, ...]) -> ir.Scalar:
+    return reduce(operator.mul, [nums[c] for c in cols]).sum()
 
 
 def moment_exprs(t: ir.Table, metrics: list[Spec], covariate: str | None = None
@@ -150,7 +150,9 @@ def _plain(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | Non
             if c and c not in no_nulls and c not in checks:
                 checks[c] = f"_lab_b{len(checks)}"
     aggs: dict[str, ir.Scalar] = {"_units": t.count()}
-    aggs.update({alias: _product(t, key) for key, alias in sums.items()})
+    # each column cast once (building and compiling the expression is the fixed cost of a query)
+    nums = {c: _num(t[c]) for c in dict.fromkeys(c for key in sums for c in key)}
+    aggs.update({alias: _product(nums, key) for key, alias in sums.items()})
     for c, alias in checks.items():
         aggs[alias] = t.count() - t[c].count()
         if t[c].type().is_floating():
