@@ -612,6 +612,68 @@ def upsert_arrow(con: ibis.BaseBackend, name: str, rows: "pa.Table", *, key: tup
         _dbapi_upsert(cursor, con, name, rows, key, replaced)
 
 
+@dataclass
+class Upsert:
+    """One table's share of :func:`upsert_many`: the ``rows`` to write and the ``replaced`` keys
+    (a table of ``key`` columns) whose old rows they replace."""
+
+    name: str
+    rows: "pa.Table"
+    key: tuple[str, ...]
+    replaced: "pa.Table"
+    schema: ibis.Schema
+
+
+def _upsert_statements(con: ibis.BaseBackend, cur, i: int, item: Upsert) -> list[str]:
+    """Statements upserting ``item`` on ``cur`` (create when missing, delete the replaced keys,
+    insert). DuckDB: the Arrow rows are registered on ``cur``; PostgreSQL: copied into temporary
+    tables first (DDL is transactional there)."""
+    import sqlglot as sg
+
+    fam = family(con)
+    name, rows, keys = _qi(item.name, con), f"_leadlab_rows{i}", f"_leadlab_keys{i}"
+    cols = ", ".join(_qi(c, con) for c in item.schema.names)
+    on = " AND ".join(f"t.{_qi(k, con)} = d.{_qi(k, con)}" for k in item.key)
+    create = sg.exp.Create(kind="TABLE", exists=True, this=sg.exp.Schema(
+        this=sg.to_identifier(item.name, quoted=True), expressions=item.schema.to_sqlglot_column_defs(fam))).sql(fam)
+    data = _canonical_arrow(item.rows, item.schema)
+    if fam == "duckdb":
+        cur.register(rows, data)
+        cur.register(keys, item.replaced)
+        return [create, f"DELETE FROM {name} t USING {keys} d WHERE {on}",
+                f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {rows}"]
+    cur.execute(create)
+    cur.execute(f"CREATE TEMP TABLE {rows} (LIKE {name}) ON COMMIT DROP")
+    _copy_into(cur, con, rows, data)
+    key_cols = ", ".join(_qi(k, con) for k in item.key)
+    cur.execute(f"CREATE TEMP TABLE {keys} ON COMMIT DROP AS SELECT {key_cols} FROM {rows} WHERE false")
+    key_schema = ibis.schema({k: item.schema[k] for k in item.key})
+    _copy_into(cur, con, keys, _canonical_arrow(item.replaced, key_schema))
+    return [f"DELETE FROM {name} t USING {keys} d WHERE {on}", f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {rows}"]
+
+
+def upsert_many(con: ibis.BaseBackend, items: list[Upsert]) -> None:
+    """Several tables' upserts (:func:`upsert_arrow`), all or nothing: DuckDB and PostgreSQL in
+    ONE transaction across the tables (a failure in any table leaves every table as it was);
+    Spark and other backends table by table (Spark: each a whole-table swap)."""
+    if not items:
+        return
+    fam = family(con)
+    if fam == "duckdb":
+        cur = con.con.cursor()
+        try:
+            _transaction_on(cur, [s for i, it in enumerate(items) for s in _upsert_statements(con, cur, i, it)])
+        finally:
+            cur.close()
+    elif fam == "postgres":
+        with con.begin() as cur:
+            for stmt in [s for i, it in enumerate(items) for s in _upsert_statements(con, cur, i, it)]:
+                cur.execute(stmt)
+    else:
+        for it in items:
+            upsert_arrow(con, it.name, it.rows, key=it.key, replaced=it.replaced, schema=it.schema)
+
+
 def _dbapi_upsert(cursor, con: ibis.BaseBackend, name: str, rows: "pa.Table", key: tuple[str, ...],
                   replaced: "pa.Table") -> None:
     """DELETE the replaced keys and INSERT the rows with bound parameters on ``cursor``."""

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from test_ingest_bad import fingerprint
 
-import leadlab.ingest.load as load
+import leadlab.store as store_layer
 from leadlab.cli import main
 from leadlab.errors import StoreError
 from leadlab.ingest import ingest_file
@@ -56,13 +56,13 @@ def moved_forward(tmp_path: Path) -> Path:
 
 def fail_on(monkeypatch, table: str) -> None:
     """Make the upsert of ``table`` fail after its own statements ran (inside the transaction)."""
-    real = load._upsert_sql
+    real = store_layer._upsert_statements
 
-    def failing(con, cur, i, part):
-        stmts = real(con, cur, i, part)
-        return stmts + ["SELECT error('forced failure')"] if part.spec.name == table else stmts
+    def failing(con, cur, i, item):
+        stmts = real(con, cur, i, item)
+        return stmts + ["SELECT error('forced failure')"] if item.name == table else stmts
 
-    monkeypatch.setattr(load, "_upsert_sql", failing)
+    monkeypatch.setattr(store_layer, "_upsert_statements", failing)
 
 
 def lifecycle(store: Path, lead: str) -> dict:

@@ -30,8 +30,8 @@ Examples:
     help=N_("""Load FILE (CSV, Excel .xlsx or Parquet) into the canonical TABLE.
 
 TABLE is a canonical table: reps, leads, lead_stages, calls, experiments,
-assignments, spend, surveys, payments, qa_reviews (load them in this order
-so references resolve).
+assignments, spend, surveys, payments, qa_reviews, lead_owner_history (load
+them in this order so references resolve).
 
 A mapping file (--mapping, or a shipped --preset) renames headers, maps
 values (dialer outcomes → no_answer, ...), parses durations, money, bands, booleans and

@@ -20,16 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import ibis
-import sqlglot as sg
-
-from leadlab import store as _store
 from leadlab.errors import LeadlabError, StoreError
 from leadlab.i18n import _
 from leadlab.ingest.context import StoreLink, qi
 from leadlab.ingest.validate import STAGE
 from leadlab.schema import Table
-from leadlab.store import _canonical_arrow, _copy_into, _qi, family, upsert_arrow
+from leadlab.store import Upsert, upsert_many
 
 CHANGED = "_leadlab_changed"
 
@@ -58,27 +54,6 @@ def diff(link: StoreLink, spec: Table, target: str) -> Counts:
     return Counts(int(inserted or 0), int(updated or 0), int(n - (inserted or 0) - (updated or 0)))
 
 
-def write(link: StoreLink, spec: Table, counts: Counts) -> None:
-    """Write ``_leadlab_changed`` into the store table: the changed rows leave the staging
-    DuckDB as one Arrow table and :func:`leadlab.store.upsert_arrow` writes them in bulk, all
-    or nothing (DuckDB and PostgreSQL: one transaction; Spark: a whole-table swap)."""
-    backend = link.backend
-    if counts.inserted + counts.updated == 0 and link.has(spec.name):
-        return
-    rows = link.db.execute(f"SELECT {', '.join(qi(c) for c in spec.names)} FROM {CHANGED}").arrow().read_all()
-    replaced = link.db.execute(
-        f"SELECT {', '.join(qi(k) for k in spec.key)} FROM {CHANGED} WHERE NOT _new").arrow().read_all()
-    try:
-        upsert_arrow(backend, spec.name, rows, key=tuple(spec.key), replaced=replaced, schema=spec.ibis_schema)
-    except LeadlabError:
-        raise
-    except Exception as exc:
-        raise StoreError(_("writing {table} to the {backend} store failed ({error}: {reason}); {done}; the same "
-                           "ingest can be re-run (it is idempotent)", table=spec.name, backend=backend.name,
-                           error=type(exc).__name__, reason=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
-                           done=_("nothing was written"))) from None
-
-
 @dataclass
 class Pending:
     """One table's changed rows (from ``_leadlab_changed``), held until :func:`write_together`."""
@@ -89,7 +64,7 @@ class Pending:
 
 
 def pending(link: StoreLink, spec: Table, counts: Counts) -> Pending | None:
-    """The rows :func:`write` would write now, in memory (None when there is nothing to write)."""
+    """The changed rows of ``spec`` in memory, for :func:`write_together` (None when there is nothing to write)."""
     if counts.inserted + counts.updated == 0 and link.has(spec.name):
         return None
     rows = link.db.execute(f"SELECT {', '.join(qi(c) for c in spec.names)} FROM {CHANGED}").arrow().read_all()
@@ -98,50 +73,13 @@ def pending(link: StoreLink, spec: Table, counts: Counts) -> Pending | None:
     return Pending(spec, rows, replaced)
 
 
-def _upsert_sql(con, cur, i: int, part: Pending) -> list[str]:
-    """Statements upserting ``part`` (create when missing, delete the replaced keys, insert) on ``cur``;
-    DuckDB: its rows registered on ``cur``; PostgreSQL: copied into temporary tables first."""
-    fam, spec = family(con), part.spec
-    name, rows, keys = _qi(spec.name, con), f"_leadlab_rows{i}", f"_leadlab_keys{i}"
-    cols = ", ".join(_qi(c, con) for c in spec.names)
-    on = " AND ".join(f"t.{_qi(k, con)} = d.{_qi(k, con)}" for k in spec.key)
-    create = sg.exp.Create(kind="TABLE", exists=True, this=sg.exp.Schema(
-        this=sg.to_identifier(spec.name, quoted=True), expressions=spec.ibis_schema.to_sqlglot_column_defs(fam))).sql(fam)
-    data = _canonical_arrow(part.rows, spec.ibis_schema)
-    if fam == "duckdb":
-        cur.register(rows, data)
-        cur.register(keys, part.replaced)
-        return [create, f"DELETE FROM {name} t USING {keys} d WHERE {on}",
-                f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {rows}"]
-    cur.execute(create)  # PostgreSQL: DDL is transactional
-    cur.execute(f"CREATE TEMP TABLE {rows} (LIKE {name}) ON COMMIT DROP")
-    _copy_into(cur, con, rows, data)
-    key_cols = ", ".join(_qi(k, con) for k in spec.key)
-    cur.execute(f"CREATE TEMP TABLE {keys} ON COMMIT DROP AS SELECT {key_cols} FROM {rows} WHERE false")
-    key_schema = ibis.schema({k: spec.ibis_schema[k] for k in spec.key})
-    _copy_into(cur, con, keys, _canonical_arrow(part.replaced, key_schema))
-    return [f"DELETE FROM {name} t USING {keys} d WHERE {on}", f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {rows}"]
-
-
 def write_together(link: StoreLink, parts: list[Pending | None]) -> None:
     """Write every table's :class:`Pending` rows all or nothing: DuckDB and PostgreSQL in one
     transaction across the tables; Spark (no transactions) table by table, each a whole-table swap."""
     con, parts = link.backend, [p for p in parts if p is not None]
     try:
-        if family(con) == "duckdb" and parts:
-            cur = con.con.cursor()
-            try:
-                _store._transaction_on(cur, [s for i, p in enumerate(parts) for s in _upsert_sql(con, cur, i, p)])
-            finally:
-                cur.close()
-        elif family(con) == "postgres" and parts:
-            with con.begin() as cur:
-                for stmt in [s for i, p in enumerate(parts) for s in _upsert_sql(con, cur, i, p)]:
-                    cur.execute(stmt)
-        else:
-            for p in parts:
-                upsert_arrow(con, p.spec.name, p.rows, key=tuple(p.spec.key), replaced=p.replaced,
-                             schema=p.spec.ibis_schema)
+        upsert_many(con, [Upsert(p.spec.name, p.rows, tuple(p.spec.key), p.replaced, p.spec.ibis_schema)
+                          for p in parts])
     except LeadlabError:
         raise
     except Exception as exc:

@@ -30,6 +30,7 @@ import pandas as pd
 
 from leadlab.errors import StoreError
 from leadlab.i18n import _
+from leadlab.presentation import in_period
 from leadlab.qa import stats
 from leadlab.qa.form import Form, load_form
 from leadlab.qa.results import AgreementResult, CalibrationResult, RepQualityResult
@@ -47,7 +48,7 @@ def reviews_in_period(data, period, team: str | None = None) -> tuple[pd.DataFra
                            "(draw the calls with `leadlab qa sample`)"))
     q = table(con, "qa_reviews")
     c = data.team_calls()
-    c = c.filter((c.started_at >= per.start.to_pydatetime()) & (c.started_at < per.end.to_pydatetime()))
+    c = c.filter(in_period(c.started_at, per))
     j = q.join(c.select("call_id", "rep_id", "started_at"), "call_id")
     df = j.select("review_id", "call_id", "rep_id", "reviewer", "item", "score", "inclusion_probability").to_pandas()
     return df, per

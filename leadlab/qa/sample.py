@@ -24,7 +24,7 @@ import pandas as pd
 
 from leadlab.errors import ConfigError
 from leadlab.i18n import _, fmt
-from leadlab.presentation import Result
+from leadlab.presentation import Result, in_period
 from leadlab.qa.form import FLAGS, Form, load_form
 from leadlab.qa.stats import inclusion_probabilities, systematic_pps
 
@@ -38,7 +38,7 @@ def reviewable_calls(data, period, team: str | None, form: Form) -> pd.DataFrame
 
     data, per = resolve(data, period, team)
     c = data.team_calls()
-    c = c.filter((c.started_at >= per.start.to_pydatetime()) & (c.started_at < per.end.to_pydatetime())
+    c = c.filter(in_period(c.started_at, per)
                  & c.connected & (c.talk_seconds >= form.min_talk_seconds))
     df = c.select("rep_id", "call_id", "lead_id", "started_at", "talk_seconds", "disposition").order_by("call_id").to_pandas()
     df["long"] = df["talk_seconds"] >= form.long_talk_seconds

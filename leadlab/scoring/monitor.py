@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from leadlab.i18n import _, fmt, ngettext, pgettext
-from leadlab.presentation import Result
+from leadlab.presentation import Result, in_period
 from leadlab.scoring import text
 
 MODERATE, MAJOR = 0.10, 0.25
@@ -309,7 +309,7 @@ def monitor_store(model, con=None, *, period: str = "last-month", as_of=None, to
     model.check_columns(pd.DataFrame(columns=leads.columns), "store table leads")
     outcome = model.meta.get("outcome_time_col") or STORE_TARGETS.get(model.meta.get("target", ""), "sql_at")
     cols = list(dict.fromkeys(["lead_id", "created_at", outcome] + model.input_columns))
-    cur = leads.filter((leads.created_at >= p.start) & (leads.created_at < p.end)).select(*cols).order_by("lead_id").to_pandas()
+    cur = leads.filter(in_period(leads.created_at, p)).select(*cols).order_by("lead_id").to_pandas()
     if cur.empty:
         raise InsufficientDataError(_("no leads created in {period} ({start} – {end}); pick another --period",
                                       period=fmt.period_label(p.label), start=fmt.date(p.start),
