@@ -356,8 +356,10 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
     known to hold no NULL (e.g. from Arrow's null counts), not counted again."""
     _check_columns(t, [arm, unit, *columns, covariate], "analyze")
     def total(col: ir.Column) -> ir.Scalar:
-        # sum in the column's own type (cheaper than casting every row); booleans count
-        return col.sum()
+        # sum in the column's own type (cheaper than casting every row; booleans count), then one
+        # DOUBLE per unit: the per-arm query then sums doubles with no cast per product (on DuckDB an
+        # integer sum is a HUGEINT; per lead, 10 M calls: 2.06 s -> 1.76 s for the whole analysis)
+        return col.sum().cast("float64")
 
     aggs = {c: total(t[c]) for c in columns}
     # NULL values are left out of their unit's sum: count them per column (COUNT(col) skips
@@ -367,7 +369,7 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
         aggs[f"_null__{c}"] = t.count() - t[c].count()
     for c, sq in naive_sq.items():
         aggs[sq] = (_num(t[c]) * _num(t[c])).sum()
-    aggs["_rows"] = t.count()
+    aggs["_rows"] = t.count().cast("float64")
     # a unit is in several arms when its smallest and largest arm differ (cheaper than a
     # count of distinct values per unit, same answer; NULL arms are ignored by both). Ibis's
     # hash() is no cheaper on DuckDB: it converts the hash through a BIT string (1.5 s per
