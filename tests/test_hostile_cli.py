@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from testkit import run_captured
 
 from leadlab.cli import main
 from leadlab.errors import ConfigError, DataError
@@ -37,15 +38,7 @@ def expected(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
-def run(args: list[str], capsys) -> tuple[int, str, str]:
-    """Run `leadlab ARGS` in-process: (exit code, stdout, stderr)."""
-    code = 0
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+run = run_captured
 
 
 def assert_one_line_error(code: int, err: str, *fragments: str, exit_code: int = 2) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import run_captured
 from scipy import stats as sps
 
 from leadlab.errors import ConfigError
@@ -179,17 +180,7 @@ def test_cli_recycle_reassign_and_bad_input(demo_store, tmp_path, monkeypatch, c
     assert code == 0 and "重新分配建议" in out_ and "Reassignment" not in out_
 
 
-def _run(args, capsys):
-    """`leadlab ARGS` in-process through main(): (exit code, stdout, stderr)."""
-    from leadlab.cli import main
-
-    code = 0
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+_run = run_captured
 
 
 def test_pool_flow_reads_reassignments_from_the_owner_history_when_given():

@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import run_captured
 from scipy import stats as sps
 
 from leadlab.errors import DataError
@@ -164,17 +165,7 @@ def test_cli_sample_report_and_bad_input(demo_store, tmp_path, monkeypatch, caps
     assert code == 0 and "评审" in (out_ + err)
 
 
-def _run(args, capsys):
-    """`leadlab ARGS` in-process through main(): (exit code, stdout, stderr)."""
-    from leadlab.cli import main
-
-    code = 0
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+_run = run_captured
 
 
 def test_hostile_reviewer_and_form_texts_are_escaped_and_cli_ingest_refuses(demo_store, tmp_path, capsys):

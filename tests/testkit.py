@@ -23,3 +23,10 @@ def run_cli(args: list[str]) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0
+
+
+def run_captured(args: list, capsys) -> tuple[int, str, str]:
+    """Run ``leadlab ARGS`` in-process through ``main()``: ``(exit code, stdout, stderr)``."""
+    code = run_cli([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
