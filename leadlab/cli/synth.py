@@ -36,6 +36,7 @@ Examples:
 def synth(n_leads: int, seed: int, db: str | None, end: str, months: int, truth_dir: Path | None, replace: bool, quiet: bool) -> None:
     from leadlab import store
     from leadlab.synth import make_truth_dir, synthesize
+    from leadlab.schema import LOAD_ORDER
     from leadlab.synth.summary import summary_lines
 
     if truth_dir is not None:
@@ -45,7 +46,8 @@ def synth(n_leads: int, seed: int, db: str | None, end: str, months: int, truth_
                        replace=replace, progress=not quiet)
     con = store.connect(url, read_only=True)
     try:
-        counts = {name: con.table(name).count().execute() for name in ("reps", "leads", "calls", "experiments", "assignments", "spend")}
+        counts = {name: con.table(name).count().execute() for name in LOAD_ORDER if store.has_table(con, name)}
+        counts = {name: n for name, n in counts.items() if n}  # tables synth does not fill (lead_stages) stay out
     finally:
         con.disconnect()
     db_hint = "" if db is None else f" --db {store.redact_url(url)}"

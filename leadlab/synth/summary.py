@@ -42,7 +42,8 @@ def summary_lines(truth: dict, counts: dict[str, int], store_shown: str, seed: i
         "  " + _("leads created {start} .. {end}; experiments started {started}",
                  start=truth["start"], end=truth["end"], started=started),
     ]
-    lines += [f"  {name:<12}{fmt.number(n):>12}" for name, n in counts.items()]
+    wide = max((len(name) for name in counts), default=0) + 2
+    lines += [f"  {name:<{wide}}{fmt.number(n):>10}" for name, n in counts.items()]
     lines.append("  " + _("SQL rate {rate}; oracle AUC of the true probability {auc}",
                           rate=fmt.percent(o["sql_rate_observed"]), auc=fmt.number(o.get("auc_p_sql"), 3)))
     first = _("ground truth: {path}", path=truth["paths"]["ground_truth"])
