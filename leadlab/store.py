@@ -561,39 +561,11 @@ def upsert_arrow(con: ibis.BaseBackend, name: str, rows: "pa.Table", *, key: tup
     (PostgreSQL: ``COPY`` into a temporary table, then ``DELETE ... USING`` + ``INSERT``).
     Spark has no transactions: the new table is written whole beside the old one and renamed
     over it (readers never see half a file)."""
-    rows = _canonical_arrow(rows, schema)
     fam = family(con)
-    cols = ", ".join(_qi(c, con) for c in schema.names)
-    if fam in ("duckdb", "postgres"):
-        import sqlglot as sg
-
-        create = sg.exp.Create(kind="TABLE", exists=True, this=sg.exp.Schema(
-            this=sg.to_identifier(name, quoted=True), expressions=schema.to_sqlglot_column_defs(fam))).sql(fam)
-    if fam == "duckdb":
-        on = " AND ".join(f"t.{_qi(k, con)} = d.{_qi(k, con)}" for k in key)
-        cur = con.con.cursor()
-        try:
-            cur.register("_leadlab_rows", rows)
-            cur.register("_leadlab_keys", replaced)
-            _transaction_on(cur, [create, f"DELETE FROM {_qi(name, con)} t USING _leadlab_keys d WHERE {on}",
-                                  f"INSERT INTO {_qi(name, con)} ({cols}) SELECT {cols} FROM _leadlab_rows"])
-        finally:
-            cur.close()
+    if fam in ("duckdb", "postgres"):  # one transaction: the same statements as a multi-table upsert
+        upsert_many(con, [Upsert(name, rows, tuple(key), replaced, schema)])
         return
-    if fam == "postgres":
-        tmp, tmpk = "_leadlab_rows", "_leadlab_keys"
-        on = " AND ".join(f"t.{_qi(k, con)} = d.{_qi(k, con)}" for k in key)
-        with con.begin() as cursor:
-            cursor.execute(create)
-            cursor.execute(f"CREATE TEMP TABLE {tmp} (LIKE {_qi(name, con)}) ON COMMIT DROP")
-            _copy_into(cursor, con, tmp, rows)
-            if replaced.num_rows:
-                keys = ", ".join(_qi(k, con) for k in key)
-                cursor.execute(f"CREATE TEMP TABLE {tmpk} ON COMMIT DROP AS SELECT {keys} FROM {tmp} WHERE false")
-                _copy_into(cursor, con, tmpk, _canonical_arrow(replaced, ibis.schema({k: schema[k] for k in key})))
-                cursor.execute(f"DELETE FROM {_qi(name, con)} t USING {tmpk} d WHERE {on}")
-            cursor.execute(f"INSERT INTO {_qi(name, con)} ({cols}) SELECT {cols} FROM {tmp}")
-        return
+    rows = _canonical_arrow(rows, schema)
     if fam == "pyspark":
         staging = f"_leadlab_ingest_{name}"
         new = _spark_frame(con, rows)  # typed by the Arrow schema

@@ -51,6 +51,15 @@ def demo_store(tmp_path_factory) -> SynthStore:
 
 
 @pytest.fixture
+def pii_env(monkeypatch):
+    """The ingest tests' pseudonymization key in $LEADLAB_PII_KEY, and no $LEADLAB_DB override."""
+    from testkit import PII_KEY
+
+    monkeypatch.setenv("LEADLAB_PII_KEY", PII_KEY)
+    monkeypatch.delenv("LEADLAB_DB", raising=False)
+
+
+@pytest.fixture
 def bank_additional() -> Path:
     if not BANK_ADDITIONAL.exists():
         pytest.skip(f"real data not found at {BANK_ADDITIONAL} (shared/data is not beside the project)")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from testkit import PII_KEY
 
 from leadlab.cli import main
 from leadlab.errors import DataError
@@ -14,15 +15,12 @@ from leadlab.ingest import ingest_file
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"
-KEY = "test-key-not-secret"
+KEY = PII_KEY
 CALLS_HEADER = "call_id,lead_id,rep_id,started_at,talk_seconds,disposition"
 LEADS_HEADER = "lead_id,created_at,source,rep_id,mql_at,sql_at,opportunity_at,won_at,lost_at"
 
 
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.setenv("LEADLAB_PII_KEY", KEY)
-    monkeypatch.delenv("LEADLAB_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("pii_env")  # the test PII key, no $LEADLAB_DB
 
 
 @pytest.fixture(scope="session")

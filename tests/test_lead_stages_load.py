@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from testkit import PII_KEY
 from test_ingest_bad import fingerprint
 
 import leadlab.store as store_layer
@@ -17,14 +18,11 @@ from leadlab.errors import StoreError
 from leadlab.ingest import ingest_file
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
-KEY = "test-key-not-secret"
+KEY = PII_KEY
 HISTORY = "线索编号,跟进时间,原阶段,新阶段,跟进人\n"
 
 
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.setenv("LEADLAB_PII_KEY", KEY)
-    monkeypatch.delenv("LEADLAB_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("pii_env")  # the test PII key, no $LEADLAB_DB
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from testkit import PII_KEY
 from test_ingest_bad import fingerprint
 
 from leadlab.cli import main
@@ -18,14 +19,11 @@ from leadlab.ingest import ingest_file
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"
 PRESETS = ROOT / "leadlab" / "ingest" / "presets"
-KEY = "test-key-not-secret"
+KEY = PII_KEY
 CALLS = "呼叫编号,客户编号,坐席,呼叫开始时间,振铃时长,通话时长,通话结果\n"
 
 
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.setenv("LEADLAB_PII_KEY", KEY)
-    monkeypatch.delenv("LEADLAB_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("pii_env")  # the test PII key, no $LEADLAB_DB
 
 
 @pytest.fixture(scope="module")

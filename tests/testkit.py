@@ -5,6 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+#: the pseudonymization key the ingest tests use (never a real one)
+PII_KEY = "test-key-not-secret"
+
 
 def private_copy(store, tmp_path_factory, name: str) -> tuple[str, Path, Path]:
     """A private copy of a session store for a test module that writes to it: ``(url, db, folder)``."""
