@@ -29,51 +29,72 @@ sys.path.insert(0, str(ROOT))
 END = "2026-11-20 19:00:00"
 
 
-def build_store(path: Path, n_calls: int, threads: int) -> None:
+def build_store(path: Path, n_calls: int, threads: int, *, memory_limit: str = "2GB",
+                chunk_leads: int = 4_000_000) -> None:
+    """Write the benchmark store (~n_calls/5 leads, ~n_calls calls, 200 reps, daily spend) to ``path``.
+
+    Everything is generated inside DuckDB from ``range()`` with hash-based pseudo-random numbers
+    (deterministic: the same ``n_calls`` gives the same tables), ``chunk_leads`` leads (and their
+    calls) per INSERT, under ``memory_limit`` with insertion order not preserved and spilling
+    to a temporary folder beside ``path``: memory stays bounded at 100 M calls. Leads won or lost
+    after the data end have no won/lost time, and calls after it are not generated."""
     import duckdb
 
     n_leads = n_calls // 5 + n_calls // 50  # some calls fall after the data end and are dropped
     con = duckdb.connect(str(path))
-    con.execute(f"SET threads={threads}")
+    spill = path.parent / f"{path.name}.spill"
+    con.execute(f"SET threads={int(threads)}")
+    con.execute(f"SET memory_limit='{memory_limit}'")
+    con.execute("SET preserve_insertion_order=false")
+    con.execute(f"SET temp_directory='{spill}'")
     u = lambda salt, col="i": f"((hash({col}, {salt}) % 1000000) / 1000000.0)"  # noqa: E731
-    con.execute(f"""
+    ts = lambda base, days: f"{base} + to_seconds(CAST({days} * 86400 AS BIGINT))"  # noqa: E731
+    con.execute("""
     CREATE TABLE reps AS
     SELECT printf('R%04d', i) AS rep_id, printf('rep%04d', i) AS rep_name,
            ['North', 'South', 'East', 'West'][1 + i % 4] AS team, DATE '2024-01-01' AS hired_at,
            30.0 + (i % 20) AS hourly_cost
     FROM range(200) t(i);
     """)
-    con.execute(f"""
-    CREATE TABLE leads AS
+    created = ts("TIMESTAMP '2025-09-22'", f"{u(1)} * 425")
+
+    def leads(lo: int, hi: int) -> str:
+        return f"""
     WITH base AS (
-      SELECT i, TIMESTAMP '2025-09-22' + to_seconds(CAST({u(1)} * 425 * 86400 AS BIGINT)) AS created_at,
+      SELECT i, {created} AS created_at,
              {u(2)} AS q, {u(3)} AS d1, {u(4)} AS d2, {u(5)} AS d3, {u(6)} AS d4, CAST(floor({u(7)} * 6) AS INT) AS s
-      FROM range({n_leads}) t(i))
+      FROM range({lo}, {hi}) t(i)),
+    b AS (
+      SELECT *, CASE WHEN q < 0.02 THEN {ts("created_at", "(35 + d4 * 60)")} END AS won_raw,
+             CASE WHEN q >= 0.02 AND d4 < 0.9 THEN {ts("created_at", "(20 + d1 * 40)")} END AS lost_raw
+      FROM base)
     SELECT printf('L%08d', i) AS lead_id, created_at,
            ['web_form', 'paid_search', 'referral', 'list_purchase', 'event', 'partner'][1 + s] AS source,
            printf('c%d-%d', s, i % 2) AS campaign, ['N', 'S', 'E', 'W'][1 + i % 4] AS region,
            printf('R%04d', CAST(hash(i, 8) % 200 AS INT)) AS rep_id, CAST(10 + hash(i, 9) % 5000 AS BIGINT) AS company_size,
            'it' AS industry, 'manager' AS job_title, CAST(hash(i, 10) % 20 AS BIGINT) AS page_views, 0::BIGINT AS downloads,
            false AS webinar_attended, 0::BIGINT AS email_opens, 50.0 AS prior_score,
-           CASE WHEN q < 0.45 THEN created_at + to_seconds(CAST(d1 * 3 * 86400 AS BIGINT)) END AS mql_at,
-           CASE WHEN q < 0.10 THEN created_at + to_seconds(CAST((3 + d2 * 10) * 86400 AS BIGINT)) END AS sql_at,
-           CASE WHEN q < 0.05 THEN created_at + to_seconds(CAST((14 + d3 * 20) * 86400 AS BIGINT)) END AS opportunity_at,
-           CASE WHEN q < 0.02 THEN created_at + to_seconds(CAST((35 + d4 * 60) * 86400 AS BIGINT)) END AS won_at,
-           CASE WHEN q >= 0.02 AND d4 < 0.9 THEN created_at + to_seconds(CAST((20 + d1 * 40) * 86400 AS BIGINT)) END AS lost_at,
-           CASE WHEN q < 0.02 THEN 2000 + d2 * 20000 END AS revenue,
+           CASE WHEN q < 0.45 THEN {ts("created_at", "d1 * 3")} END AS mql_at,
+           CASE WHEN q < 0.10 THEN {ts("created_at", "(3 + d2 * 10)")} END AS sql_at,
+           CASE WHEN q < 0.05 THEN {ts("created_at", "(14 + d3 * 20)")} END AS opportunity_at,
+           CASE WHEN won_raw <= TIMESTAMP '{END}' THEN won_raw END AS won_at,
+           CASE WHEN lost_raw <= TIMESTAMP '{END}' THEN lost_raw END AS lost_at,
+           CASE WHEN won_raw <= TIMESTAMP '{END}' THEN 2000 + d2 * 20000 END AS revenue,
            printf('ph%d', hash(i, 11) % {n_leads * 2}) AS phone, printf('em%d', i) AS email, printf('n%d', i) AS contact_name
-      FROM base;
-    UPDATE leads SET won_at = NULL, revenue = NULL WHERE won_at > TIMESTAMP '{END}';
-    UPDATE leads SET lost_at = NULL WHERE lost_at > TIMESTAMP '{END}';
-    """)
-    con.execute(f"""
-    CREATE TABLE calls AS
-    WITH c AS (
+      FROM b"""
+
+    def calls(lo: int, hi: int) -> str:
+        return f"""
+    WITH l AS (
+      SELECT printf('L%08d', i) AS lead_id, printf('R%04d', CAST(hash(i, 8) % 200 AS INT)) AS rep_id, {created} AS created_at
+      FROM range({lo}, {hi}) t(i)),
+    c AS (
       SELECT l.lead_id, l.rep_id, l.created_at, k, l.lead_id || '-' || k AS call_id,
              ((hash(l.lead_id, k, 21) % 1000000) / 1000000.0) AS a, ((hash(l.lead_id, k, 22) % 1000000) / 1000000.0) AS b
-      FROM leads l, range(5) r(k))
-    SELECT call_id, lead_id, rep_id,
-           created_at + to_seconds(CAST(CASE WHEN k = 0 THEN pow(a, 3) * 2 * 86400 ELSE (k * 2 + a) * 86400 END AS BIGINT)) AS started_at,
+      FROM l, range(5) r(k)),
+    s AS (
+      SELECT *, {ts("created_at", "CASE WHEN k = 0 THEN pow(a, 3) * 2 ELSE (k * 2 + a) END")} AS started_at FROM c)
+    SELECT call_id, lead_id, rep_id, started_at,
            5 + b * 20 AS ring_seconds,
            CASE WHEN a < 0.30 THEN 30 + b * 300 ELSE 0 END AS talk_seconds,
            CASE WHEN a < 0.30 THEN b * 30 ELSE 0 END AS hold_seconds,
@@ -83,9 +104,15 @@ def build_store(path: Path, n_calls: int, threads: int) -> None:
                 WHEN a < 0.60 THEN 'no_answer' WHEN a < 0.75 THEN 'busy' ELSE 'voicemail' END AS disposition,
            a < 0.30 AS connected, a < 0.27 AND a >= 0.0 AND NOT (a >= 0.27) AS conversation,
            CASE WHEN b < 0.5 THEN 'A' ELSE 'B' END AS script
-      FROM c;
-    DELETE FROM calls WHERE started_at > TIMESTAMP '{END}';
-    """)
+      FROM s WHERE started_at <= TIMESTAMP '{END}'"""
+
+    con.execute(f"CREATE TABLE leads AS {leads(0, 0)}")
+    con.execute(f"CREATE TABLE calls AS {calls(0, 0)}")
+    for lo in range(0, n_leads, chunk_leads):
+        hi = min(lo + chunk_leads, n_leads)
+        con.execute(f"INSERT INTO leads {leads(lo, hi)}")
+        con.execute(f"INSERT INTO calls {calls(lo, hi)}")
+        con.execute("CHECKPOINT")
     con.execute("""
     CREATE TABLE spend AS
     SELECT d::DATE AS date, s.source, s.campaign, 100 + (hash(d, s.campaign) % 500) AS amount
@@ -93,6 +120,7 @@ def build_store(path: Path, n_calls: int, threads: int) -> None:
            (SELECT DISTINCT source, campaign FROM leads) s;
     """)
     con.close()
+    shutil.rmtree(spill, ignore_errors=True)
 
 
 def hand_sql(periods, reach_periods) -> dict[str, str]:
