@@ -16,7 +16,9 @@ Prints, per size and step: seconds, CPU seconds (user + sys, less sensitive to o
 processes than wall time), peak RSS, and the slope (time ratio per 10x data); the store build
 (also in a child process) with its seconds and peak RSS. Goals: slope <= 12x per 10x data, peak
 RSS < 4 GB at 100 M calls. The load average is printed before and after each size.
-``--trace`` samples each step's RSS and the innermost ``leadlab`` frame of its main thread
+Every step opens the store with ``memory_limit`` (``--memory-limit``, default 2GB: DuckDB
+spills hash tables beyond it; its own default is 80% of RAM, which the per-lead joins and
+aggregates of 22 M leads would use). ``--trace`` samples each step's RSS and the innermost ``leadlab`` frame of its main thread
 (every 0.2 s) and prints where the time and the peak RSS were spent.
 
     .venv/bin/python benchmarks/scale_bench.py                       # 1 M and 10 M calls
@@ -40,7 +42,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 STEPS = ("ab", "kpi", "score")
 
 
-def build(path: Path, calls: int, threads: int) -> dict:
+def build(path: Path, calls: int, threads: int, memory_limit: str) -> dict:
     """Write the store of ``calls`` calls (about calls/5 leads) with one lead experiment to
     ``path`` (via a temporary name: an interrupted build leaves nothing to reuse); its seconds."""
     import duckdb
@@ -50,7 +52,7 @@ def build(path: Path, calls: int, threads: int) -> dict:
     t0 = time.perf_counter()
     tmp = path.with_name(path.name + ".building")
     tmp.unlink(missing_ok=True)
-    build_store(tmp, calls, threads)
+    build_store(tmp, calls, threads, memory_limit=memory_limit)
     con = duckdb.connect(str(tmp))
     con.execute(f"SET threads={threads}")
     con.execute("""
@@ -107,14 +109,15 @@ class Tracer:
         return {k: [round(a, 1), round(b)] for k, (a, b) in sorted(out.items(), key=lambda kv: -kv[1][0])[:12]}
 
 
-def step(name: str, db: str, model: str | None, trace: bool = False, calls: int = 0, threads: int = 2) -> dict:
+def step(name: str, db: str, model: str | None, trace: bool = False, calls: int = 0, threads: int = 2,
+         memory_limit: str = "2GB") -> dict:
     """Run one step in this process; its seconds, CPU seconds and this process's peak RSS (MB)."""
     if trace:
         with Tracer() as tracer:
-            out = step(name, db, model, calls=calls, threads=threads)
+            out = step(name, db, model, calls=calls, threads=threads, memory_limit=memory_limit)
         return {**out, "trace": tracer.summary()}
     if name == "build":
-        out = build(Path(db), calls, threads)
+        out = build(Path(db), calls, threads, memory_limit)
         return {**out, **usage()}
     from leadlab.store import connect
 
@@ -165,6 +168,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1e6,1e7", help="calls per store, comma-separated (e.g. 1e6,1e7,1e8)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--memory-limit", default="2GB",
+                    help="DuckDB memory_limit of the build and of every step (the store URL's memory_limit; "
+                         "'' = DuckDB's default, 80%% of RAM)")
     ap.add_argument("--model", help="model file for `score apply` (default: data/models/lead_scorer.skops)")
     ap.add_argument("--dir", type=Path, help="keep the stores here (default: a temporary folder)")
     ap.add_argument("--steps", default=",".join(STEPS))
@@ -174,27 +180,30 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.step:  # child process: one step
-        print(json.dumps(step(args.step, args.db, args.model, args.trace, args.calls, args.threads)))
+        print(json.dumps(step(args.step, args.db, args.model, args.trace, args.calls, args.threads, args.memory_limit)))
         return
 
     steps = [s for s in args.steps.split(",") if s]
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     folder = args.dir or Path(tempfile.mkdtemp(prefix="scale_bench_"))
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"load average before: {load()}; threads {args.threads}, cpus {os.cpu_count()}")
+    limit = f"&memory_limit={args.memory_limit}" if args.memory_limit else ""
+    print(f"load average before: {load()}; threads {args.threads}, cpus {os.cpu_count()}, "
+          f"DuckDB memory_limit {args.memory_limit or 'default'}")
     results: dict[int, dict[str, dict]] = {}
     for n in sizes:
         path = folder / f"calls_{n}.duckdb"
         print(f"{n:>13,} calls: load average {load()}", flush=True)
         if not path.exists():
-            b = child(["--step", "build", "--db", str(path), "--calls", str(n), "--threads", str(args.threads)])
+            b = child(["--step", "build", "--db", str(path), "--calls", str(n), "--threads", str(args.threads),
+                       "--memory-limit", args.memory_limit or "2GB"])
             if "error" in b:
                 raise SystemExit(f"store build failed: {b['error']}")
             print(f"{n:>13,} calls: store built in {b['seconds']:.0f} s (CPU {b['cpu']:.0f} s, peak RSS {b['peak_mb']:,} MB, "
                   f"{path.stat().st_size / 1e6:,.0f} MB on disk)", flush=True)
         results[n] = {}
         for s in steps:
-            results[n][s] = child(["--step", s, "--db", f"duckdb://{path}?threads={args.threads}"]
+            results[n][s] = child(["--step", s, "--db", f"duckdb://{path}?threads={args.threads}{limit}"]
                                   + (["--model", args.model] if args.model else []), args.trace)
             print(f"{n:>13,} calls  {s:<6} {json.dumps(results[n][s])}", flush=True)
         print(f"{n:>13,} calls: load average {load()}", flush=True)
