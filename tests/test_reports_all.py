@@ -28,14 +28,23 @@ def project(tmp_path, monkeypatch):
     write_notebook(nbs / "adhoc.ipynb", 'period = "last-month"')  # not registered: not run by `all`
     calls: list[runner.PlannedRun] = []
 
-    def fake_execute(run, *, root=None, db=None, timeout=600, record=True, progress=False):
+    def fake_run_notebook(run, *, root=None, db=None, timeout=600, record=True, progress=False):
         calls.append(run)
+        return run
+
+    def fake_finish(run, *, record=True):
         status = "failed" if run.name == "kpi_report" else "ok"
         return RunRecord(run.name, run.label, run.title, run.parameters, status, "2026-11-22T00:00:00+00:00", 1.0,
                          "0.1.0", html=f"{run.name}/{run.label}.html" if status == "ok" else None,
                          error="ValueError: boom" if status == "failed" else None)
 
-    monkeypatch.setattr(runner, "execute", fake_execute)
+    class FakeExecuted:  # what run_all reads from runner.Executed
+        def __init__(self, run):
+            self.run = run
+
+    monkeypatch.setattr(runner, "run_notebook", lambda run, **kw: FakeExecuted(fake_run_notebook(run, **kw)))
+    monkeypatch.setattr(runner, "finish", lambda done, **kw: fake_finish(done.run, **kw))
+    monkeypatch.setattr(runner.SharedKernel, "start", lambda self, *a, **kw: True)  # no kernel: nothing executes
     return tmp_path, calls
 
 

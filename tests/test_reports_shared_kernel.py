@@ -36,3 +36,27 @@ def test_reports_share_one_kernel_with_a_clean_namespace(tmp_path, monkeypatch):
     assert f"pid {pid}" in out2 and "leak False" in out2  # same process, variables cleared
     assert f"pid {pid}" not in out3 and "leak False" in out3  # after a failure: a fresh kernel
     assert pool.km is None  # shut down at the end
+
+
+WARMED = ('import sys\nprint("warm", "colorsys" in sys.modules, "_m" in globals(), "importlib" in globals())',)
+
+
+def test_warm_up_imports_run_before_the_first_report_and_leave_no_names(tmp_path, monkeypatch):
+    monkeypatch.delenv("LEADLAB_DB", raising=False)
+    monkeypatch.setenv("LEADLAB_HOME", str(tmp_path))
+    make_tiny_store(tmp_path / "data" / "leadlab.duckdb")
+    write_notebook(tmp_path / "notebooks" / "warmed.ipynb", PARAMS, *WARMED)
+    with shared_kernel() as pool:
+        assert pool.start(tmp_path, None, "en", warm=["colorsys", "no_such_module_xyz", "os; print(1)"])
+        rec = execute(plan_run("warmed", {}, root=tmp_path, lang="en"), root=tmp_path, record=False)
+    assert rec.status == "ok", rec.error
+    assert "warm True False False" in _stdout(tmp_path, "warmed", "2026-10")
+
+
+def test_notebook_imports_lists_the_report_notebooks_modules():
+    from pathlib import Path
+
+    from leadlab.reports.runner import notebook_imports
+
+    found = notebook_imports(sorted(Path("notebooks").glob("*.ipynb")))
+    assert {"matplotlib.pyplot", "leadlab.kpi.report", "leadlab.overview", "IPython.display"} <= set(found)

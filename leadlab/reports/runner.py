@@ -22,18 +22,24 @@ Runs are sequential: parallel papermill runs in one process race on kernel ports
 ``report all`` (:func:`run_all`) runs every report in one kernel (:class:`SharedKernel`):
 started once, its namespace reset between reports, so the imports (pandas, Ibis,
 matplotlib, leadlab: about 3 s of CPU each time) are paid once instead of once per report.
+It also keeps both cores busy: the kernel starts first and imports the modules the
+notebooks import (:func:`notebook_imports`) while this process plans the runs, and each
+executed notebook is rendered, published and recorded in a background thread (in run
+order) while the kernel executes the next one. The pages are the same as run one by one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import ast
 import hashlib
 import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,6 +192,44 @@ def kernel_environment(root: Path, db: str | None, lang: str | None = None) -> I
 
 #: Namespace reset between two reports in a shared kernel (modules stay imported).
 _RESET = "get_ipython().run_line_magic('reset', '-f')\nimport matplotlib.pyplot\nmatplotlib.pyplot.close('all')\n"
+#: Imports a shared kernel runs while the first report is planned (module names only, see _MODULE).
+_WARM = ("import importlib\nfor _m in {modules!r}:\n    try:\n        importlib.import_module(_m)\n"
+         "    except Exception:\n        pass\ndel _m, importlib\n")
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def notebook_imports(paths: Iterable[Path]) -> list[str]:
+    """The modules the code cells of these notebooks import at top level (``import x.y``,
+    ``from x.y import z``; relative imports and cells that do not parse are left out), sorted.
+
+    >>> import nbformat, tempfile
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.cells = [nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\\nfrom leadlab.kpi import report"),
+    ...             nbformat.v4.new_code_cell("%matplotlib inline"), nbformat.v4.new_markdown_cell("import os")]
+    >>> path = Path(tempfile.mkdtemp()) / "x.ipynb"
+    >>> nbformat.write(nb, str(path))
+    >>> notebook_imports([path])
+    ['leadlab.kpi', 'matplotlib.pyplot']
+    """
+    import nbformat
+
+    found: set[str] = set()
+    for path in paths:
+        with contextlib.suppress(Exception):
+            for cell in nbformat.read(str(path), as_version=4).cells:
+                if cell.cell_type != "code":
+                    continue
+                try:
+                    tree = ast.parse(cell.source)
+                except SyntaxError:
+                    continue
+                for node in tree.body:
+                    if isinstance(node, ast.Import):
+                        found.update(a.name for a in node.names)
+                    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                        found.add(node.module)
+    return sorted(m for m in found if _MODULE.fullmatch(m))
+
 
 
 class SharedKernel:
@@ -197,33 +241,64 @@ class SharedKernel:
     def __init__(self) -> None:
         self.km = None
         self.key: tuple | None = None
+        self._warm = None
 
     def manager(self, root: Path, db: str | None, lang: str | None):
         """The kernel manager for a run, started or reset."""
-        key = (str(root), db, lang)
-        if self.km is not None and self.key != key:
-            self.close()
-        if self.km is None:
-            from jupyter_client.manager import KernelManager
-
-            with kernel_environment(root, db, lang):
-                km = KernelManager(kernel_name=KERNEL)
-                km.start_kernel(cwd=str(root), extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
-            self.km, self.key = km, key
-        else:
+        if not self.start(root, db, lang):
             self._run(_RESET)
         return self.km
 
-    def _run(self, code: str) -> None:
+    def start(self, root: Path, db: str | None, lang: str | None, warm: Iterable[str] = ()) -> bool:
+        """Start the kernel for this folder, store and language unless it runs already
+        (True when started); ``warm``: modules it imports at once, without waiting (the
+        first report's requests queue behind them; an import error is left for the
+        notebook to report)."""
+        key = (str(root), db, lang)
+        if self.km is not None and self.key != key:
+            self.close()
+        if self.km is not None:
+            return False
+        from jupyter_client.manager import KernelManager
+
+        with kernel_environment(root, db, lang):
+            km = KernelManager(kernel_name=KERNEL)
+            km.start_kernel(cwd=str(root), extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+        self.km, self.key = km, key
+        modules = sorted(m for m in warm if _MODULE.fullmatch(m))
+        if modules:
+            import threading
+
+            self._warm = threading.Thread(target=self._import, args=(_WARM.format(modules=modules),),
+                                          name="leadlab-kernel-warm-up", daemon=True)
+            self._warm.start()
+        return True
+
+    def _import(self, code: str) -> None:
+        """Run ``code`` in the kernel once it is ready (a request sent earlier is lost);
+        errors are left for the first report, which then fails with its own message."""
+        with contextlib.suppress(Exception):
+            self._run(code, wait=False)
+
+    def _stop_warm(self) -> None:
+        """Wait for the warm-up request to be sent and answered (the kernel runs one request at a time)."""
+        if self._warm is not None:
+            self._warm.join(timeout=300)
+            self._warm = None
+
+    def _run(self, code: str, wait: bool = True) -> None:
+        if wait:
+            self._stop_warm()
         kc = self.km.client()
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=120)
-            kc.execute_interactive(code, timeout=120, store_history=False, output_hook=lambda msg: None)
+            kc.execute_interactive(code, timeout=300, silent=not wait, store_history=False, output_hook=lambda msg: None)
         finally:
             kc.stop_channels()
 
     def close(self) -> None:
+        self._stop_warm()
         if self.km is not None:
             with contextlib.suppress(Exception):
                 self.km.shutdown_kernel(now=True)
@@ -461,18 +536,29 @@ def _scrub_notebook(path: Path, secrets: list[str]) -> None:
             atomic_write_text(path, clean)
 
 
-def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None = None,
-            timeout: int = DEFAULT_TIMEOUT, record: bool = True, progress: bool = False) -> RunRecord:
-    """Execute, render and publish a planned run; always returns a RunRecord (status ok or
-    failed) and records it in the index when ``record``."""
-    import nbformat
+@dataclass
+class Executed:
+    """A notebook run by the kernel, waiting to be rendered and published (:func:`finish`)."""
+
+    run: PlannedRun
+    root: Path
+    out: Path
+    rec: RunRecord
+    secrets: list[str]
+    started: pd.Timestamp
+    error: BaseException | None = None
+
+
+def run_notebook(run: PlannedRun, *, root: str | Path | None = None, db: str | None = None,
+                 timeout: int = DEFAULT_TIMEOUT, record: bool = True, progress: bool = False) -> Executed:
+    """The kernel part of :func:`execute`: papermill executes the notebook into
+    ``build/reports/<name>/<label>.ipynb`` (in the shared kernel when there is one; a failure
+    shuts that kernel down, so the next report gets a fresh one)."""
     import papermill as pm
 
     from leadlab import __version__
-    from leadlab.reports.render import render_html
 
     root = _root(root)
-    reports = root / "reports"
     out = root / "build" / "reports" / run.name / f"{run.label}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     started = pd.Timestamp.now(tz="UTC")
@@ -480,7 +566,7 @@ def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None =
     rec = RunRecord(report=run.name, label=run.label, title=run.title, parameters=run.parameters, status="ok",
                     started_at=started.isoformat(timespec="seconds"), seconds=0.0, leadlab_version=__version__,
                     notebook=str(out.relative_to(root)), lang=run.lang)
-    secrets = secrets_in_environment(db)
+    done = Executed(run, root, out, rec, secrets_in_environment(db), started)
     if record:
         check_index(root)  # a corrupt index fails now, before the page could be replaced
     shared = _SHARED.get()
@@ -492,10 +578,31 @@ def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None =
                 progress_bar=progress, log_output=False, cwd=str(root), execution_timeout=timeout, start_timeout=120,
                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"], **kw,
             )
+    except Exception as exc:  # noqa: BLE001 - recorded by finish(), never published
+        done.error = exc
+        if shared:
+            shared.close()  # the next report gets a fresh kernel
+    rec.seconds = time.perf_counter() - t0
+    return done
+
+
+def finish(done: Executed, *, record: bool = True) -> RunRecord:
+    """The rest of :func:`execute`: scrub, render and publish the executed notebook (or record
+    its failure; nothing is published then), then record the run in the index when ``record``."""
+    import nbformat
+
+    from leadlab.reports.render import render_html
+
+    run, rec, root, out, secrets = done.run, done.rec, done.root, done.out, done.secrets
+    reports = root / "reports"
+    t0 = time.perf_counter()
+    try:
+        if done.error is not None:
+            raise done.error
         _scrub_notebook(out, secrets)
         nb = nbformat.read(str(out), as_version=4)
-        meta = header_facts(run, started, __version__)
-        rec.seconds = round(time.perf_counter() - t0, 2)
+        meta = header_facts(run, done.started, rec.leadlab_version)
+        rec.seconds = round(rec.seconds + time.perf_counter() - t0, 2)
         facts = {k: v for k, v in asdict(rec).items() if k not in ("status", "error", "html", "notebook")}
         with use_lang(run.lang):
             page = render_html(nb, title=run.title, meta=meta, index_href="../index.html", run_facts=facts)
@@ -505,16 +612,22 @@ def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None =
         _scrub_notebook(out, secrets)
         rec.status = "failed"
         rec.error = scrub(_error_message(exc), secrets)
-        rec.seconds = round(time.perf_counter() - t0, 2)
-        if shared:
-            shared.close()  # the next report gets a fresh kernel
+        rec.seconds = round(rec.seconds + time.perf_counter() - t0, 2)
     if record:
         try:
             record_run(reports, rec)
         except ReportError as exc:
-            done = f"published reports/{rec.html}" if rec.ok else f"failed ({rec.error})"
-            raise ReportError(f"report {run.name} ({run.label}) {done}, but the index was not updated: {exc.message}") from None
+            done_text = f"published reports/{rec.html}" if rec.ok else f"failed ({rec.error})"
+            raise ReportError(f"report {run.name} ({run.label}) {done_text}, but the index was not updated: "
+                              f"{exc.message}") from None
     return rec
+
+
+def execute(run: PlannedRun, *, root: str | Path | None = None, db: str | None = None,
+            timeout: int = DEFAULT_TIMEOUT, record: bool = True, progress: bool = False) -> RunRecord:
+    """Execute, render and publish a planned run (:func:`run_notebook`, then :func:`finish`);
+    always returns a RunRecord (status ok or failed) and records it in the index when ``record``."""
+    return finish(run_notebook(run, root=root, db=db, timeout=timeout, record=record, progress=progress), record=record)
 
 
 def run_report(name: str, parameters: dict[str, Any] | None = None, *, root: str | Path | None = None,
@@ -578,16 +691,14 @@ def run_all(period: str = "last-month", *, root: str | Path | None = None, db: s
     """Run every registered notebook that exists, in registry order (see
     :mod:`leadlab.reports.registry`), with ``period`` resolved once, in ``lang`` (default:
     the current language). Never raises for a failing notebook: each outcome says ok /
-    failed / skipped. All reports run in one kernel (:func:`shared_kernel`)."""
+    failed / skipped. All reports run in one kernel (:func:`shared_kernel`), started at once
+    with the notebooks' imports; each one is rendered and published in a background thread
+    while the next one executes (outcomes, ``echo`` and the index keep the run order)."""
     from leadlab.periods import parse_period
 
     root = _root(root)
     check_index(root)
     lang = resolve_lang(lang, source="option --lang") if lang else get_lang()
-    relative = str(period).strip().lower().startswith(("last-", "yesterday"))
-    store = effective_db(db, root)
-    as_of = _store_as_of(store) if relative else None
-    p = parse_period(period, as_of=as_of)
     outcomes: list[Outcome] = []
 
     def emit(o: Outcome) -> None:
@@ -595,25 +706,44 @@ def run_all(period: str = "last-month", *, root: str | Path | None = None, db: s
         if echo:
             echo(o)
 
-    with shared_kernel():
-        for spec in REGISTRY:
-            path = root / "notebooks" / f"{spec.name}.ipynb"
+    def finished(done: Executed) -> None:
+        rec = finish(done)
+        emit(Outcome(done.run.name, rec.label, rec.status, rec.seconds, rec.error or "", rec.html))
+
+    with shared_kernel() as pool, ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadlab-publish") as publisher:
+        pending: list[Future] = []
+
+        def later(fn: Callable, *args: Any) -> None:
+            for f in [f for f in pending if f.done()]:
+                pending.remove(f)
+                f.result()  # an index that cannot be written stops the run here
+            pending.append(publisher.submit(fn, *args))
+
+        paths = [root / "notebooks" / f"{spec.name}.ipynb" for spec in REGISTRY]
+        present = [path for path in paths if path.is_file()]
+        if present:
+            pool.start(root, db, lang, warm=notebook_imports(present))
+        relative = str(period).strip().lower().startswith(("last-", "yesterday"))
+        store = effective_db(db, root)
+        as_of = _store_as_of(store) if relative else None
+        p = parse_period(period, as_of=as_of)
+        for spec, path in zip(REGISTRY, paths):
             if not path.is_file():
-                emit(Outcome(spec.name, "-", "skipped", message=f"notebooks/{spec.name}.ipynb does not exist yet"))
+                later(emit, Outcome(spec.name, "-", "skipped", message=f"notebooks/{spec.name}.ipynb does not exist yet"))
                 continue
             try:
                 declared = declared_parameters(path)
             except LeadlabError as exc:
-                emit(Outcome(spec.name, "-", "failed", message=exc.message))
+                later(emit, Outcome(spec.name, "-", "failed", message=exc.message))
                 continue
             if spec.all_mode == "per_experiment":
                 try:
                     ids = experiment_ids(store)
                 except LeadlabError as exc:
-                    emit(Outcome(spec.name, "-", "failed", message=exc.message))
+                    later(emit, Outcome(spec.name, "-", "failed", message=exc.message))
                     continue
                 if not ids:
-                    emit(Outcome(spec.name, "-", "skipped", message="the store has no experiments"))
+                    later(emit, Outcome(spec.name, "-", "skipped", message="the store has no experiments"))
                 sets = [{"experiment_id": i} for i in ids]
             elif spec.all_mode == "period":
                 sets = [{"period": p.label}]
@@ -624,10 +754,11 @@ def run_all(period: str = "last-month", *, root: str | Path | None = None, db: s
                 try:
                     run = plan_run(spec.name, params, root=root, db=db, as_of=as_of, lang=lang)
                 except LeadlabError as exc:
-                    emit(Outcome(spec.name, str(params), "failed", message=exc.message))
+                    later(emit, Outcome(spec.name, str(params), "failed", message=exc.message))
                     continue
-                rec = execute(run, root=root, db=db, timeout=timeout, progress=progress)
-                emit(Outcome(spec.name, rec.label, rec.status, rec.seconds, rec.error or "", rec.html))
+                later(finished, run_notebook(run, root=root, db=db, timeout=timeout, progress=progress))
+        for f in pending:
+            f.result()
     return outcomes
 
 
@@ -636,7 +767,8 @@ def notebook_catalog(root: str | Path | None = None) -> list[tuple[str, dict[str
     return [(name, declared_parameters(notebook_path(name, root))) for name in available_notebooks(root)]
 
 
-__all__ = ["DEFAULT_TIMEOUT", "absolute_db", "check_index", "confine_paths", "run_label", "effective_db", "Outcome",
-           "PlannedRun", "available_notebooks", "execute", "experiment_ids", "header_facts", "kernel_environment",
+__all__ = ["DEFAULT_TIMEOUT", "absolute_db", "check_index", "confine_paths", "run_label", "effective_db", "Executed",
+           "Outcome", "PlannedRun", "available_notebooks", "execute", "experiment_ids", "finish", "notebook_imports",
+           "run_notebook", "header_facts", "kernel_environment",
            "notebook_catalog", "notebook_path", "page_title", "plan_run", "run_all", "run_language", "run_report",
            "scrub", "secrets_in_environment"]
