@@ -537,36 +537,25 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             return self._calibrate(1.0 / (1.0 + np.exp(-z)))
         from threadpoolctl import threadpool_limits
 
-        Xt = pd.DataFrame(cols, copy=False)
         threads = _threads(self.n_threads)
         with threadpool_limits(limits=threads, user_api="openmp"):
-            raw = self._hgb_binned_raw(Xt, threads)
+            raw = self._hgb_binned_raw(cols, threads)
             if raw is not None:
                 return self._calibrate(1.0 / (1.0 + np.exp(-raw)))
-            return self._calibrate(self.model_.predict_proba(Xt)[:, 1])
+            return self._calibrate(self.model_.predict_proba(pd.DataFrame(cols, copy=False))[:, 1])
 
-    def _hgb_binned_raw(self, Xt: pd.DataFrame, threads: int) -> np.ndarray | None:
-        """Boosting log-odds via the binned predictor: map the values to the model's training bins
-        once (uint8), then walk every tree on the compact matrix — the same splits as
-        ``predict_proba`` (equal results, tested) at about 1.7x the speed on 500,000-row batches.
-        Uses scikit-learn internals of HistGradientBoostingClassifier; returns None (the caller
-        uses ``predict_proba``) when they are not as expected."""
-        import copy
+    def _hgb_binned_raw(self, cols: dict[str, np.ndarray], threads: int) -> np.ndarray | None:
+        """Boosting log-odds via :class:`~leadlab.scoring.boosting.BinnedBooster`: each column binned
+        straight to the model's uint8 bins (no float matrix, no second category encoding, unused
+        columns skipped), then scikit-learn's tree walk on the compact matrix — equal to
+        ``predict_proba`` (tested to 1e-12). Uses scikit-learn internals of
+        HistGradientBoostingClassifier; returns None (the caller uses ``predict_proba``) when they
+        are not as expected."""
+        from leadlab.scoring.boosting import booster_for
 
-        m = self.model_
         try:
-            if m.n_trees_per_iteration_ != 1:
-                return None
-            X = np.asarray(m._preprocess_X(Xt, reset=False), dtype=np.float64)
-            mapper = copy.copy(m._bin_mapper)
-            mapper.n_threads = threads
-            Xb = mapper.transform(X)
-            miss = m._bin_mapper.missing_values_bin_idx_
-            raw = np.full(len(X), float(np.ravel(m._baseline_prediction)[0]))
-            for predictors in m._predictors:
-                raw += predictors[0].predict_binned(Xb, miss, threads)
-            return raw
-        except (AttributeError, TypeError, ValueError, IndexError):  # pragma: no cover - other sklearn versions
+            return booster_for(self.model_, self.features_.category_counts()).raw(cols, threads)
+        except (AttributeError, TypeError, ValueError, IndexError, KeyError):  # pragma: no cover - other sklearn versions
             return None
 
     def _calibrate(self, raw: np.ndarray) -> np.ndarray:
