@@ -119,3 +119,21 @@ def test_gate_chance_matches_a_brute_force_replay():
     assert got[4] == 0.0  # no dials: nothing to measure, never flips
     low = gate_chance(x, n, limit=4, kind="min", scale=1000, draws=500, seed=5)
     assert low[2] < 0.2 < low[0]  # 24 per 1,000 is well above a minimum of 4; 4.0 sits on the edge
+
+
+def test_simulate_reads_all_periods_at_once_with_the_same_numbers(demo_store, monkeypatch):
+    """The per-rep measures of all simulated periods come from one query per source; each
+    period's figures equal those of a simulation of that period alone on a fresh KpiData."""
+    import leadlab.incentives.simulate as sim
+    from leadlab.kpi import KpiData
+
+    plan = parse_plan_text("kpi: sql\ntarget: 8\ntarget_incentive: 3000\ntiers:\n  - {from: 0, to: 0.6, rate: 0}\n"
+                           "  - {from: 0.6, rate: 4}\ncap: 2\ngate:\n  - {kpi: complaints_per_1000, max: 4}")
+    data = KpiData.from_store(demo_store.url)
+    both = simulate_plan(data, plan, "2026-10", periods=2, draws=200, seed=3)
+    assert {k[0] for k in data._cache} >= {"calls", "leads"}
+    monkeypatch.setattr(sim, "_prefetch", lambda *a: None)
+    for j, label in enumerate(["2026-09", "2026-10"]):
+        alone = simulate_plan(KpiData.from_store(demo_store.url), plan, label, periods=1, draws=200, seed=3 + 1 - j)
+        pd.testing.assert_frame_equal(both.frame[both.frame["period"] == label].reset_index(drop=True), alone.frame)
+        pd.testing.assert_frame_equal(both.reps[both.reps["period"] == label].reset_index(drop=True), alone.reps)
