@@ -14,6 +14,7 @@ import pytest
 from leadlab.errors import ConfigError
 from leadlab.experiments import analyze_table
 from leadlab.experiments.metrics import Metric
+from leadlab.experiments.results import Notice
 
 AR = importlib.import_module("leadlab.experiments.arrow")
 
@@ -97,3 +98,26 @@ def test_contamination_from_min_max_arm():
     r = analyze_table(df, arm="arm", unit="unit", metrics=["y"])
     assert r.contaminated_units == 1
     assert int(r.arms.units.sum()) == 5
+
+
+@pytest.mark.parametrize("hashed", [True, False], ids=["duckdb-hash", "string-min-max"])
+def test_contamination_ignores_null_arms_on_duckdb_and_in_the_string_path(hashed, monkeypatch):
+    """A unit with some NULL-arm rows keeps its one arm (its rows all count there); a unit in two
+    arms is contaminated: the same on DuckDB (arm hashes) and where strings are compared."""
+    from leadlab.experiments.queries import CONTAMINATED, unit_aggregate
+    from leadlab.store import as_table, distinct_code
+
+    df = pd.DataFrame({"unit": [1, 1, 1, 2, 2, 3, 3, 4], "arm": ["A", None, "A", "B", "A", None, None, "B"],
+                       "y": [1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0]})
+    t = as_table(df)
+    assert distinct_code(t.arm) is not None  # the in-memory backend is DuckDB: the hash path
+    if not hashed:  # as on PostgreSQL and Spark
+        monkeypatch.setattr("leadlab.experiments.queries.distinct_code", lambda col: None)
+    g = unit_aggregate(t, "arm", "unit", ["y"], {}).order_by("_unit").to_pandas()
+    assert g.arm.fillna("(none)").tolist() == ["A", CONTAMINATED, "(none)", "B"]
+    assert g.y.tolist() == [2.0, 1.0, 2.0, 0.0]
+    r = analyze_table(df, arm="arm", unit="unit", metrics=["y"])
+    assert r.contaminated_units == 1 and r.arms.set_index("arm").units.to_dict() == {"A": 1, "B": 1}
+    assert Notice("missing_arm") in r.notices  # the unit whose rows all lack an arm (was an arm "nan")
+    unbound = ibis.table({"unit": "int64", "arm": "string"}, name="t")
+    assert distinct_code(unbound.arm) is None  # other backends (and unbound tables) compare the strings

@@ -33,7 +33,7 @@ from leadlab.experiments.metrics import FUNNEL_STAGES, STORE_METRICS, Metric, cu
 from leadlab.experiments.moments import arms_frame, collect
 from leadlab.experiments.planning import design_context
 from leadlab.experiments.queries import (
-    assignment_checks, data_end, experiment_row, funnel_ratios, store_units, unit_aggregate,
+    CONTAMINATED, assignment_checks, data_end, experiment_row, funnel_ratios, store_units, unit_aggregate,
 )
 from leadlab.experiments.results import ExperimentResult, Notice
 from leadlab.experiments.segments import DEFAULT_DIMENSIONS, segment_effects
@@ -44,8 +44,6 @@ from leadlab.i18n import _
 
 #: Below this many reps in an arm, a rep experiment's result carries a warning.
 MIN_REPS_PER_ARM = 10
-#: Arm label of units seen in several arms (excluded, counted).
-CONTAMINATED = "__several_arms__"
 #: Metrics the rep's pre-period SQL rate can predict (CUPED in rep experiments).
 REP_CUPED_METRICS = {"sql_rate", "lead_opportunity_rate", "lead_conversion_rate", "revenue_per_lead", "sqls_per_call"}
 
@@ -103,10 +101,8 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
         if unit not in t.columns:
             raise ConfigError(_("unit column {column} not found (parameter unit); available columns: {available}",
                                 column=repr(unit), available=", ".join(t.columns)))
-        g = unit_aggregate(t, arm, unit, [c for c in cols if c != covariate], {}, covariate=covariate,
+        t = unit_aggregate(t, arm, unit, [c for c in cols if c != covariate], {}, covariate=covariate,
                            no_nulls=_no_nulls)
-        # units seen in several arms form their own group: counted in the same query, then dropped
-        t = g.mutate(**{arm: (g._arm != g._arm_hi).ifelse(CONTAMINATED, g._arm)})
         ms = [V.per_unit_metric(m, named) for m in ms]
     nulls = [c for c in t.columns if c.startswith("_null__")] if unit is not None else []
     cuped = cuped_names(cuped, ms) if covariate else None

@@ -37,7 +37,7 @@ class ArmData:
     asked for by name (e.g. ``known`` units, ``x_missing``, NULLs per column).
     """
 
-    arm: str
+    arm: str | None
     units: float
     moments: Mapping[str, ArmMoments]
     left_out: Mapping[str, int] = field(default_factory=dict)
@@ -120,7 +120,8 @@ def arm_data(row: Mapping, arm: str) -> ArmData:
             naive_sq[name] = _value(row, f"{name}__nsq")
     totals = {k.lstrip("_"): _value(row, k) for k in row
               if k.startswith("_") and k not in ("_units",) and "__" not in k[1:] or k.startswith("_null__")}
-    return ArmData(str(arm), _value(row, "_units"), moments, left_out, naive_sq, totals)
+    name = None if arm is None or (isinstance(arm, float) and pd.isna(arm)) else str(arm)  # NULL arm: None
+    return ArmData(name, _value(row, "_units"), moments, left_out, naive_sq, totals)
 
 
 def arm_table(frame: pd.DataFrame, arm: str = "arm") -> ArmTable:
@@ -139,7 +140,9 @@ def collect(t, metrics: list[Metric], *, arm: str, by: str | None = None, covari
 
     frame = moments(t, metrics, by=[arm] + ([by] if by else []), covariate=covariate, extra_ratios=extra_ratios,
                     extra=extra, cuped=cuped, no_nulls=no_nulls)
-    frame[arm] = frame[arm].map(lambda a: None if a is None or (isinstance(a, float) and pd.isna(a)) else str(a))
+    # object dtype: a str column (pandas 3) would turn a NULL arm into NaN and then into "nan"
+    frame[arm] = frame[arm].astype(object).map(lambda a: None if a is None or (isinstance(a, float) and pd.isna(a))
+                                               else str(a))
     if by is None:
         return ArmTable(tuple(arm_data(r, r[arm]) for r in frame.to_dict("records")))
     return {seg: ArmTable(tuple(arm_data(r, r[arm]) for r in g.to_dict("records")))
