@@ -112,15 +112,65 @@ def phase_train(store: Path, rows: int, model_path: Path, threads: int, kind: st
         ref.fit(Xt, y)
         ref_s = time.perf_counter() - t0
     s = scorer.score_0_100(X.iloc[:200_000])
-    from leadlab.scoring.evaluate import auc
+    from leadlab.scoring.evaluate import auc, metrics
 
+    # holdout: the 200,000 leads created after the training rows (score apply's fitness gate reads these)
+    con = duckdb.connect(str(store), read_only=True)
+    test = con.execute(f"SELECT * FROM leads ORDER BY created_at LIMIT 200000 OFFSET {rows}").df()
+    con.close()
+    y_test = test.pop("converted").to_numpy().astype(int)
+    held = metrics(y_test, scorer.predict_proba(test.drop(columns=["lead_id"]))[:, 1]) if len(test) else {}
     meta = {"model_version": f"bench-{kind}", "bands": bands_from_scores(s), "priority_cuts": quartile_cuts(s),
-            "time_col": "created_at", "versions": _versions()}
+            "time_col": "created_at", "versions": _versions(), "metrics": held, "baseline": {}}
     sio.dump({"scorer": scorer, "meta": json.dumps(meta)}, model_path)
     return {"kind": kind, "rows": rows, "features": Xt.shape[1], "fit_seconds": round(fit_s, 1), "n_iter": scorer.n_iter_,
             "reference_hgb_seconds": round(ref_s, 1), "ratio": round(fit_s / ref_s, 2),
             "peak_mb_after_load": round(load_mb), "peak_mb": round(fit_mb),
-            "train_auc_sample": round(auc(y[:200_000], s), 3)}
+            "train_auc_sample": round(auc(y[:200_000], s), 3), "holdout_auc": round(held.get("roc_auc", float("nan")), 3)}
+
+
+def phase_select(store: Path, rows: int, threads: int) -> dict:
+    """``leadlab score train``'s work on ``rows`` leads: :func:`train_scorer` with its defaults
+    (model_kind auto: logistic and boosting compared on a validation fold, the winner fit with its
+    calibration share and refit, holdout evaluation with bootstrap intervals, the refit on every row),
+    timed as a whole and by step (the two candidate fits are timed inside LeadScorer.fit)."""
+    import duckdb
+
+    from leadlab.scoring import fitting
+    from leadlab.scoring.train import train_scorer
+
+    con = duckdb.connect(str(store), read_only=True)
+    df = con.execute(f"SELECT * FROM leads ORDER BY created_at LIMIT {rows}").df()
+    con.close()
+    steps: dict[str, float] = {}
+    for name in ("fit_holdout", "refit_all"):  # time the two fitting steps (the first includes the selection)
+        def timed(*args, _f=getattr(fitting, name), _n=name, **kw):
+            t = time.perf_counter()
+            out = _f(*args, **kw)
+            steps[_n] = round(time.perf_counter() - t, 1)
+            return out
+        setattr(fitting, name, timed)
+    from leadlab.scoring.model import LeadScorer
+
+    select = LeadScorer._select_kind
+
+    def timed_select(self, *args, **kw):
+        t = time.perf_counter()
+        out = select(self, *args, **kw)
+        steps["selection"] = round(time.perf_counter() - t, 1)
+        return out
+    LeadScorer._select_kind = timed_select
+    load = os.getloadavg()[0]
+    c0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    res = train_scorer(df, target="converted", time_col="created_at",
+                       scorer_params={"n_threads": threads} if threads else None)
+    wall = time.perf_counter() - t0
+    c1 = resource.getrusage(resource.RUSAGE_SELF)
+    return {"rows": rows, "seconds": round(wall, 1), "cpu_seconds": round(c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime, 1),
+            "steps": steps, "chosen": res.model_kind, "candidates": res.model_choice["candidates"],
+            "holdout_auc": round(res.metrics["roc_auc"], 3), "peak_mb": round(_peak_mb()),
+            "load_average": [round(load, 1), round(os.getloadavg()[0], 1)]}
 
 
 def phase_score(store: Path, model_path: Path, chunk: int, threads: int) -> dict:
@@ -144,14 +194,18 @@ def phase_score(store: Path, model_path: Path, chunk: int, threads: int) -> dict
     reader = con.con.cursor().execute(f"SELECT {cols} FROM leads").to_arrow_reader(chunk)
     n_ref = sum(b.num_rows for b in reader)
     scan_s = time.perf_counter() - t0
+    c0 = resource.getrusage(resource.RUSAGE_SELF)
     res = apply_scores(model, con, chunk_rows=chunk)
+    c1 = resource.getrusage(resource.RUSAGE_SELF)
     n = con.table("lead_scores").count().execute()
     grades = res.grades
     con.disconnect()
     return {"kind": model.meta["model_version"], "rows": res.rows, "rows_in_lead_scores": int(n), "chunks": res.chunks, "chunk_rows": chunk,
             "apply_seconds": round(res.seconds, 1), "reference_scan_seconds": round(scan_s, 1),
             "ratio": round(res.seconds / scan_s, 1), "leads_per_second": round(res.rows / res.seconds),
-            "peak_mb": round(_peak_mb()), "scan_rows": n_ref, "grades": grades, "load_average": round(load, 1)}
+            "peak_mb": round(_peak_mb()), "scan_rows": n_ref, "grades": grades, "load_average": round(load, 1),
+            "cpu_seconds": round(c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime, 1),
+            "load_average_end": round(os.getloadavg()[0], 1)}
 
 
 def phase_bank() -> dict:
@@ -194,7 +248,8 @@ def main() -> None:
                     help="OpenMP threads; 0 = LeadScorer's default (all cores, one when the machine is busy).")
     ap.add_argument("--skip-bank", action="store_true")
     ap.add_argument("--kinds", default="logistic,hgb", help="Model kinds to benchmark (comma-separated).")
-    ap.add_argument("--phase", choices=["train", "score", "bank"], help=argparse.SUPPRESS)
+    ap.add_argument("--skip-select", action="store_true", help="Skip timing score train's model selection.")
+    ap.add_argument("--phase", choices=["train", "score", "bank", "select"], help=argparse.SUPPRESS)
     ap.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--model", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -203,6 +258,9 @@ def main() -> None:
         return
     if a.phase == "score":
         print(json.dumps(phase_score(a.store, a.model, a.chunk_rows, a.threads)))
+        return
+    if a.phase == "select":
+        print(json.dumps(phase_select(a.store, a.train_rows, a.threads)))
         return
     if a.phase == "bank":
         print(json.dumps(phase_bank()))
@@ -222,16 +280,27 @@ def main() -> None:
                          "--train-rows", str(a.train_rows), "--threads", str(a.threads)])
             print(f"TRAIN  {kind:<8} {tr['rows']:,} leads x {tr['features']} features: LeadScorer.fit {tr['fit_seconds']} s "
                   f"(goal <= 60 s; {tr['n_iter']} iterations), reference single fit {tr['reference_hgb_seconds']} s, "
-                  f"ratio {tr['ratio']}; peak memory {tr['peak_mb']} MB ({tr['peak_mb_after_load']} MB after loading)")
+                  f"ratio {tr['ratio']}; peak memory {tr['peak_mb']} MB ({tr['peak_mb_after_load']} MB after loading); "
+                  f"holdout ROC AUC {tr['holdout_auc']}")
             sc = _child(["--phase", "score", "--store", str(store), "--model", str(model),
                          "--chunk-rows", str(a.chunk_rows), "--threads", str(a.threads)])
             print(f"SCORE  {kind:<8} {sc['rows']:,} leads from the store into lead_scores ({sc['chunks']} chunks of "
-                  f"{sc['chunk_rows']:,}): {sc['apply_seconds']} s (goal <= 30 s), {sc['leads_per_second']:,} leads/s; "
+                  f"{sc['chunk_rows']:,}): {sc['apply_seconds']} s (goal <= 25 s), CPU {sc['cpu_seconds']} s, "
+                  f"{sc['leads_per_second']:,} leads/s; "
                   f"reference bare scan {sc['reference_scan_seconds']} s, ratio {sc['ratio']}; "
-                  f"peak memory {sc['peak_mb']} MB (goal <= 2048 MB); load average {sc['load_average']}; grades {sc['grades']}",
+                  f"peak memory {sc['peak_mb']} MB (goal <= 2048 MB); load average {sc['load_average']} -> "
+                  f"{sc['load_average_end']}; grades {sc['grades']}",
                   flush=True)
             result["train"].append(tr)
             result["score"].append(sc)
+        if not a.skip_select:
+            se = _child(["--phase", "select", "--store", str(store), "--train-rows", str(a.train_rows),
+                         "--threads", str(a.threads)])
+            print(f"SELECT train_scorer (score train: auto = logistic vs boosting, holdout, refit) on {se['rows']:,} "
+                  f"leads: {se['seconds']} s (goal <= 60 s), CPU {se['cpu_seconds']} s, steps {se['steps']}; chose "
+                  f"{se['chosen']} {se['candidates']}; holdout ROC AUC {se['holdout_auc']}; peak memory "
+                  f"{se['peak_mb']} MB; load average {se['load_average']}")
+            result["select"] = se
         result["load_average_end"] = os.getloadavg()[0]
     if not a.skip_bank:
         bank = _child(["--phase", "bank"])
