@@ -30,10 +30,10 @@ from leadlab.experiments.arrow import project, registered
 from leadlab.experiments.effects import effects_table
 from leadlab.experiments.effects import funnel as funnel_steps
 from leadlab.experiments.metrics import FUNNEL_STAGES, STORE_METRICS, Metric, cuped_names, resolve_metrics
-from leadlab.experiments.moments import arms_frame, collect
+from leadlab.experiments.moments import ArmTable, arms_frame, collect
 from leadlab.experiments.planning import design_context
 from leadlab.experiments.queries import (
-    CONTAMINATED, assignment_checks, data_end, experiment_row, funnel_ratios, store_units, unit_aggregate,
+    MIXED, assignment_checks, data_end, experiment_row, funnel_ratios, store_units, unit_aggregate,
 )
 from leadlab.experiments.results import ExperimentResult, Notice
 from leadlab.experiments.segments import DEFAULT_DIMENSIONS, segment_effects
@@ -107,17 +107,18 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     nulls = [c for c in t.columns if c.startswith("_null__")] if unit is not None else []
     cuped = cuped_names(cuped, ms) if covariate else None
     tab = collect(t, ms, arm=arm, covariate=("_x" if unit is not None else covariate) if covariate else None,
-                  extra={c: t[c] for c in nulls} or None, cuped=cuped,
+                  by=MIXED if unit is not None else None, extra={c: t[c] for c in nulls} or None, cuped=cuped,
                   no_nulls=_no_nulls | ({"_rows"} if unit is not None else set()))
-    null_counts = {c[len("_null__"):]: int(tab.total(c.lstrip("_"))) for c in nulls}
+    mixed = ArmTable(())
+    if unit is not None:  # units seen in several arms: counted, then left out
+        tab, mixed = tab.get(0, ArmTable(())), tab.get(1, ArmTable(()))
+    null_counts = {c[len("_null__"):]: int(tab.total(c.lstrip("_")) + mixed.total(c.lstrip("_"))) for c in nulls}
     null_counts = {c: n for c, n in null_counts.items() if n > 0}
     if null_counts:
         notices.append(Notice("null_values", n=sum(null_counts.values()), per_column=null_counts, unit=unit))
-    contaminated = 0
-    if CONTAMINATED in tab.names:
-        contaminated = int(tab.get(CONTAMINATED).units)
+    contaminated = int(mixed.total("units"))
+    if contaminated:
         notices.append(Notice("contaminated_rows", n=contaminated))
-        tab = tab.without(CONTAMINATED)
     if None in tab.names:
         notices.append(Notice("missing_arm"))
         tab = tab.without(None)

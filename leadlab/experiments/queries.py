@@ -27,8 +27,8 @@ from leadlab.experiments.metrics import FUNNEL_STAGES, Metric
 from leadlab.i18n import _
 from leadlab.store import distinct_code
 
-#: The arm of the units seen in several arms (contaminated), counted then dropped.
-CONTAMINATED = "__several_arms__"
+#: Column of a unit table: 1 for a unit seen in several arms (contaminated: counted, then dropped).
+MIXED = "_several_arms"
 
 MOMENTS = ("n", "sy", "syy", "sd", "sdd", "syd", "sx", "sxx", "sxy", "sxd", "nan", "nsq")
 
@@ -355,8 +355,8 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
                    covariate: str | None = None, no_nulls: frozenset[str] = frozenset()) -> ir.Table:
     """Aggregate a row-grain table (e.g. calls) to one row per ``unit``: the sums of
     ``columns``, ``_null__<column>`` (its NULL values), ``_rows`` (rows per unit), the
-    unit's arm in column ``arm`` (:data:`CONTAMINATED` when the unit was seen in several
-    arms) and the mean of ``covariate`` (``_x``). ``no_nulls``: columns
+    unit's arm in column ``arm`` (any one of them; :data:`MIXED` is 1 when the unit was seen in
+    several arms) and the mean of ``covariate`` (``_x``). ``no_nulls``: columns
     known to hold no NULL (e.g. from Arrow's null counts), not counted again."""
     _check_columns(t, [arm, unit, *columns, covariate], "analyze")
     def total(col: ir.Column) -> ir.Scalar:
@@ -386,8 +386,10 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
     if covariate:
         aggs["_x"] = _num(t[covariate]).mean()
     g = t.group_by(_unit=t[unit]).aggregate(**aggs)
-    # units seen in several arms form their own group (counted, then dropped by the analysis)
-    return g.mutate(**{arm: (g._arm_lo != g._arm_hi).ifelse(CONTAMINATED, g._arm)}).drop("_arm_lo", "_arm_hi")
+    # units seen in several arms are flagged (an integer: cheaper to group by than a CASE that
+    # builds a string per unit), counted, then dropped by the analysis
+    return g.select(*[c for c in g.columns if c not in ("_arm", "_arm_lo", "_arm_hi")], **{arm: g._arm},
+                    **{MIXED: ibis.ifelse(g._arm_lo != g._arm_hi, 1, 0)})
 
 
 def experiment_row(con: ibis.BaseBackend, experiment_id: str | None) -> dict:
