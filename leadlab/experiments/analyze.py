@@ -97,6 +97,7 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     cols = sorted({c for m in ms for c in (m.num, m.denominator) if c} | ({covariate} if covariate else set()))
     V.check_columns(cols, list(t.columns), "analyze")
     notices: list[Notice] = []
+    source = {c: t[c].type() for c in cols}
     if unit is not None:
         if unit not in t.columns:
             raise ConfigError(_("unit column {column} not found (parameter unit); available columns: {available}",
@@ -105,10 +106,12 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
                            no_nulls=_no_nulls)
         ms = [V.per_unit_metric(m, named) for m in ms]
     nulls = [c for c in t.columns if c.startswith("_null__")] if unit is not None else []
+    # a unit's sum of an integer column is NULL only when all its rows are: its NULL count tells
+    known = {c: c_null for c_null in nulls if not source[(c := c_null[len("_null__"):])].is_floating()}
     cuped = cuped_names(cuped, ms) if covariate else None
     tab = collect(t, ms, arm=arm, covariate=("_x" if unit is not None else covariate) if covariate else None,
                   by=MIXED if unit is not None else None, extra={c: t[c] for c in nulls} or None, cuped=cuped,
-                  no_nulls=_no_nulls | ({"_rows"} if unit is not None else set()))
+                  no_nulls=_no_nulls | ({"_rows"} if unit is not None else set()), known_nulls=known)
     mixed = ArmTable(())
     if unit is not None:  # units seen in several arms: counted, then left out
         tab, mixed = tab.get(0, ArmTable(())), tab.get(1, ArmTable(()))

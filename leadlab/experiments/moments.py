@@ -131,15 +131,16 @@ def arm_table(frame: pd.DataFrame, arm: str = "arm") -> ArmTable:
 
 def collect(t, metrics: list[Metric], *, arm: str, by: str | None = None, covariate: str | None = None,
             extra_ratios: list[tuple[str, str, str]] = (), extra: dict | None = None,
-            cuped: "set[str] | None" = None, no_nulls: frozenset[str] = frozenset()):
+            cuped: "set[str] | None" = None, no_nulls: frozenset[str] = frozenset(),
+            known_nulls: dict[str, str] | None = None):
     """Run the one grouped query of ``t`` and return an :class:`ArmTable` (or, with ``by``, a
     dict segment value → :class:`ArmTable`). Arms are strings; a NULL arm reads ``None``.
     ``cuped``: the metrics the covariate adjusts (default: all); ``no_nulls``: columns
-    without NULL/NaN (see :func:`leadlab.experiments.queries.moments`)."""
+    without NULL/NaN, ``known_nulls`` (see :func:`leadlab.experiments.queries.moments`)."""
     from leadlab.experiments.queries import moments
 
     frame = moments(t, metrics, by=[arm] + ([by] if by else []), covariate=covariate, extra_ratios=extra_ratios,
-                    extra=extra, cuped=cuped, no_nulls=no_nulls)
+                    extra=extra, cuped=cuped, no_nulls=no_nulls, known_nulls=known_nulls)
     # object dtype: a str column (pandas 3) would turn a NULL arm into NaN and then into "nan"
     frame[arm] = frame[arm].astype(object).map(lambda a: None if a is None or (isinstance(a, float) and pd.isna(a))
                                                else str(a))

@@ -138,7 +138,7 @@ def _masked(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | No
 
 
 def _plain(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | None, extra: dict | None,
-           no_nulls: frozenset[str]) -> pd.DataFrame | None:
+           no_nulls: frozenset[str], known_nulls: dict[str, str]) -> pd.DataFrame | None:
     """The query when no metric value is NULL/NaN (then every unit counts in every metric): the
     union of the column sums and cross-products the metrics need, each once, plus counts of
     NULL/NaN values; None when there are some (the masked form answers then)."""
@@ -151,7 +151,7 @@ def _plain(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | Non
             key = tuple(sorted(roles[r] for r in SOURCES[mo]))
             wanted[f"{m.name}__{mo}"] = sums.setdefault(key, f"_lab_s{len(sums)}")
         for c in (m.num, m.denominator):
-            if c and c not in no_nulls and c not in checks:
+            if c and c not in no_nulls and c not in known_nulls and c not in checks:
                 checks[c] = f"_lab_b{len(checks)}"
     aggs: dict[str, ir.Scalar] = {"_units": t.count()}
     # each column cast once (building and compiling the expression is the fixed cost of a query)
@@ -168,7 +168,9 @@ def _plain(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | Non
     for k, v in (extra or {}).items():
         aggs[k] = v.sum()
     out = t.group_by(by).aggregate(**aggs).to_pyarrow().to_pandas()
-    flags = [*checks.values()] + (["_lab_xnan"] if "_lab_xnan" in aggs else [])
+    used = {c for m, _cuped in metrics for c in (m.num, m.denominator) if c}
+    flags = [*checks.values()] + (["_lab_xnan"] if "_lab_xnan" in aggs else []) + sorted(
+        {known_nulls[c] for c in used if c in known_nulls and c not in no_nulls})
     if flags and out[flags].fillna(0).to_numpy().any():
         return None
     units = out["_units"].astype("int64")
@@ -182,16 +184,20 @@ def _plain(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | Non
 
 def moments(t: ir.Table, metrics: list[Metric], *, by: list[str], covariate: str | None = None,
             extra_ratios: list[tuple[str, str, str]] = (), extra: dict | None = None,
-            cuped: "set[str] | None" = None, no_nulls: frozenset[str] = frozenset()) -> pd.DataFrame:
+            cuped: "set[str] | None" = None, no_nulls: frozenset[str] = frozenset(),
+            known_nulls: dict[str, str] | None = None) -> pd.DataFrame:
     """One grouped query: per group of ``by``, the moments every metric declares (a small DataFrame).
 
     ``cuped``: the metrics the covariate adjusts (default: all); ``no_nulls``: columns known to
     hold no NULL/NaN. The sums the metrics share (a denominator, a numerator used twice) are
     computed once; when some metric value is NULL/NaN a second, masked query leaves those
-    units out of that metric (:func:`moment_exprs`)."""
+    units out of that metric (:func:`moment_exprs`). ``known_nulls``: column → the ``extra``
+    total that is 0 when the column holds no NULL/NaN (e.g. a unit table's sum of an integer
+    column and its ``_null__`` count; when it is not 0 the masked query decides): such a
+    column needs no check of its own."""
     _check_columns(t, [*by, covariate] + [c for m in metrics for c in (m.num, m.denominator)], "metric")
     ms = specs(t, metrics, covariate, extra_ratios, cuped)
-    out = _plain(t, ms, by, covariate, extra, no_nulls)
+    out = _plain(t, ms, by, covariate, extra, no_nulls, known_nulls or {})
     return _masked(t, ms, by, covariate, extra) if out is None else out
 
 
