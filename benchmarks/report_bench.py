@@ -11,9 +11,18 @@ Prints the median of ``--repeat`` runs (default 3) of:
   data_overview     the whole report, as `leadlab report data_overview -p period=...`
 
 With ``--all``: ``leadlab report all --period last-month`` on the same store (every notebook of
-notebooks/, a model trained first with ``leadlab score train``), once with one kernel for all
-reports (what ``report all`` does) and once with a fresh kernel per report, wall time and CPU
-time (this process and its kernels), and the cost of one kernel start + the notebooks' imports.
+notebooks/, a model trained first with ``leadlab score train``, the scores applied), in
+``--repeat`` interleaved rounds of three variants:
+
+  2 kernels        what ``report all`` does on a DuckDB store and 2+ cores: two shared kernels run
+                   reports side by side, each started at once with the notebooks' imports while the
+                   runs are planned; each page is rendered and published in a background thread
+  1 kernel         the same with one kernel (a PostgreSQL or Spark store, or one core)
+  sequential       one kernel, every step one after the other (no warm-up, render in line): before
+
+wall time and CPU time (this process and its kernels, user + sys), the cost of one kernel start +
+the notebooks' imports (its share of the CPU time) and the seconds of each report. The load
+average is printed before and after.
 """
 
 from __future__ import annotations
@@ -49,12 +58,6 @@ def bare_kernel_start() -> None:
         km.shutdown_kernel(now=True)
 
 
-IMPORTS = ("import leadlab, matplotlib.pyplot, IPython.display\nfrom leadlab import plots\n"
-           "from leadlab.overview import overview\nfrom leadlab.experiments import experiment_report\n"
-           "from leadlab.kpi.report import kpi_report\nfrom leadlab.scoring import load_model, pages\n"
-           "from leadlab.qa.report import qa_page")
-
-
 def _cpu() -> float:
     import resource
 
@@ -62,22 +65,42 @@ def _cpu() -> float:
                for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 
 
-def kernel_and_imports() -> None:
-    """Start a kernel, run the notebooks' imports, shut it down."""
+def kernel_and_imports(modules: list[str]) -> None:
+    """Start a kernel, import ``modules`` (the notebooks' imports), shut it down."""
     from jupyter_client.manager import start_new_kernel
 
     km, kc = start_new_kernel(kernel_name="python3", startup_timeout=120,
                               extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     try:
-        kc.execute_interactive(IMPORTS, timeout=300, output_hook=lambda m: None)
+        kc.execute_interactive("import importlib\nfor m in %r:\n    importlib.import_module(m)" % modules,
+                               timeout=300, output_hook=lambda m: None)
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
 
 
-def report_all(tmp: Path, db: str, period: str) -> None:
-    """`report all` with one shared kernel and with a kernel per report (same project)."""
-    import contextlib
+class _InLine:
+    """An executor that runs each task at once (the sequential variant)."""
+
+    def __init__(self, *a, **kw) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        f: Future = Future()
+        f.set_result(fn(*args))
+        return f
+
+
+def report_all(tmp: Path, db: str, period: str, repeat: int) -> None:
+    """`report all` as shipped, with one kernel, and sequential (before), in interleaved rounds."""
     import os
     import shutil
     import subprocess
@@ -88,29 +111,51 @@ def report_all(tmp: Path, db: str, period: str) -> None:
     (project / "data").mkdir(parents=True)
     shutil.copytree(ROOT / "notebooks", project / "notebooks")
     env = {**os.environ, "LEADLAB_HOME": str(project), "LEADLAB_DB": db}
-    subprocess.run([sys.executable, "-m", "leadlab.cli", "score", "train", "--quiet"], env=env, check=True,
-                   capture_output=True)
+    for step in (["score", "train", "--quiet"], ["score", "apply", "--quiet"]):
+        subprocess.run([sys.executable, "-m", "leadlab.cli", *step], env=env, check=True, capture_output=True)
+    modules = runner.notebook_imports(sorted((project / "notebooks").glob("*.ipynb")))
     t0, c0 = time.perf_counter(), _cpu()
-    kernel_and_imports()
+    kernel_and_imports(modules)
     ki, ki_cpu = time.perf_counter() - t0, _cpu() - c0
-    rows = []
-    for label, ctx in (("one kernel (report all)", None), ("a kernel per report", contextlib.nullcontext)):
-        saved = runner.shared_kernel
-        if ctx is not None:
-            runner.shared_kernel = ctx
-        try:
+
+    def variant(**patch):
+        def run():
+            saved = {k: getattr(runner, k) for k in patch}
+            for k, v in patch.items():
+                setattr(runner, k, v)
+            try:
+                return runner.run_all(period, root=project, db=db)
+            finally:
+                for k, v in saved.items():
+                    setattr(runner, k, v)
+        return run
+
+    lanes = runner.kernel_lanes(db)
+    variants = {f"{lanes} kernel{'s' if lanes > 1 else ''} (report all)": variant(),
+                "1 kernel, pipelined": variant(kernel_lanes=lambda url: 1),
+                "sequential (before)": variant(kernel_lanes=lambda url: 1, ThreadPoolExecutor=_InLine,
+                                               notebook_imports=lambda paths: [])}
+    shipped = next(iter(variants))
+    runs: dict[str, list[tuple[float, float, list]]] = {k: [] for k in variants}
+    for _ in range(repeat):
+        for label, fn in variants.items():
             t0, c0 = time.perf_counter(), _cpu()
-            out = runner.run_all("last-month", root=project, db=db)
-            rows.append((label, time.perf_counter() - t0, _cpu() - c0, out))
-        finally:
-            runner.shared_kernel = saved
-    n = sum(o.status != "skipped" for o in rows[0][3])
-    print(f"report all --period last-month: {n} reports ({sum(o.status == 'ok' for o in rows[0][3])} ok)")
-    print(f"  kernel start + notebook imports: {ki:.1f} s wall, {ki_cpu:.1f} s CPU")
-    for label, wall, cpu, _out in rows:
-        kernels = 1 if label.startswith("one") else n
-        print(f"  {label:<26}{wall:7.1f} s wall {cpu:7.1f} s CPU   kernel starts + imports: {kernels} x "
-              f"= {kernels * ki_cpu / cpu:.0%} of the CPU time")
+            out = fn()
+            runs[label].append((time.perf_counter() - t0, _cpu() - c0, out))
+    first = runs[shipped][0][2]
+    print(f"report all --period {period}: {sum(o.status != 'skipped' for o in first)} reports "
+          f"({sum(o.status == 'ok' for o in first)} ok); median of {repeat} interleaved round(s)")
+    print(f"  kernel start + notebook imports ({len(modules)} modules): {ki:.1f} s wall, {ki_cpu:.1f} s CPU")
+    for label, rows in runs.items():
+        wall = statistics.median(r[0] for r in rows)
+        cpu = statistics.median(r[1] for r in rows)
+        k = lanes if label == shipped else 1
+        print(f"  {label:<26}{wall:7.1f} s wall {cpu:7.1f} s CPU   {k} kernel start(s) + imports: {k * ki_cpu / cpu:.0%} of the CPU "
+              f"time   (walls: {', '.join(f'{r[0]:.1f}' for r in rows)})")
+    print(f"  per report (median s, {shipped}; kernel execution + render):")
+    for i, o in enumerate(first):
+        secs = statistics.median(r[2][i].seconds for r in runs[shipped])
+        print(f"    {o.name:<20}{o.label:<20}{secs:6.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", help="store URL (default: build the 30,000-lead demo store, seed 42, in a temp folder)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--period", default="2026-10")
-    ap.add_argument("--all", action="store_true", help="time `report all` (shared kernel vs a kernel per report)")
+    ap.add_argument("--all", action="store_true", help="time `report all` only (as shipped, one kernel, sequential)")
     args = ap.parse_args(argv)
 
     import nbformat
@@ -156,6 +201,13 @@ def main(argv: list[str] | None = None) -> int:
         rec = run_report(name, params, root=project, db=db)
         assert rec.ok, rec.error
 
+    import os
+
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.all:
+        report_all(tmp, db, "last-month", args.repeat)
+        print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        return 0
     bare_kernel_start()  # warm the OS caches once; not timed
     rows = [
         ("kernel start", *median_time(bare_kernel_start, args.repeat)),
@@ -163,13 +215,12 @@ def main(argv: list[str] | None = None) -> int:
         ("overview engine", *median_time(engine, args.repeat)),
         ("data_overview", *median_time(lambda: report("data_overview", {"period": args.period}), args.repeat)),
     ]
-    if args.all:
-        report_all(tmp, db, args.period)
     ref = rows[0][1]
     print(f"report benchmark: median of {args.repeat} runs, store {db.split('/')[-2] if args.db else 'demo (30k leads)'}")
     print(f"{'step':<18}{'median s':>10}{'x kernel start':>16}   runs")
     for name, med, times in rows:
         print(f"{name:<18}{med:>10.2f}{med / ref:>16.1f}   " + ", ".join(f"{t:.2f}" for t in times))
+    print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

@@ -60,3 +60,32 @@ def test_notebook_imports_lists_the_report_notebooks_modules():
 
     found = notebook_imports(sorted(Path("notebooks").glob("*.ipynb")))
     assert {"matplotlib.pyplot", "leadlab.kpi.report", "leadlab.overview", "IPython.display"} <= set(found)
+
+
+LANE = ('import os, time\nseen_before = "mark" in globals()\nmark = 1\ntime.sleep(1)\n'
+        'print("pid", os.getpid(), "clean", not seen_before)',)
+
+
+def test_report_all_runs_two_kernels_side_by_side_in_registry_order(tmp_path, monkeypatch):
+    import os
+
+    from leadlab.reports import runner
+
+    monkeypatch.delenv("LEADLAB_DB", raising=False)
+    monkeypatch.setenv("LEADLAB_HOME", str(tmp_path))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    make_tiny_store(tmp_path / "data" / "leadlab.duckdb")
+    names = ("data_overview", "kpi_report", "qa_report", "incentives_report")
+    for name in names:
+        write_notebook(tmp_path / "notebooks" / f"{name}.ipynb", PARAMS, *LANE)
+    seen = []
+    outcomes = runner.run_all("2026-10", root=tmp_path, echo=seen.append)
+    ran = [o for o in outcomes if o.status != "skipped"]
+    assert [o.name for o in ran] == list(names) and all(o.status == "ok" for o in ran)
+    assert seen == outcomes  # echoed in the same order
+    pids = [_stdout(tmp_path, n, "2026-10").split()[1] for n in names]
+    assert len(set(pids)) == 2  # two kernels, each reused
+    assert all("clean True" in _stdout(tmp_path, n, "2026-10") for n in names)
+    index = json.loads((tmp_path / "reports" / "index.json").read_text())
+    runs = index["runs"] if isinstance(index, dict) else index
+    assert [r["report"] for r in runs] == list(names)[::-1]  # recorded in registry order (newest first)

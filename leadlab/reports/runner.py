@@ -18,14 +18,15 @@ One run = :func:`run_report`:
 5. the run (ok or failed, with its error) is recorded in ``reports/index.json`` and
    ``reports/index.html`` is regenerated.
 
-Runs are sequential: parallel papermill runs in one process race on kernel ports.
-``report all`` (:func:`run_all`) runs every report in one kernel (:class:`SharedKernel`):
-started once, its namespace reset between reports, so the imports (pandas, Ibis,
-matplotlib, leadlab: about 3 s of CPU each time) are paid once instead of once per report.
-It also keeps both cores busy: the kernel starts first and imports the modules the
-notebooks import (:func:`notebook_imports`) while this process plans the runs, and each
-executed notebook is rendered, published and recorded in a background thread (in run
-order) while the kernel executes the next one. The pages are the same as run one by one.
+``report all`` (:func:`run_all`) runs the reports in shared kernels (:class:`SharedKernel`):
+each started once, its namespace reset between reports, so the imports (pandas, Ibis,
+matplotlib, leadlab: about 4 s of CPU) are paid once per kernel instead of once per report.
+It keeps the cores busy: on a DuckDB store and two cores or more, two kernels run reports side
+by side (:func:`kernel_lanes`); each kernel starts at once and imports the modules the
+notebooks import (:func:`notebook_imports`) while this process plans the runs; and each
+executed notebook is rendered, published and recorded in a background thread, in registry
+order, while the kernels go on. Kernels start one at a time (parallel starts in one process
+race on ports and on the environment). The pages are the same as run one by one.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -233,9 +235,9 @@ def notebook_imports(paths: Iterable[Path]) -> list[str]:
 
 
 class SharedKernel:
-    """One kernel for the runs of ``report all``: started at the first run in that run's
-    folder and environment (:func:`kernel_environment`), its variables and figures cleared
-    before each later run, shut down after a failed run (a fresh one starts for the next)
+    """A kernel reused for runs of ``report all``: started (:meth:`start`, or at the first run) in
+    that run's folder and environment (:func:`kernel_environment`), its variables and figures
+    cleared before each later run, shut down after a failed run (a fresh one starts for the next)
     and at the end. A run with another folder, store or language gets its own kernel."""
 
     def __init__(self) -> None:
@@ -261,14 +263,12 @@ class SharedKernel:
             return False
         from jupyter_client.manager import KernelManager
 
-        with kernel_environment(root, db, lang):
+        with _STARTING, kernel_environment(root, db, lang):  # one start at a time: the environment is global
             km = KernelManager(kernel_name=KERNEL)
             km.start_kernel(cwd=str(root), extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         self.km, self.key = km, key
         modules = sorted(m for m in warm if _MODULE.fullmatch(m))
         if modules:
-            import threading
-
             self._warm = threading.Thread(target=self._import, args=(_WARM.format(modules=modules),),
                                           name="leadlab-kernel-warm-up", daemon=True)
             self._warm.start()
@@ -305,7 +305,21 @@ class SharedKernel:
         self.km, self.key = None, None
 
 
+_STARTING = threading.Lock()
 _SHARED: contextvars.ContextVar[SharedKernel | None] = contextvars.ContextVar("leadlab_shared_kernel", default=None)
+
+
+def kernel_lanes(db: str) -> int:
+    """How many kernels ``report all`` runs side by side: two on a machine with two cores or more
+    when the store is a DuckDB file (each kernel holds its own read-only connection); one
+    otherwise (a PostgreSQL or Spark store does the work itself; Spark would start two JVMs).
+
+    >>> kernel_lanes("postgresql://h/db")
+    1
+    """
+    from leadlab.store import is_duckdb
+
+    return 2 if (os.cpu_count() or 1) >= 2 and is_duckdb(db) else 1
 
 
 @contextlib.contextmanager
@@ -570,8 +584,8 @@ def run_notebook(run: PlannedRun, *, root: str | Path | None = None, db: str | N
     if record:
         check_index(root)  # a corrupt index fails now, before the page could be replaced
     shared = _SHARED.get()
-    try:
-        with kernel_environment(root, db, run.lang):
+    try:  # a shared kernel sets its environment when it starts (SharedKernel.start)
+        with contextlib.nullcontext() if shared else kernel_environment(root, db, run.lang):
             kw = {"km": shared.manager(root, db, run.lang)} if shared else {}
             pm.execute_notebook(
                 str(run.path), str(out), parameters=run.parameters, kernel_name=KERNEL, language="python",
@@ -691,15 +705,26 @@ def run_all(period: str = "last-month", *, root: str | Path | None = None, db: s
     """Run every registered notebook that exists, in registry order (see
     :mod:`leadlab.reports.registry`), with ``period`` resolved once, in ``lang`` (default:
     the current language). Never raises for a failing notebook: each outcome says ok /
-    failed / skipped. All reports run in one kernel (:func:`shared_kernel`), started at once
-    with the notebooks' imports; each one is rendered and published in a background thread
-    while the next one executes (outcomes, ``echo`` and the index keep the run order)."""
+    failed / skipped.
+
+    The reports run in :func:`kernel_lanes` shared kernels (:class:`SharedKernel`), started at
+    once with the notebooks' imports; a report runs in the first free kernel, and each executed
+    notebook is rendered and published in a background thread while the kernels go on. Outcomes,
+    ``echo`` and the index keep the registry order."""
+    import queue
+
     from leadlab.periods import parse_period
 
     root = _root(root)
     check_index(root)
     lang = resolve_lang(lang, source="option --lang") if lang else get_lang()
     outcomes: list[Outcome] = []
+    store = effective_db(db, root)
+    paths = [root / "notebooks" / f"{spec.name}.ipynb" for spec in REGISTRY]
+    present = [path for path in paths if path.is_file()]
+    lanes = [SharedKernel() for _ in range(kernel_lanes(store) if present else 0)]
+    progress = progress and len(lanes) == 1  # one progress bar at a time
+    idle: queue.SimpleQueue = queue.SimpleQueue()
 
     def emit(o: Outcome) -> None:
         outcomes.append(o)
@@ -710,55 +735,73 @@ def run_all(period: str = "last-month", *, root: str | Path | None = None, db: s
         rec = finish(done)
         emit(Outcome(done.run.name, rec.label, rec.status, rec.seconds, rec.error or "", rec.html))
 
-    with shared_kernel() as pool, ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadlab-publish") as publisher:
-        pending: list[Future] = []
+    def in_lane(run: PlannedRun) -> Executed:
+        lane = idle.get()
+        token = _SHARED.set(lane)
+        try:
+            return run_notebook(run, root=root, db=db, timeout=timeout, progress=progress)
+        finally:
+            _SHARED.reset(token)
+            idle.put(lane)
 
-        def later(fn: Callable, *args: Any) -> None:
-            for f in [f for f in pending if f.done()]:
-                pending.remove(f)
-                f.result()  # an index that cannot be written stops the run here
-            pending.append(publisher.submit(fn, *args))
-
-        paths = [root / "notebooks" / f"{spec.name}.ipynb" for spec in REGISTRY]
-        present = [path for path in paths if path.is_file()]
-        if present:
-            pool.start(root, db, lang, warm=notebook_imports(present))
-        relative = str(period).strip().lower().startswith(("last-", "yesterday"))
-        store = effective_db(db, root)
-        as_of = _store_as_of(store) if relative else None
-        p = parse_period(period, as_of=as_of)
-        for spec, path in zip(REGISTRY, paths):
-            if not path.is_file():
-                later(emit, Outcome(spec.name, "-", "skipped", message=f"notebooks/{spec.name}.ipynb does not exist yet"))
-                continue
+    try:
+        with (ThreadPoolExecutor(max_workers=max(len(lanes), 1), thread_name_prefix="leadlab-kernel") as kernels,
+              ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadlab-publish") as publisher):
+            for lane in lanes:
+                lane.start(root, db, lang, warm=notebook_imports(present))
+                idle.put(lane)
+            relative = str(period).strip().lower().startswith(("last-", "yesterday"))
+            as_of = _store_as_of(store) if relative else None
+            p = parse_period(period, as_of=as_of)
+            items: list[Outcome | Future] = []
+            for spec, path in zip(REGISTRY, paths):
+                if not path.is_file():
+                    items.append(Outcome(spec.name, "-", "skipped", message=f"notebooks/{spec.name}.ipynb does not exist yet"))
+                    continue
+                try:
+                    declared = declared_parameters(path)
+                except LeadlabError as exc:
+                    items.append(Outcome(spec.name, "-", "failed", message=exc.message))
+                    continue
+                if spec.all_mode == "per_experiment":
+                    try:
+                        ids = experiment_ids(store)
+                    except LeadlabError as exc:
+                        items.append(Outcome(spec.name, "-", "failed", message=exc.message))
+                        continue
+                    if not ids:
+                        items.append(Outcome(spec.name, "-", "skipped", message="the store has no experiments"))
+                    sets = [{"experiment_id": i} for i in ids]
+                elif spec.all_mode == "period":
+                    sets = [{"period": p.label}]
+                else:
+                    sets = [{}]
+                for params in sets:
+                    params = {k: v for k, v in params.items() if k in declared}
+                    try:
+                        run = plan_run(spec.name, params, root=root, db=db, as_of=as_of, lang=lang)
+                    except LeadlabError as exc:
+                        items.append(Outcome(spec.name, str(params), "failed", message=exc.message))
+                        continue
+                    items.append(kernels.submit(in_lane, run))
+            pending = []
             try:
-                declared = declared_parameters(path)
-            except LeadlabError as exc:
-                later(emit, Outcome(spec.name, "-", "failed", message=exc.message))
-                continue
-            if spec.all_mode == "per_experiment":
-                try:
-                    ids = experiment_ids(store)
-                except LeadlabError as exc:
-                    later(emit, Outcome(spec.name, "-", "failed", message=exc.message))
-                    continue
-                if not ids:
-                    later(emit, Outcome(spec.name, "-", "skipped", message="the store has no experiments"))
-                sets = [{"experiment_id": i} for i in ids]
-            elif spec.all_mode == "period":
-                sets = [{"period": p.label}]
-            else:
-                sets = [{}]
-            for params in sets:
-                params = {k: v for k, v in params.items() if k in declared}
-                try:
-                    run = plan_run(spec.name, params, root=root, db=db, as_of=as_of, lang=lang)
-                except LeadlabError as exc:
-                    later(emit, Outcome(spec.name, str(params), "failed", message=exc.message))
-                    continue
-                later(finished, run_notebook(run, root=root, db=db, timeout=timeout, progress=progress))
-        for f in pending:
-            f.result()
+                for item in items:  # in registry order
+                    if isinstance(item, Outcome):
+                        pending.append(publisher.submit(emit, item))
+                    else:
+                        pending.append(publisher.submit(finished, item.result()))
+                    for f in [f for f in pending if f.done()]:
+                        pending.remove(f)
+                        f.result()  # an index that cannot be written stops the run here
+                for f in pending:
+                    f.result()
+            except BaseException:
+                kernels.shutdown(cancel_futures=True)  # reports not started yet do not run
+                raise
+    finally:
+        for lane in lanes:
+            lane.close()
     return outcomes
 
 
@@ -768,7 +811,7 @@ def notebook_catalog(root: str | Path | None = None) -> list[tuple[str, dict[str
 
 
 __all__ = ["DEFAULT_TIMEOUT", "absolute_db", "check_index", "confine_paths", "run_label", "effective_db", "Executed",
-           "Outcome", "PlannedRun", "available_notebooks", "execute", "experiment_ids", "finish", "notebook_imports",
-           "run_notebook", "header_facts", "kernel_environment",
+           "Outcome", "PlannedRun", "available_notebooks", "execute", "experiment_ids", "finish", "kernel_lanes",
+           "notebook_imports", "run_notebook", "header_facts", "kernel_environment",
            "notebook_catalog", "notebook_path", "page_title", "plan_run", "run_all", "run_language", "run_report",
            "scrub", "secrets_in_environment"]
