@@ -45,6 +45,10 @@ def tiny(tmp_path_factory) -> str:
     return url
 
 
+#: Server settings of the test server (durability only: query results do not depend on them)
+TEST_PG_SETTINGS = ("fsync = off", "synchronous_commit = off", "full_page_writes = off")
+
+
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory):
     """An embedded PostgreSQL server on a Unix socket; yields a function naming a fresh database's URL."""
@@ -53,6 +57,10 @@ def postgres(tmp_path_factory):
     # its own temporary folder (not pytest's, which other pytest runs may rotate away)
     folder = tempfile.mkdtemp(prefix="leadlab-pg-")
     server = pgserver.get_server(folder, cleanup_mode="delete")
+    for setting in TEST_PG_SETTINGS:  # a throw-away server: no crash safety needed, so no waiting on disk
+        server.psql(f"ALTER SYSTEM SET {setting};")
+    server.psql("SELECT pg_reload_conf();")
+    assert "off" in server.psql("SHOW fsync;")
     base = server.get_uri()
 
     def database(name: str) -> str:
