@@ -138,10 +138,11 @@ def _masked(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | No
 
 
 def _plain(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | None, extra: dict | None,
-           no_nulls: frozenset[str], known_nulls: dict[str, str]) -> pd.DataFrame | None:
+           no_nulls: frozenset[str], known_nulls: dict[str, str] | None = None) -> pd.DataFrame | None:
     """The query when no metric value is NULL/NaN (then every unit counts in every metric): the
     union of the column sums and cross-products the metrics need, each once, plus counts of
     NULL/NaN values; None when there are some (the masked form answers then)."""
+    known_nulls = known_nulls or {}
     sums: dict[tuple[str, ...], str] = {}
     wanted: dict[str, str] = {}
     checks: dict[str, str] = {}
@@ -197,7 +198,7 @@ def moments(t: ir.Table, metrics: list[Metric], *, by: list[str], covariate: str
     column needs no check of its own."""
     _check_columns(t, [*by, covariate] + [c for m in metrics for c in (m.num, m.denominator)], "metric")
     ms = specs(t, metrics, covariate, extra_ratios, cuped)
-    out = _plain(t, ms, by, covariate, extra, no_nulls, known_nulls or {})
+    out = _plain(t, ms, by, covariate, extra, no_nulls, known_nulls)
     return _masked(t, ms, by, covariate, extra) if out is None else out
 
 
