@@ -56,6 +56,9 @@ def test_arrow_fast_path_matches_pipeline(kind, calibration):
     np.testing.assert_array_equal(np.column_stack(list(cols.values())), ref.to_numpy())
     np.testing.assert_allclose(s.proba_from_columns(cols), s.predict_proba(new)[:, 1], rtol=1e-9, atol=1e-12)
     assert s.features_.unseen_counts_arrow(batch) == s.features_.unseen_counts(new) == {"source": 1}
+    codes = s.features_.arrow_codes(batch)  # shared by both (score apply encodes each text column once)
+    assert s.features_.unseen_counts_arrow(batch, codes) == {"source": 1}
+    np.testing.assert_array_equal(np.column_stack(list(s.features_.transform_arrow(batch, codes).values())), ref.to_numpy())
     if kind == "logistic":
         assert s.linear_terms() is not None
     else:

@@ -73,9 +73,10 @@ def _score_batch(model, batch: pa.RecordBatch, scored_at: pd.Timestamp) -> tuple
     (:meth:`LeadScorer.proba_from_columns`; the logistic model as plain array arithmetic) ->
     grade and priority codes -> an Arrow table for the staging insert."""
     scorer = model.scorer
-    cols = scorer.features_.transform_arrow(batch)
+    codes = scorer.features_.arrow_codes(batch)  # one dictionary encoding per text column, used twice
+    cols = scorer.features_.transform_arrow(batch, codes)
     score = 100.0 * scorer.proba_from_columns(cols)
-    unseen = scorer.features_.unseen_counts_arrow(batch)
+    unseen = scorer.features_.unseen_counts_arrow(batch, codes)
     letters = np.array(["A", "B", "C", "D"])
     bands = model.meta["bands"]
     codes = np.full(len(score), 3, dtype=np.int32)

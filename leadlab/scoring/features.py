@@ -373,11 +373,27 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
         idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         return dict_codes, idx, values
 
-    def transform_arrow(self, batch) -> dict[str, np.ndarray]:
+    def arrow_codes(self, batch) -> dict[str, tuple | None]:
+        """Per categorical column of ``batch``, what :meth:`transform_arrow` and
+        :meth:`unseen_counts_arrow` both start from (one dictionary encoding, shared by passing it
+        as their ``codes``): ``(code per dictionary entry, dictionary index per row, dictionary
+        values)``, or None for a non-text column."""
+        import pyarrow as pa
+
+        check_is_fitted(self, "categories_")
+        out = {}
+        for c in self.categorical_:
+            if c in batch.schema.names:
+                a = batch.column(c)
+                out[c] = self._arrow_codes(a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a, c)
+        return out
+
+    def transform_arrow(self, batch, codes: dict | None = None) -> dict[str, np.ndarray]:
         """Like :meth:`transform` for a ``pyarrow.RecordBatch`` / ``Table``, without pandas for the
         common column types (numbers, booleans, strings, timestamps): a dict of float64 columns in
         :attr:`feature_names_out_` order. Other types go through the pandas path column by column,
-        so the result always equals ``transform(batch.to_pandas())``."""
+        so the result always equals ``transform(batch.to_pandas())``. ``codes``: :meth:`arrow_codes`
+        of the same batch, when already computed."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -402,7 +418,7 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
             else:
                 out[c] = pd.to_numeric(pandas_col(c)[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         for c in self.categorical_:
-            got = self._arrow_codes(col(c), c)
+            got = codes[c] if codes is not None and c in codes else self._arrow_codes(col(c), c)
             if got is None:
                 cats = self.categories_[c]
                 codes = pd.Index(cats).get_indexer(self._text(pandas_col(c)[c])).astype("float64")
@@ -430,17 +446,16 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
             self._add_business_hours(out, c)
         return {k: out[k] for k in self.feature_names_out_}
 
-    def unseen_counts_arrow(self, batch) -> dict[str, int]:
-        """:meth:`unseen_counts` for a ``pyarrow.RecordBatch`` / ``Table``."""
-        import pyarrow as pa
-
+    def unseen_counts_arrow(self, batch, codes: dict | None = None) -> dict[str, int]:
+        """:meth:`unseen_counts` for a ``pyarrow.RecordBatch`` / ``Table`` (``codes``: its
+        :meth:`arrow_codes`, when already computed)."""
         check_is_fitted(self, "categories_")
         result = {}
         for c in self.categorical_:
             if c not in batch.schema.names:
                 continue
             a = batch.column(c)
-            got = self._arrow_codes(a, c)
+            got = codes[c] if codes is not None and c in codes else self._arrow_codes(a, c)
             if got is None:
                 n = self.unseen_counts(pd.DataFrame({c: a.to_pandas()})).get(c, 0)
             else:
