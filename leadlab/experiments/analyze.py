@@ -188,6 +188,7 @@ def analyze(data=None, *, experiment_id: str | None = None, con=None, metrics=No
     if primary not in [m.name for m in ms]:
         primary = ms[0].name
     u, per_unit, started = store_units(con, exp, as_of)
+    u = u.cache()  # one evaluation (a temporary table) for the grouped query and every segment query
     checks = assignment_checks(per_unit)
     if checks["units"] == 0:
         raise DataError(_("experiment {experiment} has no rows in table assignments", experiment=repr(eid)))
