@@ -112,7 +112,8 @@ def pool_flow(data, period, *, team: str | None = None, rules: PoolRules | str |
     start, end = per.start.to_pydatetime(), per.end.to_pydatetime()
     if data.as_of is not None and data.as_of < per.end:
         end = (data.as_of + pd.Timedelta(seconds=1)).to_pydatetime()
-    at_start = _flagged(pool_state(data, start, rules)).select("lead_id", owner="rep_id")
+    # read by three queries below: evaluated once (a temporary table), not once per query
+    at_start = _flagged(pool_state(data, start, rules)).select("lead_id", owner="rep_id").cache()
     at_end = _flagged(pool_state(data, end, rules)).select("lead_id")
     returned = at_end.filter(~at_end.lead_id.isin(at_start.lead_id)).count().to_pyarrow().as_py()
     calls = data.calls.filter((data.calls.started_at >= start) & (data.calls.started_at < end))
