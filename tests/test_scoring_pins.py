@@ -1,0 +1,63 @@
+"""Seeded pins of the training outputs that speed work must not change (issue 13): bootstrap
+intervals, the model choice's paired-bootstrap standard error and a whole ``train_scorer`` run.
+The figures were recorded before the bootstrap AUC was vectorised (rank sums per resample)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from leadlab.scoring import evaluate as ev
+from leadlab.scoring.model import choose_kind
+from leadlab.scoring.train import train_scorer
+
+
+def _tied_scores():
+    rng = np.random.default_rng(7)
+    n = 3000
+    y = (rng.random(n) < 0.15).astype(int)
+    p = np.round(1 / (1 + np.exp(-(y + rng.normal(0, 1.2, n) - 2))), 2)  # rounded: many ties
+    q = np.round(p + rng.normal(0, 0.05, n), 3)
+    return y, p, q
+
+
+def test_bootstrap_intervals_pinned():
+    y, p, _ = _tied_scores()
+    ci = ev.bootstrap_ci(y, p, n_boot=50, seed=3)
+    expected = {"roc_auc": (0.6946168230445334, 0.7518137706100976),
+                "pr_auc": (0.27620256156562306, 0.3765129166710079),
+                "brier": (0.11403460666666666, 0.12471673416666666),
+                "ece": (0.04530174999999999, 0.062497166666666666),
+                "lift_top_decile": (2.246412037037037, 2.948744481236203)}
+    assert ci.keys() == expected.keys()
+    for k, v in expected.items():
+        assert ci[k] == pytest.approx(v, abs=1e-9), k
+
+
+def test_choice_standard_error_pinned():
+    y, p, q = _tied_scores()
+    kind, aucs, se = choose_kind(y, {"logistic": p, "hgb": q + 0.2 * y}, n_boot=50, seed=3)
+    assert kind == "hgb"
+    assert aucs == pytest.approx({"logistic": 0.7268195883761949, "hgb": 0.9123229198446293}, abs=1e-12)
+    assert se == pytest.approx(0.008863866324597626, abs=1e-9)
+
+
+def test_train_scorer_pinned():
+    rng = np.random.default_rng(1)
+    n = 3000
+    df = pd.DataFrame({"source": rng.choice(["web", "event", "list"], n), "views": rng.poisson(3, n),
+                       "created_at": pd.date_range("2026-01-01", periods=n, freq="h")})
+    df["y"] = (rng.random(n) < np.where(df.source == "event", 0.4, 0.1) + 0.02 * np.minimum(df.views, 8)).astype(int)
+    res = train_scorer(df, target="y", time_col="created_at", n_boot=30)
+    choice = res.model_choice
+    assert choice["chosen"] == "logistic"
+    assert choice["candidates"]["logistic"]["roc_auc"] == pytest.approx(0.6556245762155778, abs=1e-9)
+    assert choice["candidates"]["hgb"]["roc_auc"] == pytest.approx(0.6578665325138345, abs=1e-9)
+    assert choice["validation"]["se_difference"] == pytest.approx(0.012957920831337583, abs=1e-9)
+    assert res.metrics["roc_auc"] == pytest.approx(0.6834022486205419, abs=1e-9)
+    expected = {"roc_auc": (0.6305446045746866, 0.7147903169627308),
+                "pr_auc": (0.4116481442320575, 0.5308904267971043),
+                "brier": (0.16802024029727922, 0.20880566858653668),
+                "ece": (0.047935871944221844, 0.0918356724784377),
+                "lift_top_decile": (1.6237930241723595, 2.288138231631382)}
+    for k, v in expected.items():
+        assert res.ci[k] == pytest.approx(v, abs=1e-9), k
