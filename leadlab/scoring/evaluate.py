@@ -30,6 +30,36 @@ def auc(y: np.ndarray, p: np.ndarray) -> float:
     return float((r[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+class ResampledAuc:
+    """ROC AUC of bootstrap resamples from one sort of the scores: a resample is given by its row
+    indices; its AUC is the Mann–Whitney statistic from each row's multiplicity (``np.bincount``)
+    summed per tie group of the scores: O(n) per resample instead of a sort. Equals :func:`auc`
+    of ``y[idx], p[idx]`` (mid-ranks for ties; integer counts, so no rounding beyond the last ulp).
+
+    >>> y = np.array([0, 0, 1, 1, 0]); p = np.array([0.1, 0.4, 0.35, 0.8, 0.4])
+    >>> idx = np.array([0, 1, 1, 2, 3, 4, 4])
+    >>> ResampledAuc(y, p)(idx) == auc(y[idx], p[idx])
+    True
+    """
+
+    def __init__(self, y: np.ndarray, p: np.ndarray):
+        self.y = np.asarray(y).astype(bool)
+        uniq, self.group = np.unique(np.asarray(p), return_inverse=True)
+        self.n_groups = len(uniq)
+
+    def counts(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positives and negatives of the resample per tie group, scores ascending."""
+        w = np.bincount(idx, minlength=len(self.y)).astype(np.float64)
+        pos = np.bincount(self.group, weights=w * self.y, minlength=self.n_groups)
+        neg = np.bincount(self.group, weights=w, minlength=self.n_groups) - pos
+        return pos, neg
+
+    def __call__(self, idx: np.ndarray) -> float:
+        pos, neg = self.counts(idx)
+        below = np.cumsum(neg) - neg
+        return float(np.dot(pos, below + 0.5 * neg) / (pos.sum() * neg.sum()))
+
+
 def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     """Expected calibration error over ``bins`` equal-count bins of ``p``:
     Σ (n_b / n) · |mean(y_b) − mean(p_b)|."""
@@ -127,13 +157,14 @@ def bootstrap_ci(
     rng = np.random.default_rng(seed)
     draws = {k: [] for k in names}
     n = len(y)
+    roc = ResampledAuc(y, p) if "roc_auc" in names else None
     for _ in range(n_boot):
         idx = rng.integers(0, n, n)
         yb, pb = y[idx], p[idx]
         if yb.min() == yb.max():
             continue
-        if "roc_auc" in names:
-            draws["roc_auc"].append(auc(yb, pb))
+        if roc is not None:
+            draws["roc_auc"].append(roc(idx))
         if "pr_auc" in names:
             draws["pr_auc"].append(average_precision_score(yb, pb))
         if "brier" in names:

@@ -136,13 +136,16 @@ def choose_kind(y: np.ndarray, scores: dict[str, np.ndarray], *, n_boot: int = 2
     simple = names[0]
     if best == simple:
         return simple, aucs, 0.0
+    from leadlab.scoring.evaluate import ResampledAuc
+
     rng = np.random.default_rng(seed)
+    auc_best, auc_simple = ResampledAuc(y, scores[best]), ResampledAuc(y, scores[simple])
     diffs = []
     for _ in range(n_boot):
         i = rng.integers(0, len(y), len(y))
         if y[i].min() == y[i].max():
             continue
-        diffs.append(_auc(y[i], scores[best][i]) - _auc(y[i], scores[simple][i]))
+        diffs.append(auc_best(i) - auc_simple(i))
     se = float(np.std(diffs, ddof=1)) if len(diffs) > 1 else float("inf")
     return (best if aucs[best] - aucs[simple] > se else simple), aucs, se
 
