@@ -38,7 +38,10 @@ class ResampledAuc:
 
     >>> y = np.array([0, 0, 1, 1, 0]); p = np.array([0.1, 0.4, 0.35, 0.8, 0.4])
     >>> idx = np.array([0, 1, 1, 2, 3, 4, 4])
-    >>> ResampledAuc(y, p)(idx) == auc(y[idx], p[idx])
+    >>> r = ResampledAuc(y, p)
+    >>> r(idx) == auc(y[idx], p[idx])
+    True
+    >>> bool(np.isclose(r.average_precision(*r.counts(idx)), average_precision_score(y[idx], p[idx])))
     True
     """
 
@@ -55,9 +58,23 @@ class ResampledAuc:
         return pos, neg
 
     def __call__(self, idx: np.ndarray) -> float:
-        pos, neg = self.counts(idx)
+        return self.roc_auc(*self.counts(idx))
+
+    @staticmethod
+    def roc_auc(pos: np.ndarray, neg: np.ndarray) -> float:
+        """ROC AUC from per-tie-group counts (scores ascending)."""
         below = np.cumsum(neg) - neg
         return float(np.dot(pos, below + 0.5 * neg) / (pos.sum() * neg.sum()))
+
+    @staticmethod
+    def average_precision(pos: np.ndarray, neg: np.ndarray) -> float:
+        """Average precision (sklearn's ``average_precision_score``: Σ Δrecall · precision over the
+        distinct scores, highest first) from per-tie-group counts (scores ascending)."""
+        pos, neg = pos[::-1], neg[::-1]
+        seen = (pos + neg) > 0
+        pos, neg = pos[seen], neg[seen]
+        tps = np.cumsum(pos)
+        return float(np.sum(pos * (tps / (tps + np.cumsum(neg)))) / tps[-1])
 
 
 def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
@@ -157,16 +174,18 @@ def bootstrap_ci(
     rng = np.random.default_rng(seed)
     draws = {k: [] for k in names}
     n = len(y)
-    roc = ResampledAuc(y, p) if "roc_auc" in names else None
+    groups = ResampledAuc(y, p)
     for _ in range(n_boot):
         idx = rng.integers(0, n, n)
         yb, pb = y[idx], p[idx]
         if yb.min() == yb.max():
             continue
-        if roc is not None:
-            draws["roc_auc"].append(roc(idx))
+        if "roc_auc" in names or "pr_auc" in names:
+            pos, neg = groups.counts(idx)
+        if "roc_auc" in names:
+            draws["roc_auc"].append(groups.roc_auc(pos, neg))
         if "pr_auc" in names:
-            draws["pr_auc"].append(average_precision_score(yb, pb))
+            draws["pr_auc"].append(groups.average_precision(pos, neg))
         if "brier" in names:
             draws["brier"].append(np.mean((yb - pb) ** 2))
         if "ece" in names:
