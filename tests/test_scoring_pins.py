@@ -84,3 +84,28 @@ def test_resampled_auc_matches_sklearn(n, decimals):
         assert r.average_precision(pos, neg) == pytest.approx(average_precision_score(y[idx], p[idx]), abs=1e-12)
         checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize("decimals", [None, 2])
+def test_bootstrap_matches_sort_per_resample(decimals):
+    """The one-sort bootstrap equals the textbook one (sort every resample), continuous and tied scores."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    rng = np.random.default_rng(11)
+    n = 1500
+    y = (rng.random(n) < 0.2).astype(int)
+    p = 1 / (1 + np.exp(-(y + rng.normal(0, 1, n) - 1.5)))
+    p = p if decimals is None else np.round(p, decimals)
+    draws = {k: [] for k in ev.HEADLINE}
+    gen = np.random.default_rng(5)
+    for _ in range(25):
+        idx = gen.integers(0, n, n)
+        yb, pb = y[idx], p[idx]
+        top = np.argpartition(-pb, n // 10 - 1)[: n // 10]
+        for k, v in {"roc_auc": roc_auc_score(yb, pb), "pr_auc": average_precision_score(yb, pb),
+                     "brier": np.mean((yb - pb) ** 2), "ece": ev.ece(yb, pb),
+                     "lift_top_decile": yb[top].mean() / yb.mean()}.items():
+            draws[k].append(v)
+    ci = ev.bootstrap_ci(y, p, n_boot=25, seed=5)
+    for k, v in draws.items():
+        assert ci[k] == pytest.approx((np.quantile(v, 0.025), np.quantile(v, 0.975)), abs=1e-12), k

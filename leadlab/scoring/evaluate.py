@@ -46,13 +46,20 @@ class ResampledAuc:
     """
 
     def __init__(self, y: np.ndarray, p: np.ndarray):
+        p = np.asarray(p, dtype=float)
         self.y = np.asarray(y).astype(bool)
-        uniq, self.group = np.unique(np.asarray(p), return_inverse=True)
-        self.n_groups = len(uniq)
+        self.values, self.group = np.unique(p, return_inverse=True)
+        self.n_groups = len(self.values)
+        self.rows = np.argsort(p, kind="stable")  # rows by score, ascending
+        self.y_rows, self.p_rows = self.y[self.rows].astype(float), p[self.rows]
 
-    def counts(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def weights(self, idx: np.ndarray) -> np.ndarray:
+        """How often each row is in the resample ``idx``."""
+        return np.bincount(idx, minlength=len(self.y))
+
+    def counts(self, idx: np.ndarray, w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Positives and negatives of the resample per tie group, scores ascending."""
-        w = np.bincount(idx, minlength=len(self.y)).astype(np.float64)
+        w = (self.weights(idx) if w is None else w).astype(np.float64)
         pos = np.bincount(self.group, weights=w * self.y, minlength=self.n_groups)
         neg = np.bincount(self.group, weights=w, minlength=self.n_groups) - pos
         return pos, neg
@@ -65,6 +72,22 @@ class ResampledAuc:
         """ROC AUC from per-tie-group counts (scores ascending)."""
         below = np.cumsum(neg) - neg
         return float(np.dot(pos, below + 0.5 * neg) / (pos.sum() * neg.sum()))
+
+    def sorted_values(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The resample's outcomes (float) and scores in ascending score order, from the
+        multiplicities ``w`` (``np.repeat`` over the rows sorted once): O(n), no sort."""
+        wr = w[self.rows]
+        return np.repeat(self.y_rows, wr), np.repeat(self.p_rows, wr)
+
+    def cuts_are_clean(self, ps: np.ndarray, cuts, pos: np.ndarray, neg: np.ndarray) -> bool:
+        """True when no cut position falls inside a run of tied scores holding both outcomes: there
+        the rows a sort would put on each side depend on their order, so the caller sorts instead."""
+        for b in cuts:
+            if 0 < b < len(ps) and ps[b - 1] == ps[b]:
+                g = int(np.searchsorted(self.values, ps[b]))
+                if pos[g] > 0 and neg[g] > 0:
+                    return False
+        return True
 
     @staticmethod
     def average_precision(pos: np.ndarray, neg: np.ndarray) -> float:
@@ -82,11 +105,23 @@ def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     Σ (n_b / n) · |mean(y_b) − mean(p_b)|."""
     y, p = np.asarray(y, float), np.asarray(p, float)
     order = np.argsort(p, kind="stable")
+    return _ece_sorted(y[order], p[order], bins)
+
+
+def _bin_edges(n: int, bins: int) -> np.ndarray:
+    """Start and end positions of ``np.array_split``'s ``bins`` near-equal parts of ``n`` items."""
+    size, extra = divmod(n, bins)
+    return np.concatenate([[0], np.cumsum([size + 1] * extra + [size] * (bins - extra))])
+
+
+def _ece_sorted(ys: np.ndarray, ps: np.ndarray, bins: int = 10) -> float:
+    """:func:`ece` of outcomes and scores already in ascending score order."""
+    edges = _bin_edges(len(ys), bins)
     err = 0.0
-    for chunk in np.array_split(order, bins):
-        if len(chunk):
-            err += len(chunk) * abs(y[chunk].mean() - p[chunk].mean())
-    return float(err / len(y))
+    for a, b in zip(edges[:-1], edges[1:]):
+        if b > a:
+            err += (b - a) * abs(ys[a:b].mean() - ps[a:b].mean())
+    return float(err / len(ys))
 
 
 def ks_statistic(y: np.ndarray, p: np.ndarray) -> float:
@@ -180,8 +215,9 @@ def bootstrap_ci(
         yb, pb = y[idx], p[idx]
         if yb.min() == yb.max():
             continue
-        if "roc_auc" in names or "pr_auc" in names:
-            pos, neg = groups.counts(idx)
+        w = groups.weights(idx)
+        pos, neg = groups.counts(idx, w)
+        ys, ps = groups.sorted_values(w)  # the resample in ascending score order, ties by row
         if "roc_auc" in names:
             draws["roc_auc"].append(groups.roc_auc(pos, neg))
         if "pr_auc" in names:
@@ -189,10 +225,15 @@ def bootstrap_ci(
         if "brier" in names:
             draws["brier"].append(np.mean((yb - pb) ** 2))
         if "ece" in names:
-            draws["ece"].append(ece(yb, pb))
+            # equal to ece(yb, pb) unless a bin edge splits tied scores with both outcomes
+            clean = groups.cuts_are_clean(ps, _bin_edges(n, 10)[1:-1], pos, neg)
+            draws["ece"].append(_ece_sorted(ys, ps) if clean else ece(yb, pb))
         if "lift_top_decile" in names:
             k = max(n // 10, 1)
-            top = np.argpartition(-pb, k - 1)[:k]
-            draws["lift_top_decile"].append(yb[top].mean() / yb.mean())
+            if groups.cuts_are_clean(ps, [n - k], pos, neg):
+                top_rate = ys[n - k:].mean()
+            else:  # which tied rows argpartition keeps is its own choice: ask it
+                top_rate = yb[np.argpartition(-pb, k - 1)[:k]].mean()
+            draws["lift_top_decile"].append(top_rate / yb.mean())
     a = (1 - level) / 2
     return {k: (float(np.quantile(v, a)), float(np.quantile(v, 1 - a))) for k, v in draws.items() if v}
