@@ -413,9 +413,11 @@ def distinct_code(col: "ibis.Column") -> "ibis.Column | None":
     >>> (g.lo != g.hi).tolist()
     [True, False]
     """
+    from ibis.common.exceptions import IbisError
+
     try:
-        backend = col._find_backend()
-    except Exception:  # an unbound expression: compare the strings
+        backend = ibis.get_backend(col)
+    except IbisError:  # an unbound expression: compare the strings
         return None
     if backend.name != "duckdb":
         return None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from testkit import PII_KEY
+from testkit import EXAMPLES, PII_KEY, crm_store
 from test_ingest_bad import fingerprint
 
 import leadlab.store as store_layer
@@ -17,7 +17,6 @@ from leadlab.cli import main
 from leadlab.errors import StoreError
 from leadlab.ingest import ingest_file
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 KEY = PII_KEY
 HISTORY = "线索编号,跟进时间,原阶段,新阶段,跟进人\n"
 
@@ -28,11 +27,7 @@ pytestmark = pytest.mark.usefixtures("pii_env")  # the test PII key, no $LEADLAB
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
     """Reps and the CRM leads (status-derived lifecycle), no stage history yet."""
-    path = tmp_path_factory.mktemp("lead_stages_load") / "base.duckdb"
-    url = f"duckdb://{path}"
-    ingest_file("reps", EXAMPLES / "reps_zh.csv", preset="crm_reps_zh", url=url, pii_key=KEY.encode())
-    ingest_file("leads", EXAMPLES / "crm_leads_zh.csv", preset="crm_leads_zh", url=url, pii_key=KEY.encode())
-    return path
+    return crm_store(tmp_path_factory.mktemp("lead_stages_load") / "base.duckdb", ("reps", "leads"), KEY.encode())
 
 
 @pytest.fixture

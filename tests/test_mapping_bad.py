@@ -10,14 +10,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from testkit import PII_KEY
+from testkit import PII_KEY, crm_store
 from test_ingest_bad import fingerprint
 
 from leadlab.cli import main
 from leadlab.ingest import ingest_file
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "data" / "examples"
 PRESETS = ROOT / "leadlab" / "ingest" / "presets"
 KEY = PII_KEY
 CALLS = "呼叫编号,客户编号,坐席,呼叫开始时间,振铃时长,通话时长,通话结果\n"
@@ -28,12 +27,8 @@ pytestmark = pytest.mark.usefixtures("pii_env")  # the test PII key, no $LEADLAB
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("mapping_bad") / "base.duckdb"
-    url, key = f"duckdb://{path}", KEY.encode()
-    ingest_file("reps", EXAMPLES / "reps_zh.csv", preset="crm_reps_zh", url=url, pii_key=key)
-    ingest_file("leads", EXAMPLES / "crm_leads_zh.csv", preset="crm_leads_zh", url=url, pii_key=key)
-    ingest_file("lead_stages", EXAMPLES / "crm_followups_zh.csv", preset="crm_followups_zh", url=url, pii_key=key)
-    return path
+    return crm_store(tmp_path_factory.mktemp("mapping_bad") / "base.duckdb", ("reps", "leads", "lead_stages"),
+                     KEY.encode())
 
 
 @pytest.fixture

@@ -33,3 +33,20 @@ def run_captured(args: list, capsys) -> tuple[int, str, str]:
     code = run_cli([str(a) for a in args])
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
+
+#: The example CRM exports and their presets, in the order a store is loaded.
+CRM_EXAMPLES = {"reps": ("reps_zh.csv", "crm_reps_zh"), "leads": ("crm_leads_zh.csv", "crm_leads_zh"),
+                "lead_stages": ("crm_followups_zh.csv", "crm_followups_zh")}
+
+
+def crm_store(path: Path, tables: tuple[str, ...], key: bytes) -> Path:
+    """A DuckDB store at ``path`` with the example CRM exports of ``tables`` ingested (PII key ``key``)."""
+    from leadlab.ingest import ingest_file
+
+    for name in tables:
+        file, preset = CRM_EXAMPLES[name]
+        ingest_file(name, EXAMPLES / file, preset=preset, url=f"duckdb://{path}", pii_key=key)
+    return path
