@@ -41,12 +41,10 @@ def build_store(path: Path, n_calls: int, threads: int, *, memory_limit: str = "
     import duckdb
 
     n_leads = n_calls // 5 + n_calls // 50  # some calls fall after the data end and are dropped
-    con = duckdb.connect(str(path))
     spill = path.parent / f"{path.name}.spill"
-    con.execute(f"SET threads={int(threads)}")
-    con.execute(f"SET memory_limit='{memory_limit}'")
-    con.execute("SET preserve_insertion_order=false")
-    con.execute(f"SET temp_directory='{spill}'")
+    # settings as connection config, not spliced into SQL (a path may hold a quote)
+    con = duckdb.connect(str(path), config={"threads": int(threads), "memory_limit": memory_limit,
+                                            "preserve_insertion_order": False, "temp_directory": str(spill)})
     u = lambda salt, col="i": f"((hash({col}, {salt}) % 1000000) / 1000000.0)"  # noqa: E731
     ts = lambda base, days: f"{base} + to_seconds(CAST({days} * 86400 AS BIGINT))"  # noqa: E731
     con.execute("""

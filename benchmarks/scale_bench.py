@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -187,7 +188,8 @@ def main() -> None:
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     folder = args.dir or Path(tempfile.mkdtemp(prefix="scale_bench_"))
     folder.mkdir(parents=True, exist_ok=True)
-    limit = f"&memory_limit={args.memory_limit}" if args.memory_limit else ""
+    # the store URL's query string, encoded (the limit is a parameter, never spliced raw)
+    query = urlencode({"threads": args.threads, **({"memory_limit": args.memory_limit} if args.memory_limit else {})})
     print(f"load average before: {load()}; threads {args.threads}, cpus {os.cpu_count()}, "
           f"DuckDB memory_limit {args.memory_limit or 'default'}")
     results: dict[int, dict[str, dict]] = {}
@@ -203,7 +205,7 @@ def main() -> None:
                   f"{path.stat().st_size / 1e6:,.0f} MB on disk)", flush=True)
         results[n] = {}
         for s in steps:
-            results[n][s] = child(["--step", s, "--db", f"duckdb://{path}?threads={args.threads}{limit}"]
+            results[n][s] = child(["--step", s, "--db", f"duckdb://{path}?{query}"]
                                   + (["--model", args.model] if args.model else []), args.trace)
             print(f"{n:>13,} calls  {s:<6} {json.dumps(results[n][s])}", flush=True)
         print(f"{n:>13,} calls: load average {load()}", flush=True)
