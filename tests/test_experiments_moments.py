@@ -28,8 +28,8 @@ METRICS = [Metric("sql"), Metric("conn_rate", "conn", "calls"), Metric("talk_per
 def test_plain_and_masked_forms_agree_and_only_declared_moments_are_computed():
     t = as_table(_frame())
     ms = specs(t, METRICS, "x", cuped={"sql"})
-    plain = _plain(t, ms, ["arm"], "x", None, frozenset()).set_index("arm").sort_index()
-    masked = _masked(t, ms, ["arm"], "x", None).set_index("arm").sort_index()
+    plain = pd.DataFrame(_plain(t, ms, ["arm"], "x", None, frozenset())).set_index("arm").sort_index()
+    masked = pd.DataFrame(_masked(t, ms, ["arm"], "x", None)).set_index("arm").sort_index()
     assert sorted(plain.columns) == sorted(masked.columns)
     pd.testing.assert_frame_equal(plain[masked.columns], masked, check_dtype=False, rtol=1e-12)
     # CUPED moments only for the metric it adjusts; a mean has no denominator moments

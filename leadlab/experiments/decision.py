@@ -41,20 +41,17 @@ def decide(eff: pd.DataFrame, *, alpha: float, plan: LookPlan, primary: str) -> 
     ``significant`` and the sequential interval (``seq_ci_low``/``seq_ci_high``) that goes
     with the look: the repeated confidence interval of the group-sequential boundary, the
     always-valid interval, or none for a single look."""
-    df = eff.copy()
     mode = plan.mode
-    df["p_seq"] = df.p_always_valid if mode == "always-valid" else df.p_value
-    df = effect_families(df, primary=primary)
-    main = ~df.guardrail.astype(bool)
+    df = effect_families(eff.assign(p_seq=eff.p_always_valid if mode == "always-valid" else eff.p_value),
+                         primary=primary)
     level = plan.level(alpha)
-    df["level"] = level
-    df["significant"] = (df.p_adj < level) & main
     if mode == "group":
-        q = special.stdtrit(df.df.astype(float).to_numpy(), 1 - level / 2)
-        df["seq_ci_low"] = df.effect - q * df.se
-        df["seq_ci_high"] = df.effect + q * df.se
+        q = special.stdtrit(df.df.to_numpy(float), 1 - level / 2)
+        effect, se = df.effect.to_numpy(float), df.se.to_numpy(float)
+        low, high = effect - q * se, effect + q * se
     elif mode == "always-valid":
-        df["seq_ci_low"], df["seq_ci_high"] = df.seq_cs_low, df.seq_cs_high
+        low, high = df.seq_cs_low.to_numpy(float), df.seq_cs_high.to_numpy(float)
     else:
-        df["seq_ci_low"] = df["seq_ci_high"] = np.nan
-    return df
+        low, high = np.full(len(df), np.nan), np.full(len(df), np.nan)
+    return df.assign(level=level, significant=(df.p_adj.to_numpy(float) < level) & ~df.guardrail.to_numpy(bool),
+                     seq_ci_low=low, seq_ci_high=high)

@@ -100,9 +100,14 @@ class ArmTable:
         return all(m.name in a.moments for a in self.arms for m in ms)
 
 
+def _missing(v) -> bool:
+    """NULL or NaN (``v != v``: cheaper than pandas' isna on one value)."""
+    return v is None or v != v
+
+
 def _value(row: Mapping, key: str, default: float = 0.0) -> float:
     v = row.get(key, default)
-    return float(default if v is None or pd.isna(v) else v)
+    return float(default if _missing(v) else v)
 
 
 def arm_data(row: Mapping, arm: str) -> ArmData:
@@ -120,7 +125,7 @@ def arm_data(row: Mapping, arm: str) -> ArmData:
             naive_sq[name] = _value(row, f"{name}__nsq")
     totals = {k.lstrip("_"): _value(row, k) for k in row
               if k.startswith("_") and k not in ("_units",) and "__" not in k[1:] or k.startswith("_null__")}
-    name = None if arm is None or (isinstance(arm, float) and pd.isna(arm)) else str(arm)  # NULL arm: None
+    name = None if _missing(arm) else str(arm)  # NULL arm: None
     return ArmData(name, _value(row, "_units"), moments, left_out, naive_sq, totals)
 
 
@@ -137,17 +142,17 @@ def collect(t, metrics: list[Metric], *, arm: str, by: str | None = None, covari
     dict segment value → :class:`ArmTable`). Arms are strings; a NULL arm reads ``None``.
     ``cuped``: the metrics the covariate adjusts (default: all); ``no_nulls``: columns
     without NULL/NaN, ``known_nulls`` (see :func:`leadlab.experiments.queries.moments`)."""
-    from leadlab.experiments.queries import moments
+    from leadlab.experiments.queries import moment_rows
 
-    frame = moments(t, metrics, by=[arm] + ([by] if by else []), covariate=covariate, extra_ratios=extra_ratios,
-                    extra=extra, cuped=cuped, no_nulls=no_nulls, known_nulls=known_nulls)
-    # object dtype: a str column (pandas 3) would turn a NULL arm into NaN and then into "nan"
-    frame[arm] = frame[arm].astype(object).map(lambda a: None if a is None or (isinstance(a, float) and pd.isna(a))
-                                               else str(a))
+    rows = moment_rows(t, metrics, by=[arm] + ([by] if by else []), covariate=covariate, extra_ratios=extra_ratios,
+                       extra=extra, cuped=cuped, no_nulls=no_nulls, known_nulls=known_nulls)
     if by is None:
-        return ArmTable(tuple(arm_data(r, r[arm]) for r in frame.to_dict("records")))
-    return {seg: ArmTable(tuple(arm_data(r, r[arm]) for r in g.to_dict("records")))
-            for seg, g in frame.groupby(by, sort=True)}
+        return ArmTable(tuple(arm_data(r, r[arm]) for r in rows))
+    groups: dict = {}
+    for r in rows:
+        if not _missing(r[by]):  # like a pandas groupby: a NULL segment is no segment
+            groups.setdefault(r[by], []).append(r)
+    return {seg: ArmTable(tuple(arm_data(r, r[arm]) for r in g)) for seg, g in sorted(groups.items())}
 
 
 def arms_frame(counts: dict[str, float], weights: dict[str, float] | None) -> pd.DataFrame:

@@ -22,16 +22,14 @@ from leadlab.experiments import stats as S
 def effect_families(eff: pd.DataFrame, *, primary: str) -> pd.DataFrame:
     """Add ``p_holm``/``p_bh`` (arms × non-guardrail metrics), ``p_decision`` (Holm across arms,
     primary metric) and ``p_adj`` (the p-value that decides) to a comparison table with ``p_seq``."""
-    df = eff.copy()
-    main = ~df.guardrail.astype(bool)
-    for col in ("p_holm", "p_bh", "p_decision"):
-        df[col] = np.nan
-    df.loc[main, "p_holm"] = S.adjust(df.loc[main, "p_seq"], "holm")
-    df.loc[main, "p_bh"] = S.adjust(df.loc[main, "p_seq"], "fdr_bh")
-    prim = (df.metric == primary) & main
-    df.loc[prim, "p_decision"] = S.adjust(df.loc[prim, "p_seq"], "holm")
-    df["p_adj"] = np.where(prim, df.p_decision, df.p_holm)
-    return df
+    main = ~eff.guardrail.to_numpy(bool)
+    p = eff.p_seq.to_numpy(float)
+    holm, bh, dec = np.full(len(p), np.nan), np.full(len(p), np.nan), np.full(len(p), np.nan)
+    holm[main], bh[main] = S.adjust(p[main], "holm"), S.adjust(p[main], "fdr_bh")
+    prim = (eff.metric.to_numpy() == primary) & main
+    dec[prim] = S.adjust(p[prim], "holm")
+    # numpy arrays, one assign: a few comparisons, where pandas' .loc cost more than the tests
+    return eff.assign(p_holm=holm, p_bh=bh, p_decision=dec, p_adj=np.where(prim, dec, holm))
 
 
 def step_family(funnel: pd.DataFrame, alpha: float) -> pd.DataFrame:

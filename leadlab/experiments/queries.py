@@ -122,7 +122,7 @@ def moment_exprs(t: ir.Table, metrics: list[Spec], covariate: str | None = None
 
 
 def _masked(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | None,
-            extra: dict | None) -> pd.DataFrame:
+            extra: dict | None) -> list[dict]:
     cols, aggregates = moment_exprs(t, metrics, covariate)
     extra_cols = {f"_e_{k}": v for k, v in (extra or {}).items()}
     w = t.select(*by, **cols, **extra_cols)
@@ -130,15 +130,16 @@ def _masked(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | No
     aggs["_units"] = w.count()
     for k in extra or {}:
         aggs[k] = w[f"_e_{k}"].sum()
-    out = w.group_by(by).aggregate(**aggs).to_pyarrow().to_pandas()
-    for c in [c for c in out.columns if c.endswith("__n")]:
-        out[c] = out[c].astype("int64")
-        out[c + "an"] = out["_units"].astype("int64") - out[c]
-    return out
+    rows = w.group_by(by).aggregate(**aggs).to_pyarrow().to_pylist()
+    for r in rows:
+        for c in [c for c in r if c.endswith("__n")]:
+            r[c] = int(r[c] or 0)
+            r[c + "an"] = int(r["_units"]) - r[c]
+    return rows
 
 
 def _plain(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | None, extra: dict | None,
-           no_nulls: frozenset[str], known_nulls: dict[str, str] | None = None) -> pd.DataFrame | None:
+           no_nulls: frozenset[str], known_nulls: dict[str, str] | None = None) -> list[dict] | None:
     """The query when no metric value is NULL/NaN (then every unit counts in every metric): the
     union of the column sums and cross-products the metrics need, each once, plus counts of
     NULL/NaN values; None when there are some (the masked form answers then)."""
@@ -168,26 +169,30 @@ def _plain(t: ir.Table, metrics: list[Spec], by: list[str], covariate: str | Non
             aggs["_lab_xnan"] = t[covariate].isnan().sum()
     for k, v in (extra or {}).items():
         aggs[k] = v.sum()
-    out = t.group_by(by).aggregate(**aggs).to_pyarrow().to_pandas()
+    # rows as Python dicts: a handful of groups, and pandas costs more here than the sums (fixed
+    # cost of every analysis; docs/experiments.md, Speed)
+    rows = t.group_by(by).aggregate(**aggs).to_pyarrow().to_pylist()
     used = {c for m, _cuped in metrics for c in (m.num, m.denominator) if c}
     flags = [*checks.values()] + (["_lab_xnan"] if "_lab_xnan" in aggs else []) + sorted(
         {known_nulls[c] for c in used if c in known_nulls and c not in no_nulls})
-    if flags and out[flags].fillna(0).to_numpy().any():
+    if any(r[f] for r in rows for f in flags if r[f] == r[f]):  # a NULL/NaN total counts as 0
         return None
-    units = out["_units"].astype("int64")
-    new = {}
-    for m, _cuped in metrics:
-        new[f"{m.name}__n"], new[f"{m.name}__nan"] = units, units * 0
-    new.update({name: out[alias] for name, alias in wanted.items()})
-    keep = [c for c in out.columns if not c.startswith("_lab_")]
-    return pd.concat([out[keep], pd.DataFrame(new, index=out.index)], axis=1)
+    out = []
+    for r in rows:
+        units = int(r["_units"])
+        row = {k: v for k, v in r.items() if not k.startswith("_lab_")}
+        for m, _cuped in metrics:
+            row[f"{m.name}__n"], row[f"{m.name}__nan"] = units, 0
+        row.update({name: r[alias] for name, alias in wanted.items()})
+        out.append(row)
+    return out
 
 
-def moments(t: ir.Table, metrics: list[Metric], *, by: list[str], covariate: str | None = None,
-            extra_ratios: list[tuple[str, str, str]] = (), extra: dict | None = None,
-            cuped: "set[str] | None" = None, no_nulls: frozenset[str] = frozenset(),
-            known_nulls: dict[str, str] | None = None) -> pd.DataFrame:
-    """One grouped query: per group of ``by``, the moments every metric declares (a small DataFrame).
+def moment_rows(t: ir.Table, metrics: list[Metric], *, by: list[str], covariate: str | None = None,
+                extra_ratios: list[tuple[str, str, str]] = (), extra: dict | None = None,
+                cuped: "set[str] | None" = None, no_nulls: frozenset[str] = frozenset(),
+                known_nulls: dict[str, str] | None = None) -> list[dict]:
+    """One grouped query: per group of ``by``, the moments every metric declares (one dict per group).
 
     ``cuped``: the metrics the covariate adjusts (default: all); ``no_nulls``: columns known to
     hold no NULL/NaN. The sums the metrics share (a denominator, a numerator used twice) are
@@ -200,6 +205,11 @@ def moments(t: ir.Table, metrics: list[Metric], *, by: list[str], covariate: str
     ms = specs(t, metrics, covariate, extra_ratios, cuped)
     out = _plain(t, ms, by, covariate, extra, no_nulls, known_nulls)
     return _masked(t, ms, by, covariate, extra) if out is None else out
+
+
+def moments(t: ir.Table, metrics: list[Metric], *, by: list[str], **kw) -> pd.DataFrame:
+    """:func:`moment_rows` as a DataFrame (one row per group of ``by``)."""
+    return pd.DataFrame(moment_rows(t, metrics, by=by, **kw))
 
 
 # --- unit tables for the store ---------------------------------------------------------------
