@@ -74,10 +74,7 @@ def column_kind(s: pd.Series) -> str:
         return "boolean"
     if _is_timestamp(s):
         return "timestamp"
-    if pd.api.types.is_numeric_dtype(s):
-        nonnull = s.dropna()
-        if len(nonnull) and set(pd.unique(nonnull)) <= {0, 1} and s.nunique() == 2 and pd.api.types.is_integer_dtype(s):
-            return "numeric"
+    if pd.api.types.is_numeric_dtype(s):  # 0/1 integers too: a number to both model kinds
         return "numeric"
     if pd.api.types.is_string_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
         lowered = s.dropna().astype("string").str.lower()
@@ -279,6 +276,21 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
     def _text(s: pd.Series) -> pd.Series:
         return s.astype("string").fillna(MISSING)
 
+    @classmethod
+    def _codes(cls, s: pd.Series, cats: list[str]) -> np.ndarray:
+        """Codes (float) of a category column: each distinct value's text looked up once in ``cats``
+        (unseen or rare values -> the last code, ``(other)``; missing -> ``(missing)``'s code). Mixed
+        Python objects are converted row by row (``1 == True`` would merge them in a factorization)."""
+        if s.dtype == object:
+            codes = pd.Index(cats).get_indexer(cls._text(s)).astype("float64")
+            codes[codes < 0] = len(cats) - 1
+            return codes
+        raw, uniques = pd.factorize(s, use_na_sentinel=True)
+        lookup = pd.Index(cats).get_indexer(cls._text(pd.Series(uniques, dtype=s.dtype)))
+        lookup = np.append(lookup, pd.Index(cats).get_indexer([MISSING])).astype("float64")  # raw -1: missing
+        lookup[lookup < 0] = len(cats) - 1  # unseen or rare -> (other)
+        return lookup[raw]
+
     def _check_columns(self, df: pd.DataFrame) -> None:
         missing = [c for c in self.input_columns_ if c not in df.columns]
         if missing:
@@ -325,10 +337,7 @@ class FeatureFrame(TransformerMixin, BaseEstimator):
         for c in self.numeric_:
             out[c] = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         for c in self.categorical_:
-            cats = self.categories_[c]
-            codes = pd.Index(cats).get_indexer(self._text(df[c])).astype("float64")
-            codes[codes < 0] = len(cats) - 1  # unseen or rare -> (other)
-            out[c] = codes
+            out[c] = self._codes(df[c], self.categories_[c])
         for c in self.boolean_:
             s = df[c]
             if not pd.api.types.is_bool_dtype(s):

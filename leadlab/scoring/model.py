@@ -20,6 +20,8 @@ share otherwise) with Platt scaling (``"sigmoid"``) or isotonic regression.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -150,6 +152,77 @@ def choose_kind(y: np.ndarray, scores: dict[str, np.ndarray], *, n_boot: int = 2
     return (best if aucs[best] - aucs[simple] > se else simple), aucs, se
 
 
+def pipeline_terms(model) -> dict | None:
+    """The fitted logistic pipeline of :class:`LeadScorer` unrolled into plain arrays (see
+    :meth:`LeadScorer.linear_terms`), or None when ``model`` is not that pipeline."""
+    if not isinstance(model, Pipeline) or set(model.named_steps) != {"encode", "logistic"}:
+        return None
+    enc, lr = model.named_steps["encode"], model.named_steps["logistic"]
+    coef = lr.coef_[0]
+    terms = {"intercept": float(lr.intercept_[0]), "categorical": {}, "numeric": []}
+    for name, trans, cols in enc.transformers_:
+        if name == "remainder" or trans == "drop":
+            continue
+        sl = enc.output_indices_[name]
+        w = coef[sl]
+        if name == "cat":
+            if trans.drop_idx_ is not None:
+                return None
+            start = 0
+            for c, cats in zip(cols, trans.categories_):
+                if not np.array_equal(cats, np.arange(len(cats), dtype=float)):
+                    return None
+                terms["categorical"][c] = w[start:start + len(cats)].copy()
+                start += len(cats)
+            continue
+        steps = dict(trans.named_steps)
+        imp, scale = steps.get("impute"), steps.get("scale")
+        if imp is None or scale is None or set(steps) - {"impute", "log", "scale"}:
+            return None
+        ind = [] if imp.indicator_ is None else list(imp.indicator_.features_)
+        mean = scale.mean_ if scale.with_mean else np.zeros(len(w))
+        sd = scale.scale_ if scale.with_std else np.ones(len(w))
+        terms["numeric"].append((list(cols), imp.statistics_.copy(), ind, "log" in steps, mean, sd, w.copy()))
+    return terms
+
+
+def linear_logit(cols: dict[str, np.ndarray], terms: dict) -> np.ndarray:
+    """Log-odds of encoded columns from :func:`pipeline_terms`."""
+    n = len(next(iter(cols.values()))) if cols else 0
+    z = np.full(n, terms["intercept"])
+    for c, w in terms["categorical"].items():
+        code = cols[c]
+        ok = ~np.isnan(code)
+        idx = np.where(ok, code, 0).astype(np.int64)
+        ok &= (idx >= 0) & (idx < len(w))
+        z += np.where(ok, w[np.clip(idx, 0, len(w) - 1)], 0.0)
+    for names, med, ind, log, mean, sd, w in terms["numeric"]:
+        k = len(names)
+        for j, c in enumerate(names):
+            x = cols[c]
+            miss = np.isnan(x)
+            v = np.where(miss, med[j], x)
+            if log:
+                v = signed_log1p(v)
+            z += (v - mean[j]) * (w[j] / sd[j])
+        for i, j in enumerate(ind):
+            flag = np.isnan(cols[names[j]]).astype("float64")
+            if log:
+                flag = signed_log1p(flag)
+            z += (flag - mean[k + i]) * (w[k + i] / sd[k + i])
+    return z
+
+
+class _Candidate(NamedTuple):
+    """A model fit while choosing the kind: its fit rows, validation rows, the model and its
+    uncalibrated validation scores."""
+
+    fit: np.ndarray
+    validation: np.ndarray
+    model: object
+    raw_validation: np.ndarray
+
+
 class LeadScorer(ClassifierMixin, BaseEstimator):
     """Binary lead-conversion classifier with calibrated probabilities.
 
@@ -242,10 +315,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         return FeatureFrame(numeric=list(self.numeric or []), categorical=list(self.categorical or []),
                             boolean=list(self.boolean or []), timestamp=ts, business_hours=self.business_hours)
 
-    def _model(self, frame: FeatureFrame, Xt: pd.DataFrame):
+    def _model(self, frame: FeatureFrame, Xt: pd.DataFrame, kind: str):
         cat_cols = [c for c in Xt.columns if c in frame.categorical_out_]
         num_cols = [c for c in Xt.columns if c not in cat_cols]
-        if self.kind_ == "hgb":
+        if kind == "hgb":
             mask = [c in cat_cols for c in Xt.columns]
             return HistGradientBoostingClassifier(
                 learning_rate=self.learning_rate, max_iter=self.max_iter, max_leaf_nodes=self.max_leaf_nodes,
@@ -288,13 +361,16 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"calibration_share={self.calibration_share}: must be between 0 and 0.9")
 
     # -- sklearn API -------------------------------------------------------
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, calibration_from=None):
+        """Fit on ``X``, ``y``. ``calibration_from``: (uncalibrated probabilities, outcomes) of the same
+        kind of model fit on older rows and scored on newer ones (e.g. a holdout run's test rows); when
+        given, the calibration map is fit on them and the model once on every row, with no held-out share."""
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=_threads(self.n_threads), user_api="openmp"):
-            return self._fit(X, y, sample_weight)
+            return self._fit(X, y, sample_weight, calibration_from)
 
-    def _fit(self, X, y, sample_weight=None):
+    def _fit(self, X, y, sample_weight=None, calibration_from=None):
         self._check_params()
         if not isinstance(X, pd.DataFrame):
             X = validate_data(self, X, reset=True, ensure_all_finite="allow-nan", dtype=None)
@@ -323,63 +399,92 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                 f"too little data to train: {n_pos} positive and {n_neg} negative outcomes; "
                 f"at least {self.min_per_class} of each are needed (min_per_class)"
             )
-        if self.model_kind == "auto":
-            self.kind_, self.candidates_, self.validation_ = self._select_kind(X, y, sample_weight)
-        else:
-            self.kind_, self.candidates_, self.validation_ = self.model_kind, {}, {}
         self.features_ = self._features().fit(X)
         Xt = self.features_.transform(X)
-        # hold out data for calibration
-        idx = np.arange(len(yb))
-        if self.calibration == "none":
-            fit_idx, cal_idx = idx, idx[:0]
-        elif self.time_col is not None and self.time_col in X.columns:
-            order = np.argsort(pd.to_datetime(X[self.time_col]).to_numpy(), kind="stable")
-            n_cal = int(round(len(idx) * self.calibration_share))
-            fit_idx, cal_idx = np.sort(order[:-n_cal]), np.sort(order[-n_cal:])
-        else:
-            strat = yb if min(n_pos, n_neg) >= 2 else None
-            fit_idx, cal_idx = train_test_split(idx, test_size=self.calibration_share,
-                                                random_state=self.random_state, stratify=strat)
-        if self.calibration != "none" and (len(np.unique(yb[fit_idx])) < 2 or len(np.unique(yb[cal_idx])) < 2):
-            fit_idx, cal_idx = idx, idx[:0]
-        self.model_ = self._model(self.features_, Xt)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, np.empty((len(yb), 0)))
-        sw = None if sample_weight is None else sample_weight[fit_idx]
-        if self.kind_ == "hgb":
-            self.model_.fit(Xt.iloc[fit_idx], yb[fit_idx], sample_weight=sw)
+        fitted: dict[str, _Candidate] = {}
+        if self.model_kind == "auto":
+            self.kind_, self.candidates_, self.validation_, fitted = self._select_kind(X, Xt, yb, sample_weight)
         else:
-            self.model_.fit(Xt.iloc[fit_idx], yb[fit_idx], logistic__sample_weight=sw)
-        fit_rows = Xt.iloc[fit_idx]
-        self.reference_row_ = self._reference_row(fit_rows)
-        if self.kind_ == "logistic":
-            self.encoded_mean_ = _column_means(self.model_.named_steps["encode"].transform(fit_rows))
+            self.kind_, self.candidates_, self.validation_ = self.model_kind, {}, {}
+        if calibration_from is not None:
+            fit_idx, cal_idx = np.arange(len(yb)), np.arange(0)
+        else:
+            fit_idx, cal_idx = self.calibration_rows(X, yb)
+        cand = fitted.get(self.kind_)
+        if cand is not None and np.array_equal(cand.fit, fit_idx):
+            self.model_ = cand.model  # the candidate is this very fit: same encoding, rows and settings
+        else:
+            cand = None
+            self.model_ = self._model(self.features_, Xt, self.kind_)
+            self._fit_model(self.model_, Xt, yb, fit_idx, sample_weight)
         self.calibrator_ = None
         self.calibration_used_ = "none"
-        if len(cal_idx):
-            raw = _logit(self.model_.predict_proba(Xt.iloc[cal_idx])[:, 1])
-            if self.calibration == "sigmoid":
-                cal = LogisticRegression(C=1e6, max_iter=1000).fit(raw.reshape(-1, 1), yb[cal_idx])
-                self.calibrator_ = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
+        if calibration_from is not None and self.calibration != "none":
+            raw, outcome = (np.asarray(v) for v in calibration_from)
+            self._fit_calibrator(_logit(raw.astype("float64")), (outcome == self.classes_[1]).astype(np.int64))
+        elif len(cal_idx):
+            if cand is not None and np.array_equal(cand.validation, cal_idx):
+                raw = cand.raw_validation  # the candidate's validation scores are these calibration scores
             else:
-                self.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=EPS, y_max=1 - EPS).fit(raw, yb[cal_idx])
-            self.calibration_used_ = self.calibration
-        if self.refit_full and len(cal_idx):
-            if self.kind_ == "hgb":
-                self.model_.fit(Xt, yb, sample_weight=sample_weight)
-            else:
-                self.model_.fit(Xt, yb, logistic__sample_weight=sample_weight)
-            if self.kind_ == "logistic":
-                self.encoded_mean_ = _column_means(self.model_.named_steps["encode"].transform(Xt))
-            self.reference_row_ = self._reference_row(Xt)
-        self.n_fit_, self.n_calibration_ = len(fit_idx), len(cal_idx)
+                raw = self._raw(self.model_, Xt.iloc[cal_idx])
+            self._fit_calibrator(_logit(raw), yb[cal_idx])
+            if self.refit_full:
+                self._fit_model(self.model_, Xt, yb, None, sample_weight)
+                fit_idx = np.arange(len(yb))
+        rows = Xt if len(fit_idx) == len(yb) else Xt.iloc[fit_idx]
+        self.reference_row_ = self._reference_row(rows)
+        if self.kind_ == "logistic":
+            self.encoded_mean_ = _column_means(self.model_.named_steps["encode"].transform(rows))
+        if calibration_from is not None:
+            self.n_fit_, self.n_calibration_ = len(yb), 0
+        else:
+            self.n_fit_, self.n_calibration_ = len(yb) - len(cal_idx), len(cal_idx)
         if self.kind_ == "hgb":
             self.n_iter_ = int(self.model_.n_iter_)
         else:
             self.n_iter_ = int(np.max(self.model_.named_steps["logistic"].n_iter_))
         self.base_rate_ = float(yb.mean())
         return self
+
+    def _fit_model(self, model, Xt: pd.DataFrame, yb: np.ndarray, rows: np.ndarray | None, sample_weight) -> None:
+        """Fit ``model`` (either kind) on the encoded ``rows`` (None: every row)."""
+        Xr, yr = (Xt, yb) if rows is None else (Xt.iloc[rows], yb[rows])
+        sw = sample_weight if sample_weight is None or rows is None else sample_weight[rows]
+        if isinstance(model, HistGradientBoostingClassifier):
+            model.fit(Xr, yr, sample_weight=sw)
+        else:
+            model.fit(Xr, yr, logistic__sample_weight=sw)
+
+    def _fit_calibrator(self, raw_logit: np.ndarray, yb: np.ndarray) -> None:
+        """The map from the model's log-odds to calibrated probabilities (Platt or isotonic)."""
+        if self.calibration == "sigmoid":
+            cal = LogisticRegression(C=1e6, max_iter=1000).fit(raw_logit.reshape(-1, 1), yb)
+            self.calibrator_ = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
+        else:
+            self.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=EPS, y_max=1 - EPS).fit(raw_logit, yb)
+        self.calibration_used_ = self.calibration
+
+    def calibration_rows(self, X: pd.DataFrame, yb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted row numbers the model is first fit on and those its calibration map is fit on: the
+        most recent ``calibration_share`` by ``time_col``, else a stratified random share (seeded);
+        no calibration rows with ``calibration="none"`` or when a part would hold a single class."""
+        idx = np.arange(len(yb))
+        if self.calibration == "none":
+            return idx, idx[:0]
+        if self.time_col is not None and self.time_col in X.columns:
+            order = np.argsort(pd.to_datetime(X[self.time_col]).to_numpy(), kind="stable")
+            n_cal = int(round(len(idx) * self.calibration_share))
+            fit_idx, cal_idx = np.sort(order[:-n_cal]), np.sort(order[-n_cal:])
+        else:
+            n_pos = int(yb.sum())
+            strat = yb if min(n_pos, len(yb) - n_pos) >= 2 else None
+            fit_idx, cal_idx = train_test_split(idx, test_size=self.calibration_share,
+                                                random_state=self.random_state, stratify=strat)
+        if len(np.unique(yb[fit_idx])) < 2 or len(np.unique(yb[cal_idx])) < 2:
+            return idx, idx[:0]
+        return fit_idx, cal_idx
 
     def _validation_rows(self, X: pd.DataFrame, yb: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict] | None:
         """Rows to fit the candidates on, rows to compare them on and how that fold was drawn
@@ -411,26 +516,26 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                "share": self.validation_share}
         return (np.sort(fit), np.sort(val), how) if both(fit) and both(val) else None
 
-    def _select_kind(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> tuple[str, dict, dict]:
+    def _select_kind(self, X: pd.DataFrame, Xt: pd.DataFrame, yb: np.ndarray, sample_weight
+                     ) -> tuple[str, dict, dict, dict[str, _Candidate]]:
         """``model_kind="auto"``: fit every candidate (uncalibrated: ROC AUC depends on the ranking
-        only) on the older rows, compare on the validation fold by :func:`choose_kind`."""
-        from sklearn.base import clone
-
-        yb = (y == self.classes_[1]).astype(np.int64)
+        only) on the older rows of the encoded training rows ``Xt``, compare on the validation fold by
+        :func:`choose_kind`. Also returns the winner's fit (:class:`_Candidate`), which :meth:`fit`
+        reuses when its own first fit is on the same rows."""
         rows = self._validation_rows(X, yb)
         if rows is None:
-            return CANDIDATES[0], {}, {"how": "too_few", "fallback": CANDIDATES[0], "n_fit": 0, "n_validation": 0}
+            return CANDIDATES[0], {}, {"how": "too_few", "fallback": CANDIDATES[0], "n_fit": 0, "n_validation": 0}, {}
         fit, val, how = rows
-        scores = {}
+        fitted = {}
         for kind in CANDIDATES:
-            cand = clone(self).set_params(model_kind=kind, calibration="none", refit_full=False, min_per_class=1)
-            sw = None if sample_weight is None else np.asarray(sample_weight)[fit]
-            cand.fit(X.iloc[fit], y[fit], sample_weight=sw)
-            scores[kind] = cand.raw_proba(X.iloc[val])
-        winner, aucs, se = choose_kind(yb[val], scores, seed=self.random_state)
+            model = self._model(self.features_, Xt, kind)
+            self._fit_model(model, Xt, yb, fit, sample_weight)
+            fitted[kind] = _Candidate(fit, val, model, self._raw(model, Xt.iloc[val]))
+        winner, aucs, se = choose_kind(yb[val], {k: c.raw_validation for k, c in fitted.items()},
+                                       seed=self.random_state)
         candidates = {k: {"roc_auc": float(a)} for k, a in aucs.items()}
         return winner, candidates, {**how, "n_fit": int(len(fit)), "n_validation": int(len(val)),
-                                    "se_difference": float(se)}
+                                    "se_difference": float(se)}, {winner: fitted[winner]}
 
     def _reference_row(self, Xt: pd.DataFrame) -> dict[str, float]:
         """The 'typical lead': median of numbers, most frequent code of categories."""
@@ -461,7 +566,18 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
         Xt = self._transform(X)
         with threadpool_limits(limits=_threads(self.n_threads), user_api="openmp"):
-            return self.model_.predict_proba(Xt)[:, 1]
+            return self._raw(self.model_, Xt)
+
+    @staticmethod
+    def _raw(model, Xt: pd.DataFrame) -> np.ndarray:
+        """Uncalibrated probabilities of a fitted model (either kind) on encoded rows; the logistic
+        pipeline is evaluated as array arithmetic (:func:`pipeline_terms`), without its one-hot matrix."""
+        terms = pipeline_terms(model) if isinstance(model, Pipeline) else None
+        if terms is None:
+            return model.predict_proba(Xt)[:, 1]
+        from scipy.special import expit
+
+        return expit(linear_logit({c: Xt[c].to_numpy() for c in Xt.columns}, terms))
 
     def linear_terms(self) -> dict | None:
         """The fitted logistic pipeline unrolled into plain arrays, or None when the model is not
@@ -471,60 +587,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         block, ((f(imputed values, indicators) - means) / scales) @ coefs — exactly what the
         scikit-learn pipeline computes, without building the one-hot matrix."""
         check_is_fitted(self, "model_")
-        if self.kind_ != "logistic":
-            return None
-        enc, lr = self.model_.named_steps["encode"], self.model_.named_steps["logistic"]
-        coef = lr.coef_[0]
-        terms = {"intercept": float(lr.intercept_[0]), "categorical": {}, "numeric": []}
-        for name, trans, cols in enc.transformers_:
-            if name == "remainder" or trans == "drop":
-                continue
-            sl = enc.output_indices_[name]
-            w = coef[sl]
-            if name == "cat":
-                if trans.drop_idx_ is not None:
-                    return None
-                start = 0
-                for c, cats in zip(cols, trans.categories_):
-                    if not np.array_equal(cats, np.arange(len(cats), dtype=float)):
-                        return None
-                    terms["categorical"][c] = w[start:start + len(cats)].copy()
-                    start += len(cats)
-                continue
-            steps = dict(trans.named_steps)
-            imp, scale = steps.get("impute"), steps.get("scale")
-            if imp is None or scale is None or set(steps) - {"impute", "log", "scale"}:
-                return None
-            ind = [] if imp.indicator_ is None else list(imp.indicator_.features_)
-            mean = scale.mean_ if scale.with_mean else np.zeros(len(w))
-            sd = scale.scale_ if scale.with_std else np.ones(len(w))
-            terms["numeric"].append((list(cols), imp.statistics_.copy(), ind, "log" in steps, mean, sd, w.copy()))
-        return terms
+        return pipeline_terms(self.model_) if self.kind_ == "logistic" else None
 
     def _linear_logit(self, cols: dict[str, np.ndarray], terms: dict) -> np.ndarray:
-        n = len(next(iter(cols.values()))) if cols else 0
-        z = np.full(n, terms["intercept"])
-        for c, w in terms["categorical"].items():
-            code = cols[c]
-            ok = ~np.isnan(code)
-            idx = np.where(ok, code, 0).astype(np.int64)
-            ok &= (idx >= 0) & (idx < len(w))
-            z += np.where(ok, w[np.clip(idx, 0, len(w) - 1)], 0.0)
-        for names, med, ind, log, mean, sd, w in terms["numeric"]:
-            k = len(names)
-            for j, c in enumerate(names):
-                x = cols[c]
-                miss = np.isnan(x)
-                v = np.where(miss, med[j], x)
-                if log:
-                    v = signed_log1p(v)
-                z += (v - mean[j]) * (w[j] / sd[j])
-            for i, j in enumerate(ind):
-                flag = np.isnan(cols[names[j]]).astype("float64")
-                if log:
-                    flag = signed_log1p(flag)
-                z += (flag - mean[k + i]) * (w[k + i] / sd[k + i])
-        return z
+        return linear_logit(cols, terms)
 
     def proba_from_columns(self, cols: dict[str, np.ndarray]) -> np.ndarray:
         """Calibrated probability of conversion from encoded columns (:meth:`FeatureFrame.transform_arrow`):

@@ -75,7 +75,7 @@ def train_scorer(
     picked = choice.record(holdout, params["model_kind"])
     ev = evaluate_holdout(prep, holdout, n_boot=n_boot, seed=seed)
     quality = assess(ev.metrics, ev.baseline, ev.baseline_name, ev.ci)
-    final = fitting.refit_all(prep, params, picked["chosen"]) if refit else holdout
+    final = fitting.refit_all(prep, params, picked["chosen"], holdout) if refit else holdout
     reference, scores = reference_profiles(final, prep.frame, prep.y, prep.columns, drift_columns(holdout))
     times = prep.frame[prep.time_col] if prep.time_col else None
     f_te = prep.frame.iloc[prep.test]
