@@ -7,8 +7,10 @@ does the same arithmetic with less copying: each category column (integer codes,
 is binned by a lookup table built by running scikit-learn's own preprocessing and binning on every
 possible code once; each number by the model's bin thresholds (scikit-learn's own binning routine
 on a one-column view, no copy); columns no tree splits on are left unbinned. The trees are then
-walked on the uint8 matrix by scikit-learn's predictor, in the same order, so the log-odds equal
-scikit-learn's (tested to 1e-12).
+evaluated on the uint8 matrix by leaf masks (:mod:`leadlab.scoring.leafmasks`, about ten times
+less CPU than scikit-learn's tree walk), or by scikit-learn's predictor for trees of more than 64
+leaves; either way the leaf values are added in scikit-learn's order, so the log-odds are
+bit-for-bit scikit-learn's.
 
 >>> import numpy as np, pandas as pd
 >>> from sklearn.ensemble import HistGradientBoostingClassifier
@@ -29,6 +31,8 @@ import weakref
 import numpy as np
 import pandas as pd
 from sklearn.ensemble._hist_gradient_boosting._binning import _map_to_bins
+
+from leadlab.scoring.leafmasks import LeafMaskForest
 
 
 class BinnedBooster:
@@ -69,6 +73,11 @@ class BinnedBooster:
                                              for j, name in enumerate(self.names) if categorical[j]})
         self._numeric = np.zeros(1, dtype=np.uint8)  # is_categorical flag of a numeric column
         self.baseline = float(np.ravel(model._baseline_prediction)[0])
+        try:
+            self.forest: LeafMaskForest | None = LeafMaskForest(
+                [p[0] for p in self.predictors], self.missing_bin, self.baseline, n)
+        except ValueError:  # more than 64 leaves per tree or a huge table: scikit-learn's tree walk
+            self.forest = None
 
     def _category_tables(self, sizes: dict[str, int]) -> dict[str, np.ndarray]:
         """Per categorical column, the bin of code 0 .. size-1 and, last, of NaN: scikit-learn's
@@ -108,7 +117,13 @@ class BinnedBooster:
 
     def raw(self, cols: dict[str, np.ndarray], threads: int) -> np.ndarray:
         """Log-odds of conversion (before calibration) for ``cols``."""
-        xb = self.bins(cols, threads)
+        return self.raw_binned(self.bins(cols, threads), threads)
+
+    def raw_binned(self, xb: np.ndarray, threads: int) -> np.ndarray:
+        """Log-odds of the bin matrix ``xb``: by leaf masks (:mod:`leadlab.scoring.leafmasks`) when
+        the forest fits them, else by scikit-learn's predictor; bit-for-bit the same sums."""
+        if self.forest is not None:
+            return self.forest.raw(xb, threads)
         raw = np.full(len(xb), self.baseline)
         for predictors in self.predictors:
             raw += predictors[0].predict_binned(xb, self.missing_bin, threads)
