@@ -2,7 +2,10 @@
 and the bank-marketing backtest.
 
 Run: ``.venv/bin/python benchmarks/score_bench.py`` (``--train-rows``, ``--score-rows`` to change
-sizes, ``--threads`` for OpenMP threads, ``--skip-bank``). Each phase runs in its own process so
+sizes, ``--threads`` for OpenMP threads, ``--skip-bank``). ``--workdir DIR`` keeps the generated
+store and the trained models in DIR and reuses them on later runs (training is then not timed
+again: delete a model file to retrain), so ``score apply`` alone can be re-timed:
+``benchmarks/score_bench.py --workdir /tmp/sb --kinds hgb --skip-select --skip-bank --threads 2``. Each phase runs in its own process so
 its peak memory (max RSS) is its own. The leads are generated inside DuckDB with SQL (hash-based
 pseudo-random numbers, deterministic): the full synthetic generator (``leadlab synth``) builds calls,
 funnel and experiments too and would take far longer at 10 M leads, so it is not used here.
@@ -201,12 +204,15 @@ def phase_score(store: Path, model_path: Path, chunk: int, threads: int) -> dict
     res = apply_scores(model, con, chunk_rows=chunk)
     c1 = resource.getrusage(resource.RUSAGE_SELF)
     n = con.table("lead_scores").count().execute()
+    # order-free fingerprint of every (lead, score) pair: equal across runs iff the scores are bit-identical
+    checksum = con.con.execute("SELECT bit_xor(hash(lead_id, score)) FROM lead_scores").fetchone()[0]
     grades = res.grades
     con.disconnect()
     return {"kind": model.meta["model_version"], "rows": res.rows, "rows_in_lead_scores": int(n), "chunks": res.chunks, "chunk_rows": chunk,
             "apply_seconds": round(res.seconds, 1), "reference_scan_seconds": round(scan_s, 1),
             "ratio": round(res.seconds / scan_s, 1), "leads_per_second": round(res.rows / res.seconds),
             "peak_mb": round(_peak_mb()), "scan_rows": n_ref, "grades": grades, "load_average": round(load, 1),
+            "checksum": f"{checksum:016x}",
             "cpu_seconds": round(c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime, 1),
             "load_average_end": round(os.getloadavg()[0], 1)}
 
@@ -250,6 +256,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0,
                     help="OpenMP threads; 0 = LeadScorer's default (all cores, one when the machine is busy).")
     ap.add_argument("--skip-bank", action="store_true")
+    ap.add_argument("--workdir", type=Path, help="Keep the store and models here and reuse them (default: a temporary folder).")
     ap.add_argument("--kinds", default="logistic,hgb", help="Model kinds to benchmark (comma-separated).")
     ap.add_argument("--skip-select", action="store_true", help="Skip timing score train's model selection.")
     ap.add_argument("--phase", choices=["train", "score", "bank", "select"], help=argparse.SUPPRESS)
@@ -274,17 +281,27 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; "
           f"OpenMP threads {a.threads or f'auto ({_threads(None)} now)'}")
     with tempfile.TemporaryDirectory(prefix="score_bench_") as tmp:
-        store, model = Path(tmp) / "bench.duckdb", Path(tmp) / "bench.skops"
-        secs = make_store(store, a.score_rows)
-        print(f"built a {a.score_rows:,}-lead DuckDB store in {secs:.1f} s ({store.stat().st_size / 1e9:.2f} GB)")
+        folder = a.workdir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        store = folder / f"leads_{a.score_rows}.duckdb"
+        if store.exists():
+            print(f"reused the {a.score_rows:,}-lead store {store}")
+        else:
+            secs = make_store(store, a.score_rows)
+            print(f"built a {a.score_rows:,}-lead DuckDB store in {secs:.1f} s ({store.stat().st_size / 1e9:.2f} GB)")
         result = {"train": [], "score": []}
         for kind in a.kinds.split(","):
-            tr = _child(["--phase", "train", "--store", str(store), "--model", str(model), "--kinds", kind,
-                         "--train-rows", str(a.train_rows), "--threads", str(a.threads)])
-            print(f"TRAIN  {kind:<8} {tr['rows']:,} leads x {tr['features']} features: LeadScorer.fit {tr['fit_seconds']} s "
-                  f"(goal <= 60 s; {tr['n_iter']} iterations), reference single fit {tr['reference_hgb_seconds']} s, "
-                  f"ratio {tr['ratio']}; peak memory {tr['peak_mb']} MB ({tr['peak_mb_after_load']} MB after loading); "
-                  f"holdout ROC AUC {tr['holdout_auc']}")
+            model = folder / f"model_{kind}_{a.train_rows}.skops"
+            if model.exists():
+                print(f"TRAIN  {kind:<8} reused the model {model} (not timed)")
+            else:
+                tr = _child(["--phase", "train", "--store", str(store), "--model", str(model), "--kinds", kind,
+                             "--train-rows", str(a.train_rows), "--threads", str(a.threads)])
+                print(f"TRAIN  {kind:<8} {tr['rows']:,} leads x {tr['features']} features: LeadScorer.fit {tr['fit_seconds']} s "
+                      f"(goal <= 60 s; {tr['n_iter']} iterations), reference single fit {tr['reference_hgb_seconds']} s, "
+                      f"ratio {tr['ratio']}; peak memory {tr['peak_mb']} MB ({tr['peak_mb_after_load']} MB after loading); "
+                      f"holdout ROC AUC {tr['holdout_auc']}")
+                result["train"].append(tr)
             sc = _child(["--phase", "score", "--store", str(store), "--model", str(model),
                          "--chunk-rows", str(a.chunk_rows), "--threads", str(a.threads)])
             print(f"SCORE  {kind:<8} {sc['rows']:,} leads from the store into lead_scores ({sc['chunks']} chunks of "
@@ -292,9 +309,8 @@ def main() -> None:
                   f"{sc['leads_per_second']:,} leads/s; "
                   f"reference bare scan {sc['reference_scan_seconds']} s, ratio {sc['ratio']}; "
                   f"peak memory {sc['peak_mb']} MB (goal <= 2048 MB); load average {sc['load_average']} -> "
-                  f"{sc['load_average_end']}; grades {sc['grades']}",
+                  f"{sc['load_average_end']}; grades {sc['grades']}; scores checksum {sc['checksum']}",
                   flush=True)
-            result["train"].append(tr)
             result["score"].append(sc)
         if not a.skip_select:
             se = _child(["--phase", "select", "--store", str(store), "--train-rows", str(a.train_rows),
