@@ -31,12 +31,13 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from leadlab.errors import ConfigError
 from leadlab.i18n import _
+
+if TYPE_CHECKING:  # nbformat costs ~1.5 s to import (jsonschema); only reading a notebook needs it
+    import nbformat
 
 #: Parameter names refused because they look like credentials.
 SECRET_NAME = re.compile(r"passw(or)?d|pwd|secret|token|key|credential", re.IGNORECASE)
@@ -105,6 +106,7 @@ def declared_parameters(path: str | Path) -> dict[str, Param]:
     """
     import logging
 
+    import nbformat
     from papermill.translators import PythonTranslator
 
     try:
