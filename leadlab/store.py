@@ -511,6 +511,12 @@ def append_arrow(con: ibis.BaseBackend, name: str, data: "pa.Table", schema: ibi
         con.insert(name, _spark_frame(con, data))  # noqa: typed by the Arrow schema
 
 
+def appends_beside_reads(con: ibis.BaseBackend) -> bool:
+    """Whether one thread may :func:`append_arrow` while another reads :func:`read_batches` of the
+    same store: on DuckDB, where each runs on its own cursor."""
+    return family(con) == "duckdb"
+
+
 def _spark_frame(con: ibis.BaseBackend, data: "pa.Table") -> ibis.Table:
     """``data`` for a Spark write: typed by its Arrow schema (Ibis hands Spark the schema;
     no string round trip, so dates stay dates)."""

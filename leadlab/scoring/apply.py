@@ -4,13 +4,15 @@
 :func:`apply_scores` streams the leads table in chunks, scores each chunk and appends it to a staging table; only when
 every chunk succeeded does the staging table replace ``lead_scores`` (one transaction on
 DuckDB and PostgreSQL: :func:`leadlab.store.publish`), so a failure leaves the previous scores
-intact. Memory is bounded by the chunk size. The backend-specific reading and bulk writing are
-:func:`leadlab.store.read_batches` and :func:`leadlab.store.append_arrow`.
+intact. On DuckDB each chunk is appended in a background thread while the next one is read and
+scored (at most two chunks in flight); memory is bounded by the chunk size. The backend-specific
+reading and bulk writing are :func:`leadlab.store.read_batches` and :func:`leadlab.store.append_arrow`.
 """
 
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +26,7 @@ from leadlab.scoring import text
 from leadlab.scoring.grades import priority
 from leadlab.scoring.quality import check_usable
 from leadlab.schema import LEAD_SCORES, business_timezone
-from leadlab.store import append_arrow, create_empty, publish, read_batches, table as store_table
+from leadlab.store import append_arrow, appends_beside_reads, create_empty, publish, read_batches, table as store_table
 
 OUTPUT = "lead_scores"
 @dataclass
@@ -136,16 +138,25 @@ def apply_scores(model, con, *, source_table: str = "leads", chunk_rows: int = 2
     bar = tqdm(total=total, unit="lead", disable=not progress, desc="scoring")
     try:
         create_empty(con, staging, LEAD_SCORES.ibis_schema)
-        for batch in read_batches(con, expr, chunk_rows):
-            if batch.num_rows == 0:
-                continue
-            result, g, u = _score_batch(model, batch, scored_at)
-            append_arrow(con, staging, result, LEAD_SCORES.ibis_schema)
-            _merge(grades, g)
-            _merge(unseen, u)
-            n += batch.num_rows
-            chunks += 1
-            bar.update(batch.num_rows)
+        # chunk k is appended in the background while chunk k+1 is read and scored (at most two in flight)
+        with ThreadPoolExecutor(1, thread_name_prefix="leadlab-append") as writer:
+            pending: Future | None = None
+            for batch in read_batches(con, expr, chunk_rows):
+                if batch.num_rows == 0:
+                    continue
+                result, g, u = _score_batch(model, batch, scored_at)
+                if pending is not None:
+                    pending.result()  # raises the append's error, if any
+                pending = writer.submit(append_arrow, con, staging, result, LEAD_SCORES.ibis_schema)
+                if not appends_beside_reads(con):
+                    pending.result()
+                _merge(grades, g)
+                _merge(unseen, u)
+                n += batch.num_rows
+                chunks += 1
+                bar.update(batch.num_rows)
+            if pending is not None:
+                pending.result()
         replace_all = not only_open and source_table == "leads"
         publish(con, {staging: OUTPUT}, merge_key=None if replace_all else "lead_id")
     except BaseException:
