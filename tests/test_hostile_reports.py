@@ -15,7 +15,8 @@ Three parts:
    and the rule, starts no kernel and leaves ``reports/`` byte for byte unchanged;
 3. publishing: one page per parameter set, file modes from the umask, ``report reindex``.
 
-Kernel runs are the cost (5 renders); everything else replaces papermill by a stub.
+Kernel runs are the cost (5 renders, in one shared kernel as ``report all`` runs them: the
+escaping under test does not depend on the kernel); everything else replaces papermill by a stub.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def _tree_hash(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def payload_pages(tmp_path_factory) -> dict[str, Path]:
     """Every report rendered from the payload store: {name: published page}, plus the index."""
-    from leadlab.reports.runner import run_report
+    from leadlab.reports.runner import run_report, shared_kernel
     from leadlab.synth import synthesize
 
     root = tmp_path_factory.mktemp("payload_project")
@@ -125,12 +126,13 @@ def payload_pages(tmp_path_factory) -> dict[str, Path]:
             "scorer_monitoring": ("scorer_monitoring", {"period": "2026-10"}),
         }
         pages, failures = {}, {}
-        for key, (name, params) in runs.items():
-            rec = run_report(name, params, root=root, raise_on_error=False, timeout=300)
-            if rec.ok:
-                pages[key] = root / "reports" / rec.html
-            else:
-                failures[key] = rec.error
+        with shared_kernel():  # one kernel for the five renders, as `report all` runs them
+            for key, (name, params) in runs.items():
+                rec = run_report(name, params, root=root, raise_on_error=False, timeout=300)
+                if rec.ok:
+                    pages[key] = root / "reports" / rec.html
+                else:
+                    failures[key] = rec.error
     finally:
         for k, v in saved.items():
             if v is None:

@@ -9,6 +9,12 @@ New notebooks are picked up automatically; registered ones run in registry order
 scorer_training writes the model that scorer_monitoring reads), unregistered ones after,
 with their defaults. One report is also rendered in Chinese and published beside the
 English page.
+
+They run as ``report all`` runs them: in one shared kernel per language (started once, its
+namespace reset between reports; a failed report gets a fresh kernel), which saves a kernel
+start and its imports (about 4 CPU-s) per report. The fresh kernel of ``leadlab report NAME``
+runs kpi_report in tests/test_kpi_synthetic.py, the scorer reports in test_scoring_reports.py
+and small notebooks in test_reports_runner.py; the first report here gets a fresh kernel too.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import pytest
 
 from leadlab.reports.params import declared_parameters
 from leadlab.reports.registry import get_spec
-from leadlab.reports.runner import available_notebooks, run_report
+from leadlab.reports.runner import available_notebooks, run_report, shared_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = available_notebooks(ROOT)
@@ -39,6 +45,13 @@ def ci_project(small_store, tmp_path_factory):
         if f.is_file():
             shutil.copy(f, data / f.name)
     return root, f"duckdb://{data / small_store.path.name}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_kernel_per_language():
+    """Every run_report of this module in a shared kernel (see the module docstring)."""
+    with shared_kernel():
+        yield
 
 
 def ci_parameters(name: str) -> dict:
