@@ -121,3 +121,42 @@ def test_contamination_ignores_null_arms_on_duckdb_and_in_the_string_path(hashed
     assert Notice("missing_arm") in r.notices  # the unit whose rows all lack an arm (was an arm "nan")
     unbound = ibis.table({"unit": "int64", "arm": "string"}, name="t")
     assert distinct_code(unbound.arm) is None  # other backends (and unbound tables) compare the strings
+
+
+def test_arm_codes_renumber_slices_that_met_the_arms_in_another_order(monkeypatch):
+    """The arm strings are encoded in slices side by side; a slice whose labels came in another
+    order is renumbered to the shared labels, NULL stays NULL."""
+    import os
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    arms = ["B", None, "A", "B", "C", "A", None, "D", "A"]
+    t = pa.Table.from_batches(pa.table({"arm": arms}).to_batches(max_chunksize=3))
+    coded, labels = AR.arm_codes(t, "arm")
+    assert labels == ["B", "A", "C", "D"]
+    assert coded.column("arm").num_chunks == 3 and pa.types.is_int32(coded.schema.field("arm").type)
+    assert [None if c is None else labels[c] for c in coded.column("arm").to_pylist()] == arms
+    assert AR.arm_codes(pa.table({"arm": [1, 2]}), "arm")[1] is None  # not a string column: as it is
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_dataframe_arm_codes_give_the_table_result(dtype):
+    """Three arms met in another order in each Arrow batch, units in two arms and rows without an
+    arm: the DataFrame (arms as codes) and the same rows as a DuckDB table (arm hashes) agree."""
+    n = 2 * AR.ARROW_BATCH_ROWS + 10
+    rng = np.random.default_rng(8)
+    unit = rng.integers(0, 5000, n)
+    unit[0], unit[AR.ARROW_BATCH_ROWS] = 0, 2  # the first batch meets treat first, the second hold
+    arm = np.array(["treat", "ctrl", "hold"], dtype=object)[unit % 3]
+    arm[:40] = "ctrl"  # units of the other arms seen in ctrl too
+    arm[60:70] = None
+    df = pd.DataFrame({"unit": unit, "arm": pd.array(arm, dtype=dtype), "y": rng.random(n)})
+    r_df = analyze_table(df, arm="arm", unit="unit", metrics=["y"], control="ctrl")
+    con = ibis.duckdb.connect()
+    con.create_table("calls", df)
+    r_db = analyze_table(con.table("calls"), arm="arm", unit="unit", metrics=["y"], control="ctrl")
+    assert r_df.contaminated_units == r_db.contaminated_units > 20
+    pd.testing.assert_frame_equal(r_df.arms, r_db.arms)
+    assert r_df.arms.arm.tolist() == ["ctrl", "hold", "treat"]
+    pd.testing.assert_frame_equal(r_df.effects.set_index("arm")[["effect", "p_value", "units"]],
+                                  r_db.effects.set_index("arm")[["effect", "p_value", "units"]], rtol=1e-12)
+    assert r_df.notices == r_db.notices

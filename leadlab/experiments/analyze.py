@@ -60,7 +60,7 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
                   weights: dict[str, float] | None = None, con=None, experiment_id: str = "table",
                   seed: int = 0, srm_threshold: float = 0.001, prior=None, seq_tuning: float | None = None,
                   looks: tuple[int, int] | None = None,
-                  _no_nulls: frozenset[str] = frozenset()) -> ExperimentResult:
+                  _no_nulls: frozenset[str] = frozenset(), _arm_labels: list[str] | None = None) -> ExperimentResult:
     """Analyse a pandas DataFrame, an Ibis table or a store table name.
 
     ``metrics``: column names (a mean, or a proportion when the column is 0/1 or boolean) or
@@ -87,8 +87,8 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
               alternative=alternative, weights=weights, con=con, experiment_id=experiment_id, seed=seed,
               srm_threshold=srm_threshold, prior=prior, seq_tuning=seq_tuning, looks=looks)
     if isinstance(data, pd.DataFrame):
-        with registered(project(data, arm, unit, metrics, covariate)) as (t, no_nulls):
-            return analyze_table(t, **kw, _no_nulls=no_nulls)
+        with registered(project(data, arm, unit, metrics, covariate), arm) as (t, no_nulls, labels):
+            return analyze_table(t, **kw, _no_nulls=no_nulls, _arm_labels=labels)
     t = as_table(data, con)
     if arm not in t.columns:
         raise ConfigError(_("arm column {column} not found (parameter arm); available columns: {available}",
@@ -115,6 +115,8 @@ def analyze_table(data, *, arm: str = "arm", metrics=None, unit: str | None = No
     mixed = ArmTable(())
     if unit is not None:  # units seen in several arms: counted, then left out
         tab, mixed = tab.get(0, ArmTable(())), tab.get(1, ArmTable(()))
+    if _arm_labels is not None:  # a DataFrame's arm column went in as codes
+        tab = tab.renamed(_arm_labels)
     null_counts = {c[len("_null__"):]: int(tab.total(c.lstrip("_")) + mixed.total(c.lstrip("_"))) for c in nulls}
     null_counts = {c: n for c, n in null_counts.items() if n > 0}
     if null_counts:

@@ -76,20 +76,67 @@ def frame_to_arrow(df: pd.DataFrame):
     return pa.Table.from_batches(tbl.to_batches(max_chunksize=ARROW_BATCH_ROWS), schema=tbl.schema)
 
 
+def _encode(parts) -> tuple[list, list]:
+    """Dictionary-encode a list of string arrays: (each part's indices, the labels)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(pa.chunked_array(parts))  # one dictionary for every chunk
+    return [c.indices for c in enc.chunks], enc.chunk(0).dictionary.to_pylist()
+
+
+def arm_codes(tbl, arm: str):
+    """(``tbl`` with its string column ``arm`` replaced by integer codes, the arm label of each
+    code), or (``tbl``, None) when ``arm`` is not a string column. One dictionary encoding of the
+    strings (on every core, in slices) costs less than DuckDB hashing every row's string from
+    Arrow (per rep, 10 M calls: docs/experiments.md, Speed); NULL stays NULL.
+
+    >>> import pyarrow as pa
+    >>> coded, labels = arm_codes(pa.table({"arm": ["B", None, "A", "B"]}), "arm")
+    >>> coded.column("arm").to_pylist(), labels
+    ([0, None, 1, 0], ['B', 'A'])
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if arm not in tbl.column_names or not (pa.types.is_string(typ := tbl.schema.field(arm).type)
+                                           or pa.types.is_large_string(typ)):
+        return tbl, None
+    chunks = tbl.column(arm).chunks
+    if not chunks:
+        return tbl, None
+    n = max(1, min(os.cpu_count() or 1, len(chunks)))
+    slices = [chunks[i * len(chunks) // n:(i + 1) * len(chunks) // n] for i in range(n)]
+    with ThreadPoolExecutor(n) as pool:  # pyarrow's kernels release the GIL
+        parts = list(pool.map(_encode, slices))
+    labels = list(dict.fromkeys(label for _, part_labels in parts for label in part_labels))
+    position = {label: i for i, label in enumerate(labels)}
+    codes = []
+    for indices, part_labels in parts:
+        if part_labels != labels[:len(part_labels)]:  # this slice numbered its labels otherwise
+            remap = pa.array([position[label] for label in part_labels], pa.int32())
+            indices = [pc.take(remap, ix) for ix in indices]
+        codes += [ix.cast(pa.int32()) for ix in indices]
+    return tbl.set_column(tbl.schema.get_field_index(arm), arm, pa.chunked_array(codes, pa.int32())), labels
+
+
 @contextlib.contextmanager
-def registered(df: pd.DataFrame):
-    """(the DataFrame as an Ibis table, the names of its columns without NULLs), registered
-    in the in-memory DuckDB for the duration of the analysis (once; unregistered afterwards).
+def registered(df: pd.DataFrame, arm: str | None = None):
+    """(the DataFrame as an Ibis table, the names of its columns without NULLs, the labels of
+    the arm codes or None), registered in the in-memory DuckDB for the duration of the
+    analysis (once; unregistered afterwards). A string column ``arm`` is registered as integer
+    codes (:func:`arm_codes`): code ``i`` is arm ``labels[i]``.
 
     Arrow rather than DuckDB's pandas scan: measured on 10 M rows (see docs/experiments.md,
     Speed), a batched Arrow scan runs in parallel and beats the pandas scan for both numpy
     numbers and pandas 3's Arrow-backed strings, and the conversion is zero-copy."""
     from leadlab.store import registered_arrow
 
-    tbl = frame_to_arrow(df)
+    tbl, labels = arm_codes(frame_to_arrow(df), arm) if arm else (frame_to_arrow(df), None)
     # Arrow knows each column's NULL count: columns without any need no counting in the query
     no_nulls = frozenset(c for c, col in zip(tbl.column_names, tbl.columns) if col.null_count == 0)
     with registered_arrow(tbl) as t:
-        yield t, no_nulls
-
-
+        yield t, no_nulls, labels

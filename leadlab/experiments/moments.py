@@ -89,6 +89,10 @@ class ArmTable:
             return float(sum(a.units for a in self.arms))
         return float(sum(a.totals.get(key, 0.0) for a in self.arms))
 
+    def renamed(self, labels: list[str]) -> "ArmTable":
+        """Arms named by code (``"0"``, ``"1"``, …) named ``labels[code]`` instead; None stays None."""
+        return ArmTable(tuple(a if a.arm is None else replace(a, arm=labels[int(a.arm)]) for a in self.arms))
+
     def without(self, arm: str) -> "ArmTable":
         return ArmTable(tuple(a for a in self.arms if a.arm != arm))
 

@@ -392,20 +392,24 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
         aggs[sq] = (_num(t[c]) * _num(t[c])).sum()
     aggs["_rows"] = t.count().cast("float64")
     # a unit is in several arms when its smallest and largest arm differ (NULL arms are ignored).
-    # On DuckDB the arm's 64-bit hash is compared instead of the string, and the arm is any one
+    # Integer arms (e.g. the codes of a DataFrame's arm column) are compared as they are. On
+    # DuckDB a string arm's 64-bit hash is compared instead of the string, and the arm is any one
     # value: two integer aggregates and any_value() cost less than min()/max() of a string.
-    arm_s = t[arm] if t[arm].type().is_string() else t[arm].cast("string")
-    code = distinct_code(arm_s)
-    if code is None:
-        aggs["_arm"], aggs["_arm_lo"], aggs["_arm_hi"] = arm_s.min(), arm_s.min(), arm_s.max()
+    if t[arm].type().is_integer():
+        aggs["_arm_lo"], aggs["_arm_hi"] = t[arm].min(), t[arm].max()
     else:
-        aggs["_arm"], aggs["_arm_lo"], aggs["_arm_hi"] = arm_s.arbitrary(), code.min(), code.max()
+        arm_s = t[arm] if t[arm].type().is_string() else t[arm].cast("string")
+        code = distinct_code(arm_s)
+        if code is None:
+            aggs["_arm"], aggs["_arm_lo"], aggs["_arm_hi"] = arm_s.min(), arm_s.min(), arm_s.max()
+        else:
+            aggs["_arm"], aggs["_arm_lo"], aggs["_arm_hi"] = arm_s.arbitrary(), code.min(), code.max()
     if covariate:
         aggs["_x"] = _num(t[covariate]).mean()
     g = t.group_by(_unit=t[unit]).aggregate(**aggs)
     # units seen in several arms are flagged (an integer: cheaper to group by than a CASE that
     # builds a string per unit), counted, then dropped by the analysis
-    return g.select(*[c for c in g.columns if c not in ("_arm", "_arm_lo", "_arm_hi")], **{arm: g._arm},
+    return g.select(*[c for c in g.columns if c not in ("_arm", "_arm_lo", "_arm_hi")], **{arm: g._arm if "_arm" in g.columns else g._arm_lo},
                     **{MIXED: ibis.ifelse(g._arm_lo != g._arm_hi, 1, 0)})
 
 
