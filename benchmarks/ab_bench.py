@@ -26,6 +26,9 @@ both tools are printed side by side, so a reader sees they agree.
 
 Goals: leadlab <= 0.9x tea-tasting, leadlab <= 1.1x raw, pandas <= 1.3x the DuckDB-table path.
 
+Last, each tool is timed on a small table (``--fixed-rows``, 20,000 calls), where the query costs
+next to nothing: its fixed cost per analysis.
+
 Usage::
 
     .venv/bin/python benchmarks/ab_bench.py              # 10,000,000 calls
@@ -176,6 +179,36 @@ def side_by_side(res, tea) -> None:
               f"{'yes' if row.cuped else 'no':>7}")
 
 
+def fixed_cost(path: Path, rows: int, metrics, calls_per_tool: int = 15) -> None:
+    """CPU per call of each tool on a ``rows``-call table, where the query costs next to nothing:
+    the fixed cost of an analysis (building and compiling the query, statistics, result objects).
+    The least CPU of ``calls_per_tool`` interleaved calls (the least disturbed by other processes)."""
+    import ibis
+
+    from leadlab.experiments import analyze_table
+
+    generate(path, rows)
+    con = ibis.duckdb.connect(str(path), read_only=True)
+    calls = con.table("calls")
+    print(f"fixed cost per call ({rows:,} calls, least CPU of {calls_per_tool} interleaved calls):")
+    for label, unit, arm in (("per-lead", "lead_id", "lead_arm"), ("per-rep", "rep_id", "rep_arm")):
+        exp = tea_experiment(arm)
+        fns = {"leadlab": lambda: analyze_table(calls, arm=arm, unit=unit, metrics=metrics, covariate="prior_score",
+                                                cuped=["sqls_per_unit"])}
+        if exp is not None:
+            fns["tea"] = lambda: exp.analyze(per_unit(calls, unit, arm), control="A")
+        best = {k: float("inf") for k in fns}
+        for k, fn in fns.items():
+            fn()  # warm-up
+        for _ in range(calls_per_tool):
+            for k, fn in fns.items():
+                c0 = cpu_seconds()
+                fn()
+                best[k] = min(best[k], cpu_seconds() - c0)
+        print(f"  {label:<10}" + "  ".join(f"{k} {v * 1e3:.1f} ms" for k, v in best.items()))
+    con.disconnect()
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -185,6 +218,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--db", type=Path, help="reuse (or create) this DuckDB file instead of a temporary one")
+    ap.add_argument("--fixed-rows", type=int, default=20_000,
+                    help="also time each tool on a table this small (its fixed cost per call); 0: skip")
     args = ap.parse_args()
 
     import duckdb
@@ -240,6 +275,8 @@ def main() -> None:
                       f"{t['leadlab'] / tea:>8.2f}x{t['leadlab'] / t['raw']:>8.2f}x{t['pandas'] / t['leadlab']:>11.2f}x")
         print(f"median of {args.repeat} interleaved rounds (wall time; CPU = all threads of this process); goals: "
               f"lab/tea <= 0.9x, lab/raw <= 1.1x, pandas/lab <= 1.3x")
+        if args.fixed_rows:
+            fixed_cost(Path(tmp) / "fixed.duckdb", args.fixed_rows, metrics)
         print(f"load average after timing: {load()}")
 
 
