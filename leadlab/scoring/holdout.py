@@ -76,6 +76,21 @@ def drift_columns(scorer: LeadScorer) -> tuple[list[str], list[str]]:
     return cat, num
 
 
+def as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` with ``columns`` as pandas text, each distinct value converted once: the same text
+    as ``astype("string")`` row by row (which the drift profiles apply to category codes), much faster.
+
+    >>> as_text(pd.DataFrame({"c": [1.0, np.nan, 1.0], "x": [0.5, 1, 2]}), ["c"]).c.tolist()
+    ['1.0', <NA>, '1.0']
+    """
+    out = frame.copy(deep=False)
+    for c in columns:
+        codes, uniques = pd.factorize(frame[c], use_na_sentinel=True)
+        text = pd.Series(uniques).astype("string").array
+        out[c] = pd.Series(text.take(codes, allow_fill=True), index=frame.index)
+    return out
+
+
 def evaluate_holdout(prep: Prepared, scorer: LeadScorer, *, n_boot: int, seed: int) -> Evidence:
     """Metrics, intervals, baseline, curves and train → test drift of ``scorer`` (fit on the training rows)."""
     cols = prep.columns
@@ -90,10 +105,10 @@ def evaluate_holdout(prep: Prepared, scorer: LeadScorer, *, n_boot: int, seed: i
     base = ev.metrics(y_te, p_base, base_rate=base_rate)
     ft = scorer.features_
     cat_out, num_out = drift_columns(scorer)
-    profiles = profile_frame(ft.transform(f_tr[cols]), cat_out, num_out)
-    drift = psi_table(profiles, ft.transform(f_te[cols]), 100 * p_te, profile_column(100 * p_tr))
+    profiles = profile_frame(as_text(ft.transform(f_tr[cols]), cat_out), cat_out, num_out)
+    drift = psi_table(profiles, as_text(ft.transform(f_te[cols]), cat_out), 100 * p_te, profile_column(100 * p_tr))
     return Evidence(m, ci, bname, base, ev.decile_table(y_te, p_te), ev.calibration_curve(y_te, p_te),
                     ev.gains_curve(y_te, p_te), drift, p_te, ft.unseen_counts(f_te[cols]))
 
 
-__all__ = ["Evidence", "baseline_scores", "drift_columns", "evaluate_holdout"]
+__all__ = ["Evidence", "as_text", "baseline_scores", "drift_columns", "evaluate_holdout"]

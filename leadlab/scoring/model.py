@@ -82,6 +82,25 @@ def _column_means(Z) -> np.ndarray:
     return np.asarray(Z.mean(axis=0)).ravel()
 
 
+def encoded_means(encoder: ColumnTransformer, X: pd.DataFrame) -> np.ndarray:
+    """Column means of ``encoder.transform(X)`` block by block, without stacking the blocks into
+    one sparse matrix (which costs more than the blocks themselves).
+
+    >>> from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    >>> X = pd.DataFrame({"c": [0.0, 1.0, 1.0], "x": [1.0, 2.0, 6.0]})
+    >>> enc = ColumnTransformer([("cat", OneHotEncoder(), ["c"]), ("num", StandardScaler(), ["x"])]).fit(X)
+    >>> bool(np.allclose(encoded_means(enc, X), np.asarray(enc.transform(X).mean(axis=0)).ravel()))
+    True
+    """
+    out = np.zeros(sum(sl.stop - sl.start for sl in encoder.output_indices_.values()))
+    for name, trans, cols in encoder.transformers_:
+        sl = encoder.output_indices_[name]
+        if name == "remainder" or trans == "drop" or sl.stop == sl.start:
+            continue
+        out[sl] = _column_means(trans.transform(X[cols]))
+    return out
+
+
 def signed_log1p(x):
     """log1p for non-negative counts, sign-preserving for negatives (a picklable skops-safe function)."""
     return np.sign(x) * np.log1p(np.abs(x))
@@ -246,6 +265,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     Monday-Friday, of the ``<timestamp>_business_hours`` flag; None leaves it out.
     Logistic preprocessing: non-negative right-skewed numbers (:func:`is_skewed`) are log1p'd,
     then every number is median-imputed (with a missing indicator) and standardized. min_per_class: refuse to train with fewer positives or negatives.
+    selection_rows: with ``model_kind="auto"``, at most this many of the older rows (a seeded random
+    sample, the same for every candidate) fit the candidates; None: all of them. The comparison is
+    decided by the validation fold, whose rows are all used; see docs/scoring.md (Speed) for the evidence.
     n_threads: OpenMP threads for boosting (None: all cores, one when the machine is busy).
     """
 
@@ -272,6 +294,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         timestamp: list[str] | None = None,
         business_hours: tuple[int, int] | None = BUSINESS_HOURS,
         min_per_class: int = 40,
+        selection_rows: int | None = 200_000,
         n_threads: int | None = None,
         random_state: int = 0,
     ):
@@ -295,6 +318,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.timestamp = timestamp
         self.business_hours = business_hours
         self.min_per_class = min_per_class
+        self.selection_rows = selection_rows
         self.n_threads = n_threads
         self.random_state = random_state
 
@@ -359,6 +383,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"calibration={self.calibration!r}: choose one of {', '.join(CALIBRATIONS)}")
         if not 0 < self.calibration_share < 0.9 and self.calibration != "none":
             raise ConfigError(f"calibration_share={self.calibration_share}: must be between 0 and 0.9")
+        if self.selection_rows is not None and not (isinstance(self.selection_rows, (int, np.integer))
+                                                    and self.selection_rows >= 100):
+            raise ConfigError(f"selection_rows={self.selection_rows!r}: give a whole number of at least 100, or None")
 
     # -- sklearn API -------------------------------------------------------
     def fit(self, X, y, sample_weight=None, calibration_from=None):
@@ -436,7 +463,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         rows = Xt if len(fit_idx) == len(yb) else Xt.iloc[fit_idx]
         self.reference_row_ = self._reference_row(rows)
         if self.kind_ == "logistic":
-            self.encoded_mean_ = _column_means(self.model_.named_steps["encode"].transform(rows))
+            self.encoded_mean_ = encoded_means(self.model_.named_steps["encode"], rows)
         if calibration_from is not None:
             self.n_fit_, self.n_calibration_ = len(yb), 0
         else:
@@ -526,6 +553,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         if rows is None:
             return CANDIDATES[0], {}, {"how": "too_few", "fallback": CANDIDATES[0], "n_fit": 0, "n_validation": 0}, {}
         fit, val, how = rows
+        if self.selection_rows is not None and len(fit) > self.selection_rows:
+            sample = np.sort(np.random.default_rng(self.random_state).choice(fit, int(self.selection_rows), replace=False))
+            if 0 < int(yb[sample].sum()) < len(sample):
+                fit, how = sample, {**how, "fit_sample_of": int(len(fit))}
         fitted = {}
         for kind in CANDIDATES:
             model = self._model(self.features_, Xt, kind)

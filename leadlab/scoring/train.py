@@ -22,6 +22,8 @@ True
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from leadlab.scoring import choice, fitting
 from leadlab.scoring.grades import bands_from_scores, check_bands, quartile_cuts
 from leadlab.scoring.holdout import drift_columns, evaluate_holdout
@@ -73,10 +75,17 @@ def train_scorer(
                                    calibration=calibration, seed=seed, extra=scorer_params)
     holdout = fitting.fit_holdout(prep, params)
     picked = choice.record(holdout, params["model_kind"])
-    ev = evaluate_holdout(prep, holdout, n_boot=n_boot, seed=seed)
+    # The model put to use and its monitoring reference need no holdout evidence: with a logistic
+    # model (one core) they are built beside the evaluation; boosting uses every core itself (OpenMP).
+    def put_to_use():
+        final = fitting.refit_all(prep, params, picked["chosen"], holdout) if refit else holdout
+        return (final, *reference_profiles(final, prep.frame, prep.y, prep.columns, drift_columns(holdout)))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        beside = pool.submit(put_to_use) if picked["chosen"] == "logistic" else None
+        ev = evaluate_holdout(prep, holdout, n_boot=n_boot, seed=seed)
+        final, reference, scores = beside.result() if beside else put_to_use()
     quality = assess(ev.metrics, ev.baseline, ev.baseline_name, ev.ci)
-    final = fitting.refit_all(prep, params, picked["chosen"], holdout) if refit else holdout
-    reference, scores = reference_profiles(final, prep.frame, prep.y, prep.columns, drift_columns(holdout))
     times = prep.frame[prep.time_col] if prep.time_col else None
     f_te = prep.frame.iloc[prep.test]
     return TrainingResult(
