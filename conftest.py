@@ -17,8 +17,39 @@ import pytest
 #: Modules whose import has side effects (running the CLI).
 collect_ignore = ["leadlab/cli/__main__.py"]
 
+#: The longest test files (CPU seconds, a few of them waiting on a JVM or a server), longest
+#: first. ``make test`` hands out whole files (``--dist loadfile --no-loadscope-reorder``: in
+#: this order, not by test count); starting these first, and ending with the docstring examples
+#: of leadlab (many small files), keeps the run from ending with one worker alone on a long
+#: file while the other core idles.
+LONGEST_FIRST = (
+    "tests/test_backends_spark.py",
+    "tests/test_hostile_reports.py",
+    "tests/test_notebooks.py",
+    "tests/test_scoring_model.py",
+    "tests/test_synth.py",
+    "tests/test_scoring_reports.py",
+    "tests/test_ingest.py",
+    "tests/test_hostile_ingest.py",
+    "tests/test_kpi_synthetic.py",
+    "tests/test_backends.py",
+    "tests/test_scoring_store.py",
+    "tests/test_scoring_bank.py",
+)
+
 DOCTEST_LEADS = 2000
 DOCTEST_SEED = 11
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The LONGEST_FIRST files first, the docstring examples last; otherwise the collected order (stable sort)."""
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+
+    def place(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return rank.get(path, len(rank) + path.startswith("leadlab/"))
+
+    items.sort(key=place)
 
 
 @pytest.fixture(scope="session")
