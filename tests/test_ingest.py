@@ -219,15 +219,25 @@ def test_wrong_given_encoding_is_a_data_error(tmp_path):
         ingest_file("reps", path, url=f"duckdb://{tmp_path}/s.duckdb", encoding="utf-8")
 
 
+@pytest.fixture(scope="module")
+def reps_and_leads_file(tmp_path_factory) -> Path:
+    """The example reps and leads without calls, built once (tests copy it)."""
+    path = tmp_path_factory.mktemp("ingest_reps_leads") / "base.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LEADLAB_PII_KEY", KEY)
+        ingest_file("reps", EXAMPLES / "reps.csv", url=f"duckdb://{path}")
+        ingest_file("leads", EXAMPLES / "leads_zh.csv", mapping=EXAMPLES / "mapping_zh.yml", url=f"duckdb://{path}")
+    return path
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "parquet", "tsv"])
-def test_excel_parquet_tsv_give_the_same_store_as_csv(tmp_path, fmt):
+def test_excel_parquet_tsv_give_the_same_store_as_csv(example_store_file, reps_and_leads_file, tmp_path, fmt):
+    """The calls of the CSV example, written as FMT and ingested into the same reps and leads,
+    give the rows the CSV gave (the reference: the session's example store, built from CSV)."""
     calls = pd.read_csv(EXAMPLES / "calls.csv", dtype=str, encoding="utf-8-sig")
-    reference = tmp_path / "ref.duckdb"
+    reference = example_store_file
     other = tmp_path / "other.duckdb"
-    for p in (reference, other):
-        ingest_file("reps", EXAMPLES / "reps.csv", url=f"duckdb://{p}")
-        ingest_file("leads", EXAMPLES / "leads_zh.csv", mapping=EXAMPLES / "mapping_zh.yml", url=f"duckdb://{p}")
-    ingest_file("calls", EXAMPLES / "calls.csv", url=f"duckdb://{reference}")
+    shutil.copy(reps_and_leads_file, other)
     path = tmp_path / f"calls.{fmt}"
     if fmt == "xlsx":
         typed = calls.astype({"ring_seconds": int, "talk_seconds": float})
