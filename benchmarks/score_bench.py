@@ -179,7 +179,51 @@ def phase_select(store: Path, rows: int, threads: int) -> dict:
             "load_average": [round(load, 1), round(os.getloadavg()[0], 1)]}
 
 
-def phase_score(store: Path, model_path: Path, chunk: int, threads: int) -> dict:
+def _time_phases(spent: dict) -> None:
+    """Wrap the steps of ``score apply`` so each adds its wall and process CPU seconds to
+    ``spent[step]``: read (the DuckDB scan into Arrow batches), encode (text columns to codes,
+    numbers to floats), bin (to the model's uint8 bins), trees (the tree evaluation), write (the
+    staging insert). Appends are made inline so that steps do not overlap; the rest of the
+    apply time (calibration, grades, the publish) is ``other``."""
+    import functools
+
+    from leadlab.scoring import apply, boosting, features
+
+    def timed(name, f):
+        @functools.wraps(f)
+        def run(*a, **k):
+            w, c = time.perf_counter(), _cpu()
+            try:
+                return f(*a, **k)
+            finally:
+                spent.setdefault(name, [0.0, 0.0])
+                spent[name][0] += time.perf_counter() - w
+                spent[name][1] += _cpu() - c
+        return run
+
+    real_read = apply.read_batches
+
+    def read(*a, **k):
+        it = iter(real_read(*a, **k))
+        step = timed("read", lambda: next(it, None))
+        while (b := step()) is not None:
+            yield b
+
+    apply.read_batches = read
+    apply.appends_beside_reads = lambda con: False
+    apply.append_arrow = timed("write", apply.append_arrow)
+    for name in ("arrow_codes", "transform_arrow", "unseen_counts_arrow"):
+        setattr(features.FeatureFrame, name, timed("encode", getattr(features.FeatureFrame, name)))
+    boosting.BinnedBooster.bins = timed("bin", boosting.BinnedBooster.bins)
+    boosting.BinnedBooster.raw_binned = timed("trees", boosting.BinnedBooster.raw_binned)
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def phase_score(store: Path, model_path: Path, chunk: int, threads: int, phases: bool = False) -> dict:
     import json as _json
 
     import ibis
@@ -189,7 +233,7 @@ def phase_score(store: Path, model_path: Path, chunk: int, threads: int) -> dict
     from leadlab.scoring.persist import TRUSTED_TYPES, ScorerModel
 
     obj = sio.load(model_path, trusted=TRUSTED_TYPES)
-    obj["scorer"].set_params(n_threads=threads or None)
+    obj["scorer"].n_threads = threads or None  # an attribute: set_params would ask every parameter of a possibly older model file
     model = ScorerModel(obj["scorer"], _json.loads(obj["meta"]))
     con = ibis.duckdb.connect(str(store))
     con.raw_sql("SET memory_limit = '1GB'")
@@ -200,9 +244,15 @@ def phase_score(store: Path, model_path: Path, chunk: int, threads: int) -> dict
     reader = con.con.cursor().execute(f"SELECT {cols} FROM leads").to_arrow_reader(chunk)
     n_ref = sum(b.num_rows for b in reader)
     scan_s = time.perf_counter() - t0
+    spent: dict[str, list[float]] = {}
+    if phases:
+        _time_phases(spent)
     c0 = resource.getrusage(resource.RUSAGE_SELF)
     res = apply_scores(model, con, chunk_rows=chunk)
     c1 = resource.getrusage(resource.RUSAGE_SELF)
+    if phases:
+        cpu = c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime
+        spent["other"] = [res.seconds - sum(w for w, _c in spent.values()), cpu - sum(c for _w, c in spent.values())]
     n = con.table("lead_scores").count().execute()
     # order-free fingerprint of every (lead, score) pair: equal across runs iff the scores are bit-identical
     checksum = con.con.execute("SELECT bit_xor(hash(lead_id, score)) FROM lead_scores").fetchone()[0]
@@ -213,6 +263,7 @@ def phase_score(store: Path, model_path: Path, chunk: int, threads: int) -> dict
             "ratio": round(res.seconds / scan_s, 1), "leads_per_second": round(res.rows / res.seconds),
             "peak_mb": round(_peak_mb()), "scan_rows": n_ref, "grades": grades, "load_average": round(load, 1),
             "checksum": f"{checksum:016x}",
+            "phases": {k: {"wall": round(w, 1), "cpu": round(c, 1)} for k, (w, c) in spent.items()},
             "cpu_seconds": round(c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime, 1),
             "load_average_end": round(os.getloadavg()[0], 1)}
 
@@ -256,6 +307,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0,
                     help="OpenMP threads; 0 = LeadScorer's default (all cores, one when the machine is busy).")
     ap.add_argument("--skip-bank", action="store_true")
+    ap.add_argument("--phases", action="store_true",
+                    help="Also time score apply step by step (read, encode, bin, trees, write; appends inline) in a second run.")
     ap.add_argument("--workdir", type=Path, help="Keep the store and models here and reuse them (default: a temporary folder).")
     ap.add_argument("--kinds", default="logistic,hgb", help="Model kinds to benchmark (comma-separated).")
     ap.add_argument("--skip-select", action="store_true", help="Skip timing score train's model selection.")
@@ -267,7 +320,7 @@ def main() -> None:
         print(json.dumps(phase_train(a.store, a.train_rows, a.model, a.threads, a.kinds)))
         return
     if a.phase == "score":
-        print(json.dumps(phase_score(a.store, a.model, a.chunk_rows, a.threads)))
+        print(json.dumps(phase_score(a.store, a.model, a.chunk_rows, a.threads, a.phases)))
         return
     if a.phase == "select":
         print(json.dumps(phase_select(a.store, a.train_rows, a.threads)))
@@ -312,6 +365,13 @@ def main() -> None:
                   f"{sc['load_average_end']}; grades {sc['grades']}; scores checksum {sc['checksum']}",
                   flush=True)
             result["score"].append(sc)
+            if a.phases:
+                ph = _child(["--phase", "score", "--store", str(store), "--model", str(model), "--phases",
+                             "--chunk-rows", str(a.chunk_rows), "--threads", str(a.threads)])
+                steps = ", ".join(f"{k} {v['wall']} s / {v['cpu']} CPU-s" for k, v in ph["phases"].items())
+                print(f"PHASES {kind:<8} score apply step by step (appends inline): {ph['apply_seconds']} s, "
+                      f"CPU {ph['cpu_seconds']} s: {steps}; load average {ph['load_average']} -> {ph['load_average_end']}")
+                result["score_phases"] = ph
         if not a.skip_select:
             se = _child(["--phase", "select", "--store", str(store), "--train-rows", str(a.train_rows),
                          "--threads", str(a.threads)])
