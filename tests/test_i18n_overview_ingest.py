@@ -8,8 +8,6 @@ rendering keeps its meaning.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import matplotlib
 
@@ -24,6 +22,7 @@ from leadlab.overview import SECTIONS, overview, section  # noqa: E402
 from leadlab.schema import TABLES, table_label  # noqa: E402
 from leadlab.store import connect  # noqa: E402
 from reports_helpers import make_tiny_store  # noqa: E402
+from testkit import run_captured  # noqa: E402
 
 #: Words of the English templates that must not survive in a Chinese rendering.
 ENGLISH_WORDS = re.compile(r"\b(the|and|is|are|was|were|of|in|every|leads? created|calls? made|problem|warning|"
@@ -149,24 +148,24 @@ def test_error_location_in_both_languages():
         assert location("leads.csv", row_label(12, line=13), "phone") == "leads.csv, row 12 (line 13), column phone"
 
 
-def _cli(args: list[str], lang: str, home) -> subprocess.CompletedProcess:
-    import os
+def _cli(args: list[str], lang: str, home, monkeypatch, capsys) -> tuple[int, str, str]:
+    """``leadlab ARGS`` in-process (the language comes from $LEADLAB_LANG, read by main() at each
+    call; ``python -m leadlab.cli`` in a subprocess is tests/test_core.py's): (exit code, stdout, stderr)."""
+    monkeypatch.setenv("LEADLAB_LANG", lang)
+    monkeypatch.setenv("LEADLAB_HOME", str(home))
+    monkeypatch.delenv("LEADLAB_DB", raising=False)
+    return run_captured(args, capsys)
 
-    env = {**os.environ, "LEADLAB_LANG": lang, "LEADLAB_HOME": str(home)}
-    env.pop("LEADLAB_DB", None)
-    return subprocess.run([sys.executable, "-m", "leadlab.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
 
-
-def test_synth_cli_in_both_languages(tmp_path):
+def test_synth_cli_in_both_languages(tmp_path, monkeypatch, capsys):
     db = f"duckdb:///{tmp_path}/s.duckdb"
-    zh = _cli(["synth", "--leads", "500", "--seed", "1", "--db", db, "-q"], "zh", tmp_path)
-    assert zh.returncode == 0, zh.stderr
-    assert "已将模拟业务数据写入" in zh.stdout and "SQL 转化率" in zh.stdout and "下一步：leadlab report all" in zh.stdout
-    again = _cli(["synth", "--leads", "500", "--seed", "1", "--db", db], "zh", tmp_path)
-    assert again.returncode == 2 and "错误：数据库中已有数据" in again.stderr and "--replace" in again.stderr
-    en = _cli(["synth", "--leads", "100", "--db", db], "en", tmp_path)
-    assert en.returncode == 2 and "--leads must be an integer of at least 500 (got 100)" in en.stderr
+    code, out, err = _cli(["synth", "--leads", "500", "--seed", "1", "--db", db, "-q"], "zh", tmp_path, monkeypatch, capsys)
+    assert code == 0, err
+    assert "已将模拟业务数据写入" in out and "SQL 转化率" in out and "下一步：leadlab report all" in out
+    code, out, err = _cli(["synth", "--leads", "500", "--seed", "1", "--db", db], "zh", tmp_path, monkeypatch, capsys)
+    assert code == 2 and "错误：数据库中已有数据" in err and "--replace" in err
+    code, out, err = _cli(["synth", "--leads", "100", "--db", db], "en", tmp_path, monkeypatch, capsys)
+    assert code == 2 and "--leads must be an integer of at least 500 (got 100)" in err
 
 
 # -- ingest: representative errors and the summary through the CLI, LEADLAB_LANG=zh / en -------
