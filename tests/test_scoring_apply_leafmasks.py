@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 
+import numba
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -110,3 +112,18 @@ def test_batch_scores_bit_for_bit_pinned():
 
 
 PINNED_SHA256 = "b75cd09a2802083a85a64bb446bfd2744f294d0e80c5178d099db7711eb1bb3a"
+
+
+def test_kernel_compiles_without_a_writable_cache(monkeypatch):
+    """No place to cache the machine code (read-only install, no home): compiled in memory instead."""
+    import numba.core.caching as caching
+
+    from leadlab.scoring import leafmasks
+
+    monkeypatch.setattr(caching.CacheImpl, "_locator_classes", [])
+    monkeypatch.setattr(leafmasks, "_COMPILED", [])
+    kernel = leafmasks._kernel()
+    assert isinstance(kernel._cache, caching.NullCache)
+    assert leafmasks._kernel() is kernel  # built once per process
+    with pytest.raises(RuntimeError, match="no locator"):
+        numba.njit(cache=True)(leafmasks._walk)
