@@ -136,9 +136,12 @@ def test_arm_codes_renumber_slices_that_met_the_arms_in_another_order(monkeypatc
     assert coded.column("arm").num_chunks == 3 and pa.types.is_int32(coded.schema.field("arm").type)
     assert [None if c is None else labels[c] for c in coded.column("arm").to_pylist()] == arms
     assert AR.arm_codes(pa.table({"arm": [1, 2]}), "arm")[1] is None  # not a string column: as it is
+    cat = pd.Series(["B", None, "A", "B"], dtype=pd.CategoricalDtype(["A", "B", "unused"]))
+    coded, labels = AR.arm_codes(AR.frame_to_arrow(pd.DataFrame({"arm": cat})), "arm")
+    assert labels == ["A", "B", "unused"] and coded.column("arm").to_pylist() == [1, None, 0, 1]
 
 
-@pytest.mark.parametrize("dtype", [object, "str"])
+@pytest.mark.parametrize("dtype", [object, "str", "category"])
 def test_dataframe_arm_codes_give_the_table_result(dtype):
     """Three arms met in another order in each Arrow batch, units in two arms and rows without an
     arm: the DataFrame (arms as codes) and the same rows as a DuckDB table (arm hashes) agree."""
