@@ -232,13 +232,21 @@ def test_headless_chromium_runs_no_payload(payload_pages, tmp_path):
 
 
 # ------------------------------------------------------------------ 2. hostile command lines
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory) -> Path:
+    """make_tiny_store's data folder, built once for the module (each project gets a copy)."""
+    folder = tmp_path_factory.mktemp("tiny_data")
+    make_tiny_store(folder / "leadlab.duckdb")
+    return folder
+
+
 @pytest.fixture
-def project(tmp_path, monkeypatch):
+def project(tmp_path, monkeypatch, tiny_data):
     """A project with the real notebooks, a tiny store, one published page and an index;
     papermill is replaced by a stub that records calls (no kernel)."""
     monkeypatch.setenv("LEADLAB_HOME", str(tmp_path))
     monkeypatch.delenv("LEADLAB_DB", raising=False)
-    make_tiny_store(tmp_path / "data" / "leadlab.duckdb")
+    shutil.copytree(tiny_data, tmp_path / "data")
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     (tmp_path / "data" / "models").mkdir(parents=True)
     (tmp_path / "secret.txt").write_text("TOP-SECRET-CONTENT\n")
