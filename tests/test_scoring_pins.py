@@ -1,6 +1,8 @@
 """Seeded pins of the training outputs that speed work must not change (issue 13): bootstrap
 intervals, the model choice's paired-bootstrap standard error and a whole ``train_scorer`` run.
-The figures were recorded before the bootstrap AUC was vectorised (rank sums per resample)."""
+The figures were recorded before the bootstrap AUC was vectorised (rank sums per resample); the
+saved model's calibration map and the sampled model selection were added with the training speed work
+(the first equals the value before it)."""
 
 import numpy as np
 import pandas as pd
@@ -61,6 +63,28 @@ def test_train_scorer_pinned():
                 "lift_top_decile": (1.6237930241723595, 2.288138231631382)}
     for k, v in expected.items():
         assert res.ci[k] == pytest.approx(v, abs=1e-9), k
+    # the saved model's calibration map (now from the holdout scorer on the test rows; same value here)
+    assert res.scorer.calibrator_ == pytest.approx((0.8721374772548747, 0.026442784357153706), abs=1e-9)
+    assert res.holdout_scorer.calibrator_ == pytest.approx((0.6697489626287377, -0.36911631901190634), abs=1e-9)
+
+
+def test_sampled_selection_pinned():
+    """New output (issue 13, training speed): candidates fit on a seeded sample of ``selection_rows``
+    of the older rows (the default, 200,000, samples only larger training windows)."""
+    rng = np.random.default_rng(1)
+    n = 3000
+    df = pd.DataFrame({"source": rng.choice(["web", "event", "list"], n), "views": rng.poisson(3, n),
+                       "created_at": pd.date_range("2026-01-01", periods=n, freq="h")})
+    df["y"] = (rng.random(n) < np.where(df.source == "event", 0.4, 0.1) + 0.02 * np.minimum(df.views, 8)).astype(int)
+    res = train_scorer(df, target="y", time_col="created_at", n_boot=30, scorer_params={"selection_rows": 1000})
+    choice = res.model_choice
+    assert choice["validation"]["n_fit"] == 1000 and choice["validation"]["fit_sample_of"] == 1920
+    assert choice["candidates"]["logistic"]["roc_auc"] == pytest.approx(0.6457818412476214, abs=1e-9)
+    assert choice["candidates"]["hgb"]["roc_auc"] == pytest.approx(0.6590695334543625, abs=1e-9)
+    assert choice["validation"]["se_difference"] == pytest.approx(0.013198004064060551, abs=1e-9)
+    assert choice["chosen"] == "hgb"  # by 0.0133 > one SE 0.0132: a close call at 1,000 rows
+    assert res.metrics["roc_auc"] == pytest.approx(0.7028875274854448, abs=1e-9)
+    assert res.scorer.calibrator_ == pytest.approx((0.9669538582412532, 0.020297600528250182), abs=1e-9)
 
 
 @pytest.mark.parametrize("n,decimals", [(3, 1), (40, 1), (500, 2), (2000, 6)])

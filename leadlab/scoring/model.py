@@ -20,6 +20,7 @@ share otherwise) with Platt scaling (``"sigmoid"``) or isotonic regression.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -440,25 +441,28 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         else:
             fit_idx, cal_idx = self.calibration_rows(X, yb)
         cand = fitted.get(self.kind_)
-        if cand is not None and np.array_equal(cand.fit, fit_idx):
-            self.model_ = cand.model  # the candidate is this very fit: same encoding, rows and settings
-        else:
-            cand = None
-            self.model_ = self._model(self.features_, Xt, self.kind_)
-            self._fit_model(self.model_, Xt, yb, fit_idx, sample_weight)
-        self.calibrator_ = None
-        self.calibration_used_ = "none"
-        if calibration_from is not None and self.calibration != "none":
-            raw, outcome = (np.asarray(v) for v in calibration_from)
-            self._fit_calibrator(_logit(raw.astype("float64")), (outcome == self.classes_[1]).astype(np.int64))
-        elif len(cal_idx):
-            if cand is not None and np.array_equal(cand.validation, cal_idx):
-                raw = cand.raw_validation  # the candidate's validation scores are these calibration scores
-            else:
-                raw = self._raw(self.model_, Xt.iloc[cal_idx])
-            self._fit_calibrator(_logit(raw), yb[cal_idx])
-            if self.refit_full:
-                self._fit_model(self.model_, Xt, yb, None, sample_weight)
+        if cand is None or not np.array_equal(cand.fit, fit_idx):
+            cand = None  # else the candidate is this very fit: same encoding, rows and settings
+        refit = self.refit_full and len(cal_idx) > 0
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The refit on every row does not depend on the first fit: a logistic refit (one core) runs
+            # beside it; boosting uses every core itself (OpenMP), so it refits after.
+            refitting = pool.submit(self._fitted_model, Xt, yb, None, sample_weight) if (
+                refit and self.kind_ == "logistic") else None
+            self.model_ = cand.model if cand is not None else self._fitted_model(Xt, yb, fit_idx, sample_weight)
+            self.calibrator_ = None
+            self.calibration_used_ = "none"
+            if calibration_from is not None and self.calibration != "none":
+                raw, outcome = (np.asarray(v) for v in calibration_from)
+                self._fit_calibrator(_logit(raw.astype("float64")), (outcome == self.classes_[1]).astype(np.int64))
+            elif len(cal_idx):
+                if cand is not None and np.array_equal(cand.validation, cal_idx):
+                    raw = cand.raw_validation  # the candidate's validation scores are these calibration scores
+                else:
+                    raw = self._raw(self.model_, Xt.iloc[cal_idx])
+                self._fit_calibrator(_logit(raw), yb[cal_idx])
+            if refit:
+                self.model_ = refitting.result() if refitting else self._fitted_model(Xt, yb, None, sample_weight)
                 fit_idx = np.arange(len(yb))
         rows = Xt if len(fit_idx) == len(yb) else Xt.iloc[fit_idx]
         self.reference_row_ = self._reference_row(rows)
@@ -474,6 +478,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             self.n_iter_ = int(np.max(self.model_.named_steps["logistic"].n_iter_))
         self.base_rate_ = float(yb.mean())
         return self
+
+    def _fitted_model(self, Xt: pd.DataFrame, yb: np.ndarray, rows: np.ndarray | None, sample_weight):
+        """A new model of the chosen kind fit on the encoded ``rows`` (None: every row)."""
+        model = self._model(self.features_, Xt, self.kind_)
+        self._fit_model(model, Xt, yb, rows, sample_weight)
+        return model
 
     def _fit_model(self, model, Xt: pd.DataFrame, yb: np.ndarray, rows: np.ndarray | None, sample_weight) -> None:
         """Fit ``model`` (either kind) on the encoded ``rows`` (None: every row)."""
