@@ -33,8 +33,10 @@ demo: data/leadlab.duckdb
 # One pytest run: unit tests, every docstring example of the package (on a small seeded demo
 # store, see conftest.py) and every notebook once, through the report runner (tests/test_notebooks.py).
 # Whole files per worker, longest first (the order of conftest.py's LONGEST_FIRST, not by test count).
+# Bytecode caches on (git-ignored __pycache__) even where PYTHONDONTWRITEBYTECODE is set: each worker,
+# kernel and CLI subprocess imports leadlab, and each worker rewrites the test modules' asserts.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder --doctest-modules leadlab tests
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder --doctest-modules leadlab tests
 
 lab: $(STAMP)
 	LEADLAB_HOME=$(CURDIR) $(BIN)/jupyter lab --notebook-dir=notebooks
