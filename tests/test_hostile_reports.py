@@ -199,12 +199,14 @@ def test_payloads_did_reach_the_pages(payload_pages):
 
 
 def _chromium_dom(path: Path, scratch: Path) -> str:
-    profile = tempfile.mkdtemp(dir=scratch)
-    out = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=1000",
-         "--dump-dom", path.as_uri()],
-        capture_output=True, text=True, timeout=60)
+    # a throw-away profile (~200 files), removed at once: it would otherwise stay in pytest's
+    # retained tmp folders, and the next session's start would spend seconds deleting it
+    with tempfile.TemporaryDirectory(dir=scratch) as profile:
+        out = subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=1000",
+             "--dump-dom", path.as_uri()],
+            capture_output=True, text=True, timeout=60)
     return out.stdout
 
 
