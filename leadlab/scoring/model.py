@@ -174,7 +174,16 @@ def choose_kind(y: np.ndarray, scores: dict[str, np.ndarray], *, n_boot: int = 2
 
 def pipeline_terms(model) -> dict | None:
     """The fitted logistic pipeline of :class:`LeadScorer` unrolled into plain arrays (see
-    :meth:`LeadScorer.linear_terms`), or None when ``model`` is not that pipeline."""
+    :meth:`LeadScorer.linear_terms`), or None when ``model`` is not that pipeline.
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"src": rng.choice(["a", "b"], 300), "x": rng.poisson(3, 300)})
+    >>> s = LeadScorer(model_kind="logistic", calibration="none").fit(X, (rng.random(300) < 0.3).astype(int))
+    >>> Xt = s.features_.transform(X)
+    >>> z = linear_logit({c: Xt[c].to_numpy() for c in Xt.columns}, pipeline_terms(s.model_))
+    >>> bool(np.allclose(z, s.model_.decision_function(Xt), atol=1e-12))
+    True
+    """
     if not isinstance(model, Pipeline) or set(model.named_steps) != {"encode", "logistic"}:
         return None
     enc, lr = model.named_steps["encode"], model.named_steps["logistic"]
