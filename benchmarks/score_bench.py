@@ -18,7 +18,7 @@ Figures are printed with a reference measured in the same run:
 - scoring: ``leadlab score apply`` vs a bare DuckDB scan of the same columns into Arrow batches.
   Scoring takes the Arrow fast path: no pandas; the logistic model is evaluated as array arithmetic
   (``LeadScorer.linear_terms``), gradient boosting bins the encoded columns straight to uint8
-  (:mod:`leadlab.scoring.boosting`) and walks the trees;
+  (:mod:`leadlab.scoring.boosting`) and evaluates the trees by leaf masks (:mod:`leadlab.scoring.leafmasks`);
 - ``score train`` (``SELECT`` line, skip with ``--skip-select``): :func:`train_scorer` with its
   defaults on the training rows — model selection, holdout evaluation and refit included.
 """
