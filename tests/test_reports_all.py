@@ -79,3 +79,29 @@ def test_report_all_explicit_period_and_no_experiments(project, tmp_path_factory
     assert [o.label for o in outcomes[:2]] == ["2026-W40", "2026-W40"]
     skipped = [o for o in outcomes if o.name == "experiment_report"]
     assert [(o.status, o.message) for o in skipped] == [("skipped", "the store has no experiments")]
+
+
+def test_a_shared_kernel_run_does_not_change_the_process_working_directory(tmp_path, monkeypatch):
+    """papermill's ``cwd`` is a process-wide chdir, which two report lanes (threads) would undo in
+    the wrong order: a shared kernel already runs in the project root, so no cwd is passed; a
+    run in its own kernel still gets the project root."""
+    import os
+
+    import papermill
+
+    seen = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **kw: seen.append(kw.get("cwd")))
+
+    class FakeShared:
+        def manager(self, root, db, lang):
+            return object()
+
+    run = runner.PlannedRun("flaky", tmp_path / "flaky.ipynb", {}, "-", "Flaky")
+    before = os.getcwd()
+    token = runner._SHARED.set(FakeShared())
+    try:
+        runner.run_notebook(run, root=tmp_path, record=False)
+    finally:
+        runner._SHARED.reset(token)
+    runner.run_notebook(run, root=tmp_path, record=False)
+    assert seen == [None, str(tmp_path.resolve())] and os.getcwd() == before

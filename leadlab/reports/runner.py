@@ -589,7 +589,10 @@ def run_notebook(run: PlannedRun, *, root: str | Path | None = None, db: str | N
             kw = {"km": shared.manager(root, db, run.lang)} if shared else {}
             pm.execute_notebook(
                 str(run.path), str(out), parameters=run.parameters, kernel_name=KERNEL, language="python",
-                progress_bar=progress, log_output=False, cwd=str(root), execution_timeout=timeout, start_timeout=120,
+                # a shared kernel already runs in the project root: no cwd, because papermill's cwd
+                # is a process-wide chdir, which two report lanes (threads) would undo out of order
+                progress_bar=progress, log_output=False, cwd=None if shared else str(root),
+                execution_timeout=timeout, start_timeout=120,
                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"], **kw,
             )
     except Exception as exc:  # noqa: BLE001 - recorded by finish(), never published
