@@ -110,3 +110,22 @@ def test_drift_profiles_from_text_once_per_value_are_unchanged():
     assert profile_frame(as_text(f, ["a", "b"]), ["a", "b"], ["x"]) == slow
     g = f.sample(900, random_state=1)
     assert psi_table(slow, as_text(g, ["a", "b"])).equals(psi_table(slow, g))
+
+
+def test_the_choice_sentence_says_when_the_candidates_were_fit_on_a_sample():
+    from leadlab.i18n.lang import use_lang
+    from leadlab.scoring import text
+
+    choice = {"requested": "auto", "chosen": "logistic",
+              "candidates": {"logistic": {"roc_auc": 0.7355}, "hgb": {"roc_auc": 0.7323}},
+              "validation": {"how": "time", "time_col": "created_at", "share": 0.2, "n_fit": 200_000, "fit_sample_of": 640_000,
+                             "n_validation": 160_000, "se_difference": 0.002}}
+    with use_lang("en"):
+        en = text.choice(choice)
+    with use_lang("zh"):
+        zh = text.choice(choice)
+    assert "random sample of 200,000 of the other 640,000 rows" in en
+    assert "640,000 行中随机抽取的 200,000 行" in zh
+    del choice["validation"]["fit_sample_of"]
+    with use_lang("en"):
+        assert "candidates fit on the other 200,000 rows" in text.choice(choice)

@@ -281,6 +281,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     n_threads: OpenMP threads for boosting (None: all cores, one when the machine is busy).
     """
 
+    #: A model file saved before ``selection_rows`` existed reads as "no sampling", how it was fit.
+    selection_rows: int | None = None
+
     def __init__(
         self,
         model_kind: str = "auto",

@@ -210,6 +210,12 @@ def choice(choice: Mapping | None) -> str:
         why = _("it beat the simpler model by more than one standard error of the difference ({se})", se=auc(se))
     else:
         why = _("it had the higher score")
+    if val.get("fit_sample_of"):
+        return _("{kind}, chosen automatically: validation ROC AUC {scores} on {how} ({n_val} rows; candidates fit on a "
+                 "random sample of {n_fit} of the other {n_pool} rows); {why}; the winner was then refit on the whole "
+                 "training window", kind=chosen, scores=scores, how=validation(val),
+                 n_val=fmt.number(val["n_validation"]), n_fit=fmt.number(val["n_fit"]),
+                 n_pool=fmt.number(val["fit_sample_of"]), why=why)
     return _("{kind}, chosen automatically: validation ROC AUC {scores} on {how} ({n_val} rows; candidates fit on the "
              "other {n_fit} rows); {why}; the winner was then refit on the whole training window",
              kind=chosen, scores=scores, how=validation(val), n_val=fmt.number(val["n_validation"]),
