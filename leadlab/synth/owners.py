@@ -49,6 +49,10 @@ IN_PLAY_MIN_SECONDS = 2 * 3600
 COLUMNS = ["lead_id", "changed_at", "from_rep_id", "to_rep_id", "reason"]
 
 
+#: Cells of one events x teammates block when picking who takes a lead from the pool (bounds memory).
+PICK_CELLS = 1 << 22
+
+
 def store_frames(con) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Leads (with their team, SQL time and the moment they leave play), calls (``pos``: the lead's row in
     leads) and reps of a synthetic store (a DuckDB connection)."""
@@ -125,15 +129,22 @@ def owner_history(leads: pd.DataFrame, calls: pd.DataFrame, reps: pd.DataFrame, 
     from_rep = np.empty(n, dtype=int)
     to_rep = np.full(n, -1)
     for k in range(int(rank.max()) + 1 if n else 0):  # the owner chain is sequential per lead: one pass per rank
-        i = np.flatnonzero(rank == k)
-        from_rep[i] = owner[pos[i]]
-        ok = (rep_team[None, :] == team[i, None]) & (np.arange(len(rep_ids))[None, :] != from_rep[i, None]) & (
-            hired[None, :] <= pickup[i, None])
-        count = ok.sum(axis=1)
-        pick = np.minimum((u[i] * count).astype(int), np.maximum(count - 1, 0))  # the pick-th allowed teammate
-        mate = np.argmax(np.cumsum(ok, axis=1) > pick[:, None], axis=1)
-        to_rep[i] = np.where(wants_other[i] & (count > 0), mate, from_rep[i])
-        owner[pos[i[picked[i]]]] = to_rep[i[picked[i]]]
+        idx = np.flatnonzero(rank == k)  # one event per lead: independent of each other
+        from_rep[idx] = owner[pos[idx]]
+        to_rep[idx] = from_rep[idx]  # kept unless a teammate is wanted and allowed
+        for t in np.unique(team[idx][team[idx] >= 0]):
+            # only the team's reps can be picked: an events x teammates matrix, in blocks of rows
+            # (an events x all-reps matrix took 14 GB at 2 M leads)
+            cols = np.flatnonzero(rep_team == t)
+            of_team = idx[team[idx] == t]
+            for s in range(0, len(of_team), max(1, PICK_CELLS // max(len(cols), 1))):
+                i = of_team[s:s + max(1, PICK_CELLS // max(len(cols), 1))]
+                ok = (cols[None, :] != from_rep[i, None]) & (hired[cols][None, :] <= pickup[i, None])
+                count = ok.sum(axis=1)
+                pick = np.minimum((u[i] * count).astype(int), np.maximum(count - 1, 0))  # the pick-th allowed teammate
+                mate = cols[np.argmax(np.cumsum(ok, axis=1) > pick[:, None], axis=1)]
+                to_rep[i] = np.where(wants_other[i] & (count > 0), mate, from_rep[i])
+        owner[pos[idx[picked[idx]]]] = to_rep[idx[picked[idx]]]
     lead_ids = leads["lead_id"].to_numpy(object)[pos]
     rid = np.append(rep_ids, None)  # index -1 = no rep
     back = pd.DataFrame({"lead_id": lead_ids, "changed_at": at, "from_rep_id": rid[from_rep], "to_rep_id": None,
