@@ -91,7 +91,7 @@ def _is_text(typ) -> bool:
     return pa.types.is_string(typ) or pa.types.is_large_string(typ)
 
 
-def arm_codes(tbl, arm: str):
+def arm_codes(tbl, arm: str | None):
     """(``tbl`` with its string column ``arm`` replaced by integer codes, the arm label of each
     code), or (``tbl``, None) when ``arm`` is not a string column. A dictionary column (a pandas
     Categorical) gives its codes as they are. Otherwise one dictionary encoding of the
@@ -148,7 +148,7 @@ def registered(df: pd.DataFrame, arm: str | None = None):
     numbers and pandas 3's Arrow-backed strings, and the conversion is zero-copy."""
     from leadlab.store import registered_arrow
 
-    tbl, labels = arm_codes(frame_to_arrow(df), arm) if arm else (frame_to_arrow(df), None)
+    tbl, labels = arm_codes(frame_to_arrow(df), arm)
     # Arrow knows each column's NULL count: columns without any need no counting in the query
     no_nulls = frozenset(c for c, col in zip(tbl.column_names, tbl.columns) if col.null_count == 0)
     with registered_arrow(tbl) as t:

@@ -395,8 +395,10 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
     # Integer arms (e.g. the codes of a DataFrame's arm column) are compared as they are. On
     # DuckDB a string arm's 64-bit hash is compared instead of the string, and the arm is any one
     # value: two integer aggregates and any_value() cost less than min()/max() of a string.
+    label = "_arm"  # the unit's arm
     if t[arm].type().is_integer():
         aggs["_arm_lo"], aggs["_arm_hi"] = t[arm].min(), t[arm].max()
+        label = "_arm_lo"
     else:
         arm_s = t[arm] if t[arm].type().is_string() else t[arm].cast("string")
         code = distinct_code(arm_s)
@@ -409,7 +411,7 @@ def unit_aggregate(t: ir.Table, arm: str, unit: str, columns: list[str], naive_s
     g = t.group_by(_unit=t[unit]).aggregate(**aggs)
     # units seen in several arms are flagged (an integer: cheaper to group by than a CASE that
     # builds a string per unit), counted, then dropped by the analysis
-    return g.select(*[c for c in g.columns if c not in ("_arm", "_arm_lo", "_arm_hi")], **{arm: g._arm if "_arm" in g.columns else g._arm_lo},
+    return g.select(*[c for c in g.columns if c not in ("_arm", "_arm_lo", "_arm_hi")], **{arm: g[label]},
                     **{MIXED: ibis.ifelse(g._arm_lo != g._arm_hi, 1, 0)})
 
 

@@ -139,6 +139,7 @@ def apply_scores(model, con, *, source_table: str = "leads", chunk_rows: int = 2
     try:
         create_empty(con, staging, LEAD_SCORES.ibis_schema)
         # chunk k is appended in the background while chunk k+1 is read and scored (at most two in flight)
+        beside = appends_beside_reads(con)
         with ThreadPoolExecutor(1, thread_name_prefix="leadlab-append") as writer:
             pending: Future | None = None
             for batch in read_batches(con, expr, chunk_rows):
@@ -148,7 +149,7 @@ def apply_scores(model, con, *, source_table: str = "leads", chunk_rows: int = 2
                 if pending is not None:
                     pending.result()  # raises the append's error, if any
                 pending = writer.submit(append_arrow, con, staging, result, LEAD_SCORES.ibis_schema)
-                if not appends_beside_reads(con):
+                if not beside:
                     pending.result()
                 _merge(grades, g)
                 _merge(unseen, u)

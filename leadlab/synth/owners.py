@@ -137,8 +137,9 @@ def owner_history(leads: pd.DataFrame, calls: pd.DataFrame, reps: pd.DataFrame, 
             # (an events x all-reps matrix took 14 GB at 2 M leads)
             cols = np.flatnonzero(rep_team == t)
             of_team = idx[team[idx] == t]
-            for s in range(0, len(of_team), max(1, PICK_CELLS // max(len(cols), 1))):
-                i = of_team[s:s + max(1, PICK_CELLS // max(len(cols), 1))]
+            block = max(1, PICK_CELLS // max(len(cols), 1))
+            for s in range(0, len(of_team), block):
+                i = of_team[s:s + block]
                 ok = (cols[None, :] != from_rep[i, None]) & (hired[cols][None, :] <= pickup[i, None])
                 count = ok.sum(axis=1)
                 pick = np.minimum((u[i] * count).astype(int), np.maximum(count - 1, 0))  # the pick-th allowed teammate
